@@ -1,0 +1,457 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.models import Role
+
+
+class FederalState(models.Model):
+    """One of the sixteen German federal states (Länder)."""
+
+    code = models.CharField(_("Kürzel"), max_length=2, unique=True)
+    name = models.CharField(_("Name"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("Bundesland")
+        verbose_name_plural = _("Bundesländer")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FundingRound(models.Model):
+    name = models.CharField(_("Name"), max_length=120, unique=True)
+    number = models.PositiveSmallIntegerField(_("Nummer"), unique=True)
+    implementation_start = models.DateField(_("Beginn der Umsetzungsphase"))
+
+    class Meta:
+        verbose_name = _("Förderrunde")
+        verbose_name_plural = _("Förderrunden")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.name
+
+
+class Phase(models.TextChoices):
+    PREPARATION = "preparation", _("Vorbereitung")
+    SUBMISSION = "submission", _("Einreichung")
+    REVIEW = "review", _("Begutachtung")
+    PANEL = "panel", _("Jury")
+    DECISION = "decision", _("Entscheidung")
+    RELEASED = "released", _("Freigegeben")
+
+
+PHASE_ORDER = list(Phase.values)
+
+
+class EvaluationCycle(models.Model):
+    """An interim evaluation; its phase follows from its dates at read time."""
+
+    funding_round = models.ForeignKey(
+        FundingRound, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("Förderrunde")
+    )
+    name = models.CharField(_("Name"), max_length=120)
+    slug = models.SlugField(_("Kurzname"), unique=True)
+    submission_opens_at = models.DateTimeField(_("Einreichung ab"))
+    submission_deadline = models.DateTimeField(_("Einreichungsfrist"))
+    review_deadline = models.DateTimeField(_("Frist für Gutachten"))
+    panel_deadline = models.DateTimeField(_("Ende der Jurysitzungen"))
+    decision_deadline = models.DateTimeField(_("Entscheidung bis"))
+    released_at = models.DateTimeField(_("Entscheidungen freigegeben am"), null=True, blank=True)
+    budget = models.DecimalField(_("Budget (EUR)"), max_digits=14, decimal_places=2)
+    max_grant_per_alliance = models.DecimalField(
+        _("Höchstbetrag je Bündnis (EUR)"), max_digits=14, decimal_places=2, default=Decimal("7000000")
+    )
+    first_funding_year = models.PositiveSmallIntegerField(_("Erstes Förderjahr der Phase II"))
+    funding_years = models.PositiveSmallIntegerField(_("Anzahl Förderjahre"), default=3)
+    phase_override = models.CharField(
+        _("Phase (manuell)"), max_length=16, choices=Phase.choices, blank=True,
+        help_text=_("Leer lassen, damit sich die Phase aus den Terminen ergibt."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Begutachtungsrunde")
+        verbose_name_plural = _("Begutachtungsrunden")
+        ordering = ["-submission_deadline"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(submission_opens_at__lt=models.F("submission_deadline"))
+                & Q(submission_deadline__lte=models.F("review_deadline"))
+                & Q(review_deadline__lte=models.F("panel_deadline"))
+                & Q(panel_deadline__lte=models.F("decision_deadline")),
+                name="cycle_dates_in_order",
+            ),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="cycle_budget_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def phase_at(self, moment):
+        if self.phase_override:
+            return Phase(self.phase_override)
+        if moment < self.submission_opens_at:
+            return Phase.PREPARATION
+        if moment <= self.submission_deadline:
+            return Phase.SUBMISSION
+        if moment <= self.review_deadline:
+            return Phase.REVIEW
+        if moment <= self.panel_deadline:
+            return Phase.PANEL
+        if self.released_at and moment >= self.released_at:
+            return Phase.RELEASED
+        return Phase.DECISION
+
+    @property
+    def phase(self):
+        return self.phase_at(timezone.now())
+
+    @property
+    def years(self):
+        return list(range(self.first_funding_year, self.first_funding_year + self.funding_years))
+
+
+def current_cycle():
+    """The cycle users work in: the one with the latest submission deadline."""
+    return EvaluationCycle.objects.select_related("funding_round").first()
+
+
+class Alliance(models.Model):
+    slug = models.SlugField(_("Kurzname"), max_length=60, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    acronym = models.CharField(_("Akronym"), max_length=60, blank=True)
+    region = models.CharField(_("Region"), max_length=300, blank=True)
+    states = models.ManyToManyField(FederalState, blank=True, related_name="alliances", verbose_name=_("Bundesländer"))
+    innovation_field = models.TextField(_("Innovationsfeld"), blank=True)
+    source_url = models.URLField(_("Quelle"), max_length=500, blank=True)
+    history = HistoricalRecords(m2m_fields=[states])
+
+    class Meta:
+        verbose_name = _("Bündnis")
+        verbose_name_plural = _("Bündnisse")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AllianceMembership(models.Model):
+    """Makes a user an alliance manager of one alliance."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Person")
+    )
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Bündnis")
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Mitgliedschaft im Bündnismanagement")
+        verbose_name_plural = _("Mitgliedschaften im Bündnismanagement")
+        constraints = [models.UniqueConstraint(fields=["user", "alliance"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} – {self.alliance}"
+
+
+class StrategyStatus(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    SUBMITTED = "submitted", _("Eingereicht")
+    REOPENED = "reopened", _("Wieder geöffnet")
+
+
+# The sections the programme asks of an extended strategy, in reading order.
+STRATEGY_SECTIONS = [
+    ("summary", _("Zusammenfassung"), 5000),
+    ("vision", _("Vision und Ziele für die kommenden Jahre"), 20000),
+    ("innovation_field_development", _("Entwicklung des Innovationsfelds"), 20000),
+    ("measures", _("Geplante Maßnahmen und Vorhaben"), 30000),
+    ("alliance_management", _("Bündnismanagement"), 20000),
+    ("skilled_workers", _("Fachkräftesicherung"), 20000),
+    ("continuation", _("Verstetigung über die Förderung hinaus"), 20000),
+]
+SECTION_FIELDS = [name for name, _label, _limit in STRATEGY_SECTIONS]
+
+
+class BudgetCategory(models.TextChoices):
+    PERSONNEL = "personnel", _("Personalausgaben")
+    MATERIAL = "material", _("Sachausgaben")
+    INVESTMENT = "investment", _("Investitionen")
+    SUBCONTRACTS = "subcontracts", _("Aufträge an Dritte")
+    TRAVEL = "travel", _("Reisekosten")
+    OTHER = "other", _("Sonstige Ausgaben")
+
+
+class StrategyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
+            return self
+        if user.role == Role.ALLIANCE_MANAGER:
+            return self.filter(alliance__memberships__user=user)
+        return self.none()
+
+    def with_checklist(self):
+        """Annotates what is still missing, computed in SQL for list pages."""
+        section_missing = [
+            Case(When(**{name: ""}, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for name in SECTION_FIELDS
+        ]
+        has_budget = Exists(BudgetLine.objects.filter(strategy=OuterRef("pk"), amount__gt=0))
+        has_main = Exists(
+            StrategyDocument.objects.filter(
+                strategy=OuterRef("pk"), kind=DocumentKind.MAIN, removed_at__isnull=True
+            )
+        )
+        annotations = {f"missing_{name}": expr for name, expr in zip(SECTION_FIELDS, section_missing, strict=True)}
+        annotations["has_budget"] = has_budget
+        annotations["has_main_document"] = has_main
+        qs = self.annotate(**annotations)
+        total = sum(
+            [models.F(f"missing_{name}") for name in SECTION_FIELDS],
+            Case(When(has_budget=False, then=Value(1)), default=Value(0), output_field=IntegerField())
+            + Case(When(has_main_document=False, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        return qs.annotate(missing_count=total)
+
+    def with_budget_total(self):
+        return self.annotate(
+            budget_total=Coalesce(
+                models.Subquery(
+                    BudgetLine.objects.filter(strategy=OuterRef("pk"))
+                    .values("strategy")
+                    .annotate(total=Sum("amount"))
+                    .values("total")
+                ),
+                Value(Decimal("0")),
+                output_field=models.DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+
+
+class Strategy(models.Model):
+    """The extended WIR! strategy of one alliance in one cycle."""
+
+    cycle = models.ForeignKey(
+        EvaluationCycle, on_delete=models.PROTECT, related_name="strategies", verbose_name=_("Begutachtungsrunde")
+    )
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.PROTECT, related_name="strategies", verbose_name=_("Bündnis")
+    )
+    status = models.CharField(
+        _("Status"), max_length=16, choices=StrategyStatus.choices, default=StrategyStatus.DRAFT
+    )
+    summary = models.TextField(_("Zusammenfassung"), blank=True)
+    vision = models.TextField(_("Vision und Ziele für die kommenden Jahre"), blank=True)
+    innovation_field_development = models.TextField(_("Entwicklung des Innovationsfelds"), blank=True)
+    measures = models.TextField(_("Geplante Maßnahmen und Vorhaben"), blank=True)
+    alliance_management = models.TextField(_("Bündnismanagement"), blank=True)
+    skilled_workers = models.TextField(_("Fachkräftesicherung"), blank=True)
+    continuation = models.TextField(_("Verstetigung über die Förderung hinaus"), blank=True)
+    version = models.PositiveIntegerField(_("Version"), default=1)
+    extended_deadline = models.DateTimeField(_("Verlängerte Frist"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("zuletzt geändert"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("zuletzt geändert von"),
+    )
+    history = HistoricalRecords()
+    objects = StrategyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Strategie")
+        verbose_name_plural = _("Strategien")
+        ordering = ["alliance__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "alliance"], name="strategy_one_per_alliance_and_cycle"),
+            models.CheckConstraint(condition=Q(status__in=StrategyStatus.values), name="strategy_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.alliance} – {self.cycle}"
+
+    @property
+    def deadline(self):
+        return self.extended_deadline or self.cycle.submission_deadline
+
+    def accepts_work_at(self, moment):
+        """Whether the alliance may edit and submit at this moment."""
+        cycle = self.cycle
+        if moment < cycle.submission_opens_at or moment > self.deadline:
+            return False
+        if cycle.phase_override and PHASE_ORDER.index(cycle.phase_override) > PHASE_ORDER.index(Phase.SUBMISSION):
+            return self.extended_deadline is not None
+        return True
+
+    @property
+    def is_editable_status(self):
+        return self.status in (StrategyStatus.DRAFT, StrategyStatus.REOPENED)
+
+    def sections(self):
+        return [(name, label, getattr(self, name)) for name, label, _limit in STRATEGY_SECTIONS]
+
+    def active_documents(self):
+        return self.documents.filter(removed_at__isnull=True).select_related("uploaded_by")
+
+    def checklist(self, documents=None):
+        """What a complete strategy needs, each with whether it is there."""
+        if documents is None:
+            documents = list(self.active_documents())
+        items = [(label, bool(value.strip())) for _name, label, value in self.sections()]
+        items.append((_("Finanzplan mit mindestens einem Betrag"), any(line.amount > 0 for line in self.budget_lines.all())))
+        items.append((_("Strategiedokument (PDF)"), any(doc.kind == DocumentKind.MAIN for doc in documents)))
+        return items
+
+    def missing_items(self, documents=None):
+        return [label for label, done in self.checklist(documents) if not done]
+
+    def missing_items_from_annotations(self):
+        """The same list as missing_items(), read from the annotations of with_checklist()."""
+        missing = [label for name, label, _limit in STRATEGY_SECTIONS if getattr(self, f"missing_{name}")]
+        if not self.has_budget:
+            missing.append(_("Finanzplan mit mindestens einem Betrag"))
+        if not self.has_main_document:
+            missing.append(_("Strategiedokument (PDF)"))
+        return missing
+
+
+class BudgetLine(models.Model):
+    """The amount an alliance plans for one year and one category."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="budget_lines")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    category = models.CharField(_("Kategorie"), max_length=16, choices=BudgetCategory.choices)
+    amount = models.DecimalField(_("Betrag (EUR)"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Budgetposten")
+        verbose_name_plural = _("Budgetposten")
+        ordering = ["year", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "year", "category"], name="budget_line_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
+        ]
+
+
+class DocumentKind(models.TextChoices):
+    MAIN = "main", _("Strategiedokument")
+    LETTER_OF_SUPPORT = "support", _("Unterstützungsschreiben")
+    ANNEX = "annex", _("Sonstige Anlage")
+
+
+def strategy_document_path(instance, filename):
+    # Server-generated name; the uploaded name is kept only as metadata.
+    return f"strategies/{instance.strategy_id}/{instance.public_id}.pdf"
+
+
+class StrategyDocument(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("Art"), max_length=16, choices=DocumentKind.choices)
+    file = models.FileField(_("Datei"), upload_to=strategy_document_path, max_length=300)
+    original_name = models.CharField(_("Dateiname"), max_length=255)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    page_count = models.PositiveIntegerField(_("Seiten"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("hochgeladen am"), default=timezone.now)
+    # Removal hides a document from the draft; the file stays for earlier snapshots.
+    removed_at = models.DateTimeField(_("entfernt am"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Dokument")
+        verbose_name_plural = _("Dokumente")
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Submission(models.Model):
+    """An immutable snapshot of a strategy as it was submitted."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveSmallIntegerField(_("Nummer"))
+    submitted_at = models.DateTimeField(_("eingereicht am"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sections = models.JSONField(_("Abschnitte"))
+    budget = models.JSONField(_("Finanzplan"))
+    documents = models.JSONField(_("Dokumente"))
+    fingerprint = models.CharField(_("Fingerabdruck"), max_length=64)
+
+    class Meta:
+        verbose_name = _("Einreichung")
+        verbose_name_plural = _("Einreichungen")
+        ordering = ["strategy", "-number"]
+        constraints = [models.UniqueConstraint(fields=["strategy", "number"], name="submission_number_unique")]
+
+    def __str__(self):
+        return f"{self.strategy.alliance} #{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Submissions are immutable.")
+        super().save(*args, **kwargs)
+
+    @property
+    def budget_total(self):
+        return sum((Decimal(line["amount"]) for line in self.budget), Decimal("0"))
+
+
+class Reopening(models.Model):
+    """The programme office's decision to reopen one submission, with its reason."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="reopening")
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(_("wieder geöffnet am"), default=timezone.now)
+    reason = models.TextField(_("Begründung"))
+
+    class Meta:
+        verbose_name = _("Wiederöffnung")
+        verbose_name_plural = _("Wiederöffnungen")
+
+
+class DeadlineExtension(models.Model):
+    """A later deadline granted to one alliance, kept as a log."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="deadline_extensions")
+    new_deadline = models.DateTimeField(_("neue Frist"))
+    reason = models.TextField(_("Begründung"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(_("gewährt am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Fristverlängerung")
+        verbose_name_plural = _("Fristverlängerungen")
+        ordering = ["-granted_at"]
+
+
+class DocumentDownload(models.Model):
+    """Who downloaded which strategy document, and when."""
+
+    document = models.ForeignKey(StrategyDocument, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Dokumentabruf")
+        verbose_name_plural = _("Dokumentabrufe")
+        ordering = ["-downloaded_at"]

@@ -1,0 +1,32 @@
+"""Who may see and do what with alliances and strategies.
+
+Role checks answer 403; object scope is enforced by `Strategy.objects.visible_to`, which answers 404.
+"""
+
+import rules
+
+from portal.rules import is_alliance_manager, is_programme_office, is_staff_reader
+
+
+@rules.predicate
+def manages_strategy_alliance(user, strategy):
+    if strategy is None:
+        return False
+    return strategy.alliance.memberships.filter(user=user).exists()
+
+
+@rules.predicate
+def strategy_is_editable(user, strategy):
+    return strategy is not None and strategy.is_editable_status
+
+
+# Role-level gates: who may reach strategy pages at all.
+rules.add_perm("alliances.use_strategy_pages", is_alliance_manager | is_staff_reader)
+rules.add_perm("alliances.view_overview", is_staff_reader)
+
+rules.add_perm("alliances.view_strategy", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
+rules.add_perm("alliances.edit_strategy", is_alliance_manager & manages_strategy_alliance & strategy_is_editable)
+rules.add_perm("alliances.submit_strategy", is_alliance_manager & manages_strategy_alliance & strategy_is_editable)
+rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
+rules.add_perm("alliances.reopen_submission", is_programme_office)
+rules.add_perm("alliances.extend_deadline", is_programme_office)

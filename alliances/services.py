@@ -1,0 +1,408 @@
+"""Business operations on strategies. Each runs in one transaction and names its side effects."""
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from alliances.models import (
+    SECTION_FIELDS,
+    Alliance,
+    BudgetLine,
+    DeadlineExtension,
+    DocumentDownload,
+    DocumentKind,
+    FederalState,
+    Reopening,
+    Strategy,
+    StrategyDocument,
+    StrategyStatus,
+    Submission,
+)
+from alliances.signals import strategy_submitted, submission_reopened
+from portal.notifications import send_notification
+from portal.uploads import inspect_pdf
+
+
+class StrategyConflict(Exception):
+    """Someone else saved the strategy since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__("stale strategy version")
+        self.current = current
+
+
+class StrategyLocked(Exception):
+    """The strategy cannot change now: it is submitted, or the deadline has passed."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class SubmissionRefused(Exception):
+    """A submission was refused; `reasons` lists why, in German."""
+
+    def __init__(self, reasons):
+        super().__init__("; ".join(str(r) for r in reasons))
+        self.reasons = reasons
+
+
+def _locked_strategy(strategy):
+    return Strategy.objects.select_for_update().select_related("cycle", "alliance").get(pk=strategy.pk)
+
+
+def _ensure_open_for_work(strategy, now):
+    if not strategy.is_editable_status:
+        raise StrategyLocked(_("Die Strategie ist eingereicht und kann nicht mehr bearbeitet werden."))
+    if not strategy.accepts_work_at(now):
+        if now < strategy.cycle.submission_opens_at:
+            raise StrategyLocked(
+                _("Die Einreichung beginnt erst am %(date)s.")
+                % {"date": date_format(timezone.localtime(strategy.cycle.submission_opens_at), "DATETIME_FORMAT")}
+            )
+        raise StrategyLocked(
+            _("Die Frist ist am %(date)s abgelaufen. Änderungen und Einreichung sind nicht mehr möglich.")
+            % {"date": date_format(timezone.localtime(strategy.deadline), "DATETIME_FORMAT")}
+        )
+
+
+def _save_with_history(strategy, user, reason=None):
+    strategy._history_user = user
+    if reason:
+        strategy._change_reason = reason
+    strategy.save()
+
+
+@transaction.atomic
+def save_strategy_draft(*, strategy, user, sections, budget, expected_version, now=None):
+    """Saves the sections and the budget plan of a draft.
+
+    `budget` maps (year, category) to a Decimal or None (an empty cell).
+    Side effects: updates the strategy and its budget lines, each change kept in history;
+    raises StrategyConflict when `expected_version` is stale, StrategyLocked after the deadline.
+    """
+    now = now or timezone.now()
+    current = _locked_strategy(strategy)
+    if current.version != expected_version:
+        raise StrategyConflict(current)
+    _ensure_open_for_work(current, now)
+    for name in SECTION_FIELDS:
+        setattr(current, name, (sections.get(name) or "").strip())
+    existing = {(line.year, line.category): line for line in current.budget_lines.all()}
+    for (year, category), amount in budget.items():
+        line = existing.get((year, category))
+        if amount is None:
+            if line is not None:
+                line._history_user = user
+                line.delete()
+            continue
+        if line is None:
+            line = BudgetLine(strategy=current, year=year, category=category, amount=amount)
+        elif line.amount == amount:
+            continue
+        line.amount = amount
+        line._history_user = user
+        line.save()
+    current.version += 1
+    current.updated_at = now
+    current.updated_by = user
+    _save_with_history(current, user)
+    return current
+
+
+def _touch(strategy, user, now, reason):
+    strategy.updated_at = now
+    strategy.updated_by = user
+    _save_with_history(strategy, user, reason)
+
+
+@transaction.atomic
+def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
+    """Checks and stores an uploaded PDF for a draft.
+
+    A new main document replaces the previous one (which stays stored for earlier snapshots).
+    Side effects: writes the file under the private root, creates a StrategyDocument, touches the strategy.
+    Raises ValidationError for a file that is not an acceptable PDF.
+    """
+    now = now or timezone.now()
+    current = _locked_strategy(strategy)
+    _ensure_open_for_work(current, now)
+    if kind not in DocumentKind.values:
+        raise ValidationError(_("Bitte wählen Sie die Art des Dokuments."))
+    facts = inspect_pdf(uploaded_file)
+    if kind == DocumentKind.MAIN:
+        for previous in current.documents.filter(kind=DocumentKind.MAIN, removed_at__isnull=True):
+            previous.removed_at = now
+            previous.removed_by = user
+            previous._history_user = user
+            previous.save()
+    document = StrategyDocument(
+        strategy=current,
+        kind=kind,
+        original_name=facts.original_name,
+        size=facts.size,
+        sha256=facts.sha256,
+        page_count=facts.page_count,
+        uploaded_by=user,
+        uploaded_at=now,
+    )
+    document._history_user = user
+    document.file.save(f"{document.public_id}.pdf", uploaded_file, save=False)
+    document.save()
+    _touch(current, user, now, _("Dokument hochgeladen: %(name)s") % {"name": facts.original_name})
+    return document
+
+
+@transaction.atomic
+def remove_strategy_document(*, document, user, now=None):
+    """Removes a document from a draft. The file is kept for earlier snapshots and history.
+
+    Side effects: marks the document removed, touches the strategy.
+    """
+    now = now or timezone.now()
+    current = _locked_strategy(document.strategy)
+    _ensure_open_for_work(current, now)
+    document = StrategyDocument.objects.select_for_update().get(pk=document.pk)
+    if document.removed_at is None:
+        document.removed_at = now
+        document.removed_by = user
+        document._history_user = user
+        document.save()
+        _touch(current, user, now, _("Dokument entfernt: %(name)s") % {"name": document.original_name})
+    return document
+
+
+def record_document_download(*, document, user):
+    """Side effects: stores who downloaded the document, and when."""
+    return DocumentDownload.objects.create(document=document, user=user)
+
+
+def snapshot_fingerprint(*, cycle_slug, alliance_slug, sections, budget, documents):
+    canonical = json.dumps(
+        {"cycle": cycle_slug, "alliance": alliance_slug, "sections": sections, "budget": budget,
+         "documents": documents},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def submit_strategy(*, strategy, user, now=None):
+    """Submits a complete strategy before its deadline.
+
+    Side effects: freezes an immutable Submission (sections, budget, document hashes, who, when),
+    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers
+    and sends `strategy_submitted` after commit. Raises SubmissionRefused or StrategyLocked.
+    """
+    now = now or timezone.now()
+    current = _locked_strategy(strategy)
+    _ensure_open_for_work(current, now)
+    documents = list(current.documents.filter(removed_at__isnull=True).order_by("kind", "uploaded_at"))
+    missing = current.missing_items(documents)
+    if missing:
+        raise SubmissionRefused(
+            [_("Es fehlt noch: %(item)s.") % {"item": item} for item in missing]
+        )
+    sections = {name: getattr(current, name) for name in SECTION_FIELDS}
+    budget = [
+        {"year": line.year, "category": line.category, "amount": str(line.amount)}
+        for line in current.budget_lines.order_by("year", "category")
+    ]
+    document_facts = [
+        {"id": str(doc.public_id), "kind": doc.kind, "name": doc.original_name, "sha256": doc.sha256,
+         "size": doc.size, "pages": doc.page_count}
+        for doc in documents
+    ]
+    number = (current.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    submission = Submission.objects.create(
+        strategy=current,
+        number=number,
+        submitted_at=now,
+        submitted_by=user,
+        sections=sections,
+        budget=budget,
+        documents=document_facts,
+        fingerprint=snapshot_fingerprint(
+            cycle_slug=current.cycle.slug, alliance_slug=current.alliance.slug,
+            sections=sections, budget=budget, documents=document_facts,
+        ),
+    )
+    current.status = StrategyStatus.SUBMITTED
+    current.version += 1
+    _touch(current, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number})
+    managers = current.alliance.memberships.select_related("user").filter(user__is_active=True)
+    send_notification(
+        recipients=[m.user.email for m in managers],
+        subject=_("Eingangsbestätigung: erweiterte WIR!-Strategie %(alliance)s") % {"alliance": current.alliance.name},
+        template="alliances/email/receipt",
+        context={"submission": submission, "strategy": current},
+    )
+    transaction.on_commit(lambda: strategy_submitted.send(sender=Submission, submission=submission))
+    return submission
+
+
+@transaction.atomic
+def extend_deadline(*, strategy, user, until, reason, now=None):
+    """Grants one alliance a later submission deadline.
+
+    Side effects: logs a DeadlineExtension and records it in the strategy's history.
+    Raises ValidationError when the date is not in the future or no reason is given.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Bitte begründen Sie die Fristverlängerung."))
+    if until <= now:
+        raise ValidationError(_("Die neue Frist muss in der Zukunft liegen."))
+    current = _locked_strategy(strategy)
+    DeadlineExtension.objects.create(strategy=current, new_deadline=until, reason=reason, granted_by=user,
+                                     granted_at=now)
+    current.extended_deadline = until
+    _touch(current, user, now, _("Frist verlängert: %(reason)s") % {"reason": reason})
+    return current
+
+
+@transaction.atomic
+def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
+    """Reopens the latest submission so the alliance can change and resubmit its strategy.
+
+    Side effects: records a Reopening with its reason, sets the strategy to "reopened"
+    (and its deadline, if `extend_until` is given), notifies the alliance's managers and
+    sends `submission_reopened` after commit. The earlier snapshot stays unchanged.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Bitte begründen Sie die Wiederöffnung."))
+    if extend_until is not None and extend_until <= now:
+        raise ValidationError(_("Die neue Frist muss in der Zukunft liegen."))
+    current = _locked_strategy(strategy)
+    if current.status != StrategyStatus.SUBMITTED:
+        raise ValidationError(_("Nur eine eingereichte Strategie kann wieder geöffnet werden."))
+    submission = current.submissions.order_by("-number").first()
+    reopening = Reopening.objects.create(submission=submission, reopened_by=user, reopened_at=now, reason=reason)
+    if extend_until is not None:
+        DeadlineExtension.objects.create(strategy=current, new_deadline=extend_until, reason=reason,
+                                         granted_by=user, granted_at=now)
+        current.extended_deadline = extend_until
+    current.status = StrategyStatus.REOPENED
+    current.version += 1
+    _touch(current, user, now, _("Wieder geöffnet: %(reason)s") % {"reason": reason})
+    managers = current.alliance.memberships.select_related("user").filter(user__is_active=True)
+    send_notification(
+        recipients=[m.user.email for m in managers],
+        subject=_("Ihre Strategie wurde wieder geöffnet"),
+        template="alliances/email/reopened",
+        context={"strategy": current, "reopening": reopening},
+    )
+    transaction.on_commit(
+        lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening)
+    )
+    return reopening
+
+
+def budget_amount_total(budget):
+    return sum((amount for amount in budget.values() if amount is not None), Decimal("0"))
+
+
+ALLIANCE_CSV_COLUMNS = ["slug", "name", "acronym", "region", "states", "innovation_field", "source"]
+
+
+@dataclass
+class AllianceImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+
+
+def _parse_alliance_rows(csv_text):
+    """Validates every row first; returns clean rows or raises ValidationError naming each bad line."""
+    states_by_name = {state.name.lower(): state for state in FederalState.objects.all()}
+    reader = csv.DictReader(io.StringIO(csv_text))
+    missing_columns = [column for column in ALLIANCE_CSV_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing_columns:
+        raise ValidationError(
+            _("Zeile 1: Es fehlen die Spalten %(columns)s.") % {"columns": ", ".join(missing_columns)}
+        )
+    errors, rows, seen = [], [], {}
+    url_validator = URLValidator(schemes=["http", "https"])
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(value is None for value in row.values()):
+            errors.append(_("Zeile %(line)s: falsche Anzahl von Feldern.") % {"line": line})
+            continue
+        values = {key: (row.get(key) or "").strip() for key in ALLIANCE_CSV_COLUMNS}
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", values["slug"]):
+            errors.append(_("Zeile %(line)s: ungültiger Kurzname „%(slug)s“ (nur a–z, 0–9 und Bindestrich).")
+                          % {"line": line, "slug": values["slug"]})
+        elif values["slug"] in seen:
+            errors.append(_("Zeile %(line)s: Kurzname „%(slug)s“ steht schon in Zeile %(first)s.")
+                          % {"line": line, "slug": values["slug"], "first": seen[values["slug"]]})
+        seen.setdefault(values["slug"], line)
+        if not values["name"]:
+            errors.append(_("Zeile %(line)s: Der Name fehlt.") % {"line": line})
+        for column, limit in (("name", 200), ("acronym", 60), ("region", 300), ("source", 500)):
+            if len(values[column]) > limit:
+                errors.append(_("Zeile %(line)s: %(column)s ist länger als %(limit)s Zeichen.")
+                              % {"line": line, "column": column, "limit": limit})
+        try:
+            url_validator(values["source"])
+        except ValidationError:
+            errors.append(_("Zeile %(line)s: Die Quelle muss eine gültige Web-Adresse sein.") % {"line": line})
+        state_names = [name.strip() for name in values["states"].split(";") if name.strip()]
+        unknown = [name for name in state_names if name.lower() not in states_by_name]
+        if unknown:
+            errors.append(_("Zeile %(line)s: unbekanntes Bundesland %(names)s.")
+                          % {"line": line, "names": ", ".join(unknown)})
+        values["states"] = [states_by_name[name.lower()] for name in state_names if name.lower() in states_by_name]
+        rows.append(values)
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("Die Datei enthält keine Bündnisse."))
+    return rows
+
+
+@transaction.atomic
+def import_alliances(*, csv_text):
+    """Creates or updates alliances from CSV text; all or nothing.
+
+    Side effects: creates and updates Alliance rows (kept in history). Raises ValidationError,
+    naming every bad line, before anything is written.
+    """
+    rows = _parse_alliance_rows(csv_text)
+    report = AllianceImportReport()
+    for values in rows:
+        fields = {
+            "name": values["name"], "acronym": values["acronym"], "region": values["region"],
+            "innovation_field": values["innovation_field"], "source_url": values["source"],
+        }
+        alliance = Alliance.objects.filter(slug=values["slug"]).first()
+        if alliance is None:
+            alliance = Alliance.objects.create(slug=values["slug"], **fields)
+            alliance.states.set(values["states"])
+            report.created.append(alliance.slug)
+            continue
+        changed = [name for name, value in fields.items() if getattr(alliance, name) != value]
+        if set(alliance.states.all()) != set(values["states"]):
+            alliance.states.set(values["states"])
+            changed.append("states")
+        if changed:
+            for name, value in fields.items():
+                setattr(alliance, name, value)
+            alliance.save()
+            report.updated.append((alliance.slug, changed))
+        else:
+            report.unchanged.append(alliance.slug)
+    return report

@@ -1,0 +1,8 @@
+"""Facts this stage announces to later stages, which listen without being imported here."""
+
+from django.dispatch import Signal
+
+# Sent after commit with `submission`.
+strategy_submitted = Signal()
+# Sent after commit with `strategy` and `reopening`.
+submission_reopened = Signal()

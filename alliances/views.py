@@ -1,0 +1,362 @@
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Prefetch
+from django.http import FileResponse, Http404
+from django.template.defaultfilters import filesizeformat
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliances import services
+from alliances.filters import OverviewFilter
+from alliances.forms import DeadlineExtensionForm, DocumentUploadForm, ReopenForm, StrategyForm, budget_field_name
+from alliances.models import (
+    SECTION_FIELDS,
+    STRATEGY_SECTIONS,
+    BudgetCategory,
+    DocumentDownload,
+    EvaluationCycle,
+    FederalState,
+    Strategy,
+    StrategyDocument,
+    current_cycle,
+)
+
+access_log = logging.getLogger("portal.access")
+
+
+def _require(user, perm, obj=None):
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _strategy_or_404(request, cycle_slug, alliance_slug):
+    """Role check first (403), then the user's scope (404)."""
+    _require(request.user, "alliances.use_strategy_pages")
+    queryset = (
+        Strategy.objects.visible_to(request.user)
+        .select_related("cycle", "alliance", "updated_by")
+        .prefetch_related("budget_lines")
+    )
+    return get_object_or_404(queryset, cycle__slug=cycle_slug, alliance__slug=alliance_slug)
+
+
+def _strategy_url(strategy, name="alliances:strategy"):
+    return reverse(name, args=[strategy.cycle.slug, strategy.alliance.slug])
+
+
+def _initial_form_data(strategy):
+    initial = {"version": strategy.version}
+    initial.update({name: value for name, _label, value in strategy.sections()})
+    for line in strategy.budget_lines.all():
+        initial[budget_field_name(line.year, line.category)] = line.amount
+    return initial
+
+
+def _workspace_context(request, strategy, form=None, upload_form=None):
+    documents = list(strategy.active_documents())
+    now = timezone.now()
+    return {
+        "strategy": strategy,
+        "cycle": strategy.cycle,
+        "form": form or StrategyForm(initial=_initial_form_data(strategy), strategy=strategy),
+        "upload_form": upload_form or DocumentUploadForm(),
+        "documents": documents,
+        "checklist": strategy.checklist(documents),
+        "submissions": list(strategy.submissions.select_related("submitted_by", "reopening")),
+        "can_edit": request.user.has_perm("alliances.edit_strategy", strategy) and strategy.accepts_work_at(now),
+        "can_reopen": request.user.has_perm("alliances.reopen_submission", strategy),
+        "can_extend": request.user.has_perm("alliances.extend_deadline", strategy),
+        "deadline_passed": now > strategy.deadline,
+        "budget": _budget_table(strategy.cycle.years, strategy.budget_lines.all()),
+        "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+    }
+
+
+@login_required
+@require_GET
+def my_strategies(request):
+    """The alliance manager's start page: their alliances' strategies in the current cycle."""
+    _require(request.user, "alliances.use_strategy_pages")
+    cycle = current_cycle()
+    strategies = list(
+        Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("cycle", "alliance")
+    ) if cycle else []
+    if len(strategies) == 1 and request.user.role == "alliance_manager":
+        return redirect(_strategy_url(strategies[0]))
+    return render(request, "alliances/my_strategies.html", {"strategies": strategies, "cycle": cycle})
+
+
+@login_required
+@require_GET
+def strategy_detail(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    return render(request, "alliances/strategy_detail.html", _workspace_context(request, strategy))
+
+
+@login_required
+@require_POST
+def strategy_save(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.edit_strategy", strategy)
+    form = StrategyForm(request.POST, strategy=strategy)
+    if form.is_valid():
+        try:
+            services.save_strategy_draft(
+                strategy=strategy, user=request.user, sections=form.section_values(),
+                budget=form.budget_values(), expected_version=form.cleaned_data["version"],
+            )
+        except services.StrategyConflict as conflict:
+            other = conflict.current.updated_by
+            form.add_error(None, _(
+                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
+                "sind aber unten erhalten. Bitte prüfen Sie die aktuelle Fassung in einem neuen Tab und "
+                "speichern Sie dann erneut."
+            ) % {"who": other or _("einer anderen Person")})
+            # A deliberate second save may now overwrite the newer version.
+            data = request.POST.copy()
+            data["version"] = conflict.current.version
+            form = StrategyForm(data, strategy=strategy)
+            form.is_valid()
+            form.add_error(None, _("Speicherkonflikt: bitte prüfen und erneut speichern."))
+            return render(request, "alliances/strategy_detail.html",
+                          _workspace_context(request, strategy, form=form), status=409)
+        except services.StrategyLocked as locked:
+            messages.error(request, locked.message)
+            return redirect(_strategy_url(strategy))
+        messages.success(request, _("Der Entwurf wurde gespeichert."))
+        return redirect(_strategy_url(strategy))
+    messages.error(request, _("Bitte korrigieren Sie die markierten Angaben. Es wurde nichts gespeichert."))
+    return render(request, "alliances/strategy_detail.html",
+                  _workspace_context(request, strategy, form=form), status=422)
+
+
+def _documents_response(request, strategy, upload_form=None, status=200):
+    context = _workspace_context(request, strategy, upload_form=upload_form)
+    if request.htmx:
+        return render(request, "alliances/partials/documents_and_checklist.html", context, status=status)
+    if status == 200:
+        return redirect(_strategy_url(strategy) + "#dokumente")
+    return render(request, "alliances/strategy_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def document_upload(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.edit_strategy", strategy)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = services.add_strategy_document(
+                strategy=strategy, user=request.user, kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+            )
+        except services.StrategyLocked as locked:
+            form.add_error(None, locked.message)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("„%(name)s“ wurde hochgeladen.") % {"name": document.original_name})
+            return _documents_response(request, strategy, upload_form=DocumentUploadForm())
+    return _documents_response(request, strategy, upload_form=form, status=422)
+
+
+def _document_or_404(strategy, public_id):
+    return get_object_or_404(StrategyDocument.objects.select_related("strategy"), strategy=strategy,
+                             public_id=public_id)
+
+
+@login_required
+@require_POST
+def document_remove(request, cycle_slug, alliance_slug, public_id):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    document = _document_or_404(strategy, public_id)
+    _require(request.user, "alliances.edit_strategy", strategy)
+    try:
+        services.remove_strategy_document(document=document, user=request.user)
+    except services.StrategyLocked as locked:
+        messages.error(request, locked.message)
+    else:
+        messages.success(request, _("„%(name)s“ wurde entfernt.") % {"name": document.original_name})
+    return _documents_response(request, strategy)
+
+
+@login_required
+@require_GET
+def document_download(request, cycle_slug, alliance_slug, public_id):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.view_strategy", strategy)
+    document = _document_or_404(strategy, public_id)
+    services.record_document_download(document=document, user=request.user)
+    access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                        content_type="application/pdf")
+
+
+@login_required
+@require_GET
+def strategy_preview(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    documents = list(strategy.active_documents())
+    return render(request, "alliances/strategy_preview.html", {
+        "strategy": strategy,
+        "documents": documents,
+        "budget": _budget_table(strategy.cycle.years, strategy.budget_lines.all()),
+        "missing": strategy.missing_items(documents),
+    })
+
+
+def _budget_table(years, lines):
+    """Rows per category with one amount per year, plus totals, for display.
+
+    `lines` are BudgetLine rows or the dicts a Submission keeps.
+    """
+    amounts = {}
+    for line in lines:
+        if isinstance(line, dict):
+            amounts[(int(line["year"]), line["category"])] = Decimal(line["amount"])
+        else:
+            amounts[(line.year, line.category)] = line.amount
+    rows = []
+    for category, label in BudgetCategory.choices:
+        values = [amounts.get((year, category), Decimal("0")) for year in years]
+        rows.append({"label": label, "values": values, "total": sum(values, Decimal("0"))})
+    year_totals = [sum((row["values"][i] for row in rows), Decimal("0")) for i in range(len(years))]
+    return {"years": years, "rows": rows, "year_totals": year_totals, "total": sum(year_totals, Decimal("0"))}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def strategy_submit(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.submit_strategy", strategy)
+    if request.method == "POST":
+        try:
+            submission = services.submit_strategy(strategy=strategy, user=request.user)
+        except services.SubmissionRefused as refused:
+            for reason in refused.reasons:
+                messages.error(request, reason)
+        except services.StrategyLocked as locked:
+            messages.error(request, locked.message)
+        else:
+            messages.success(request, _("Ihre Strategie wurde eingereicht. Eine Eingangsbestätigung wurde per "
+                                        "E-Mail versandt."))
+            return redirect("alliances:submission", cycle_slug, alliance_slug, submission.number)
+        return redirect(_strategy_url(strategy))
+    documents = list(strategy.active_documents())
+    return render(request, "alliances/strategy_submit.html", {
+        "strategy": strategy, "missing": strategy.missing_items(documents), "documents": documents,
+        "can_submit": strategy.accepts_work_at(timezone.now()),
+    })
+
+
+@login_required
+@require_GET
+def submission_detail(request, cycle_slug, alliance_slug, number):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    submission = get_object_or_404(
+        strategy.submissions.select_related("submitted_by", "reopening__reopened_by"), number=number
+    )
+    return render(request, "alliances/submission_detail.html", {
+        "strategy": strategy,
+        "submission": submission,
+        "budget": _budget_table(strategy.cycle.years, submission.budget),
+        "sections": [(label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def strategy_reopen(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.reopen_submission", strategy)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_submission(strategy=strategy, user=request.user, reason=form.cleaned_data["reason"],
+                                       extend_until=form.cleaned_data["extend_until"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Die Einreichung wurde wieder geöffnet."))
+            return redirect(_strategy_url(strategy))
+    return render(request, "alliances/strategy_action.html", {
+        "strategy": strategy, "form": form, "title": _("Einreichung wieder öffnen"),
+        "submit_label": _("Wieder öffnen"),
+    }, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def strategy_extend(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.extend_deadline", strategy)
+    form = DeadlineExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extend_deadline(strategy=strategy, user=request.user, until=form.cleaned_data["new_deadline"],
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Die Frist wurde verlängert."))
+            return redirect(_strategy_url(strategy))
+    return render(request, "alliances/strategy_action.html", {
+        "strategy": strategy, "form": form, "title": _("Frist für dieses Bündnis verlängern"),
+        "submit_label": _("Frist verlängern"),
+    }, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def strategy_history(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    _require(request.user, "alliances.view_history", strategy)
+    records = strategy.history.select_related("history_user").order_by("-history_date")[:200]
+    entries = []
+    previous = None
+    for record in reversed(list(records)):
+        changed = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "updated_by"])
+            changed = [change.field for change in delta.changes]
+        entries.append({"record": record, "changed": changed})
+        previous = record
+    entries.reverse()
+    labels = {field.name: field.verbose_name for field in Strategy._meta.fields}
+    for entry in entries:
+        entry["changed_labels"] = [labels.get(name, name) for name in entry["changed"]]
+    return render(request, "alliances/strategy_history.html", {
+        "strategy": strategy, "entries": entries,
+        "downloads": DocumentDownload.objects.filter(document__strategy=strategy)
+        .select_related("document", "user")[:50] if request.user.has_perm("alliances.view_overview") else [],
+    })
+
+
+@login_required
+@require_GET
+def cycle_overview(request, cycle_slug):
+    """All alliances of a cycle with their submission state, for the programme office and the ministry."""
+    _require(request.user, "alliances.view_overview")
+    cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
+    base = (
+        Strategy.objects.filter(cycle=cycle)
+        .select_related("alliance", "updated_by")
+        .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
+        .with_checklist()
+        .annotate(last_submitted_at=Max("submissions__submitted_at"))
+        .defer(*SECTION_FIELDS)
+        .order_by("alliance__name")
+    )
+    overview = OverviewFilter(request.GET or None, queryset=base)
+    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()}
+            for strategy in overview.qs]
+    return render(request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "rows": rows})

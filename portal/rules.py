@@ -1,0 +1,23 @@
+"""Role predicates every app builds its permissions from."""
+
+import rules
+
+from portal.models import Role
+
+
+def _has_role(role):
+    @rules.predicate(name=f"is_{role}")
+    def predicate(user):
+        return bool(user and user.is_authenticated and user.is_active and user.role == role)
+
+    return predicate
+
+
+is_alliance_manager = _has_role(Role.ALLIANCE_MANAGER)
+is_expert = _has_role(Role.EXPERT)
+is_programme_office = _has_role(Role.PROGRAMME_OFFICE)
+is_ministry = _has_role(Role.MINISTRY)
+is_admin = _has_role(Role.ADMIN)
+
+# Programme office and ministry read across all alliances.
+is_staff_reader = is_programme_office | is_ministry
