@@ -159,7 +159,7 @@ def seed(*, stdout):
                                              demo_pdf("Unterstützungsschreiben", alliance, 1)),
         )
         if index % 3 == 0:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
                 services.submit_strategy(strategy=strategy, user=manager, now=now)
     counts = {status.label: Strategy.objects.filter(cycle=cycle, status=status).count()
               for status in StrategyStatus}

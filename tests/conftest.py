@@ -1,0 +1,75 @@
+import pytest
+
+from portal.models import Role
+from tests.factories import (
+    AllianceFactory,
+    EvaluationCycleFactory,
+    StrategyFactory,
+    UserFactory,
+    manager_of,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing_and_private_storage(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path / "private")}},
+    }
+
+
+@pytest.fixture
+def cycle(db):
+    return EvaluationCycleFactory()
+
+
+@pytest.fixture
+def alliance(db):
+    return AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz", states=["BB", "SN"])
+
+
+@pytest.fixture
+def other_alliance(db):
+    return AllianceFactory(slug="diana", name="DIANA", states=["SN"])
+
+
+@pytest.fixture
+def strategy(cycle, alliance):
+    return StrategyFactory(cycle=cycle, alliance=alliance)
+
+
+@pytest.fixture
+def other_strategy(cycle, other_alliance):
+    return StrategyFactory(cycle=cycle, alliance=other_alliance)
+
+
+@pytest.fixture
+def manager(alliance):
+    return manager_of(alliance, email="manager@gesunde-lausitz.example")
+
+
+@pytest.fixture
+def other_manager(other_alliance):
+    return manager_of(other_alliance, email="manager@diana.example")
+
+
+@pytest.fixture
+def programme_office(db):
+    return UserFactory(email="pt@ptj.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger")
+
+
+@pytest.fixture
+def ministry(db):
+    return UserFactory(email="bmbf1@bmbf.example", role=Role.MINISTRY)
+
+
+@pytest.fixture
+def expert(db):
+    return UserFactory(email="expertin@uni.example", role=Role.EXPERT)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@portal.example", role=Role.ADMIN, is_staff=True, is_superuser=True)

@@ -1,0 +1,157 @@
+"""All test factories, in one place."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from pypdf import PdfWriter
+
+from alliances.models import (
+    Alliance,
+    AllianceMembership,
+    BudgetLine,
+    BudgetCategory,
+    EvaluationCycle,
+    FederalState,
+    FundingRound,
+    Strategy,
+)
+from portal.models import Role, User
+
+PASSWORD = "richtig-geheim-2024"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["email"]
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    role = Role.EXPERT
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class FundingRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingRound
+        django_get_or_create = ["number"]
+
+    number = 2
+    name = "WIR! – zweite Förderrunde"
+    implementation_start = date(2021, 9, 9)
+
+
+class EvaluationCycleFactory(factory.django.DjangoModelFactory):
+    """A cycle in its submission phase: opened 30 days ago, deadline in 10 days."""
+
+    class Meta:
+        model = EvaluationCycle
+        django_get_or_create = ["slug"]
+
+    funding_round = factory.SubFactory(FundingRoundFactory)
+    name = "Zwischenbegutachtung 2024"
+    slug = "zwischenbegutachtung-2024"
+    submission_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    submission_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+    review_deadline = factory.LazyAttribute(lambda o: o.submission_deadline + timedelta(days=45))
+    panel_deadline = factory.LazyAttribute(lambda o: o.review_deadline + timedelta(days=15))
+    decision_deadline = factory.LazyAttribute(lambda o: o.panel_deadline + timedelta(days=15))
+    budget = Decimal("120000000")
+    first_funding_year = 2025
+    funding_years = 3
+
+
+class AllianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alliance
+        django_get_or_create = ["slug"]
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"buendnis-{n}")
+    name = factory.Sequence(lambda n: f"Bündnis {n}")
+    acronym = factory.LazyAttribute(lambda o: o.name)
+    region = "Lausitz"
+    innovation_field = "Gesundheit und Versorgung in der Region"
+    source_url = "https://example.org/quelle"
+
+    @factory.post_generation
+    def states(obj, create, extracted, **kwargs):
+        if create:
+            codes = extracted if extracted is not None else ["SN"]
+            obj.states.set(FederalState.objects.filter(code__in=codes))
+
+
+class StrategyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Strategy
+
+    cycle = factory.SubFactory(EvaluationCycleFactory)
+    alliance = factory.SubFactory(AllianceFactory)
+
+
+class CompleteStrategyFactory(StrategyFactory):
+    """A strategy with every section and a budget, but without documents."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    summary = "Zusammenfassung der Strategie."
+    vision = "Vision für 2028."
+    innovation_field_development = "Entwicklung des Innovationsfelds."
+    measures = "Drei Vorhabenlinien."
+    alliance_management = "Geschäftsstelle mit vier Stellen."
+    skilled_workers = "Weiterbildung und Rückkehrerprogramm."
+    continuation = "Trägerverein ab 2028."
+
+    @factory.post_generation
+    def budget(obj, create, extracted, **kwargs):
+        if create:
+            BudgetLine.objects.create(strategy=obj, year=obj.cycle.first_funding_year,
+                                      category=BudgetCategory.PERSONNEL, amount=Decimal("500000"))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AllianceMembership
+
+    user = factory.SubFactory(UserFactory, role=Role.ALLIANCE_MANAGER)
+    alliance = factory.SubFactory(AllianceFactory)
+
+
+def manager_of(alliance, email=None):
+    user = UserFactory(role=Role.ALLIANCE_MANAGER, **({"email": email} if email else {}))
+    AllianceMembership.objects.get_or_create(user=user, alliance=alliance)
+    return user
+
+
+def pdf_bytes(pages=1):
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def encrypted_pdf_bytes():
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password="geheim", owner_password="geheim")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def pdf_upload(name="strategie.pdf", pages=1, content=None):
+    return SimpleUploadedFile(name, content if content is not None else pdf_bytes(pages),
+                              content_type="application/pdf")
