@@ -1,6 +1,7 @@
 import logging
 from decimal import Decimal
 
+import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,7 +34,8 @@ access_log = logging.getLogger("portal.access")
 
 
 def _require(user, perm, obj=None):
-    if not user.has_perm(perm, obj):
+    # rules.has_perm, not user.has_perm: superusers get no implicit access to portal pages.
+    if not rules.has_perm(perm, user, obj):
         raise PermissionDenied
 
 
@@ -71,9 +73,9 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
         "documents": documents,
         "checklist": strategy.checklist(documents),
         "submissions": list(strategy.submissions.select_related("submitted_by", "reopening")),
-        "can_edit": request.user.has_perm("alliances.edit_strategy", strategy) and strategy.accepts_work_at(now),
-        "can_reopen": request.user.has_perm("alliances.reopen_submission", strategy),
-        "can_extend": request.user.has_perm("alliances.extend_deadline", strategy),
+        "can_edit": rules.has_perm("alliances.edit_strategy", request.user, strategy) and strategy.accepts_work_at(now),
+        "can_reopen": rules.has_perm("alliances.reopen_submission", request.user, strategy),
+        "can_extend": rules.has_perm("alliances.extend_deadline", request.user, strategy),
         "deadline_passed": now > strategy.deadline,
         "budget": _budget_table(strategy.cycle.years, strategy.budget_lines.all()),
         "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
@@ -278,7 +280,7 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
 def strategy_reopen(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     _require(request.user, "alliances.reopen_submission", strategy)
-    form = ReopenForm(request.POST or None)
+    form = ReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reopen_submission(strategy=strategy, user=request.user, reason=form.cleaned_data["reason"],
@@ -299,7 +301,7 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
 def strategy_extend(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     _require(request.user, "alliances.extend_deadline", strategy)
-    form = DeadlineExtensionForm(request.POST or None)
+    form = DeadlineExtensionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.extend_deadline(strategy=strategy, user=request.user, until=form.cleaned_data["new_deadline"],
@@ -337,7 +339,7 @@ def strategy_history(request, cycle_slug, alliance_slug):
     return render(request, "alliances/strategy_history.html", {
         "strategy": strategy, "entries": entries,
         "downloads": DocumentDownload.objects.filter(document__strategy=strategy)
-        .select_related("document", "user")[:50] if request.user.has_perm("alliances.view_overview") else [],
+        .select_related("document", "user")[:50] if rules.has_perm("alliances.view_overview", request.user) else [],
     })
 
 

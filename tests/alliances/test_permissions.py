@@ -1,0 +1,110 @@
+"""The permission matrix: every strategy URL × anonymous and each role.
+
+Out-of-scope objects answer 404, a wrong role 403, an anonymous visitor goes to the login page.
+"""
+
+import pytest
+import rules
+from django.urls import reverse
+
+from alliances import services
+from alliances.models import DocumentKind
+from portal.models import Role
+from tests.factories import CompleteStrategyFactory, UserFactory, manager_of, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
+
+LOGIN = "login"
+# url name, method, expected status per actor in the order of ACTORS.
+MATRIX = [
+    ("my_strategies", "get", [LOGIN, 302, 302, 403, 200, 200, 403]),
+    ("overview", "get", [LOGIN, 403, 403, 403, 200, 200, 403]),
+    ("strategy", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("strategy_preview", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("strategy_history", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("document_download", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("strategy_submit", "get", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("strategy_reopen", "get", [LOGIN, 403, 404, 403, 200, 403, 403]),
+    ("strategy_extend", "get", [LOGIN, 403, 404, 403, 200, 403, 403]),
+    ("strategy_save", "post", [LOGIN, 422, 404, 403, 403, 403, 403]),
+    ("document_upload", "post", [LOGIN, 422, 404, 403, 403, 403, 403]),
+    ("document_remove", "post", [LOGIN, 302, 404, 403, 403, 403, 403]),
+    ("strategy_reopen", "post", [LOGIN, 403, 404, 403, 422, 403, 403]),
+    ("strategy_extend", "post", [LOGIN, 403, 404, 403, 422, 403, 403]),
+    ("strategy_submit", "post", [LOGIN, 302, 404, 403, 403, 403, 403]),
+]
+
+
+@pytest.fixture
+def world(cycle, alliance, other_alliance):
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    CompleteStrategyFactory(cycle=cycle, alliance=other_alliance)
+    own = manager_of(alliance)
+    document = services.add_strategy_document(strategy=strategy, user=own, kind=DocumentKind.MAIN,
+                                              uploaded_file=pdf_upload())
+    actors = {
+        "anonymous": None,
+        "own_manager": own,
+        "other_manager": manager_of(other_alliance),
+        "expert": UserFactory(role=Role.EXPERT),
+        "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
+        "ministry": UserFactory(role=Role.MINISTRY),
+        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+    return strategy, document, actors
+
+
+def url_for(name, strategy, document):
+    cycle, slug = strategy.cycle.slug, strategy.alliance.slug
+    if name == "my_strategies":
+        return reverse("alliances:my_strategies")
+    if name == "overview":
+        return reverse("alliances:overview", args=[cycle])
+    if name in ("document_download", "document_remove"):
+        return reverse(f"alliances:{name}", args=[cycle, slug, document.public_id])
+    return reverse(f"alliances:{name}", args=[cycle, slug])
+
+
+@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+def test_permission_matrix(client, world, name, method, expected, actor_index):
+    strategy, document, actors = world
+    actor = actors[ACTORS[actor_index]]
+    if actor is not None:
+        client.force_login(actor)
+    url = url_for(name, strategy, document)
+    response = client.get(url) if method == "get" else client.post(url, {})
+    want = expected[actor_index]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, f"{ACTORS[actor_index]} {method.upper()} {url}"
+
+
+def test_manager_of_another_alliance_cannot_reach_a_submission_receipt(client, world, other_manager):
+    strategy, _document, actors = world
+    services.submit_strategy(strategy=strategy, user=actors["own_manager"])
+    client.force_login(actors["other_manager"])
+    response = client.get(reverse("alliances:submission", args=[strategy.cycle.slug, strategy.alliance.slug, 1]))
+    assert response.status_code == 404
+
+
+def test_document_of_another_strategy_is_not_found_through_own_strategy_url(client, world, other_alliance):
+    strategy, document, actors = world
+    client.force_login(manager_of(other_alliance))
+    own_url = reverse("alliances:document_download",
+                      args=[strategy.cycle.slug, other_alliance.slug, document.public_id])
+    assert client.get(own_url).status_code == 404
+
+
+def test_visible_to_agrees_with_the_view_permission(world):
+    strategy, _document, actors = world
+    for actor_name, actor in actors.items():
+        if actor is None:
+            continue
+        listed = strategy.__class__.objects.visible_to(actor).filter(pk=strategy.pk).exists()
+        may_view = rules.has_perm("alliances.view_strategy", actor, strategy)
+        assert listed == may_view, actor_name
