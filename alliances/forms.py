@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django import forms
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import STRATEGY_SECTIONS, BudgetCategory, DocumentKind
@@ -13,6 +13,17 @@ MAX_BUDGET_CELL = Decimal("7000000")
 
 def budget_field_name(year, category):
     return f"budget_{year}_{category}"
+
+
+class AmountField(forms.DecimalField):
+    """A euro amount typed the way people write it: "250.000,50" in German, "250,000.50" in English."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("EUR").removesuffix("€")
+            text = text.replace(get_format("THOUSAND_SEPARATOR"), "").replace(get_format("DECIMAL_SEPARATOR"), ".")
+            value = text
+        return super().to_python(value)
 
 
 class StrategyForm(forms.Form):
@@ -38,7 +49,7 @@ class StrategyForm(forms.Form):
             )
         for year in strategy.cycle.years:
             for category, category_label in BudgetCategory.choices:
-                self.fields[budget_field_name(year, category)] = forms.DecimalField(
+                self.fields[budget_field_name(year, category)] = AmountField(
                     label=_("%(category)s %(year)s (EUR)") % {"category": category_label, "year": year},
                     required=False,
                     min_value=Decimal("0"),

@@ -116,18 +116,16 @@ def strategy_save(request, cycle_slug, alliance_slug):
                 budget=form.budget_values(), expected_version=form.cleaned_data["version"],
             )
         except services.StrategyConflict as conflict:
-            other = conflict.current.updated_by
-            form.add_error(None, _(
-                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
-                "sind aber unten erhalten. Bitte prüfen Sie die aktuelle Fassung in einem neuen Tab und "
-                "speichern Sie dann erneut."
-            ) % {"who": other or _("einer anderen Person")})
-            # A deliberate second save may now overwrite the newer version.
+            # The typed text stays; a deliberate second save may then overwrite the newer version.
             data = request.POST.copy()
             data["version"] = conflict.current.version
             form = StrategyForm(data, strategy=strategy)
             form.is_valid()
-            form.add_error(None, _("Speicherkonflikt: bitte prüfen und erneut speichern."))
+            form.add_error(None, _(
+                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
+                "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
+                "speichern Sie dann erneut."
+            ) % {"who": conflict.current.updated_by or _("einer anderen Person")})
             return render(request, "alliances/strategy_detail.html",
                           _workspace_context(request, strategy, form=form), status=409)
         except services.StrategyLocked as locked:

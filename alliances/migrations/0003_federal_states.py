@@ -15,5 +15,5 @@ def add_states(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alliances", "0001_initial")]
+    dependencies = [("alliances", "0002_initial")]
     operations = [migrations.RunPython(add_states, migrations.RunPython.noop)]
