@@ -1,0 +1,93 @@
+"""List and detail pages keep a fixed number of queries, whatever the data size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from alliances import services
+from alliances.models import DocumentKind
+from tests.factories import AllianceFactory, CompleteStrategyFactory, StrategyFactory, manager_of, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def build_cycle(cycle, count):
+    for number in range(count):
+        alliance = AllianceFactory(slug=f"b-{count}-{number}", name=f"Bündnis {number:03d}",
+                                   states=["SN", "BB"] if number % 2 else ["BY"])
+        if number % 3 == 0:
+            strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+            manager = manager_of(alliance)
+            services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
+                                           uploaded_file=pdf_upload())
+            if number % 6 == 0:
+                services.submit_strategy(strategy=strategy, user=manager)
+        else:
+            StrategyFactory(cycle=cycle, alliance=alliance)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    print("\n".join(query["sql"][:200] for query in queries.captured_queries))
+    return len(queries), response
+
+
+# session, user, cycle, strategies with checklist annotations, federal states (prefetch), filter choices
+OVERVIEW_QUERIES = 6
+# plus the validation of the chosen federal state
+FILTERED_OVERVIEW_QUERIES = 7
+
+
+@pytest.mark.parametrize("size", [24, 240])
+def test_overview_query_count_is_the_same_at_24_and_240_alliances(client, cycle, programme_office, size):
+    build_cycle(cycle, size)
+    client.force_login(programme_office)
+    queries, response = count_queries(client, reverse("alliances:overview", args=[cycle.slug]))
+    assert len(response.context["rows"]) == size
+    assert queries == OVERVIEW_QUERIES
+
+
+@pytest.mark.parametrize("size", [24, 240])
+def test_filtered_and_sorted_overview_keeps_its_query_count(client, cycle, ministry, size):
+    build_cycle(cycle, size)
+    client.force_login(ministry)
+    url = reverse("alliances:overview", args=[cycle.slug]) + "?state=SN&status=draft&sort=-missing"
+    queries, response = count_queries(client, url)
+    rows = response.context["rows"]
+    assert rows and all(row["strategy"].status == "draft" for row in rows)
+    missing = [len(row["missing"]) for row in rows]
+    assert missing == sorted(missing, reverse=True)
+    assert queries == FILTERED_OVERVIEW_QUERIES
+
+
+STRATEGY_PAGE_QUERIES = 7
+
+
+@pytest.mark.parametrize("documents", [1, 10])
+def test_strategy_page_query_count_does_not_grow_with_documents(client, cycle, alliance, manager, documents):
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    for number in range(documents):
+        services.add_strategy_document(strategy=strategy, user=manager,
+                                       kind=DocumentKind.MAIN if number == 0 else DocumentKind.ANNEX,
+                                       uploaded_file=pdf_upload(f"Anlage {number}.pdf"))
+    client.force_login(manager)
+    queries, response = count_queries(
+        client, reverse("alliances:strategy", args=[cycle.slug, alliance.slug]))
+    assert len(response.context["documents"]) == documents
+    assert queries == STRATEGY_PAGE_QUERIES
+
+
+def test_overview_shows_missing_items_computed_in_sql(client, cycle, programme_office):
+    build_cycle(cycle, 6)
+    client.force_login(programme_office)
+    _queries, response = count_queries(client, reverse("alliances:overview", args=[cycle.slug]))
+    by_name = {row["strategy"].alliance.name: row for row in response.context["rows"]}
+    assert by_name["Bündnis 000"]["missing"] == []
+    assert "Strategiedokument (PDF)" in by_name["Bündnis 001"]["missing"]
+    assert len(by_name["Bündnis 001"]["missing"]) == 9
+    for row in response.context["rows"]:
+        strategy = row["strategy"]
+        assert row["missing"] == [str(item) for item in strategy.__class__.objects.get(pk=strategy.pk).missing_items()]
