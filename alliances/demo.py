@@ -114,7 +114,8 @@ def demo_pdf(title, alliance, pages):
         f"<p>Seite {number} von {pages}. {escape(alliance.innovation_field)}</p></section>"
         for number in range(1, pages + 1)
     )
-    html = f"<html lang='de'><head><style>section {{ page-break-after: always; }}</style></head><body>{body}</body></html>"
+    style = "<style>section { page-break-after: always; }</style>"
+    html = f"<html lang='de'><head>{style}</head><body>{body}</body></html>"
     return HTML(string=html).write_pdf()
 
 

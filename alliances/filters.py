@@ -3,13 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.models import FederalState, Strategy, StrategyStatus
 
-# Sort keys offered in the overview, mapped to the ORM ordering they stand for.
+# URL sort keys of the overview, mapped to the annotated or model field they order by.
 OVERVIEW_ORDERINGS = {
-    "alliance": ("alliance__name",),
-    "status": ("status", "alliance__name"),
-    "submitted": ("last_submitted_at", "alliance__name"),
-    "missing": ("missing_count", "alliance__name"),
-    "changed": ("updated_at", "alliance__name"),
+    "alliance": "alliance__name",
+    "status": "status",
+    "submitted": "last_submitted_at",
+    "missing": "missing_count",
+    "changed": "updated_at",
 }
 
 
@@ -23,7 +23,8 @@ class OverviewFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         label=_("Sortierung"),
-        fields=[(fields[0], key) for key, fields in OVERVIEW_ORDERINGS.items()],
+        empty_label=_("Bündnis (A–Z)"),
+        fields=[(field, key) for key, field in OVERVIEW_ORDERINGS.items()],
         field_labels={
             "alliance__name": _("Bündnis"),
             "status": _("Status"),
@@ -36,3 +37,8 @@ class OverviewFilter(django_filters.FilterSet):
     class Meta:
         model = Strategy
         fields = ["status", "state"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select"

@@ -311,7 +311,8 @@ class Strategy(models.Model):
         if documents is None:
             documents = list(self.active_documents())
         items = [(label, bool(value.strip())) for _name, label, value in self.sections()]
-        items.append((_("Finanzplan mit mindestens einem Betrag"), any(line.amount > 0 for line in self.budget_lines.all())))
+        has_budget = any(line.amount > 0 for line in self.budget_lines.all())
+        items.append((_("Finanzplan mit mindestens einem Betrag"), has_budget))
         items.append((_("Strategiedokument (PDF)"), any(doc.kind == DocumentKind.MAIN for doc in documents)))
         return items
 
@@ -345,6 +346,9 @@ class BudgetLine(models.Model):
             models.UniqueConstraint(fields=["strategy", "year", "category"], name="budget_line_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
         ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.year}: {self.amount} EUR"
 
 
 class DocumentKind(models.TextChoices):
@@ -428,6 +432,9 @@ class Reopening(models.Model):
         verbose_name = _("Wiederöffnung")
         verbose_name_plural = _("Wiederöffnungen")
 
+    def __str__(self):
+        return f"{self.submission} ({self.reopened_at:%Y-%m-%d})"
+
 
 class DeadlineExtension(models.Model):
     """A later deadline granted to one alliance, kept as a log."""
@@ -443,6 +450,9 @@ class DeadlineExtension(models.Model):
         verbose_name_plural = _("Fristverlängerungen")
         ordering = ["-granted_at"]
 
+    def __str__(self):
+        return f"{self.strategy}: {self.new_deadline:%Y-%m-%d %H:%M}"
+
 
 class DocumentDownload(models.Model):
     """Who downloaded which strategy document, and when."""
@@ -455,3 +465,6 @@ class DocumentDownload(models.Model):
         verbose_name = _("Dokumentabruf")
         verbose_name_plural = _("Dokumentabrufe")
         ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        return f"{self.document} – {self.user}"

@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch
-from django.http import FileResponse, Http404
-from django.template.defaultfilters import filesizeformat
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliances import services
 from alliances.filters import OverviewFilter
-from alliances.forms import DeadlineExtensionForm, DocumentUploadForm, ReopenForm, StrategyForm, budget_field_name
+from alliances.forms import (
+    DeadlineExtensionForm,
+    DocumentUploadForm,
+    ReopenForm,
+    StrategyForm,
+    budget_field_name,
+)
 from alliances.models import (
     SECTION_FIELDS,
     STRATEGY_SECTIONS,

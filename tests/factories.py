@@ -12,8 +12,8 @@ from pypdf import PdfWriter
 from alliances.models import (
     Alliance,
     AllianceMembership,
-    BudgetLine,
     BudgetCategory,
+    BudgetLine,
     EvaluationCycle,
     FederalState,
     FundingRound,

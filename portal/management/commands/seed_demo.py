@@ -16,6 +16,6 @@ class Command(BaseCommand):
         for dotted_path in settings.DEMO_SEEDERS:
             seed = import_string(dotted_path)
             accounts.extend(seed(stdout=self.stdout) or [])
-        self.stdout.write(self.style.SUCCESS("Demodaten sind bereit. Konten (Passwort für alle: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demodaten sind bereit. Konten (Passwort für alle: {DEMO_PASSWORD}):"))
         for email, role in accounts:
             self.stdout.write(f"  {email:<40} {role}")
