@@ -145,6 +145,26 @@ class Alliance(models.Model):
         return self.name
 
 
+class AlliancePartner(models.Model):
+    """A member organisation of an alliance; experts tied to it have a likely conflict of interest."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="partners",
+                                 verbose_name=_("Bündnis"))
+    name = models.CharField(_("Organisation"), max_length=200)
+    email_domain = models.CharField(_("E-Mail-Domain"), max_length=100, blank=True,
+                                    help_text=_("z. B. hszg.de"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Bündnispartner")
+        verbose_name_plural = _("Bündnispartner")
+        ordering = ["alliance", "name"]
+        constraints = [models.UniqueConstraint(fields=["alliance", "name"], name="partner_unique_per_alliance")]
+
+    def __str__(self):
+        return self.name
+
+
 class AllianceMembership(models.Model):
     """Makes a user an alliance manager of one alliance."""
 

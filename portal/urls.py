@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("alliances.urls")),
+    path("", include("reviews.urls")),
     path("", include("portal.site_urls")),
 ]

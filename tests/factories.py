@@ -3,6 +3,7 @@
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -155,3 +156,76 @@ def encrypted_pdf_bytes():
 def pdf_upload(name="strategie.pdf", pages=1, content=None):
     return SimpleUploadedFile(name, content if content is not None else pdf_bytes(pages),
                               content_type="application/pdf")
+
+
+# --- Review stage -------------------------------------------------------------------------------------------
+
+CRITERIA_CSV = Path(__file__).resolve().parents[1] / "reviews" / "data" / "criteria.csv"
+
+
+def programme_rubric(cycle):
+    """The programme's eight published criteria as the cycle's rubric (weights 15/15/15/15/10/10/10/10)."""
+    from reviews import services as review_services
+
+    rows = review_services.parse_criteria_csv(CRITERIA_CSV.read_text(encoding="utf-8"))
+    return review_services.replace_rubric(cycle=cycle, criteria=rows)
+
+
+def submitted_strategy(cycle, alliance, manager=None):
+    """A complete strategy of `alliance`, submitted through the real service; returns (strategy, submission)."""
+    from alliances import services as alliance_services
+    from alliances.models import DocumentKind
+
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    manager = manager or manager_of(alliance)
+    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
+                                            uploaded_file=pdf_upload())
+    submission = alliance_services.submit_strategy(strategy=strategy, user=manager)
+    strategy.refresh_from_db()
+    return strategy, submission
+
+
+class ExpertFactory(UserFactory):
+    role = Role.EXPERT
+
+
+class ExpertProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.ExpertProfile"
+        django_get_or_create = ["user"]
+
+    user = factory.SubFactory(ExpertFactory)
+    affiliation = factory.Sequence(lambda n: f"Forschungsinstitut {n}")
+    email_domain = ""
+    federal_state = None
+    expertise_keywords = "Gesundheit, Mikrofluidik, Landwirtschaft"
+    declared_ties = ""
+
+
+def cleared_assignment(strategy, expert=None, office=None):
+    """An assignment through the real service, declared free of conflict."""
+    from reviews import services as review_services
+
+    expert = expert or ExpertProfileFactory().user
+    office = office or UserFactory(role=Role.PROGRAMME_OFFICE)
+    assignment = review_services.assign_expert(strategy=strategy, expert=expert, user=office)
+    return review_services.declare_conflict(assignment=assignment, user=expert, has_conflict=False)
+
+
+def submitted_review(assignment, points, recommendation="fund", not_applicable=()):
+    """Scores every criterion (`points` is one value for all, or a dict by code) and submits the review."""
+    from reviews import services as review_services
+
+    review = review_services.open_review(assignment=assignment, user=assignment.expert)
+    scores = {}
+    for criterion in review.rubric.criteria.all():
+        value = points[criterion.code] if isinstance(points, dict) else points
+        na = criterion.code in not_applicable
+        scores[criterion.pk] = (None if na else value, na, "Begründung")
+    review = review_services.save_review_draft(
+        review=review, user=assignment.expert, scores=scores,
+        fields={"recommendation": recommendation, "strengths": "Stärken", "weaknesses": "Schwächen",
+                "proposed_conditions": "Auflage" if recommendation == "conditions" else ""},
+        expected_version=review.version,
+    )
+    return review_services.submit_review(review=review, user=assignment.expert)

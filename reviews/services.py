@@ -1,0 +1,598 @@
+"""Business operations of the review stage. Each runs in one transaction and names its side effects."""
+
+import csv
+import io
+import string
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from alliances.models import Strategy, StrategyStatus
+from portal.models import Role, User
+from portal.notifications import send_notification
+from reviews.models import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    DEFAULT_SCALE_LABELS,
+    Assignment,
+    AssignmentStatus,
+    ConflictType,
+    Criterion,
+    ExpertProfile,
+    PanelVotum,
+    Recommendation,
+    ReminderKind,
+    Review,
+    ReviewPolicy,
+    ReviewReminder,
+    ReviewStatus,
+    RubricVersion,
+    Score,
+)
+
+
+class ReviewConflict(Exception):
+    """Someone saved the review (another tab) since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__("stale review version")
+        self.current = current
+
+
+class ReviewLocked(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class AssignmentRefused(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Rubric -------------------------------------------------------------------------------------------------
+
+
+def policy_for(cycle):
+    policy, _created = ReviewPolicy.objects.get_or_create(cycle=cycle)
+    return policy
+
+
+def current_rubric(cycle):
+    return cycle.rubric_versions.order_by("-number").first()
+
+
+def rubric_is_locked(rubric):
+    """A rubric is locked once any review written against it has been submitted."""
+    return rubric.reviews.filter(status=ReviewStatus.SUBMITTED).exists()
+
+
+CRITERIA_CSV_COLUMNS = ["code", "title_de", "title_en", "weight", "guiding_questions_de"]
+
+
+def parse_criteria_csv(csv_text):
+    """Returns criterion dicts, or raises ValidationError naming each bad line."""
+    reader = csv.DictReader(io.StringIO(csv_text))
+    missing = [column for column in CRITERIA_CSV_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(_("Zeile 1: Es fehlen die Spalten %(columns)s.") % {"columns": ", ".join(missing)})
+    errors, rows, seen = [], [], set()
+    for position, row in enumerate(reader):
+        line = reader.line_num
+        code = (row.get("code") or "").strip().lower()
+        title = (row.get("title_de") or "").strip()
+        if not code or code in seen:
+            errors.append(_("Zeile %(line)s: Kürzel fehlt oder ist doppelt.") % {"line": line})
+        seen.add(code)
+        if not title:
+            errors.append(_("Zeile %(line)s: Der Titel fehlt.") % {"line": line})
+        try:
+            weight = int((row.get("weight") or "").strip())
+            if weight <= 0:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Zeile %(line)s: Das Gewicht muss eine positive ganze Zahl sein.") % {"line": line})
+            weight = 0
+        rows.append({
+            "position": position, "code": code, "title": title, "title_en": (row.get("title_en") or "").strip(),
+            "guiding_questions": (row.get("guiding_questions_de") or "").strip(), "weight": weight,
+        })
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("Die Datei enthält keine Kriterien."))
+    return rows
+
+
+@transaction.atomic
+def replace_rubric(*, cycle, criteria, user=None):
+    """Sets the cycle's criteria.
+
+    While no review against the current rubric is submitted, the rubric is edited in place;
+    afterwards the change makes a new rubric version, and existing reviews keep theirs.
+    Side effects: creates or replaces Criterion rows (kept in history), may create a RubricVersion.
+    """
+    rubric = current_rubric(cycle)
+    if rubric is None or rubric_is_locked(rubric):
+        number = rubric.number + 1 if rubric else 1
+        rubric = RubricVersion.objects.create(cycle=cycle, number=number, created_by=user)
+    elif rubric.reviews.exists():
+        # Drafts follow the edited rubric; their scores for removed criteria go.
+        Score.objects.filter(review__rubric=rubric).exclude(
+            criterion__code__in=[item["code"] for item in criteria]).delete()
+    existing = {criterion.code: criterion for criterion in rubric.criteria.all()}
+    for item in criteria:
+        criterion = existing.pop(item["code"], None) or Criterion(rubric=rubric, code=item["code"])
+        for name in ("position", "title", "title_en", "guiding_questions", "weight"):
+            setattr(criterion, name, item[name])
+        for name in ("scale_min", "scale_max", "justification_required", "allows_not_applicable"):
+            if name in item:
+                setattr(criterion, name, item[name])
+        if not criterion.scale_labels:
+            criterion.scale_labels = {key: str(label) for key, label in DEFAULT_SCALE_LABELS.items()}
+        criterion._history_user = user
+        criterion.save()
+    for criterion in existing.values():
+        criterion._history_user = user
+        criterion.delete()
+    return rubric
+
+
+# --- Conflicts of interest and assignments ------------------------------------------------------------------
+
+
+def _email_domain(email):
+    return email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+
+
+def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_state_ids=None):
+    """Likely conflicts of interest between an expert and an alliance, each as a German reason."""
+    alliance = strategy.alliance
+    profile = profile if profile is not None else ExpertProfile.objects.filter(user=expert).first()
+    partners = partners if partners is not None else list(alliance.partners.all())
+    state_ids = alliance_state_ids if alliance_state_ids is not None else {s.pk for s in alliance.states.all()}
+    flags = []
+    affiliation = (profile.affiliation if profile else "").strip().lower()
+    domains = {_email_domain(expert.email)} | ({profile.email_domain.lower()} if profile and profile.email_domain
+                                               else set())
+    for partner in partners:
+        name = partner.name.strip().lower()
+        if affiliation and name and (affiliation in name or name in affiliation):
+            flags.append(_("Organisation „%(org)s“ ist Bündnispartner.") % {"org": partner.name})
+        elif partner.email_domain and partner.email_domain.lower() in domains:
+            flags.append(_("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.")
+                         % {"domain": partner.email_domain, "org": partner.name})
+    if profile and profile.federal_state_id and profile.federal_state_id in state_ids:
+        flags.append(_("Gleiches Bundesland: %(state)s.") % {"state": profile.federal_state.name})
+    if profile:
+        targets = [alliance.name.lower(), alliance.acronym.lower()] + [p.name.lower() for p in partners]
+        for tie in profile.ties():
+            if any(tie.lower() in target or target in tie.lower() for target in targets if target):
+                flags.append(_("Erklärte Verbindung: %(tie)s.") % {"tie": tie})
+    return flags
+
+
+def _next_pseudonym(strategy):
+    taken = set(Assignment.objects.filter(strategy=strategy).values_list("pseudonym", flat=True))
+    for letter in string.ascii_uppercase:
+        if letter not in taken:
+            return letter
+    raise AssignmentRefused(_("Für diese Strategie sind keine weiteren Kennungen frei."))
+
+
+def _active_load(expert, cycle):
+    return Assignment.objects.filter(expert=expert, strategy__cycle=cycle,
+                                     status__in=ACTIVE_ASSIGNMENT_STATUSES).count()
+
+
+def _assign(*, strategy, expert, user, override_reason, policy):
+    if expert.role != Role.EXPERT or not expert.is_active:
+        raise AssignmentRefused(_("%(who)s ist nicht als Gutachter/in registriert.") % {"who": expert})
+    if not strategy.submissions.exists():
+        raise AssignmentRefused(_("Die Strategie von %(alliance)s ist noch nicht eingereicht.")
+                                % {"alliance": strategy.alliance.name})
+    existing = Assignment.objects.filter(strategy=strategy, expert=expert).first()
+    if existing and existing.status in ACTIVE_ASSIGNMENT_STATUSES:
+        raise AssignmentRefused(_("%(who)s ist dieser Strategie bereits zugewiesen.") % {"who": expert})
+    if existing and existing.status == AssignmentStatus.CONFLICTED:
+        raise AssignmentRefused(_("%(who)s hat sich für %(alliance)s für befangen erklärt.")
+                                % {"who": expert, "alliance": strategy.alliance.name})
+    if _active_load(expert, strategy.cycle) >= policy.load_cap:
+        raise AssignmentRefused(_("%(who)s hat bereits die Höchstzahl von %(cap)s Strategien.")
+                                % {"who": expert, "cap": policy.load_cap})
+    flags = conflict_flags(expert=expert, strategy=strategy)
+    override_reason = (override_reason or "").strip()
+    if flags and not override_reason:
+        raise AssignmentRefused(
+            _("Hinweis auf Befangenheit (%(flags)s) – eine Zuweisung ist nur mit schriftlicher Begründung möglich.")
+            % {"flags": " ".join(flags)}
+        )
+    if existing:
+        assignment = existing
+        assignment.status = AssignmentStatus.AWAITING_DECLARATION
+        assignment.assigned_by, assignment.assigned_at = user, timezone.now()
+        assignment.conflict_flags, assignment.override_reason = flags, override_reason if flags else ""
+    else:
+        assignment = Assignment(strategy=strategy, expert=expert, assigned_by=user, conflict_flags=flags,
+                                override_reason=override_reason if flags else "",
+                                pseudonym=_next_pseudonym(strategy))
+    assignment._history_user = user
+    if flags:
+        assignment._change_reason = _("Zuweisung trotz Hinweis: %(reason)s") % {"reason": override_reason}
+    assignment.save()
+    send_notification(
+        recipients=[expert.email],
+        subject=_("Neue Begutachtung: %(alliance)s") % {"alliance": strategy.alliance.name},
+        template="reviews/email/assigned",
+        context={"assignment": assignment, "strategy": strategy},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assign_expert(*, strategy, expert, user, override_reason=""):
+    """Assigns one expert to a submitted strategy.
+
+    Side effects: creates the Assignment (history keeps a conflict override and its reason)
+    and e-mails the expert. Raises AssignmentRefused (not an expert, not submitted, load cap,
+    already assigned, flagged conflict without justification).
+    """
+    strategy = Strategy.objects.select_for_update().select_related("cycle", "alliance").get(pk=strategy.pk)
+    return _assign(strategy=strategy, expert=expert, user=user, override_reason=override_reason,
+                   policy=policy_for(strategy.cycle))
+
+
+@transaction.atomic
+def assign_many(*, pairs, user):
+    """Applies a previewed set of assignments as one unit: all or nothing.
+
+    `pairs` are (strategy, expert, override_reason). Side effects as assign_expert, per pair.
+    """
+    created = []
+    for strategy, expert, override_reason in pairs:
+        locked = Strategy.objects.select_for_update().select_related("cycle", "alliance").get(pk=strategy.pk)
+        created.append(_assign(strategy=locked, expert=expert, user=user, override_reason=override_reason,
+                               policy=policy_for(locked.cycle)))
+    return created
+
+
+@transaction.atomic
+def withdraw_assignment(*, assignment, user, reason):
+    """Side effects: ends an assignment (frees the slot), kept in history with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Bitte begründen Sie, warum die Zuweisung zurückgezogen wird."))
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.reviews.filter(status=ReviewStatus.SUBMITTED).exists():
+        raise ValidationError(_("Ein abgegebenes Gutachten kann nicht zurückgezogen werden."))
+    assignment.status = AssignmentStatus.WITHDRAWN
+    assignment._history_user = user
+    assignment._change_reason = reason
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def declare_conflict(*, assignment, user, has_conflict, conflict_type="", explanation="", now=None):
+    """Records the expert's conflict-of-interest declaration.
+
+    No conflict clears the assignment, so the strategy's documents become visible to the expert.
+    A conflict ends the assignment, frees the slot and e-mails the programme office.
+    """
+    now = now or timezone.now()
+    assignment = Assignment.objects.select_for_update().select_related("strategy__alliance").get(pk=assignment.pk)
+    if assignment.status != AssignmentStatus.AWAITING_DECLARATION:
+        raise ValidationError(_("Die Erklärung wurde bereits abgegeben."))
+    assignment.declared_at = now
+    assignment.last_activity_at = now
+    assignment._history_user = user
+    if has_conflict:
+        if conflict_type not in ConflictType.values:
+            raise ValidationError(_("Bitte wählen Sie die Art des Interessenkonflikts."))
+        if not (explanation or "").strip():
+            raise ValidationError(_("Bitte erläutern Sie den Interessenkonflikt kurz."))
+        assignment.status = AssignmentStatus.CONFLICTED
+        assignment.conflict_type = conflict_type
+        assignment.conflict_explanation = explanation.strip()
+        assignment.save()
+        office = User.objects.filter(role=Role.PROGRAMME_OFFICE, is_active=True).values_list("email", flat=True)
+        send_notification(
+            recipients=list(office),
+            subject=_("Befangenheit erklärt: %(alliance)s") % {"alliance": assignment.strategy.alliance.name},
+            template="reviews/email/conflict_declared",
+            context={"assignment": assignment},
+        )
+    else:
+        assignment.status = AssignmentStatus.CLEARED
+        assignment.save()
+    return assignment
+
+
+# --- Reviews ------------------------------------------------------------------------------------------------
+
+
+def latest_submission(strategy):
+    return strategy.submissions.order_by("-number").first()
+
+
+@transaction.atomic
+def open_review(*, assignment, user):
+    """Returns the expert's review of the latest snapshot, creating a draft if there is none.
+
+    A draft written against an older snapshot moves to the latest one; submitted reviews stay pinned.
+    """
+    assignment = Assignment.objects.select_for_update().select_related("strategy__cycle").get(pk=assignment.pk)
+    if assignment.status != AssignmentStatus.CLEARED:
+        raise ReviewLocked(_("Bitte erklären Sie zuerst, ob ein Interessenkonflikt besteht."))
+    submission = latest_submission(assignment.strategy)
+    review = assignment.reviews.filter(submission=submission).first()
+    if review:
+        return review
+    draft = assignment.reviews.filter(status=ReviewStatus.DRAFT).first()
+    if draft:
+        draft.submission = submission
+        draft._history_user = user
+        draft.save()
+        return draft
+    previous = assignment.reviews.filter(status=ReviewStatus.SUBMITTED).order_by("-submitted_at").first()
+    rubric = current_rubric(assignment.strategy.cycle)
+    review = Review.objects.create(
+        assignment=assignment, submission=submission, rubric=rubric,
+        strengths=previous.strengths if previous else "", weaknesses=previous.weaknesses if previous else "",
+        proposed_conditions=previous.proposed_conditions if previous else "",
+        confidential_note=previous.confidential_note if previous else "",
+    )
+    if previous and previous.rubric_id == rubric.pk:
+        Score.objects.bulk_create(
+            Score(review=review, criterion_id=s.criterion_id, value=s.value, not_applicable=s.not_applicable,
+                  justification=s.justification) for s in previous.scores.all()
+        )
+    return review
+
+
+def _ensure_before_review_deadline(review, now):
+    deadline = review.assignment.strategy.cycle.review_deadline
+    if now > deadline:
+        raise ReviewLocked(
+            _("Die Frist für Gutachten ist am %(date)s abgelaufen.")
+            % {"date": date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
+        )
+
+
+@transaction.atomic
+def save_review_draft(*, review, user, scores, fields, expected_version, now=None):
+    """Saves scores and texts of a draft review.
+
+    `scores` maps criterion id to (value or None, not_applicable, justification).
+    Side effects: updates the review and its scores (kept in history). Raises ReviewConflict on a stale
+    version and ReviewLocked when the review is submitted or the deadline has passed.
+    """
+    now = now or timezone.now()
+    review = Review.objects.select_for_update().select_related("assignment__strategy__cycle").get(pk=review.pk)
+    if review.version != expected_version:
+        raise ReviewConflict(review)
+    if review.status != ReviewStatus.DRAFT:
+        raise ReviewLocked(_("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
+    _ensure_before_review_deadline(review, now)
+    criteria = {criterion.pk: criterion for criterion in review.rubric.criteria.all()}
+    existing = {score.criterion_id: score for score in review.scores.all()}
+    for criterion_id, (value, not_applicable, justification) in scores.items():
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            continue
+        if value is not None and not (criterion.scale_min <= value <= criterion.scale_max):
+            raise ValidationError(_("%(criterion)s: Die Punktzahl muss zwischen %(min)s und %(max)s liegen.")
+                                  % {"criterion": criterion.title, "min": criterion.scale_min,
+                                     "max": criterion.scale_max})
+        if not_applicable and not criterion.allows_not_applicable:
+            raise ValidationError(_("%(criterion)s: „nicht anwendbar“ ist hier nicht zulässig.")
+                                  % {"criterion": criterion.title})
+        score = existing.get(criterion_id) or Score(review=review, criterion=criterion)
+        score.value = None if not_applicable else value
+        score.not_applicable = bool(not_applicable)
+        score.justification = (justification or "").strip()
+        score._history_user = user
+        score.save()
+    for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note"):
+        if name in fields:
+            setattr(review, name, (fields[name] or "").strip())
+    review.version += 1
+    review.updated_at = now
+    review._history_user = user
+    review.save()
+    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
+    return review
+
+
+def review_problems(review):
+    """What keeps a review from being submitted, in German."""
+    problems = []
+    scores = {score.criterion_id: score for score in review.scores.all()}
+    for criterion in review.rubric.criteria.all():
+        score = scores.get(criterion.pk)
+        if score is None or (score.value is None and not score.not_applicable):
+            problems.append(_("%(criterion)s: Bitte vergeben Sie Punkte.") % {"criterion": criterion.title})
+        elif criterion.justification_required and not score.justification:
+            problems.append(_("%(criterion)s: Bitte begründen Sie die Bewertung.") % {"criterion": criterion.title})
+    if not review.recommendation:
+        problems.append(_("Bitte geben Sie eine Empfehlung ab."))
+    if review.recommendation == Recommendation.FUND_WITH_CONDITIONS and not review.proposed_conditions:
+        problems.append(_("Bitte nennen Sie die vorgeschlagenen Auflagen."))
+    return problems
+
+
+@transaction.atomic
+def submit_review(*, review, user, now=None):
+    """Submits a complete review before the review deadline, which locks it.
+
+    Side effects: sets the review submitted (kept in history). Raises ValidationError listing what is
+    missing, or ReviewLocked after the deadline.
+    """
+    now = now or timezone.now()
+    review = Review.objects.select_for_update().select_related("assignment__strategy__cycle", "rubric").get(
+        pk=review.pk)
+    if review.status != ReviewStatus.DRAFT:
+        raise ReviewLocked(_("Das Gutachten ist bereits abgegeben."))
+    _ensure_before_review_deadline(review, now)
+    problems = review_problems(review)
+    if problems:
+        raise ValidationError(problems)
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = now
+    review.version += 1
+    review._history_user = user
+    review.save()
+    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
+    return review
+
+
+@transaction.atomic
+def reopen_review(*, review, user, reason):
+    """Sets a submitted review back to draft, with the reason kept in history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Bitte begründen Sie die Wiederöffnung."))
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.status != ReviewStatus.SUBMITTED:
+        raise ValidationError(_("Nur ein abgegebenes Gutachten kann wieder geöffnet werden."))
+    review.status = ReviewStatus.DRAFT
+    review.submitted_at = None
+    review.version += 1
+    review._history_user = user
+    review._change_reason = _("Wieder geöffnet: %(reason)s") % {"reason": reason}
+    review.save()
+    return review
+
+
+def may_see_other_reviews(*, assignment):
+    """An expert sees the others' reviews only after submitting a counting review of the latest snapshot."""
+    submission = latest_submission(assignment.strategy)
+    return Review.objects.counting().filter(assignment=assignment, submission=submission).exists()
+
+
+def reviews_complete(strategy):
+    """Every active assignment has submitted a review of the latest snapshot."""
+    submission = latest_submission(strategy)
+    active = strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    if submission is None or not active.exists():
+        return False
+    return not active.exclude(reviews__submission=submission, reviews__status=ReviewStatus.SUBMITTED).exists()
+
+
+@transaction.atomic
+def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, summary, expected_version=None):
+    """Writes the panel's Votum once the reviews of a strategy are complete.
+
+    Side effects: creates or updates the PanelVotum (kept in history). Raises ValidationError.
+    """
+    if not reviews_complete(strategy):
+        raise ValidationError(_("Das Votum kann erst geschrieben werden, wenn alle Gutachten abgegeben sind."))
+    if proposed_amount is None or proposed_amount < Decimal("0"):
+        raise ValidationError(_("Der vorgeschlagene Betrag darf nicht negativ sein."))
+    if not (summary or "").strip():
+        raise ValidationError(_("Bitte fassen Sie das Votum zusammen."))
+    votum = PanelVotum.objects.select_for_update().filter(strategy=strategy).first()
+    if votum and expected_version is not None and votum.version != expected_version:
+        raise ReviewConflict(votum)
+    votum = votum or PanelVotum(strategy=strategy, version=0)
+    votum.recommendation = recommendation
+    votum.proposed_amount = proposed_amount
+    votum.conditions = (conditions or "").strip()
+    votum.summary = summary.strip()
+    votum.written_by = user
+    votum.updated_at = timezone.now()
+    votum.version += 1
+    votum._history_user = user
+    votum.save()
+    return votum
+
+
+# --- Reminders ----------------------------------------------------------------------------------------------
+
+
+def experts_with_outstanding_reviews(cycle):
+    """Experts and their count of assignments without a submitted review of the latest snapshot."""
+    outstanding = {}
+    assignments = (
+        Assignment.objects.filter(strategy__cycle=cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        .select_related("expert")
+        .annotate(done=Count("reviews", filter=Q(reviews__status=ReviewStatus.SUBMITTED)))
+    )
+    for assignment in assignments:
+        if assignment.done == 0:
+            outstanding.setdefault(assignment.expert, 0)
+            outstanding[assignment.expert] += 1
+    return outstanding
+
+
+def _remind(cycle, expert, count, kind, user=None):
+    try:
+        with transaction.atomic():
+            ReviewReminder.objects.create(cycle=cycle, expert=expert, kind=kind, outstanding=count, sent_by=user)
+    except IntegrityError:
+        return False
+    send_notification(
+        recipients=[expert.email],
+        subject=_("Erinnerung: %(count)s Gutachten offen") % {"count": count},
+        template="reviews/email/reminder",
+        context={"cycle": cycle, "count": count, "expert": expert},
+    )
+    return True
+
+
+@transaction.atomic
+def send_due_reminders(*, cycle, now=None):
+    """Sends the 7-day and 2-day reminders that are due; each at most once per expert and cycle.
+
+    Side effects: records ReviewReminder rows and e-mails experts with outstanding reviews.
+    """
+    now = now or timezone.now()
+    left = cycle.review_deadline - now
+    if left.total_seconds() < 0:
+        return 0
+    kinds = []
+    if left.days < 7:
+        kinds.append(ReminderKind.SEVEN_DAYS)
+    if left.days < 2:
+        kinds.append(ReminderKind.TWO_DAYS)
+    sent = 0
+    for expert, count in experts_with_outstanding_reviews(cycle).items():
+        for kind in kinds:
+            sent += _remind(cycle, expert, count, kind)
+    return sent
+
+
+@transaction.atomic
+def send_manual_reminder(*, cycle, user):
+    """E-mails every expert with outstanding reviews now. Side effects: ReviewReminder rows, e-mails."""
+    sent = 0
+    for expert, count in experts_with_outstanding_reviews(cycle).items():
+        sent += _remind(cycle, expert, count, ReminderKind.MANUAL, user=user)
+    return sent
+
+
+# --- Resubmissions ------------------------------------------------------------------------------------------
+
+
+def notify_experts_of_resubmission(*, submission):
+    """Tells the experts of a strategy that it was resubmitted and what changed."""
+    if submission.number < 2:
+        return
+    strategy = submission.strategy
+    experts = [a.expert.email for a in strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
+               .select_related("expert")]
+    send_notification(
+        recipients=experts,
+        subject=_("Geänderte Fassung: %(alliance)s") % {"alliance": strategy.alliance.name},
+        template="reviews/email/resubmitted",
+        context={"submission": submission, "strategy": strategy},
+    )
+
+
+def submitted_strategies(cycle):
+    return Strategy.objects.filter(cycle=cycle, status=StrategyStatus.SUBMITTED).select_related("alliance")
