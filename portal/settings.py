@@ -229,11 +229,19 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Demo data, seeded stage by stage in the order of the cycle (see seed_demo).
-DEMO_SEEDERS = ["portal.demo.seed", "alliances.demo.seed"]
+DEMO_SEEDERS = ["portal.demo.seed", "alliances.demo.seed", "reviews.demo.seed"]
 
 # Change reasons hold the reasons people give (reopening, extensions), which can be long.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+CELERY_BEAT_SCHEDULE = {
+    "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
+}
