@@ -20,6 +20,8 @@ def home(request):
         return redirect("alliances:my_strategies")
     if role in (Role.PROGRAMME_OFFICE, Role.MINISTRY) and cycle:
         return redirect("alliances:overview", cycle.slug)
+    if role == Role.EXPERT:
+        return redirect("reviews:my_assignments")
     if role == Role.ADMIN:
         return redirect("admin:index")
     return render(request, "portal/home.html", {"cycle": cycle})

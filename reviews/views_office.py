@@ -1,5 +1,292 @@
+"""Review pages of the programme office (read-only for the ministry)."""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
+from portal.models import Role, User
+from reviews import services
+from reviews.forms_office import AssignForm, ExpertProfileForm, ReasonForm, VotumForm
+from reviews.models import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    ExpertProfile,
+    PanelVotum,
+    Review,
+    ReviewStatus,
+    Score,
+)
 
 
+def _require(user, perm, obj=None):
+    if not rules.has_perm(perm, user, obj):
+        raise PermissionDenied
+
+
+def _cycle_for_office(request, cycle_slug):
+    _require(request.user, "reviews.use_office_pages")
+    return get_object_or_404(EvaluationCycle, slug=cycle_slug)
+
+
+def _submitted_strategies(cycle):
+    return (
+        services.submitted_strategies(cycle)
+        .prefetch_related(
+            Prefetch("alliance__partners", queryset=AlliancePartner.objects.order_by("name")),
+            Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")),
+        )
+        .order_by("alliance__name")
+    )
+
+
+def _experts():
+    return (
+        User.objects.filter(role=Role.EXPERT, is_active=True)
+        .select_related("expert_profile__federal_state")
+        .order_by("full_name", "email")
+    )
+
+
+@login_required
+@require_GET
+def office_home(request):
+    """The review pages of the current cycle."""
+    _require(request.user, "reviews.use_office_pages")
+    cycle = current_cycle()
+    if cycle is None:
+        raise Http404
+    return redirect("reviews:office_progress", cycle.slug)
+
+
+@login_required
+@require_GET
 def assignments(request, cycle_slug):
-    raise Http404
+    """The matrix of submitted strategies × experts, with counts and conflict hints."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    policy = services.policy_for(cycle)
+    strategies = list(_submitted_strategies(cycle))
+    experts = list(_experts())
+    existing = {
+        (a.strategy_id, a.expert_id): a
+        for a in Assignment.objects.filter(strategy__cycle=cycle).only(
+            "id", "strategy_id", "expert_id", "status", "pseudonym", "conflict_flags")
+    }
+    load = {expert.pk: 0 for expert in experts}
+    per_strategy = {strategy.pk: 0 for strategy in strategies}
+    for (strategy_id, expert_id), assignment in existing.items():
+        if assignment.status in ACTIVE_ASSIGNMENT_STATUSES:
+            load[expert_id] = load.get(expert_id, 0) + 1
+            per_strategy[strategy_id] = per_strategy.get(strategy_id, 0) + 1
+    rows = []
+    for strategy in strategies:
+        partners = list(strategy.alliance.partners.all())
+        state_ids = {state.pk for state in strategy.alliance.states.all()}
+        cells = []
+        for expert in experts:
+            assignment = existing.get((strategy.pk, expert.pk))
+            flags = [] if assignment else services.conflict_flags(
+                expert=expert, strategy=strategy, profile=getattr(expert, "expert_profile", None),
+                partners=partners, alliance_state_ids=state_ids)
+            cells.append({"expert": expert, "assignment": assignment, "flags": flags})
+        rows.append({"strategy": strategy, "cells": cells, "count": per_strategy[strategy.pk]})
+    return render(request, "reviews/office/assignments.html", {
+        "cycle": cycle, "policy": policy, "rows": rows,
+        "experts": [{"expert": expert, "load": load[expert.pk]} for expert in experts],
+        "can_manage": rules.has_perm("reviews.manage_review", request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request, cycle_slug, strategy_pk, expert_pk):
+    """Assigns one expert; a flagged pair needs a written justification."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.manage_review")
+    strategy = get_object_or_404(_submitted_strategies(cycle), pk=strategy_pk)
+    expert = get_object_or_404(_experts(), pk=expert_pk)
+    flags = services.conflict_flags(expert=expert, strategy=strategy)
+    form = AssignForm(request.POST if request.method == "POST" else None, flagged=bool(flags))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_expert(strategy=strategy, expert=expert, user=request.user,
+                                   override_reason=form.cleaned_data.get("override_reason", ""))
+        except services.AssignmentRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("%(expert)s wurde %(alliance)s zugewiesen.")
+                             % {"expert": expert, "alliance": strategy.alliance.name})
+            return redirect("reviews:office_assignments", cycle.slug)
+    return render(request, "reviews/office/assign.html", {
+        "cycle": cycle, "strategy": strategy, "expert": expert, "flags": flags, "form": form,
+    }, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def progress(request, cycle_slug):
+    """Review progress per strategy: reviews in and outstanding."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    active = Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    strategies = (
+        services.submitted_strategies(cycle)
+        .annotate(
+            assigned=Count("assignments", filter=active, distinct=True),
+            awaiting=Count("assignments", filter=Q(assignments__status="awaiting"), distinct=True),
+            submitted=Count("assignments__reviews", filter=active & Q(
+                assignments__reviews__status=ReviewStatus.SUBMITTED), distinct=True),
+            conflicts=Count("assignments", filter=Q(assignments__status="conflicted"), distinct=True),
+            last_activity=Max("assignments__last_activity_at"),
+        )
+        .annotate(outstanding=F("assigned") - F("submitted"))
+        .select_related("votum")
+        .order_by("alliance__name")
+    )
+    state = request.GET.get("state", "")
+    if state == "outstanding":
+        strategies = strategies.filter(Q(submitted__lt=F("assigned")) | Q(assigned=0))
+    elif state == "complete":
+        strategies = strategies.filter(assigned__gt=0, submitted__gte=F("assigned"))
+    return render(request, "reviews/office/progress.html", {
+        "cycle": cycle, "strategies": list(strategies), "state": state,
+        "policy": services.policy_for(cycle),
+        "can_manage": rules.has_perm("reviews.manage_review", request.user),
+    })
+
+
+@login_required
+@require_GET
+def experts(request, cycle_slug):
+    """Review progress per expert: completion and last activity."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    in_cycle = Q(assignments__strategy__cycle=cycle)
+    active = in_cycle & Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    rows = (
+        _experts()
+        .annotate(
+            assigned=Count("assignments", filter=active, distinct=True),
+            submitted=Count("assignments__reviews", filter=active & Q(
+                assignments__reviews__status=ReviewStatus.SUBMITTED), distinct=True),
+            conflicts=Count("assignments", filter=in_cycle & Q(assignments__status="conflicted"), distinct=True),
+            last_activity=Max("assignments__last_activity_at", filter=in_cycle),
+        )
+    )
+    if request.GET.get("state") == "outstanding":
+        rows = rows.filter(submitted__lt=F("assigned"))
+    return render(request, "reviews/office/experts.html", {
+        "cycle": cycle, "rows": list(rows), "state": request.GET.get("state", ""),
+        "can_manage": rules.has_perm("reviews.manage_review", request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expert_profile(request, cycle_slug, expert_pk):
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.manage_review")
+    expert = get_object_or_404(User, pk=expert_pk, role=Role.EXPERT)
+    profile, _created = ExpertProfile.objects.get_or_create(user=expert)
+    form = ExpertProfileForm(request.POST if request.method == "POST" else None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        profile._history_user = request.user
+        profile.save()
+        messages.success(request, _("Das Profil wurde gespeichert."))
+        return redirect("reviews:office_experts", cycle.slug)
+    return render(request, "reviews/office/expert_profile.html", {"cycle": cycle, "expert": expert, "form": form},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def send_reminder(request, cycle_slug):
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.manage_review")
+    sent = services.send_manual_reminder(cycle=cycle, user=request.user)
+    messages.success(request, _("Erinnerung an %(count)s Gutachter/innen mit offenen Gutachten versandt.")
+                     % {"count": sent})
+    return redirect("reviews:office_experts", cycle.slug)
+
+
+def _reviews_side_by_side(strategy, submission):
+    """Criterion rows × review columns for the latest snapshot, with names for office and ministry."""
+    reviews = list(
+        Review.objects.filter(assignment__strategy=strategy, submission=submission,
+                              status=ReviewStatus.SUBMITTED)
+        .select_related("assignment__expert", "rubric")
+        .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")))
+        .order_by("assignment__pseudonym")
+    )
+    criteria = list(reviews[0].rubric.criteria.all()) if reviews else []
+    by_review = [{score.criterion_id: score for score in review.scores.all()} for review in reviews]
+    rows = [{"criterion": criterion, "scores": [scores.get(criterion.pk) for scores in by_review]}
+            for criterion in criteria]
+    return reviews, rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def votum(request, cycle_slug, strategy_pk):
+    """All reviews of a strategy side by side, criterion by criterion, and the panel's Votum."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    strategy = get_object_or_404(Strategy.objects.filter(cycle=cycle).select_related("alliance", "cycle"),
+                                 pk=strategy_pk)
+    submission = services.latest_submission(strategy)
+    reviews, rows = _reviews_side_by_side(strategy, submission)
+    current = PanelVotum.objects.filter(strategy=strategy).first()
+    form = None
+    if rules.has_perm("reviews.write_votum", request.user):
+        initial = {"version": current.version if current else 0}
+        if current:
+            initial.update(recommendation=current.recommendation, proposed_amount=current.proposed_amount,
+                           conditions=current.conditions, summary=current.summary)
+        form = VotumForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_votum(strategy=strategy, user=request.user, recommendation=data["recommendation"],
+                                    proposed_amount=data["proposed_amount"], conditions=data["conditions"],
+                                    summary=data["summary"], expected_version=data["version"] or None)
+            except services.ReviewConflict:
+                form.add_error(None, _("Das Votum wurde inzwischen von anderer Seite geändert. Ihre Eingaben sind "
+                                       "erhalten; bitte laden Sie die Seite neu und prüfen Sie die Fassung."))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Das Votum wurde gespeichert."))
+                return redirect("reviews:office_votum", cycle.slug, strategy.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "reviews/office/votum.html", {
+        "cycle": cycle, "strategy": strategy, "submission": submission, "reviews": reviews, "rows": rows,
+        "votum": current, "form": form, "complete": services.reviews_complete(strategy),
+        "can_reopen": rules.has_perm("reviews.reopen_review", request.user),
+    }, status=422 if form is not None and form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen_review(request, cycle_slug, review_pk):
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.reopen_review")
+    review = get_object_or_404(
+        Review.objects.filter(assignment__strategy__cycle=cycle).select_related("assignment__strategy__alliance",
+                                                                               "assignment__expert"),
+        pk=review_pk)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_review(review=review, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Das Gutachten wurde wieder geöffnet."))
+            return redirect("reviews:office_votum", cycle.slug, review.assignment.strategy_id)
+    return render(request, "reviews/office/reopen_review.html", {"cycle": cycle, "review": review, "form": form},
+                  status=422 if form.errors else 200)

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alliances.forms import AmountField, ReasonForm
+from reviews.models import ExpertProfile, Recommendation
+
+__all__ = ["AssignForm", "ExpertProfileForm", "ReasonForm", "VotumForm"]
+
+
+class AssignForm(forms.Form):
+    override_reason = forms.CharField(
+        label=_("Begründung für die Zuweisung trotz Hinweis auf Befangenheit"),
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, flagged, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flagged = flagged
+        if not flagged:
+            del self.fields["override_reason"]
+
+    def clean_override_reason(self):
+        reason = self.cleaned_data["override_reason"].strip()
+        if self.flagged and len(reason) < 10:
+            raise forms.ValidationError(
+                _("Für diese Zuweisung ist eine schriftliche Begründung nötig (mindestens 10 Zeichen)."))
+        return reason
+
+
+class ExpertProfileForm(forms.ModelForm):
+    class Meta:
+        model = ExpertProfile
+        fields = ["affiliation", "email_domain", "federal_state", "expertise_keywords", "declared_ties"]
+        widgets = {"expertise_keywords": forms.Textarea(attrs={"rows": 2}),
+                   "declared_ties": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_email_domain(self):
+        domain = self.cleaned_data["email_domain"].strip().lower().lstrip("@")
+        if domain and ("." not in domain or " " in domain):
+            raise forms.ValidationError(_("Bitte geben Sie eine Domain wie „uni-beispiel.de“ an."))
+        return domain
+
+
+class VotumForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    recommendation = forms.ChoiceField(
+        label=_("Empfehlung der Jury"),
+        choices=[choice for choice in Recommendation.choices if choice[0] != Recommendation.ABSTAIN],
+    )
+    proposed_amount = AmountField(
+        label=_("Vorgeschlagener Betrag (EUR)"), min_value=0, max_digits=12, decimal_places=2, localize=True,
+        error_messages={"invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
+                        "min_value": _("Der Betrag darf nicht negativ sein.")},
+    )
+    conditions = forms.CharField(label=_("Auflagen"), required=False, max_length=10000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=_("Zusammenfassung des Votums"), max_length=20000,
+                              widget=forms.Textarea(attrs={"rows": 6}),
+                              error_messages={"required": _("Bitte fassen Sie das Votum zusammen.")})

@@ -1,0 +1,246 @@
+"""Programme office pages of the review stage: permissions, assignment with conflict override, Votum."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from alliances.models import AlliancePartner, FederalState
+from portal.models import Role
+from reviews import services
+from reviews.models import Assignment, PanelVotum, ReminderKind, ReviewReminder
+from tests.factories import (
+    AllianceFactory,
+    ExpertProfileFactory,
+    UserFactory,
+    cleared_assignment,
+    manager_of,
+    programme_rubric,
+    submitted_review,
+    submitted_strategy,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
+LOGIN = "login"
+MATRIX = [
+    ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
+    ("office_assignments", "get", [LOGIN, 403, 403, 200, 200, 403]),
+    ("office_progress", "get", [LOGIN, 403, 403, 200, 200, 403]),
+    ("office_experts", "get", [LOGIN, 403, 403, 200, 200, 403]),
+    ("office_votum", "get", [LOGIN, 403, 403, 200, 200, 403]),
+    ("office_votum", "post", [LOGIN, 403, 403, 422, 403, 403]),
+    ("office_assign", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_assign", "post", [LOGIN, 403, 403, 302, 403, 403]),
+    ("office_expert_profile", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_reminder", "post", [LOGIN, 403, 403, 302, 403, 403]),
+    ("office_review_reopen", "get", [LOGIN, 403, 403, 200, 403, 403]),
+]
+
+
+@pytest.fixture
+def world(cycle):
+    programme_rubric(cycle)
+    alliance = AllianceFactory(states=["BB"])
+    strategy, _submission = submitted_strategy(cycle, alliance)
+    reviewed = cleared_assignment(strategy)
+    review = submitted_review(reviewed, 4)
+    free_expert = ExpertProfileFactory().user
+    actors = {
+        "anonymous": None,
+        "manager": manager_of(alliance),
+        "expert": reviewed.expert,
+        "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
+        "ministry": UserFactory(role=Role.MINISTRY),
+        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+    return {"strategy": strategy, "review": review, "free_expert": free_expert, "actors": actors}
+
+
+def url_for(name, world):
+    cycle = world["strategy"].cycle.slug
+    if name == "office_home":
+        return reverse("reviews:office_home")
+    if name == "office_votum":
+        return reverse("reviews:office_votum", args=[cycle, world["strategy"].pk])
+    if name == "office_assign":
+        return reverse("reviews:office_assign", args=[cycle, world["strategy"].pk, world["free_expert"].pk])
+    if name == "office_expert_profile":
+        return reverse("reviews:office_expert_profile", args=[cycle, world["free_expert"].pk])
+    if name == "office_review_reopen":
+        return reverse("reviews:office_review_reopen", args=[cycle, world["review"].pk])
+    return reverse(f"reviews:{name}", args=[cycle])
+
+
+@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+def test_office_permission_matrix(client, world, name, method, expected, actor_index):
+    actor = world["actors"][ACTORS[actor_index]]
+    if actor is not None:
+        client.force_login(actor)
+    url = url_for(name, world)
+    response = client.get(url) if method == "get" else client.post(url, {})
+    want = expected[actor_index]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, f"{ACTORS[actor_index]} {method} {url}"
+
+
+def flagged_expert(alliance):
+    AlliancePartner.objects.create(alliance=alliance, name="Hochschule Lausitz", email_domain="hs-lausitz.example")
+    return ExpertProfileFactory(user=UserFactory(role=Role.EXPERT, email="prof@hs-lausitz.example"),
+                                affiliation="Hochschule Lausitz",
+                                federal_state=FederalState.objects.get(code="BB"),
+                                declared_ties="Gesunde Lausitz").user
+
+
+def test_conflict_flags_name_every_reason(cycle):
+    alliance = AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz", states=["BB"])
+    strategy, _ = submitted_strategy(cycle, alliance)
+    flags = services.conflict_flags(expert=flagged_expert(alliance), strategy=strategy)
+    assert any("ist Bündnispartner" in flag for flag in flags)
+    assert any("Gleiches Bundesland: Brandenburg" in flag for flag in flags)
+    assert any("Erklärte Verbindung" in flag for flag in flags)
+
+
+def test_a_flagged_expert_needs_a_written_justification(client, cycle, programme_office):
+    alliance = AllianceFactory(states=["BB"])
+    strategy, _ = submitted_strategy(cycle, alliance)
+    expert = flagged_expert(alliance)
+    client.force_login(programme_office)
+    url = reverse("reviews:office_assign", args=[cycle.slug, strategy.pk, expert.pk])
+    refused = client.post(url, {"override_reason": ""})
+    assert refused.status_code == 422
+    assert "schriftliche Begründung" in refused.content.decode()
+    assert not Assignment.objects.exists()
+    reason = "Einzige Fachperson für Telemedizin; Verbindung liegt 8 Jahre zurück."
+    accepted = client.post(url, {"override_reason": reason})
+    assert accepted.status_code == 302
+    assignment = Assignment.objects.get()
+    assert assignment.override_reason.startswith("Einzige Fachperson")
+    assert assignment.conflict_flags
+    assert assignment.history.first().history_change_reason.startswith("Zuweisung trotz Hinweis")
+
+
+def test_assignment_beyond_the_load_cap_is_refused(cycle, programme_office):
+    policy = services.policy_for(cycle)
+    policy.load_cap = 1
+    policy.save()
+    expert = ExpertProfileFactory().user
+    first, _ = submitted_strategy(cycle, AllianceFactory())
+    second, _ = submitted_strategy(cycle, AllianceFactory())
+    services.assign_expert(strategy=first, expert=expert, user=programme_office)
+    with pytest.raises(services.AssignmentRefused, match="Höchstzahl von 1"):
+        services.assign_expert(strategy=second, expert=expert, user=programme_office)
+
+
+def test_assignment_emails_the_expert(cycle, programme_office, django_capture_on_commit_callbacks):
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    expert = ExpertProfileFactory().user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_expert(strategy=strategy, expert=expert, user=programme_office)
+    assert [message.to for message in mail.outbox if "Neue Begutachtung" in message.subject] == [[expert.email]]
+
+
+def test_votum_only_when_reviews_are_complete(client, cycle, programme_office):
+    programme_rubric(cycle)
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    done = cleared_assignment(strategy)
+    submitted_review(done, 3)
+    cleared_assignment(strategy)
+    client.force_login(programme_office)
+    url = reverse("reviews:office_votum", args=[cycle.slug, strategy.pk])
+    data = {"version": 0, "recommendation": "conditions", "proposed_amount": "6.500.000,00",
+            "conditions": "Verstetigungskonzept vorlegen", "summary": "Überzeugende Strategie."}
+    refused = client.post(url, data)
+    assert refused.status_code == 422
+    assert "sobald alle zugewiesenen Gutachten abgegeben sind" in refused.content.decode()
+    assert not PanelVotum.objects.exists()
+    for assignment in strategy.assignments.filter(status="cleared").exclude(pk=done.pk):
+        submitted_review(assignment, 5)
+    saved = client.post(url, data)
+    assert saved.status_code == 302
+    votum = PanelVotum.objects.get()
+    assert str(votum.proposed_amount) == "6500000.00"
+    page = client.get(url).content.decode()
+    assert done.expert.get_full_name() in page
+    assert "Gutachter/in A" in page
+
+
+def test_due_reminders_are_sent_once_per_kind(cycle, programme_office, django_capture_on_commit_callbacks):
+    programme_rubric(cycle)
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    waiting = cleared_assignment(strategy)
+    done = cleared_assignment(strategy)
+    submitted_review(done, 4)
+    six_days_before = cycle.review_deadline - timedelta(days=6, hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_due_reminders(cycle=cycle, now=six_days_before) == 1
+        assert services.send_due_reminders(cycle=cycle, now=six_days_before + timedelta(hours=3)) == 0
+        assert services.send_due_reminders(cycle=cycle, now=cycle.review_deadline - timedelta(days=1)) == 1
+    reminders = [message for message in mail.outbox if "Erinnerung" in message.subject]
+    assert [message.to for message in reminders] == [[waiting.expert.email], [waiting.expert.email]]
+    kinds = set(ReviewReminder.objects.values_list("kind", flat=True))
+    assert kinds == {ReminderKind.SEVEN_DAYS, ReminderKind.TWO_DAYS}
+
+
+def test_no_reminder_more_than_seven_days_before_the_deadline(cycle):
+    programme_rubric(cycle)
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    cleared_assignment(strategy)
+    assert services.send_due_reminders(cycle=cycle, now=cycle.review_deadline - timedelta(days=8)) == 0
+
+
+def test_manual_reminder_reaches_all_experts_with_outstanding_reviews(client, cycle, programme_office):
+    programme_rubric(cycle)
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    cleared_assignment(strategy)
+    cleared_assignment(strategy)
+    client.force_login(programme_office)
+    response = client.post(reverse("reviews:office_reminder", args=[cycle.slug]), follow=True)
+    assert "Erinnerung an 2 Gutachter/innen" in response.content.decode()
+    assert ReviewReminder.objects.filter(kind=ReminderKind.MANUAL).count() == 2
+
+
+def build_reviews(cycle, strategies, office):
+    programme_rubric(cycle)
+    experts = [ExpertProfileFactory().user for _ in range(4)]
+    for number in range(strategies):
+        strategy, _ = submitted_strategy(cycle, AllianceFactory())
+        for expert in experts[:3] if number % 2 else experts[1:]:
+            services.assign_expert(strategy=strategy, expert=expert, user=office)
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("strategies", [2, 6])
+def test_progress_and_expert_pages_keep_their_query_counts(client, cycle, programme_office, strategies):
+    build_reviews(cycle, strategies, programme_office)
+    client.force_login(programme_office)
+    assert count(client, reverse("reviews:office_progress", args=[cycle.slug])) == 5
+    assert count(client, reverse("reviews:office_progress", args=[cycle.slug]) + "?state=outstanding") == 5
+    assert count(client, reverse("reviews:office_experts", args=[cycle.slug])) == 4
+    assert count(client, reverse("reviews:office_assignments", args=[cycle.slug])) == 9
+
+
+def test_deadline_passed_review_cannot_be_submitted(cycle):
+    programme_rubric(cycle)
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    assignment = cleared_assignment(strategy)
+    review = services.open_review(assignment=assignment, user=assignment.expert)
+    with pytest.raises(services.ReviewLocked, match="Frist für Gutachten"):
+        services.submit_review(review=review, user=assignment.expert,
+                               now=cycle.review_deadline + timedelta(minutes=1))
+    assert timezone.now() < cycle.review_deadline
