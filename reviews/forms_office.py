@@ -57,3 +57,38 @@ class VotumForm(forms.Form):
     summary = forms.CharField(label=_("Zusammenfassung des Votums"), max_length=20000,
                               widget=forms.Textarea(attrs={"rows": 6}),
                               error_messages={"required": _("Bitte fassen Sie das Votum zusammen.")})
+
+
+class CriterionForm(forms.Form):
+    code = forms.SlugField(label=_("Kürzel"), max_length=40)
+    title = forms.CharField(label=_("Titel"), max_length=200)
+    title_en = forms.CharField(label=_("Titel (englisch)"), max_length=200, required=False)
+    guiding_questions = forms.CharField(label=_("Leitfragen"), required=False, max_length=5000,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+    weight = forms.IntegerField(label=_("Gewicht"), min_value=1, max_value=100)
+    scale_min = forms.IntegerField(label=_("Skala von"), min_value=0, max_value=10, initial=0)
+    scale_max = forms.IntegerField(label=_("Skala bis"), min_value=1, max_value=10, initial=5)
+    justification_required = forms.BooleanField(label=_("Begründung erforderlich"), required=False, initial=True)
+    allows_not_applicable = forms.BooleanField(label=_("„nicht anwendbar“ erlaubt"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scale_min") is not None and cleaned.get("scale_max") is not None \
+                and cleaned["scale_max"] <= cleaned["scale_min"]:
+            raise forms.ValidationError(_("Das Ende der Skala muss über dem Anfang liegen."))
+        return cleaned
+
+
+class BaseCriterionFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        codes = [form.cleaned_data["code"].lower() for form in self.forms
+                 if form.cleaned_data and not self._should_delete_form(form)]
+        if len(codes) != len(set(codes)):
+            raise forms.ValidationError(_("Jedes Kürzel darf nur einmal vorkommen."))
+        if not codes:
+            raise forms.ValidationError(_("Das Bewertungsschema braucht mindestens ein Kriterium."))
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True)

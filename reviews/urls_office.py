@@ -6,6 +6,7 @@ cycle = "cycles/<slug:cycle_slug>/"
 
 urlpatterns = [
     path("review-office/", views_office.office_home, name="office_home"),
+    path(cycle + "rubric/", views_office.rubric, name="office_rubric"),
     path(cycle + "assignments/", views_office.assignments, name="office_assignments"),
     path(cycle + "assignments/<int:strategy_pk>/<int:expert_pk>/", views_office.assign, name="office_assign"),
     path(cycle + "review-progress/", views_office.progress, name="office_progress"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
 from portal.models import Role, User
 from reviews import services
-from reviews.forms_office import AssignForm, ExpertProfileForm, ReasonForm, VotumForm
+from reviews.forms_office import AssignForm, CriterionFormSet, ExpertProfileForm, ReasonForm, VotumForm
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -290,3 +290,44 @@ def reopen_review(request, cycle_slug, review_pk):
             return redirect("reviews:office_votum", cycle.slug, review.assignment.strategy_id)
     return render(request, "reviews/office/reopen_review.html", {"cycle": cycle, "review": review, "form": form},
                   status=422 if form.errors else 200)
+
+
+CRITERION_FIELDS = ["code", "title", "title_en", "guiding_questions", "weight", "scale_min", "scale_max",
+                    "justification_required", "allows_not_applicable"]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rubric(request, cycle_slug):
+    """The cycle's criteria; edits after the first submitted review make a new rubric version."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    current = services.current_rubric(cycle)
+    criteria = list(current.criteria.all()) if current else []
+    can_edit = rules.has_perm("reviews.manage_review", request.user)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    initial = [{name: getattr(criterion, name) for name in CRITERION_FIELDS} for criterion in criteria]
+    formset = CriterionFormSet(request.POST if request.method == "POST" else None, initial=initial,
+                               prefix="kriterien")
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            {**{name: form.cleaned_data[name] for name in CRITERION_FIELDS}, "position": position,
+             "code": form.cleaned_data["code"].lower()}
+            for position, form in enumerate(formset.forms)
+            if form.has_changed() or form.initial
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        saved = services.replace_rubric(cycle=cycle, criteria=rows, user=request.user)
+        if current is not None and saved.pk != current.pk:
+            messages.warning(request, _("Weil bereits Gutachten abgegeben wurden, gilt die Änderung als neue "
+                                        "Version %(number)s. Abgegebene Gutachten behalten ihre Version.")
+                             % {"number": saved.number})
+        else:
+            messages.success(request, _("Das Bewertungsschema wurde gespeichert."))
+        return redirect("reviews:office_rubric", cycle.slug)
+    return render(request, "reviews/office/rubric.html", {
+        "cycle": cycle, "rubric": current, "criteria": criteria, "formset": formset if can_edit else None,
+        "locked": bool(current and services.rubric_is_locked(current)),
+        "versions": cycle.rubric_versions.annotate(review_count=Count("reviews")).order_by("-number"),
+        "weight_total": sum(criterion.weight for criterion in criteria),
+    }, status=422 if formset.errors or formset.non_form_errors() else 200)

@@ -30,6 +30,8 @@ ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "adm
 LOGIN = "login"
 MATRIX = [
     ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
+    ("office_rubric", "get", [LOGIN, 403, 403, 200, 200, 403]),
+    ("office_rubric", "post", [LOGIN, 403, 403, 422, 403, 403]),
     ("office_assignments", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("office_progress", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("office_experts", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -244,3 +246,44 @@ def test_deadline_passed_review_cannot_be_submitted(cycle):
         services.submit_review(review=review, user=assignment.expert,
                                now=cycle.review_deadline + timedelta(minutes=1))
     assert timezone.now() < cycle.review_deadline
+
+
+def rubric_post(criteria, extra=None):
+    data = {"kriterien-TOTAL_FORMS": str(len(criteria)), "kriterien-INITIAL_FORMS": str(len(criteria)),
+            "kriterien-MIN_NUM_FORMS": "0", "kriterien-MAX_NUM_FORMS": "1000"}
+    for index, criterion in enumerate(criteria):
+        for name in ("code", "title", "title_en", "guiding_questions", "weight", "scale_min", "scale_max"):
+            data[f"kriterien-{index}-{name}"] = str(getattr(criterion, name))
+        data[f"kriterien-{index}-justification_required"] = "on"
+    data.update(extra or {})
+    return data
+
+
+def test_rubric_is_edited_in_place_until_a_review_is_submitted_then_versioned(client, cycle, programme_office):
+    rubric = programme_rubric(cycle)
+    criteria = list(rubric.criteria.all())
+    client.force_login(programme_office)
+    url = reverse("reviews:office_rubric", args=[cycle.slug])
+    response = client.post(url, rubric_post(criteria, {"kriterien-0-weight": "20"}))
+    assert response.status_code == 302
+    assert services.current_rubric(cycle).pk == rubric.pk
+    assert rubric.criteria.get(code=criteria[0].code).weight == 20
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    review = submitted_review(cleared_assignment(strategy), 4)
+    response = client.post(url, rubric_post(criteria, {"kriterien-0-weight": "25"}), follow=True)
+    assert "neue Version 2" in response.content.decode()
+    new = services.current_rubric(cycle)
+    assert new.number == 2
+    assert new.criteria.get(code=criteria[0].code).weight == 25
+    review.refresh_from_db()
+    assert review.rubric_id == rubric.pk
+    assert rubric.criteria.get(code=criteria[0].code).weight == 20
+
+
+def test_rubric_with_duplicate_codes_is_refused(client, cycle, programme_office):
+    criteria = list(programme_rubric(cycle).criteria.all())
+    client.force_login(programme_office)
+    response = client.post(reverse("reviews:office_rubric", args=[cycle.slug]),
+                           rubric_post(criteria, {"kriterien-1-code": criteria[0].code}))
+    assert response.status_code == 422
+    assert "Jedes Kürzel darf nur einmal vorkommen." in response.content.decode()
