@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from alliances.models import (
     Submission,
 )
 from alliances.signals import strategy_submitted, submission_reopened
+from portal.models import NotificationKind
 from portal.notifications import send_notification
 from portal.uploads import inspect_pdf
 
@@ -243,10 +245,13 @@ def submit_strategy(*, strategy, user, now=None):
     _touch(current, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number})
     managers = current.alliance.memberships.select_related("user").filter(user__is_active=True)
     send_notification(
-        recipients=[m.user.email for m in managers],
+        recipients=[m.user for m in managers],
+        kind=NotificationKind.SUBMISSION_RECEIPT,
         subject=_("Eingangsbestätigung: erweiterte WIR!-Strategie %(alliance)s") % {"alliance": current.alliance.name},
         template="alliances/email/receipt",
         context={"submission": submission, "strategy": current},
+        cause=submission,
+        cause_url=reverse("alliances:submission", args=[current.cycle.slug, current.alliance.slug, number]),
     )
     transaction.on_commit(lambda: strategy_submitted.send(sender=Submission, submission=submission))
     return submission
@@ -301,10 +306,13 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
     _touch(current, user, now, _("Wieder geöffnet: %(reason)s") % {"reason": reason})
     managers = current.alliance.memberships.select_related("user").filter(user__is_active=True)
     send_notification(
-        recipients=[m.user.email for m in managers],
+        recipients=[m.user for m in managers],
+        kind=NotificationKind.SUBMISSION_REOPENED,
         subject=_("Ihre Strategie wurde wieder geöffnet"),
         template="alliances/email/reopened",
         context={"strategy": current, "reopening": reopening},
+        cause=current,
+        cause_url=reverse("alliances:strategy", args=[current.cycle.slug, current.alliance.slug]),
     )
     transaction.on_commit(
         lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening)

@@ -62,3 +62,80 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class NotificationKind(models.TextChoices):
+    SUBMISSION_RECEIPT = "receipt", _("Eingangsbestätigung")
+    SUBMISSION_REOPENED = "reopened", _("Wiederöffnung einer Einreichung")
+    ASSIGNMENT = "assignment", _("Neue Begutachtung")
+    CONFLICT_DECLARED = "conflict", _("Erklärte Befangenheit")
+    REVIEW_REMINDER = "reminder", _("Erinnerung an offene Gutachten")
+    RESUBMISSION = "resubmission", _("Geänderte Fassung einer Strategie")
+    QUESTION = "question", _("Fragen und Antworten")
+    FAQ_DIGEST = "faq_digest", _("Neue FAQ-Einträge")
+    DECISION = "decision", _("Förderentscheidung")
+
+
+# Legally required notices go out whatever the recipient chose.
+REQUIRED_NOTIFICATION_KINDS = {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION}
+
+
+class MessageStatus(models.TextChoices):
+    HELD = "held", _("zurückgehalten bis zur Freigabe")
+    QUEUED = "queued", _("in der Warteschlange")
+    SENT = "sent", _("versandt")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+class OutgoingMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user and user.is_authenticated and user.is_active and user.role == Role.PROGRAMME_OFFICE:
+            return self
+        return self.none()
+
+
+class OutgoingMessage(models.Model):
+    """One e-mail to one person, kept whether it was sent, held or failed."""
+
+    recipient = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipient_email = models.EmailField(_("Empfänger/in"))
+    kind = models.CharField(_("Art"), max_length=16, choices=NotificationKind.choices)
+    subject = models.CharField(_("Betreff"), max_length=300)
+    body_text = models.TextField(_("Text"))
+    body_html = models.TextField(_("HTML"))
+    cause_label = models.CharField(_("Anlass"), max_length=300, blank=True)
+    cause_url = models.CharField(_("Link zum Anlass"), max_length=500, blank=True)
+    # A generic pointer keeps portal free of imports from the apps that cause messages.
+    cause_model = models.CharField(max_length=100, blank=True)
+    cause_id = models.PositiveBigIntegerField(null=True, blank=True)
+    release_key = models.CharField(_("Freigabeschlüssel"), max_length=100, blank=True, db_index=True)
+    status = models.CharField(_("Status"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("versandt am"), null=True, blank=True)
+    objects = OutgoingMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Nachricht im Postausgang")
+        verbose_name_plural = _("Postausgang")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.recipient_email}: {self.subject}"
+
+
+class NotificationPreference(models.Model):
+    """A notification kind a user has switched off."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="muted_notifications")
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+
+    class Meta:
+        verbose_name = _("abbestellte Benachrichtigung")
+        verbose_name_plural = _("abbestellte Benachrichtigungen")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="muted_notification_unique")]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind}"

@@ -1,29 +1,73 @@
-"""The one way the portal sends e-mail to people."""
+"""The one way the portal sends e-mail: every message is written to the outbox, then delivered by a task."""
+
+import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+
+from portal.models import REQUIRED_NOTIFICATION_KINDS, MessageStatus, NotificationPreference, OutgoingMessage
+
+logger = logging.getLogger(__name__)
 
 
-def send_notification(*, recipients, subject, template, context):
-    """Renders a German e-mail from `template` (.txt and .html) and sends it after the transaction commits.
+def _wants(users, kind):
+    if kind in REQUIRED_NOTIFICATION_KINDS:
+        return users
+    muted = set(NotificationPreference.objects.filter(user__in=users, kind=kind).values_list("user_id", flat=True))
+    return [user for user in users if user.pk not in muted]
 
-    Side effects: one e-mail per recipient, sent only if the surrounding transaction commits.
+
+def send_notification(*, recipients, kind, subject, template, context, cause=None, cause_url="", release_key=""):
+    """Writes one German e-mail per recipient into the outbox and delivers it after commit.
+
+    `recipients` are users; inactive ones and those who switched this kind off are skipped
+    (legally required kinds cannot be switched off). With a `release_key` the messages are held
+    until `release_held_messages` is called with that key. Returns the created OutgoingMessages.
     """
-    addresses = sorted({address for address in recipients if address})
-    if not addresses:
-        return
+    users = _wants([user for user in {user.pk: user for user in recipients}.values() if user.is_active], kind)
+    if not users:
+        return []
     with translation.override("de"):
-        body = render_to_string(f"{template}.txt", {**context, "base_url": settings.PORTAL_BASE_URL})
-        html = render_to_string(f"{template}.html", {**context, "base_url": settings.PORTAL_BASE_URL})
-        subject_line = f"[WIR! Strategy Portal] {subject}"
+        full_context = {**context, "base_url": settings.PORTAL_BASE_URL}
+        body_text = render_to_string(f"{template}.txt", full_context)
+        body_html = render_to_string(f"{template}.html", full_context)
+        subject_line = f"[WIR! Strategy Portal] {subject}"[:300]
+        cause_label = str(cause)[:300] if cause is not None else ""
+    messages = OutgoingMessage.objects.bulk_create(
+        OutgoingMessage(
+            recipient=user, recipient_email=user.email, kind=kind, subject=subject_line, body_text=body_text,
+            body_html=body_html, cause_label=cause_label, cause_url=cause_url,
+            cause_model=cause._meta.label_lower if cause is not None else "",
+            cause_id=cause.pk if cause is not None else None,
+            release_key=release_key, status=MessageStatus.HELD if release_key else MessageStatus.QUEUED,
+        )
+        for user in sorted(users, key=lambda u: u.email)
+    )
+    if not release_key:
+        queue_for_delivery([message.pk for message in messages])
+    return messages
 
-    def send():
-        for address in addresses:
-            message = EmailMultiAlternatives(subject_line, body, settings.DEFAULT_FROM_EMAIL, [address])
-            message.attach_alternative(html, "text/html")
-            message.send()
 
-    transaction.on_commit(send)
+def release_held_messages(*, release_key):
+    """Queues the messages held under `release_key` (for instance a decision's e-mails) for delivery."""
+    ids = list(OutgoingMessage.objects.filter(release_key=release_key, status=MessageStatus.HELD)
+               .values_list("pk", flat=True))
+    OutgoingMessage.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED, created_at=timezone.now())
+    queue_for_delivery(ids)
+    return len(ids)
+
+
+def queue_for_delivery(ids):
+    """Enqueues delivery tasks for these outbox messages once the transaction commits."""
+    from portal.tasks import deliver_message
+
+    def enqueue():
+        for message_id in ids:
+            try:
+                deliver_message.delay(message_id)
+            except Exception as error:  # noqa: BLE001 - the broker may be down; the periodic sweep re-sends it
+                logger.warning("message %s stays queued: broker unavailable (%s)", message_id, error)
+
+    transaction.on_commit(enqueue)

@@ -21,3 +21,5 @@ is_admin = _has_role(Role.ADMIN)
 
 # Programme office and ministry read across all alliances.
 is_staff_reader = is_programme_office | is_ministry
+
+rules.add_perm("portal.read_outbox", is_programme_office)

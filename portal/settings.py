@@ -244,4 +244,5 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
+    "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
 }

@@ -1,12 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import views, views_outbox
 from portal.forms import EmailAuthenticationForm, PortalPasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("outbox/", views_outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/", views_outbox.outbox_message, name="outbox_message"),
+    path("outbox/<int:pk>/retry/", views_outbox.outbox_retry, name="outbox_retry"),
+    path("accounts/notifications/", views_outbox.notification_preferences, name="notification_preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",

@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliances.models import Strategy, StrategyStatus
-from portal.models import Role, User
+from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -226,10 +227,13 @@ def _assign(*, strategy, expert, user, override_reason, policy):
         assignment._change_reason = _("Zuweisung trotz Hinweis: %(reason)s") % {"reason": override_reason}
     assignment.save()
     send_notification(
-        recipients=[expert.email],
+        recipients=[expert],
+        kind=NotificationKind.ASSIGNMENT,
         subject=_("Neue Begutachtung: %(alliance)s") % {"alliance": strategy.alliance.name},
         template="reviews/email/assigned",
         context={"assignment": assignment, "strategy": strategy},
+        cause=assignment,
+        cause_url=reverse("reviews:assignment", args=[assignment.pk]),
     )
     return assignment
 
@@ -300,12 +304,14 @@ def declare_conflict(*, assignment, user, has_conflict, conflict_type="", explan
         assignment.conflict_type = conflict_type
         assignment.conflict_explanation = explanation.strip()
         assignment.save()
-        office = User.objects.filter(role=Role.PROGRAMME_OFFICE, is_active=True).values_list("email", flat=True)
         send_notification(
-            recipients=list(office),
+            recipients=list(User.objects.filter(role=Role.PROGRAMME_OFFICE, is_active=True)),
+            kind=NotificationKind.CONFLICT_DECLARED,
             subject=_("Befangenheit erklärt: %(alliance)s") % {"alliance": assignment.strategy.alliance.name},
             template="reviews/email/conflict_declared",
             context={"assignment": assignment},
+            cause=assignment,
+            cause_url=reverse("reviews:office_assignments", args=[assignment.strategy.cycle.slug]),
         )
     else:
         assignment.status = AssignmentStatus.CLEARED
@@ -537,10 +543,13 @@ def _remind(cycle, expert, count, kind, user=None):
     except IntegrityError:
         return False
     send_notification(
-        recipients=[expert.email],
+        recipients=[expert],
+        kind=NotificationKind.REVIEW_REMINDER,
         subject=_("Erinnerung: %(count)s Gutachten offen") % {"count": count},
         template="reviews/email/reminder",
         context={"cycle": cycle, "count": count, "expert": expert},
+        cause=cycle,
+        cause_url=reverse("reviews:my_assignments"),
     )
     return True
 
@@ -584,13 +593,16 @@ def notify_experts_of_resubmission(*, submission):
     if submission.number < 2:
         return
     strategy = submission.strategy
-    experts = [a.expert.email for a in strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    experts = [a.expert for a in strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
                .select_related("expert")]
     send_notification(
         recipients=experts,
+        kind=NotificationKind.RESUBMISSION,
         subject=_("Geänderte Fassung: %(alliance)s") % {"alliance": strategy.alliance.name},
         template="reviews/email/resubmitted",
         context={"submission": submission, "strategy": strategy},
+        cause=submission,
+        cause_url=reverse("reviews:my_assignments"),
     )
 
 

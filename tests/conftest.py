@@ -1,5 +1,6 @@
 import pytest
 
+from portal.celery import app as celery_app
 from portal.models import Role
 from tests.factories import (
     AllianceFactory,
@@ -8,6 +9,16 @@ from tests.factories import (
     UserFactory,
     manager_of,
 )
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process():
+    """Tasks run inside the test unless a test starts a real worker (see `celery_worker`)."""
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +84,17 @@ def expert(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(email="admin@portal.example", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def celery_worker(settings, transactional_db):
+    """A real Celery worker in a thread, consuming from the Redis broker of the test run."""
+    from celery.contrib.testing.worker import start_worker
+
+    if not settings.REDIS_URL:
+        pytest.fail("REDIS_URL must point to a running Redis for worker tests (make test sets it).")
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
+                      queues=["celery", "pdf"], shutdown_timeout=10) as worker:
+        yield worker
+    celery_app.conf.task_always_eager = True

@@ -1,0 +1,53 @@
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import MessageStatus, OutgoingMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1, soft_time_limit=60, time_limit=90)
+def deliver_message(self, message_id):
+    """Sends one outbox message; idempotent, retried with backoff, marked failed after the last attempt."""
+    with transaction.atomic():
+        message = OutgoingMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
+            return "skipped"
+        email = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,
+                                       [message.recipient_email])
+        email.attach_alternative(message.body_html, "text/html")
+        message.attempts += 1
+        try:
+            email.send()
+        except Exception as error:  # noqa: BLE001 - any transport error is recorded and retried
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            message.status = MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED
+            message.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
+            if message.status == MessageStatus.QUEUED:
+                transaction.on_commit(lambda: self.retry(countdown=2 ** message.attempts * 30, throw=False))
+            return "failed"
+        message.status = MessageStatus.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        return "sent"
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
+def sweep_outbox():
+    """Re-sends queued messages that waited more than five minutes (for instance while the broker was down)."""
+    stale = OutgoingMessage.objects.filter(status=MessageStatus.QUEUED,
+                                           created_at__lt=timezone.now() - timedelta(minutes=5))
+    ids = list(stale.values_list("pk", flat=True)[:500])
+    for message_id in ids:
+        deliver_message.delay(message_id)
+    return len(ids)
