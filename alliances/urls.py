@@ -1,6 +1,7 @@
 from django.urls import path
 
 from alliances import views
+from alliances.urls_questions import urlpatterns as question_urlpatterns
 
 app_name = "alliances"
 
@@ -21,3 +22,5 @@ urlpatterns = [
     path(strategy + "documents/<uuid:public_id>/remove/", views.document_remove, name="document_remove"),
     path(strategy + "submissions/<int:number>/", views.submission_detail, name="submission"),
 ]
+
+urlpatterns += question_urlpatterns
