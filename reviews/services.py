@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -473,6 +473,23 @@ def reopen_review(*, review, user, reason):
     review._change_reason = _("Wieder geöffnet: %(reason)s") % {"reason": reason}
     review.save()
     return review
+
+
+def submitted_reviews_by_criterion(*, strategy, submission):
+    """The submitted reviews of a snapshot and criterion rows with one score per review, for side-by-side reading."""
+    if submission is None:
+        return [], []
+    reviews = list(
+        Review.objects.filter(assignment__strategy=strategy, submission=submission, status=ReviewStatus.SUBMITTED)
+        .select_related("assignment__expert", "rubric")
+        .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")))
+        .order_by("assignment__pseudonym")
+    )
+    criteria = list(reviews[0].rubric.criteria.all()) if reviews else []
+    by_review = [{score.criterion_id: score for score in review.scores.all()} for review in reviews]
+    rows = [{"criterion": criterion, "scores": [scores.get(criterion.pk) for scores in by_review]}
+            for criterion in criteria]
+    return reviews, rows
 
 
 def may_see_other_reviews(*, assignment):

@@ -21,7 +21,6 @@ from reviews.models import (
     PanelVotum,
     Review,
     ReviewStatus,
-    Score,
 )
 
 
@@ -214,22 +213,6 @@ def send_reminder(request, cycle_slug):
     return redirect("reviews:office_experts", cycle.slug)
 
 
-def _reviews_side_by_side(strategy, submission):
-    """Criterion rows × review columns for the latest snapshot, with names for office and ministry."""
-    reviews = list(
-        Review.objects.filter(assignment__strategy=strategy, submission=submission,
-                              status=ReviewStatus.SUBMITTED)
-        .select_related("assignment__expert", "rubric")
-        .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")))
-        .order_by("assignment__pseudonym")
-    )
-    criteria = list(reviews[0].rubric.criteria.all()) if reviews else []
-    by_review = [{score.criterion_id: score for score in review.scores.all()} for review in reviews]
-    rows = [{"criterion": criterion, "scores": [scores.get(criterion.pk) for scores in by_review]}
-            for criterion in criteria]
-    return reviews, rows
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def votum(request, cycle_slug, strategy_pk):
@@ -238,7 +221,7 @@ def votum(request, cycle_slug, strategy_pk):
     strategy = get_object_or_404(Strategy.objects.filter(cycle=cycle).select_related("alliance", "cycle"),
                                  pk=strategy_pk)
     submission = services.latest_submission(strategy)
-    reviews, rows = _reviews_side_by_side(strategy, submission)
+    reviews, rows = services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
     current = PanelVotum.objects.filter(strategy=strategy).first()
     form = None
     if rules.has_perm("reviews.write_votum", request.user):

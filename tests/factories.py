@@ -229,3 +229,18 @@ def submitted_review(assignment, points, recommendation="fund", not_applicable=(
         expected_version=review.version,
     )
     return review_services.submit_review(review=review, user=assignment.expert)
+
+
+# --- Decision stage -----------------------------------------------------------------------------------------
+
+
+def ministry_user(email):
+    return UserFactory(email=email, role=Role.MINISTRY)
+
+
+def decision_content(**overrides):
+    content = {"outcome": "approved", "granted_amount": Decimal("500000"), "funding_start": date(2025, 4, 1),
+               "funding_end": date(2028, 3, 31), "conditions": "", "rationale": "Überzeugende Strategie.",
+               "over_request_reason": ""}
+    content.update(overrides)
+    return content

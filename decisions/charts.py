@@ -1,0 +1,59 @@
+"""Data for the server-rendered SVG charts; every chart also has its numbers in a table."""
+
+from decimal import Decimal
+
+CHART_WIDTH = 420
+LABEL_WIDTH = 180
+ROW_HEIGHT = 26
+HEAT_BUCKETS = 5
+
+
+def _x(score):
+    return LABEL_WIDTH + float(score) / 100 * (CHART_WIDTH - LABEL_WIDTH - 10)
+
+
+def score_distribution(*, rows, points):
+    """One line per alliance: each review's weighted score as a dot, the median as a tick (0–100)."""
+    lines = []
+    for index, row in enumerate(rows):
+        scores = [p for p in points.get(row.pk, []) if p["weighted_score"] is not None]
+        lines.append({
+            "alliance": row.alliance.name,
+            "y": 20 + index * ROW_HEIGHT,
+            "dots": [{"x": round(_x(p["weighted_score"]), 1), "score": round(Decimal(str(p["weighted_score"])), 1),
+                      "label": p["assignment__pseudonym"]} for p in scores],
+            "median": None if row.score_median is None else round(Decimal(str(row.score_median)), 1),
+            "median_x": None if row.score_median is None else round(_x(row.score_median), 1),
+        })
+    ticks = [{"value": value, "x": round(_x(value), 1)} for value in range(0, 101, 20)]
+    return {"lines": lines, "ticks": ticks, "width": CHART_WIDTH, "label_width": LABEL_WIDTH,
+            "height": 40 + len(rows) * ROW_HEIGHT, "axis_y": 20 + len(rows) * ROW_HEIGHT}
+
+
+def _bucket(value):
+    if value is None:
+        return "heat-none"
+    return f"heat-{min(HEAT_BUCKETS - 1, int(float(value) // (100 / HEAT_BUCKETS)))}"
+
+
+def criterion_heatmap(*, rows, means):
+    """Mean normalised score per criterion (columns) and alliance (rows)."""
+    criteria = {}
+    by_cell = {}
+    for item in means:
+        criteria.setdefault(item["code"], item["title"])
+        by_cell[(item["strategy_id"], item["code"])] = item["mean_normalised"]
+    codes = list(criteria)
+    cell = 34
+    heat_rows = []
+    for index, row in enumerate(rows):
+        values = [by_cell.get((row.pk, code)) for code in codes]
+        heat_rows.append({
+            "alliance": row.alliance.name, "y": 30 + index * cell,
+            "cells": [{"x": LABEL_WIDTH + column * cell, "value": None if value is None else round(Decimal(str(value)), 1),
+                       "css": _bucket(value), "code": codes[column]} for column, value in enumerate(values)],
+        })
+    return {"criteria": [{"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
+                         for i, code in enumerate(codes)],
+            "rows": heat_rows, "cell": cell, "width": LABEL_WIDTH + len(codes) * cell + 10, "label_x": LABEL_WIDTH - 6,
+            "height": 40 + len(rows) * cell}

@@ -1,0 +1,154 @@
+"""The ministry dashboard: one row per alliance of a cycle, in a fixed number of queries."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import FederalState, Strategy, StrategyStatus
+from decisions.models import DecisionStatus, FundingDecision
+from decisions.services import confirmed_sum
+from reviews import aggregates
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation, Review
+
+# URL sort keys, mapped to the annotated or model field they order by.
+SORTS = {
+    "alliance": "alliance__name",
+    "status": "status",
+    "reviews": "review_count",
+    "mean": "score_mean",
+    "median": "score_median",
+    "spread": "score_spread",
+    "requested": "budget_total",
+    "votum": "votum__recommendation",
+    "decision": "decision_status",
+    "granted": "decision_amount",
+}
+
+COLUMNS = [
+    ("alliance", _("Bündnis")),
+    ("states", _("Bundesland")),
+    ("innovation_field", _("Innovationsfeld")),
+    ("status", _("Einreichung")),
+    ("reviews", _("Gutachten (abgegeben / erwartet)")),
+    ("mean", _("Mittelwert")),
+    ("median", _("Median")),
+    ("spread", _("Spannweite")),
+    ("disagreement", _("Uneinigkeit")),
+    ("recommendations", _("Empfehlungen (fördern / mit Auflagen / nicht fördern)")),
+    ("votum", _("Votum")),
+    ("requested", _("Beantragt (EUR)")),
+    ("decision", _("Entscheidung")),
+    ("granted", _("Bewilligt (EUR)")),
+]
+
+
+def _current_decision(field):
+    return Subquery(
+        FundingDecision.objects.filter(strategy=OuterRef("pk"), is_current=True)
+        .exclude(status=DecisionStatus.WITHDRAWN).order_by("-proposed_at").values(field)[:1]
+    )
+
+
+def dashboard_queryset(*, cycle):
+    expected = Subquery(
+        Assignment.objects.filter(strategy=OuterRef("pk"), status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        .values("strategy").annotate(n=Count("pk")).values("n")[:1]
+    )
+    strategies = (
+        Strategy.objects.filter(cycle=cycle)
+        .select_related("alliance", "votum")
+        .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
+        .defer("summary", "vision", "innovation_field_development", "measures", "alliance_management",
+               "skilled_workers", "continuation")
+        .with_budget_total()
+        .annotate(
+            reviews_expected=expected,
+            decision_status=_current_decision("status"),
+            decision_outcome=_current_decision("outcome"),
+            decision_amount=_current_decision("granted_amount"),
+        )
+    )
+    return aggregates.strategy_statistics(strategies)
+
+
+@dataclass
+class DashboardFilters:
+    state: str = ""
+    status: str = ""
+    recommendation: str = ""
+    sort: str = "alliance"
+
+
+def rows_for(*, cycle, filters):
+    """The dashboard rows, filtered and sorted, each with its decision status as a label."""
+    rows = list(filter_and_sort(dashboard_queryset(cycle=cycle), filters))
+    for row in rows:
+        row.decision_status_label = DecisionStatus(row.decision_status).label if row.decision_status else ""
+    return rows
+
+
+def filter_and_sort(queryset, filters):
+    if filters.state:
+        queryset = queryset.filter(alliance__states__code=filters.state)
+    if filters.status in StrategyStatus.values:
+        queryset = queryset.filter(status=filters.status)
+    if filters.recommendation in Recommendation.values:
+        queryset = queryset.filter(votum__recommendation=filters.recommendation)
+    key = filters.sort.lstrip("-")
+    field = SORTS.get(key, SORTS["alliance"])
+    descending = filters.sort.startswith("-")
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(order, "alliance__name")
+
+
+def budget_panel(*, cycle, rows):
+    """Available budget against the sums requested, proposed and confirmed."""
+    requested = sum((row.budget_total for row in rows if row.status != StrategyStatus.DRAFT), Decimal("0"))
+    proposed = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.PROPOSED).aggregate(
+        total=Sum("granted_amount"))["total"] or Decimal("0")
+    confirmed = confirmed_sum(cycle)
+    return {"budget": cycle.budget, "requested": requested, "proposed": proposed, "confirmed": confirmed,
+            "remaining": cycle.budget - confirmed, "over_budget": confirmed > cycle.budget}
+
+
+def score_points(*, cycle):
+    """Each counting review's weighted score per strategy, for the distribution chart."""
+    reviews = aggregates.review_scores(
+        Review.objects.counting().filter(assignment__strategy__cycle=cycle,
+                                         assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    ).values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
+    points = {}
+    for review in reviews:
+        points.setdefault(review["assignment__strategy_id"], []).append(review)
+    return points
+
+
+def recommendation_filter_choices():
+    return [(value, label) for value, label in Recommendation.choices if value != Recommendation.ABSTAIN]
+
+
+
+def _decimal(value, places=1):
+    return None if value is None else round(Decimal(str(value)), places)
+
+
+def export_row(row):
+    """The values of one dashboard row as the page shows them, for CSV and XLSX."""
+    return {
+        "alliance": row.alliance.name,
+        "states": ", ".join(state.name for state in row.alliance.states.all()),
+        "innovation_field": row.alliance.innovation_field,
+        "status": str(row.get_status_display()),
+        "reviews": f"{row.review_count or 0} / {row.reviews_expected or 0}",
+        "mean": _decimal(row.score_mean),
+        "median": _decimal(row.score_median),
+        "spread": _decimal(row.score_spread),
+        "disagreement": "ja" if row.disagreement else "nein",
+        "recommendations": f"{row.count_fund or 0} / {row.count_conditions or 0} / {row.count_reject or 0}",
+        "votum": str(row.votum.get_recommendation_display()) if getattr(row, "votum", None) else "",
+        "requested": _decimal(row.budget_total, 2),
+        "decision": str(row.decision_status_label),
+        "granted": _decimal(row.decision_amount, 2),
+    }

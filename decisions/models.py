@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Strategy
+from portal.models import Role
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("bewilligt")
+    APPROVED_WITH_CONDITIONS = "conditions", _("bewilligt mit Auflagen")
+    REJECTED = "rejected", _("abgelehnt")
+
+
+class DecisionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("vorgeschlagen")
+    CONFIRMED = "confirmed", _("bestätigt")
+    RELEASED = "released", _("freigegeben")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+FINAL_STATUSES = [DecisionStatus.CONFIRMED, DecisionStatus.RELEASED]
+
+# Fields that never change once a decision is confirmed.
+DECISION_CONTENT_FIELDS = ["strategy_id", "outcome", "granted_amount", "funding_start", "funding_end", "conditions",
+                           "rationale", "over_request_reason", "supersedes_id", "supersession_reason",
+                           "proposed_by_id", "proposed_at"]
+
+
+class FundingDecisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
+            return self
+        if user.role == Role.ALLIANCE_MANAGER:
+            return self.filter(status=DecisionStatus.RELEASED, strategy__alliance__memberships__user=user)
+        return self.none()
+
+    def counting_against_budget(self):
+        """Confirmed or released decisions that are still in force."""
+        return self.filter(is_current=True, status__in=FINAL_STATUSES)
+
+
+class FundingDecision(models.Model):
+    """The ministry's decision on one strategy: proposed by one person, confirmed by another, then final."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("Entscheidung"), max_length=16, choices=Outcome.choices)
+    granted_amount = models.DecimalField(_("Bewilligter Betrag (EUR)"), max_digits=12, decimal_places=2)
+    funding_start = models.DateField(_("Förderbeginn"))
+    funding_end = models.DateField(_("Förderende"))
+    conditions = models.TextField(_("Auflagen"), blank=True)
+    rationale = models.TextField(_("Begründung"))
+    over_request_reason = models.TextField(_("Begründung für einen Betrag über der Beantragung"), blank=True)
+    budget_override_reason = models.TextField(_("Begründung für die Überschreitung des Budgets"), blank=True)
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by", verbose_name=_("ersetzt"))
+    supersession_reason = models.TextField(_("Grund der Korrektur"), blank=True)
+    status = models.CharField(_("Status"), max_length=16, choices=DecisionStatus.choices,
+                              default=DecisionStatus.PROPOSED)
+    # False once a confirmed correction supersedes this decision.
+    is_current = models.BooleanField(default=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("vorgeschlagen am"), default=timezone.now)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    released_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    letter_html = models.TextField(_("Entscheidungsschreiben"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    objects = FundingDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Förderentscheidung")
+        verbose_name_plural = _("Förderentscheidungen")
+        ordering = ["strategy", "-proposed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(granted_amount__gte=0), name="decision_amount_not_negative"),
+            models.CheckConstraint(condition=Q(funding_end__gte=models.F("funding_start")),
+                                   name="decision_period_in_order"),
+            models.CheckConstraint(
+                condition=~Q(status__in=FINAL_STATUSES) | (Q(confirmed_by__isnull=False)
+                                                           & ~Q(confirmed_by=models.F("proposed_by"))),
+                name="decision_four_eyes",
+            ),
+            models.UniqueConstraint(fields=["strategy"], condition=Q(is_current=True, status__in=FINAL_STATUSES),
+                                    name="one_decision_in_force_per_strategy"),
+        ]
+
+    def __str__(self):
+        return f"{self.strategy.alliance}: {self.get_outcome_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*DECISION_CONTENT_FIELDS, "status").first()
+            if stored and stored["status"] in FINAL_STATUSES:
+                changed = [name for name in DECISION_CONTENT_FIELDS if stored[name] != getattr(self, name)]
+                if changed:
+                    raise ValueError(f"A confirmed decision is immutable; refused change of {changed}.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+
+class DecisionAction(models.TextChoices):
+    PROPOSED = "proposed", _("vorgeschlagen")
+    CHANGED = "changed", _("Vorschlag geändert")
+    CONFIRMED = "confirmed", _("bestätigt")
+    BUDGET_OVERRIDE = "override", _("Budget überschritten mit Begründung")
+    SUPERSEDED = "superseded", _("durch Korrektur ersetzt")
+    RELEASED = "released", _("freigegeben")
+    WITHDRAWN = "withdrawn", _("Vorschlag zurückgezogen")
+
+
+EVENT_DETAIL_LABELS = {
+    "outcome": _("Entscheidung"),
+    "granted_amount": _("Betrag (EUR)"),
+    "confirmed_total": _("bestätigte Summe danach (EUR)"),
+    "budget": _("Budget (EUR)"),
+    "reason": _("Begründung"),
+    "supersedes": _("ersetzt Entscheidung Nr."),
+    "by": _("ersetzt durch Entscheidung Nr."),
+}
+
+
+class DecisionEvent(models.Model):
+    """Append-only audit trail of everything that happened to funding decisions."""
+
+    decision = models.ForeignKey(FundingDecision, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("Vorgang"), max_length=16, choices=DecisionAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)
+    details = models.JSONField(_("Einzelheiten"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Vorgang zur Entscheidung")
+        verbose_name_plural = _("Vorgänge zu Entscheidungen")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.decision_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Decision events are append-only.")
+        super().save(*args, **kwargs)
+
+    def detail_items(self):
+        return [(EVENT_DETAIL_LABELS.get(key, key), value) for key, value in self.details.items() if value]

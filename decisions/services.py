@@ -1,0 +1,261 @@
+"""Funding decisions under the four-eyes principle. Each operation runs in one transaction."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from alliances.models import EvaluationCycle, Strategy
+from decisions.models import DecisionAction, DecisionEvent, DecisionStatus, FundingDecision, Outcome
+from decisions.signals import decision_confirmed, decision_released
+from portal.models import NotificationKind, Role
+from portal.notifications import release_held_messages, send_notification
+
+
+class DecisionRefused(Exception):
+    """A decision operation was refused; `message` says why, in German."""
+
+    def __init__(self, message, *, needs_override=False):
+        super().__init__(message)
+        self.message = message
+        self.needs_override = needs_override
+
+
+def requested_amount(strategy):
+    """The sum of the budget plan in the strategy's latest submission."""
+    submission = strategy.submissions.order_by("-number").first()
+    return submission.budget_total if submission else Decimal("0")
+
+
+def _euro(amount):
+    return number_format(amount, 2, force_grouping=True) + " EUR"
+
+
+def _log(decision, action, actor, **details):
+    DecisionEvent.objects.create(decision=decision, action=action, actor=actor,
+                                 details={key: str(value) for key, value in details.items()})
+
+
+def _require_ministry(user):
+    if user.role != Role.MINISTRY or not user.is_active:
+        raise DecisionRefused(_("Nur das BMBF kann Förderentscheidungen treffen."))
+
+
+def _validate_content(*, strategy, outcome, granted_amount, funding_start, funding_end, conditions, rationale,
+                      over_request_reason):
+    if outcome not in Outcome.values:
+        raise ValidationError(_("Bitte wählen Sie eine Entscheidung."))
+    if granted_amount is None or granted_amount < 0:
+        raise ValidationError(_("Der Betrag darf nicht negativ sein."))
+    if outcome == Outcome.REJECTED and granted_amount != 0:
+        raise ValidationError(_("Bei einer Ablehnung ist der bewilligte Betrag 0 EUR."))
+    if outcome != Outcome.REJECTED and granted_amount == 0:
+        raise ValidationError(_("Eine Bewilligung braucht einen Betrag über 0 EUR."))
+    if funding_end < funding_start:
+        raise ValidationError(_("Das Förderende liegt vor dem Förderbeginn."))
+    if outcome == Outcome.APPROVED_WITH_CONDITIONS and not conditions.strip():
+        raise ValidationError(_("Bitte nennen Sie die Auflagen."))
+    if not rationale.strip():
+        raise ValidationError(_("Bitte begründen Sie die Entscheidung."))
+    requested = requested_amount(strategy)
+    if granted_amount > requested and not over_request_reason.strip():
+        raise ValidationError(
+            _("Der Betrag von %(granted)s liegt über der beantragten Summe von %(requested)s. "
+              "Bitte begründen Sie das.") % {"granted": _euro(granted_amount), "requested": _euro(requested)}
+        )
+
+
+@transaction.atomic
+def propose_decision(*, strategy, user, outcome, granted_amount, funding_start, funding_end, conditions="",
+                     rationale="", over_request_reason="", supersedes=None, supersession_reason=""):
+    """Proposes a funding decision, or a correction of a final one (`supersedes`, with a reason).
+
+    Side effects: creates a FundingDecision in state "proposed" and logs the proposal.
+    Raises DecisionRefused or ValidationError.
+    """
+    _require_ministry(user)
+    strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    if supersedes is not None:
+        supersedes = FundingDecision.objects.select_for_update().get(pk=supersedes.pk)
+        if supersedes.strategy_id != strategy.pk or not supersedes.is_final or not supersedes.is_current:
+            raise DecisionRefused(_("Nur eine geltende, bestätigte Entscheidung kann korrigiert werden."))
+        if hasattr(supersedes, "superseded_by"):
+            raise DecisionRefused(_("Zu dieser Entscheidung liegt bereits eine Korrektur vor."))
+        if not supersession_reason.strip():
+            raise ValidationError(_("Bitte begründen Sie die Korrektur."))
+    elif strategy.decisions.filter(is_current=True).exclude(status=DecisionStatus.WITHDRAWN).exists():
+        raise DecisionRefused(_("Für dieses Bündnis liegt bereits eine Entscheidung vor. Bearbeiten Sie den "
+                                "Vorschlag oder legen Sie eine Korrektur an."))
+    _validate_content(strategy=strategy, outcome=outcome, granted_amount=granted_amount,
+                      funding_start=funding_start, funding_end=funding_end, conditions=conditions,
+                      rationale=rationale, over_request_reason=over_request_reason)
+    decision = FundingDecision.objects.create(
+        strategy=strategy, outcome=outcome, granted_amount=granted_amount, funding_start=funding_start,
+        funding_end=funding_end, conditions=conditions.strip(), rationale=rationale.strip(),
+        over_request_reason=over_request_reason.strip(), supersedes=supersedes,
+        supersession_reason=supersession_reason.strip(), proposed_by=user,
+        is_current=supersedes is None,
+    )
+    _log(decision, DecisionAction.PROPOSED, user, outcome=outcome, granted_amount=granted_amount,
+         supersedes=supersedes.pk if supersedes else "")
+    return decision
+
+
+@transaction.atomic
+def change_proposal(*, decision, user, expected_version, **content):
+    """Changes a proposal before confirmation; the editor becomes its proposer.
+
+    Side effects: updates the proposal, logs the change. Raises DecisionRefused for final decisions
+    or a stale version, ValidationError for bad content.
+    """
+    _require_ministry(user)
+    decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.is_final:
+        raise DecisionRefused(_("Eine bestätigte Entscheidung ist endgültig. Eine Änderung ist nur als "
+                                "Korrektur mit Begründung möglich."))
+    if decision.status != DecisionStatus.PROPOSED:
+        raise DecisionRefused(_("Dieser Vorschlag ist zurückgezogen."))
+    if decision.version != expected_version:
+        raise DecisionRefused(_("Der Vorschlag wurde inzwischen geändert. Bitte laden Sie die Seite neu."))
+    _validate_content(strategy=decision.strategy, **content)
+    for name, value in content.items():
+        setattr(decision, name, value.strip() if isinstance(value, str) else value)
+    decision.proposed_by = user
+    decision.proposed_at = timezone.now()
+    decision.version += 1
+    decision.save()
+    _log(decision, DecisionAction.CHANGED, user, outcome=decision.outcome, granted_amount=decision.granted_amount)
+    return decision
+
+
+@transaction.atomic
+def withdraw_proposal(*, decision, user):
+    """Deletes a proposal that was not confirmed; the audit trail keeps that it existed."""
+    _require_ministry(user)
+    decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.is_final:
+        raise DecisionRefused(_("Eine bestätigte Entscheidung kann nicht zurückgezogen werden."))
+    if decision.status != DecisionStatus.PROPOSED:
+        raise DecisionRefused(_("Dieser Vorschlag ist bereits zurückgezogen."))
+    decision.status = DecisionStatus.WITHDRAWN
+    decision.is_current = False
+    decision.version += 1
+    decision.save()
+    _log(decision, DecisionAction.WITHDRAWN, user)
+    return decision
+
+
+def confirmed_sum(cycle, exclude=None):
+    queryset = FundingDecision.objects.counting_against_budget().filter(strategy__cycle=cycle)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.aggregate(total=Sum("granted_amount"))["total"] or Decimal("0")
+
+
+@transaction.atomic
+def confirm_decision(*, decision, user, password, budget_override_reason=""):
+    """Confirms a proposal (four-eyes principle) after checking the user's password and the budget.
+
+    Side effects: the decision becomes final and immutable; a superseded decision stops being in force;
+    the alliance's e-mail is written to the outbox, held until release; `decision_confirmed` after commit.
+    Raises DecisionRefused (own proposal, wrong password, already confirmed, budget overrun without reason).
+    """
+    _require_ministry(user)
+    if not user.check_password(password or ""):
+        raise DecisionRefused(_("Das Passwort ist falsch. Die Entscheidung wurde nicht bestätigt."))
+    decision = FundingDecision.objects.select_for_update().select_related("strategy__cycle",
+                                                                          "strategy__alliance").get(pk=decision.pk)
+    # Locking the cycle serialises confirmations, so the budget check sees every earlier one.
+    cycle = EvaluationCycle.objects.select_for_update().get(pk=decision.strategy.cycle_id)
+    if decision.status != DecisionStatus.PROPOSED:
+        raise DecisionRefused(_("Diese Entscheidung ist bereits bestätigt oder zurückgezogen."))
+    if decision.proposed_by_id == user.pk:
+        raise DecisionRefused(_("Vier-Augen-Prinzip: Sie können Ihren eigenen Vorschlag nicht bestätigen."))
+    total = confirmed_sum(cycle, exclude=decision.supersedes) + decision.granted_amount
+    budget_override_reason = (budget_override_reason or "").strip()
+    if total > cycle.budget and not budget_override_reason:
+        raise DecisionRefused(
+            _("Mit dieser Entscheidung stiegen die bestätigten Mittel auf %(total)s und lägen über dem Budget "
+              "von %(budget)s. Eine Bestätigung ist nur mit Begründung möglich.")
+            % {"total": _euro(total), "budget": _euro(cycle.budget)},
+            needs_override=True,
+        )
+    if decision.supersedes_id:
+        previous = FundingDecision.objects.select_for_update().get(pk=decision.supersedes_id)
+        previous.is_current = False
+        previous.save()
+        _log(previous, DecisionAction.SUPERSEDED, user, by=decision.pk, reason=decision.supersession_reason)
+        decision.is_current = True
+    decision.status = DecisionStatus.CONFIRMED
+    decision.confirmed_by = user
+    decision.confirmed_at = timezone.now()
+    decision.budget_override_reason = budget_override_reason if total > cycle.budget else ""
+    decision.version += 1
+    decision.save()
+    _log(decision, DecisionAction.CONFIRMED, user, granted_amount=decision.granted_amount, confirmed_total=total)
+    if decision.budget_override_reason:
+        _log(decision, DecisionAction.BUDGET_OVERRIDE, user, reason=decision.budget_override_reason,
+             confirmed_total=total, budget=cycle.budget)
+    managers = [m.user for m in decision.strategy.alliance.memberships.select_related("user")]
+    send_notification(
+        recipients=managers, kind=NotificationKind.DECISION,
+        subject=_("Förderentscheidung zur Zwischenbegutachtung: %(alliance)s")
+        % {"alliance": decision.strategy.alliance.name},
+        template="decisions/email/released", context={"decision": decision},
+        cause=decision, cause_url=reverse("decisions:alliance_decision",
+                                          args=[decision.strategy.cycle.slug, decision.strategy.alliance.slug]),
+        release_key=f"decision-{decision.pk}",
+    )
+    transaction.on_commit(lambda: decision_confirmed.send(sender=FundingDecision, decision=decision))
+    return decision
+
+
+def render_letter(decision):
+    with translation.override("de"):
+        return render_to_string("decisions/letter.html", {
+            "decision": decision, "strategy": decision.strategy, "requested": requested_amount(decision.strategy),
+        })
+
+
+@transaction.atomic
+def release_decision(*, decision, user):
+    """Releases a confirmed decision to the alliance.
+
+    Side effects: stores the decision letter, queues the held e-mails to the alliance's managers,
+    logs the release and sends `decision_released` after commit. Raises DecisionRefused.
+    """
+    _require_ministry(user)
+    decision = FundingDecision.objects.select_for_update().select_related("strategy__alliance",
+                                                                          "strategy__cycle").get(pk=decision.pk)
+    if decision.status in (DecisionStatus.PROPOSED, DecisionStatus.WITHDRAWN):
+        raise DecisionRefused(_("Nur eine bestätigte Entscheidung kann freigegeben werden."))
+    if decision.status == DecisionStatus.RELEASED:
+        raise DecisionRefused(_("Diese Entscheidung ist bereits freigegeben."))
+    if not decision.is_current:
+        raise DecisionRefused(_("Diese Entscheidung wurde durch eine Korrektur ersetzt."))
+    decision.status = DecisionStatus.RELEASED
+    decision.released_by = user
+    decision.released_at = timezone.now()
+    decision.letter_html = render_letter(decision)
+    decision.version += 1
+    decision.save()
+    release_held_messages(release_key=f"decision-{decision.pk}")
+    _log(decision, DecisionAction.RELEASED, user)
+    transaction.on_commit(lambda: decision_released.send(sender=FundingDecision, decision=decision))
+    return decision
+
+
+@transaction.atomic
+def release_all_confirmed(*, cycle, user):
+    """Releases every confirmed decision of the cycle that is in force; returns how many."""
+    _require_ministry(user)
+    pending = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.CONFIRMED,
+                                             is_current=True)
+    released = [release_decision(decision=decision, user=user) for decision in pending]
+    return len(released)
