@@ -214,6 +214,25 @@ class BudgetCategory(models.TextChoices):
     OTHER = "other", _("Sonstige Ausgaben")
 
 
+def budget_table(years, lines):
+    """Rows per category with one amount per year, plus totals, for display.
+
+    `lines` are BudgetLine rows or the dicts a Submission keeps.
+    """
+    amounts = {}
+    for line in lines:
+        if isinstance(line, dict):
+            amounts[(int(line["year"]), line["category"])] = Decimal(line["amount"])
+        else:
+            amounts[(line.year, line.category)] = line.amount
+    rows = []
+    for category, label in BudgetCategory.choices:
+        values = [amounts.get((year, category), Decimal("0")) for year in years]
+        rows.append({"label": label, "values": values, "total": sum(values, Decimal("0"))})
+    year_totals = [sum((row["values"][i] for row in rows), Decimal("0")) for i in range(len(years))]
+    return {"years": years, "rows": rows, "year_totals": year_totals, "total": sum(year_totals, Decimal("0"))}
+
+
 class StrategyQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not (user and user.is_authenticated and user.is_active):

@@ -1,5 +1,4 @@
 import logging
-from decimal import Decimal
 
 import rules
 from django.conf import settings
@@ -27,12 +26,12 @@ from alliances.forms import (
 from alliances.models import (
     SECTION_FIELDS,
     STRATEGY_SECTIONS,
-    BudgetCategory,
     DocumentDownload,
     EvaluationCycle,
     FederalState,
     Strategy,
     StrategyDocument,
+    budget_table,
     current_cycle,
 )
 
@@ -83,7 +82,7 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
         "can_reopen": rules.has_perm("alliances.reopen_submission", request.user, strategy),
         "can_extend": rules.has_perm("alliances.extend_deadline", request.user, strategy),
         "deadline_passed": now > strategy.deadline,
-        "budget": _budget_table(strategy.cycle.years, strategy.budget_lines.all()),
+        "budget": budget_table(strategy.cycle.years, strategy.budget_lines.all()),
         "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
     }
 
@@ -215,28 +214,9 @@ def strategy_preview(request, cycle_slug, alliance_slug):
     return render(request, "alliances/strategy_preview.html", {
         "strategy": strategy,
         "documents": documents,
-        "budget": _budget_table(strategy.cycle.years, strategy.budget_lines.all()),
+        "budget": budget_table(strategy.cycle.years, strategy.budget_lines.all()),
         "missing": strategy.missing_items(documents),
     })
-
-
-def _budget_table(years, lines):
-    """Rows per category with one amount per year, plus totals, for display.
-
-    `lines` are BudgetLine rows or the dicts a Submission keeps.
-    """
-    amounts = {}
-    for line in lines:
-        if isinstance(line, dict):
-            amounts[(int(line["year"]), line["category"])] = Decimal(line["amount"])
-        else:
-            amounts[(line.year, line.category)] = line.amount
-    rows = []
-    for category, label in BudgetCategory.choices:
-        values = [amounts.get((year, category), Decimal("0")) for year in years]
-        rows.append({"label": label, "values": values, "total": sum(values, Decimal("0"))})
-    year_totals = [sum((row["values"][i] for row in rows), Decimal("0")) for i in range(len(years))]
-    return {"years": years, "rows": rows, "year_totals": year_totals, "total": sum(year_totals, Decimal("0"))}
 
 
 @login_required
@@ -274,7 +254,7 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
     return render(request, "alliances/submission_detail.html", {
         "strategy": strategy,
         "submission": submission,
-        "budget": _budget_table(strategy.cycle.years, submission.budget),
+        "budget": budget_table(strategy.cycle.years, submission.budget),
         "sections": [(label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
     })
 
@@ -366,3 +346,7 @@ def cycle_overview(request, cycle_slug):
     rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()}
             for strategy in overview.qs]
     return render(request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "rows": rows})
+
+
+# Older name kept for callers that still import it from here.
+_budget_table = budget_table

@@ -214,6 +214,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ROUTES = {"dossiers.tasks.render_dossier_task": {"queue": "pdf"}}
+# A worker process is replaced once it holds more than 400 MB, so long PDF runs cannot pile up memory.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
 
 CACHES = {
     "default": (
@@ -245,4 +248,5 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
+    "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": 3 * 60},
 }

@@ -1,0 +1,92 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import EvaluationCycle, Strategy
+
+
+class DossierKind(models.TextChoices):
+    STRATEGY = "strategy", _("Strategie-Dossier")
+    EVALUATION = "evaluation", _("Bewertungs-Dossier")
+    CYCLE_REPORT = "cycle_report", _("Bericht zur Begutachtungsrunde")
+    CYCLE_ARCHIVE = "cycle_archive", _("ZIP-Archiv aller Bewertungs-Dossiers")
+
+
+class DossierStatus(models.TextChoices):
+    QUEUED = "queued", _("in der Warteschlange")
+    RENDERING = "rendering", _("wird erstellt")
+    READY = "ready", _("fertig")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+def dossier_path(instance, filename):
+    extension = "zip" if instance.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
+    return f"dossiers/{instance.cycle_id}/{instance.public_id}.{extension}"
+
+
+class Dossier(models.Model):
+    """A rendered document about a strategy or a whole cycle; never rendered twice for the same inputs."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("Art"), max_length=16, choices=DossierKind.choices)
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="dossiers")
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers")
+    status = models.CharField(_("Status"), max_length=16, choices=DossierStatus.choices,
+                              default=DossierStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    error_message = models.TextField(_("Fehlermeldung"), blank=True)
+    fingerprint = models.CharField(_("Fingerabdruck der Eingaben"), max_length=64, db_index=True)
+    file = models.FileField(_("Datei"), upload_to=dossier_path, blank=True, max_length=300)
+    page_count = models.PositiveIntegerField(_("Seiten"), null=True, blank=True)
+    render_seconds = models.FloatField(_("Erstellungsdauer (s)"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
+    started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Dossier")
+        verbose_name_plural = _("Dossiers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_percent"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[DossierKind.STRATEGY, DossierKind.EVALUATION], strategy__isnull=False)
+                | Q(kind__in=[DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE], strategy__isnull=True),
+                name="dossier_subject_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        subject = self.strategy.alliance.name if self.strategy_id else self.cycle.name
+        return f"{self.get_kind_display()}: {subject}"
+
+    @property
+    def is_done(self):
+        return self.status in (DossierStatus.READY, DossierStatus.FAILED)
+
+    @property
+    def filename(self):
+        subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
+        extension = "zip" if self.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
+        return f"{self.kind}_{subject}_{self.created_at:%Y-%m-%d}.{extension}"
+
+
+class DossierDownload(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Dossier-Abruf")
+        verbose_name_plural = _("Dossier-Abrufe")
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        return f"{self.dossier} – {self.user}"
