@@ -139,7 +139,7 @@ def render_dossier(*, dossier_id):
     with its page count and render time; on failure keeps a readable German message and no file.
     """
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().select_related("strategy__alliance", "cycle").get(
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("strategy__alliance", "cycle").get(
             pk=dossier_id)
         if dossier.status == DossierStatus.READY:
             return dossier

@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("alliances.urls")),
     path("", include("reviews.urls")),
+    path("", include("dossiers.urls")),
     path("", include("portal.site_urls")),
 ]

@@ -1,0 +1,85 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from alliances.models import EvaluationCycle, Strategy
+from dossiers import services
+from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.rules import may_read
+
+access_log = logging.getLogger("portal.access")
+
+
+def _subject_or_404(request, kind, cycle_slug, alliance_slug):
+    if kind not in DossierKind.values:
+        raise Http404
+    cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
+    strategy = None
+    if kind in (DossierKind.STRATEGY, DossierKind.EVALUATION):
+        strategy = get_object_or_404(Strategy.objects.select_related("alliance", "cycle"), cycle=cycle,
+                                     alliance__slug=alliance_slug)
+    if not may_read(request.user, kind=kind, strategy=strategy):
+        raise Http404
+    return cycle, strategy
+
+
+def _dossier_or_404(request, public_id):
+    dossier = get_object_or_404(Dossier.objects.select_related("strategy__alliance", "cycle"), public_id=public_id)
+    if not may_read(request.user, kind=dossier.kind, strategy=dossier.strategy):
+        raise Http404
+    return dossier
+
+
+@login_required
+@require_POST
+def request_dossier(request, kind, cycle_slug, alliance_slug=None):
+    """Asks for a dossier; answers with its status panel, which polls until the dossier is done."""
+    cycle, strategy = _subject_or_404(request, kind, cycle_slug, alliance_slug)
+    try:
+        dossier = services.request_dossier(kind=kind, cycle=cycle, strategy=strategy, user=request.user)
+    except services.DossierUnavailable as unavailable:
+        messages.error(request, unavailable.message)
+        return redirect(request.POST.get("next") or "home")
+    if request.htmx:
+        return render(request, "dossiers/partials/status.html", {"dossier": dossier})
+    return redirect("dossiers:detail", dossier.public_id)
+
+
+@login_required
+@require_GET
+def detail(request, public_id):
+    dossier = _dossier_or_404(request, public_id)
+    template = "dossiers/partials/status.html" if request.htmx else "dossiers/detail.html"
+    return render(request, template, {"dossier": dossier})
+
+
+@login_required
+@require_POST
+def retry(request, public_id):
+    dossier = _dossier_or_404(request, public_id)
+    if dossier.status != DossierStatus.FAILED:
+        return redirect("dossiers:detail", dossier.public_id)
+    fresh = services.request_dossier(kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy,
+                                     user=request.user, force=True)
+    if request.htmx:
+        return render(request, "dossiers/partials/status.html", {"dossier": fresh})
+    return redirect("dossiers:detail", fresh.public_id)
+
+
+@login_required
+@require_GET
+def download(request, public_id):
+    dossier = _dossier_or_404(request, public_id)
+    if dossier.status != DossierStatus.READY or not dossier.file:
+        raise Http404
+    services.record_download(dossier=dossier, user=request.user)
+    access_log.info("dossier %s downloaded by user %s", dossier.public_id, request.user.pk)
+    content_type = "application/zip" if dossier.kind == DossierKind.CYCLE_ARCHIVE else "application/pdf"
+    return FileResponse(dossier.file.open("rb"), as_attachment=True, filename=dossier.filename,
+                        content_type=content_type)
+
+
