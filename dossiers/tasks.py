@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from dossiers import services
@@ -18,9 +19,13 @@ def render_dossier_task(self, dossier_id):
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def sweep_queued_dossiers():
-    """Re-sends dossiers that stayed queued for minutes, e.g. because Redis was down when they were requested."""
-    stale = Dossier.objects.filter(status=DossierStatus.QUEUED,
-                                   created_at__lt=timezone.now() - timedelta(minutes=3))
+    """Re-sends dossiers whose task got lost, e.g. because Redis was down when they were requested."""
+    now = timezone.now()
+    # Queued for minutes, or rendering far beyond the hard time limit: the message was lost.
+    stale = Dossier.objects.filter(
+        Q(status=DossierStatus.QUEUED, created_at__lt=now - timedelta(minutes=3))
+        | Q(status=DossierStatus.RENDERING, started_at__lt=now - timedelta(minutes=20))
+    )
     ids = list(stale.values_list("pk", flat=True)[:200])
     for dossier_id in ids:
         render_dossier_task.delay(dossier_id)

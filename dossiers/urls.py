@@ -5,9 +5,10 @@ from dossiers import views
 app_name = "dossiers"
 
 urlpatterns = [
-    path("dossiers/<slug:kind>/<slug:cycle_slug>/", views.request_dossier, name="request_cycle"),
-    path("dossiers/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.request_dossier, name="request"),
     path("dossiers/<uuid:public_id>/", views.detail, name="detail"),
     path("dossiers/<uuid:public_id>/retry/", views.retry, name="retry"),
     path("dossiers/<uuid:public_id>/download/", views.download, name="download"),
+    path("dossiers/request/<slug:kind>/<slug:cycle_slug>/", views.request_dossier, name="request_cycle"),
+    path("dossiers/request/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.request_dossier,
+         name="request"),
 ]

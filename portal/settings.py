@@ -214,6 +214,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacknowledged tasks of a lost worker come back after this; it exceeds every task's hard time limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
 CELERY_TASK_ROUTES = {"dossiers.tasks.render_dossier_task": {"queue": "pdf"}}
 # A worker process is replaced once it holds more than 400 MB, so long PDF runs cannot pile up memory.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000

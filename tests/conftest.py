@@ -98,3 +98,13 @@ def celery_worker(settings, transactional_db):
                       queues=["celery", "pdf"], shutdown_timeout=10) as worker:
         yield worker
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def real_broker(settings, transactional_db):
+    """Tasks go to the Redis broker instead of running inside the test."""
+    if not settings.REDIS_URL:
+        pytest.fail("REDIS_URL must point to a running Redis for broker tests (make test sets it).")
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True

@@ -1,0 +1,110 @@
+"""Dossiers rendered by real Celery workers on the Redis broker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from alliances import services as alliance_services
+from alliances.models import DocumentKind
+from dossiers import services
+from dossiers.models import Dossier, DossierKind, DossierStatus
+from tests.factories import AllianceFactory, CompleteStrategyFactory, manager_of, pdf_bytes, pdf_upload
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def submitted_strategy(cycle, pages=2, text_repeats=1):
+    alliance = AllianceFactory()
+    body = "Geplante Maßnahmen im Innovationsfeld. " * 40 * text_repeats
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, measures=body[:30000])
+    manager = manager_of(alliance)
+    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
+                                            uploaded_file=pdf_upload(content=pdf_bytes(pages)))
+    alliance_services.submit_strategy(strategy=strategy, user=manager)
+    strategy.refresh_from_db()
+    return strategy
+
+
+def status_of(dossier):
+    return Dossier.objects.get(pk=dossier.pk).status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requested_dossier_is_rendered_by_the_worker_and_reused(client, celery_worker, cycle, programme_office):
+    strategy = submitted_strategy(cycle)
+    client.force_login(programme_office)
+    url = reverse("dossiers:request", args=["strategy", cycle.slug, strategy.alliance.slug])
+    response = client.post(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    dossier = Dossier.objects.filter(strategy=strategy).latest("created_at")
+    assert wait_for(lambda: status_of(dossier) == DossierStatus.READY, 60)
+    panel = client.get(reverse("dossiers:detail", args=[dossier.public_id]), headers={"HX-Request": "true"})
+    assert "hx-trigger" not in panel.content.decode()
+    started = time.monotonic()
+    again = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
+    assert time.monotonic() - started < 0.05
+    assert again.pk == dossier.pk
+    download = client.get(reverse("dossiers:download", args=[dossier.public_id]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert dossier.downloads.count() == 1
+
+
+def start_worker_process(log_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1",
+           "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL,
+           "PRIVATE_MEDIA_ROOT": settings.STORAGES["default"]["OPTIONS"]["location"],
+           "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+           "CELERY_UNACKED_RESTORE_THROTTLE": "1"}
+    log = open(log_path, "ab")  # noqa: SIM115 - closed when the process ends
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "pdf", "--pool", "solo",
+         "--concurrency", "1", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def _test_database_url():
+    database = settings.DATABASES["default"]
+    return f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_render_leads_to_redelivery_and_completion(real_broker, cycle, tmp_path):
+    strategy = submitted_strategy(cycle, pages=300, text_repeats=20)
+    first = start_worker_process(tmp_path / "worker1.log")
+    second = None
+    try:
+        dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
+        assert wait_for(lambda: status_of(dossier) == DossierStatus.RENDERING, 60), \
+            (tmp_path / "worker1.log").read_text()
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=20)
+        assert status_of(dossier) == DossierStatus.RENDERING
+        second = start_worker_process(tmp_path / "worker2.log")
+        # acks_late + reject_on_worker_lost: the unacknowledged message returns after the visibility timeout,
+        # which the test settings shorten; the sweep covers it as well.
+        assert wait_for(lambda: status_of(dossier) == DossierStatus.READY, 120), \
+            (tmp_path / "worker2.log").read_text()[-3000:]
+        assert Dossier.objects.get(pk=dossier.pk).attempts >= 2
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
