@@ -50,7 +50,8 @@ def criterion_heatmap(*, rows, means):
         values = [by_cell.get((row.pk, code)) for code in codes]
         heat_rows.append({
             "alliance": row.alliance.name, "y": 30 + index * cell,
-            "cells": [{"x": LABEL_WIDTH + column * cell, "value": None if value is None else round(Decimal(str(value)), 1),
+            "cells": [{"x": LABEL_WIDTH + column * cell,
+                       "value": None if value is None else round(Decimal(str(value)), 1),
                        "css": _bucket(value), "code": codes[column]} for column, value in enumerate(values)],
         })
     return {"criteria": [{"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}

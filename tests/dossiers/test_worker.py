@@ -82,7 +82,8 @@ def start_worker_process(log_path):
 
 def _test_database_url():
     database = settings.DATABASES["default"]
-    return f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    host = database["HOST"] or "127.0.0.1"
+    return f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
