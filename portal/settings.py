@@ -180,18 +180,18 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# E-mail: SMTP when EMAIL_HOST is set, the console otherwise.
-_smtp_host = os.environ.get("EMAIL_HOST", "")
+# E-mail: SMTP to EMAIL_HOST; without it the console in development and the local MTA in production.
+_smtp_host = os.environ.get("EMAIL_HOST", "" if DEBUG else "localhost")
 MAILERS = {
     "default": (
         {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": _smtp_host,
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "port": int(os.environ.get("EMAIL_PORT", "587" if os.environ.get("EMAIL_HOST") else "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", default=True),
+                "use_tls": env_bool("EMAIL_USE_TLS", default=bool(os.environ.get("EMAIL_HOST"))),
                 "timeout": 30,
             },
         }
