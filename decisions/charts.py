@@ -6,6 +6,9 @@ CHART_WIDTH = 420
 LABEL_WIDTH = 180
 ROW_HEIGHT = 26
 HEAT_BUCKETS = 5
+# Colours are SVG presentation attributes, so the same chart renders in the browser and in WeasyPrint.
+HEAT_COLOURS = ["#f6d5d2", "#f3e3c3", "#e6edc6", "#b7dcc0", "#6fb58a"]
+NO_VALUE_COLOUR = "#eef1f4"
 
 
 def _x(score):
@@ -30,10 +33,10 @@ def score_distribution(*, rows, points):
             "height": 40 + len(rows) * ROW_HEIGHT, "axis_y": 20 + len(rows) * ROW_HEIGHT}
 
 
-def _bucket(value):
+def _heat_colour(value):
     if value is None:
-        return "heat-none"
-    return f"heat-{min(HEAT_BUCKETS - 1, int(float(value) // (100 / HEAT_BUCKETS)))}"
+        return NO_VALUE_COLOUR
+    return HEAT_COLOURS[min(HEAT_BUCKETS - 1, int(float(value) // (100 / HEAT_BUCKETS)))]
 
 
 def criterion_heatmap(*, rows, means):
@@ -52,7 +55,7 @@ def criterion_heatmap(*, rows, means):
             "alliance": row.alliance.name, "y": 30 + index * cell,
             "cells": [{"x": LABEL_WIDTH + column * cell,
                        "value": None if value is None else round(Decimal(str(value)), 1),
-                       "css": _bucket(value), "code": codes[column]} for column, value in enumerate(values)],
+                       "fill": _heat_colour(value), "code": codes[column]} for column, value in enumerate(values)],
         })
     return {"criteria": [{"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
                          for i, code in enumerate(codes)],
