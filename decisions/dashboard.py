@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from alliances.models import FederalState, Strategy, StrategyStatus
 from decisions.models import DecisionStatus, FundingDecision
 from decisions.services import confirmed_sum
-from reviews import aggregates
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation, Review
 
 # URL sort keys, mapped to the annotated or model field they order by.
@@ -70,6 +69,8 @@ def dashboard_queryset(*, cycle):
             decision_amount=_current_decision("granted_amount"),
         )
     )
+    from reviews import aggregates
+
     return aggregates.strategy_statistics(strategies)
 
 
@@ -115,6 +116,8 @@ def budget_panel(*, cycle, rows):
 
 def score_points(*, cycle):
     """Each counting review's weighted score per strategy, for the distribution chart."""
+    from reviews import aggregates
+
     reviews = aggregates.review_scores(
         Review.objects.counting().filter(assignment__strategy__cycle=cycle,
                                          assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES)
@@ -152,3 +155,9 @@ def export_row(row):
         "decision": str(row.decision_status_label),
         "granted": _decimal(row.decision_amount, 2),
     }
+
+
+def criterion_means(*, cycle):
+    from reviews import aggregates
+
+    return aggregates.criterion_means(cycle=cycle)

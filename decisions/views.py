@@ -13,7 +13,6 @@ from decisions import charts, exports, services
 from decisions import dashboard as dashboard_module
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
 from decisions.models import DecisionEvent, DecisionStatus, FundingDecision
-from reviews import aggregates
 from reviews import services as review_services
 from reviews.models import PanelVotum
 
@@ -238,7 +237,7 @@ def dashboard(request, cycle_slug):
         "cycle": cycle, "rows": rows, "filters": filters,
         "budget": dashboard_module.budget_panel(cycle=cycle, rows=rows),
         "distribution": charts.score_distribution(rows=rows, points=points),
-        "heatmap": charts.criterion_heatmap(rows=rows, means=aggregates.criterion_means(cycle=cycle)),
+        "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard_module.criterion_means(cycle=cycle)),
         "states": FederalState.objects.order_by("name"),
         "statuses": StrategyStatus.choices,
         "recommendations": dashboard_module.recommendation_filter_choices(),

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("alliances.urls")),
     path("", include("reviews.urls")),
     path("", include("dossiers.urls")),
+    path("", include("decisions.urls")),
     path("", include("portal.site_urls")),
 ]
