@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus
+from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus, current_cycle
 from decisions import charts, exports, services
 from decisions import dashboard as dashboard_module
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
@@ -212,6 +212,16 @@ def alliance_decision(request, cycle_slug, alliance_slug):
     if decision is None:
         raise Http404
     return render(request, "decisions/alliance_decision.html", {"decision": decision})
+
+
+@login_required
+@require_GET
+def current_dashboard(request):
+    _require(request.user, "decisions.view_dashboard")
+    cycle = current_cycle()
+    if cycle is None:
+        raise Http404
+    return redirect("decisions:dashboard", cycle.slug)
 
 
 def _filters(request):

@@ -1,9 +1,11 @@
 """Requesting and rendering dossiers. Rendering runs in Celery workers, never inside a request."""
 
 import hashlib
+import io
 import json
 import logging
 import time
+import zipfile
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -11,8 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.models import STRATEGY_SECTIONS, Strategy, StrategyStatus, budget_table
+from decisions import charts, dashboard
+from decisions.models import DecisionStatus, FundingDecision
 from dossiers import rendering
 from dossiers.models import Dossier, DossierDownload, DossierKind, DossierStatus
+from reviews import services as review_services
+from reviews.models import PanelVotum, Review
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +48,34 @@ def _strategy_inputs(strategy):
     }
 
 
+def _evaluation_inputs(strategy):
+    reviews = Review.objects.filter(assignment__strategy=strategy).values_list("pk", "version", "status")
+    votum = PanelVotum.objects.filter(strategy=strategy).values_list("pk", "version").first()
+    decisions = FundingDecision.objects.filter(strategy=strategy).values_list("pk", "version", "status",
+                                                                              "is_current")
+    assignments = strategy.assignments.values_list("pk", "status")
+    return {"reviews": sorted(reviews), "votum": votum, "decisions": sorted(decisions),
+            "assignments": sorted(assignments)}
+
+
+def _cycle_inputs(cycle):
+    strategies = Strategy.objects.filter(cycle=cycle).values_list("pk", "version", "status")
+    reviews = Review.objects.filter(assignment__strategy__cycle=cycle).values_list("pk", "version", "status")
+    voten = PanelVotum.objects.filter(strategy__cycle=cycle).values_list("pk", "version")
+    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list("pk", "version", "status")
+    return {"budget": str(cycle.budget), "strategies": sorted(strategies), "reviews": sorted(reviews),
+            "voten": sorted(voten), "decisions": sorted(decisions)}
+
+
 def dossier_inputs(*, kind, cycle, strategy=None):
     """Everything a dossier's content depends on, as JSON-able data."""
     inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
-    if kind == DossierKind.STRATEGY:
+    if kind in (DossierKind.STRATEGY, DossierKind.EVALUATION):
         inputs["strategy"] = _strategy_inputs(strategy)
+    if kind == DossierKind.EVALUATION:
+        inputs["evaluation"] = _evaluation_inputs(strategy)
+    if kind in (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE):
+        inputs["report"] = _cycle_inputs(cycle)
     return inputs
 
 
@@ -125,11 +154,88 @@ def strategy_context(strategy):
     }
 
 
+def _score_rows(review, criteria):
+    scores = {score.criterion_id: score for score in review.scores.all()}
+    return [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
+
+
+def evaluation_context(strategy):
+    """The strategy dossier plus scores, charts, every review with names, the Votum and the decision."""
+    context = strategy_context(strategy)
+    rows = dashboard.rows_for(cycle=strategy.cycle, filters=dashboard.DashboardFilters())
+    row = next(item for item in rows if item.pk == strategy.pk)
+    submission = context["submission"]
+    reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy,
+                                                                             submission=submission)
+    criteria = [item["criterion"] for item in criterion_rows]
+    for review in reviews:
+        review.score_rows = _score_rows(review, criteria)
+    points = dashboard.score_points(cycle=strategy.cycle)
+    means = [item for item in dashboard.criterion_means(cycle=strategy.cycle) if item["strategy_id"] == strategy.pk]
+    decision = (FundingDecision.objects.filter(strategy=strategy, is_current=True)
+                .exclude(status=DecisionStatus.WITHDRAWN).order_by("-proposed_at").first())
+    context.update({
+        "stats": row, "expected": row.reviews_expected or 0, "reviews": reviews, "show_names": True,
+        "distribution": charts.score_distribution(rows=[row], points=points),
+        "heatmap": charts.criterion_heatmap(rows=[row], means=means),
+        "votum": PanelVotum.objects.filter(strategy=strategy).first(), "decision": decision,
+        "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
+    })
+    toc = context["toc"]
+    finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "finanzplan") + 1
+    toc[finance_index:finance_index] = [
+        {"anchor": "bewertung", "title": "Bewertung im Überblick"}, {"anchor": "gutachten", "title": "Gutachten"},
+        {"anchor": "votum", "title": "Votum der Jury"}, {"anchor": "entscheidung", "title": "Förderentscheidung"},
+    ]
+    return context
+
+
+def cycle_report_context(cycle):
+    rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
+    return {
+        "cycle": cycle, "rows": rows, "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
+        "distribution": charts.score_distribution(rows=rows, points=dashboard.score_points(cycle=cycle)),
+        "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),
+        "generated_at": timezone.now(), "subject": cycle.name, "submission": None, "uploads": [],
+        "title": f"Bericht: {cycle.name}",
+    }
+
+
 def _render(dossier):
     if dossier.kind == DossierKind.STRATEGY:
-        context = strategy_context(dossier.strategy)
-        return "dossiers/print/strategy.html", context
-    raise DossierUnavailable(_("Diese Art von Dossier kann noch nicht erstellt werden."))
+        return "dossiers/print/strategy.html", strategy_context(dossier.strategy)
+    if dossier.kind == DossierKind.EVALUATION:
+        return "dossiers/print/evaluation.html", evaluation_context(dossier.strategy)
+    if dossier.kind == DossierKind.CYCLE_REPORT:
+        return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
+    raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))
+
+
+def _build_archive(dossier):
+    """Renders (or reuses) every evaluation dossier of the cycle and the cycle report, and zips them."""
+    cycle = dossier.cycle
+    strategies = list(submitted_strategies(cycle).select_related("alliance").order_by("alliance__name"))
+    parts = []
+    for index, strategy in enumerate(strategies, start=1):
+        part = request_dossier(kind=DossierKind.EVALUATION, cycle=cycle, strategy=strategy)
+        if part.status != DossierStatus.READY:
+            part = render_dossier(dossier_id=part.pk)
+        parts.append(part)
+        _set_progress(dossier.pk, min(90, int(90 * index / (len(strategies) + 1))))
+    report = request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=cycle)
+    if report.status != DossierStatus.READY:
+        report = render_dossier(dossier_id=report.pk)
+    parts.append(report)
+    failed = [part for part in parts if part.status != DossierStatus.READY]
+    if failed:
+        raise DossierUnavailable(_("%(count)s Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig.")
+                                 % {"count": len(failed)})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            with part.file.open("rb") as handle:
+                archive.writestr(part.filename, handle.read())
+    return buffer.getvalue(), sum(part.page_count or 0 for part in parts)
 
 
 def render_dossier(*, dossier_id):
@@ -149,6 +255,12 @@ def render_dossier(*, dossier_id):
         dossier.attempts += 1
         dossier.save(update_fields=["status", "started_at", "progress", "attempts"])
     started = time.monotonic()
+    if dossier.kind == DossierKind.CYCLE_ARCHIVE:
+        try:
+            content, pages = _build_archive(dossier)
+        except DossierUnavailable as unavailable:
+            return _fail(dossier_id, unavailable.message)
+        return _store(dossier_id, content, pages, started, extension="zip")
     try:
         template, context = _render(dossier)
         _set_progress(dossier_id, 20)
@@ -164,9 +276,13 @@ def render_dossier(*, dossier_id):
         _fail(dossier_id, _("Das Dossier konnte nicht erstellt werden (%(error)s). Bitte versuchen Sie es "
                             "erneut.") % {"error": type(error).__name__})
         raise
+    return _store(dossier_id, pdf, pages, started, extension="pdf")
+
+
+def _store(dossier_id, content, pages, started, *, extension):
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
-        dossier.file.save(f"{dossier.public_id}.pdf", ContentFile(pdf), save=False)
+        dossier.file.save(f"{dossier.public_id}.{extension}", ContentFile(content), save=False)
         dossier.page_count = pages
         dossier.render_seconds = round(time.monotonic() - started, 3)
         dossier.status = DossierStatus.READY
