@@ -18,8 +18,10 @@ def home(request):
     cycle = current_cycle()
     if role == Role.ALLIANCE_MANAGER:
         return redirect("alliances:my_strategies")
-    if role in (Role.PROGRAMME_OFFICE, Role.MINISTRY) and cycle:
+    if role == Role.PROGRAMME_OFFICE and cycle:
         return redirect("alliances:overview", cycle.slug)
+    if role == Role.MINISTRY and cycle:
+        return redirect("decisions:dashboard", cycle.slug)
     if role == Role.EXPERT:
         return redirect("reviews:my_assignments")
     if role == Role.ADMIN:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
     [
         (Role.ALLIANCE_MANAGER, "/strategies/"),
         (Role.PROGRAMME_OFFICE, "/cycles/zwischenbegutachtung-2024/overview/"),
-        (Role.MINISTRY, "/cycles/zwischenbegutachtung-2024/overview/"),
+        (Role.MINISTRY, "/cycles/zwischenbegutachtung-2024/dashboard/"),
         (Role.EXPERT, "/reviews/"),
         (Role.ADMIN, "/admin/"),
     ],
