@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=1 \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
 	ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 
-.PHONY: install run test lint lock messages system-packages services clean
+.PHONY: install run test lint lock messages system-packages services clean bench-dossiers
 
 install: $(STAMP)
 
@@ -38,6 +38,15 @@ test: install system-packages services
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Renders 24 evaluation dossiers with 2 Celery worker processes in a separate benchmark database.
+bench-dossiers: install system-packages services
+	-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS wir_bench" >/dev/null
+	psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE wir_bench" >/dev/null
+	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/wir_bench REDIS_URL=redis://127.0.0.1:6379/2 \
+		PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private $(PY) manage.py migrate --noinput -v0
+	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/wir_bench REDIS_URL=redis://127.0.0.1:6379/2 \
+		PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private $(PY) manage.py bench_dossiers --workers 2
 
 lint: install
 	$(VENV)/bin/ruff check .
