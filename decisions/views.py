@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus, current_cycle
@@ -185,7 +186,9 @@ def release(request, cycle_slug, alliance_slug, pk):
 def release_all(request, cycle_slug):
     cycle = _cycle(request, cycle_slug, "decisions.decide")
     count = services.release_all_confirmed(cycle=cycle, user=request.user)
-    messages.success(request, _("%(count)s bestätigte Entscheidungen wurden freigegeben.") % {"count": count})
+    messages.success(request, ngettext("%(count)s bestätigte Entscheidung wurde freigegeben.",
+                                       "%(count)s bestätigte Entscheidungen wurden freigegeben.", count)
+                     % {"count": count})
     return redirect("decisions:dashboard", cycle.slug)
 
 

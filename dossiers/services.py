@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliances.models import STRATEGY_SECTIONS, Strategy, StrategyStatus, budget_table
 from decisions import charts, dashboard
@@ -228,8 +229,10 @@ def _build_archive(dossier):
     parts.append(report)
     failed = [part for part in parts if part.status != DossierStatus.READY]
     if failed:
-        raise DossierUnavailable(_("%(count)s Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig.")
-                                 % {"count": len(failed)})
+        raise DossierUnavailable(ngettext(
+            "%(count)s Dossier konnte nicht erstellt werden; das Archiv ist unvollständig.",
+            "%(count)s Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig.", len(failed),
+        ) % {"count": len(failed)})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for part in parts:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliances.models import Strategy, StrategyStatus
 from portal.models import NotificationKind, Role, User
@@ -562,7 +563,8 @@ def _remind(cycle, expert, count, kind, user=None):
     send_notification(
         recipients=[expert],
         kind=NotificationKind.REVIEW_REMINDER,
-        subject=_("Erinnerung: %(count)s Gutachten offen") % {"count": count},
+        subject=ngettext("Erinnerung: %(count)s Gutachten offen", "Erinnerung: %(count)s Gutachten offen", count)
+        % {"count": count},
         template="reviews/email/reminder",
         context={"cycle": cycle, "count": count, "expert": expert},
         cause=cycle,

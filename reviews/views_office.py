@@ -8,6 +8,7 @@ from django.db.models import Count, F, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
@@ -208,7 +209,8 @@ def send_reminder(request, cycle_slug):
     cycle = _cycle_for_office(request, cycle_slug)
     _require(request.user, "reviews.manage_review")
     sent = services.send_manual_reminder(cycle=cycle, user=request.user)
-    messages.success(request, _("Erinnerung an %(count)s Gutachter/innen mit offenen Gutachten versandt.")
+    messages.success(request, ngettext("Erinnerung an %(count)s Gutachter/in mit offenen Gutachten versandt.",
+                                       "Erinnerung an %(count)s Gutachter/innen mit offenen Gutachten versandt.", sent)
                      % {"count": sent})
     return redirect("reviews:office_experts", cycle.slug)
 
