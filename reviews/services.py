@@ -152,6 +152,14 @@ def _email_domain(email):
     return email.rsplit("@", 1)[-1].lower() if "@" in email else ""
 
 
+def _same_organisation(first, second):
+    """Equal names, or one contained in the other when the shorter is specific enough ("TU" is not)."""
+    if not first or not second:
+        return False
+    shorter, longer = sorted((first, second), key=len)
+    return shorter == longer or (len(shorter) >= 8 and shorter in longer)
+
+
 def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_state_ids=None):
     """Likely conflicts of interest between an expert and an alliance, each as a German reason."""
     alliance = strategy.alliance
@@ -164,7 +172,7 @@ def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_st
                                                else set())
     for partner in partners:
         name = partner.name.strip().lower()
-        if affiliation and name and (affiliation in name or name in affiliation):
+        if _same_organisation(affiliation, name):
             flags.append(_("Organisation „%(org)s“ ist Bündnispartner.") % {"org": partner.name})
         elif partner.email_domain and partner.email_domain.lower() in domains:
             flags.append(_("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.")
@@ -174,7 +182,7 @@ def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_st
     if profile:
         targets = [alliance.name.lower(), alliance.acronym.lower()] + [p.name.lower() for p in partners]
         for tie in profile.ties():
-            if any(tie.lower() in target or target in tie.lower() for target in targets if target):
+            if any(_same_organisation(tie.lower(), target) for target in targets):
                 flags.append(_("Erklärte Verbindung: %(tie)s.") % {"tie": tie})
     return flags
 
@@ -193,9 +201,11 @@ def _active_load(expert, cycle):
 
 
 def _assign(*, strategy, expert, user, override_reason, policy):
+    # Locking the expert serialises assignments to them, so two runs cannot both pass the load cap.
+    expert = User.objects.select_for_update().get(pk=expert.pk)
     if expert.role != Role.EXPERT or not expert.is_active:
         raise AssignmentRefused(_("%(who)s ist nicht als Gutachter/in registriert.") % {"who": expert})
-    if not strategy.submissions.exists():
+    if strategy.status != StrategyStatus.SUBMITTED:
         raise AssignmentRefused(_("Die Strategie von %(alliance)s ist noch nicht eingereicht.")
                                 % {"alliance": strategy.alliance.name})
     existing = Assignment.objects.filter(strategy=strategy, expert=expert).first()

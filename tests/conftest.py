@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from portal.celery import app as celery_app
 from portal.models import Role
@@ -108,3 +109,11 @@ def real_broker(settings, transactional_db):
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def german_by_default():
+    """Requests leave their language active in the thread; every test starts in German again."""
+    translation.activate("de")
+    yield
+    translation.activate("de")
