@@ -92,3 +92,24 @@ class BaseCriterionFormSet(forms.BaseFormSet):
 
 
 CriterionFormSet = forms.formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True)
+
+
+class AssignmentImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV-Datei (Spalten: alliance, expert, override_reason)"), required=False)
+    csv_text = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1_100_000)
+    confirm = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("csv_text"):
+            raise forms.ValidationError(_("Bitte wählen Sie eine CSV-Datei aus."))
+        return cleaned
+
+    def submitted_csv(self):
+        """The uploaded file's bytes, or the text carried from the preview to the confirmation."""
+        uploaded = self.cleaned_data.get("file")
+        if uploaded:
+            if uploaded.size > 1_048_576:
+                return uploaded.read(1_048_577)
+            return uploaded.read()
+        return self.cleaned_data.get("csv_text", "")

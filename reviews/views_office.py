@@ -14,7 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
 from portal.models import Role, User
 from reviews import services
-from reviews.forms_office import AssignForm, CriterionFormSet, ExpertProfileForm, ReasonForm, VotumForm
+from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
+from reviews.balancer import apply_proposal, propose_assignments
+from reviews.forms_office import (
+    AssignForm,
+    AssignmentImportForm,
+    CriterionFormSet,
+    ExpertProfileForm,
+    ReasonForm,
+    VotumForm,
+)
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -316,3 +325,65 @@ def rubric(request, cycle_slug):
         "versions": cycle.rubric_versions.annotate(review_count=Count("reviews")).order_by("-number"),
         "weight_total": sum(criterion.weight for criterion in criteria),
     }, status=422 if formset.errors or formset.non_form_errors() else 200)
+
+
+def _pair_keys(pairs):
+    return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def balancer(request, cycle_slug):
+    """The automatic balancer: a preview, then the same proposal applied as one unit."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.manage_review")
+    proposal = propose_assignments(cycle=cycle)
+    if request.method == "POST":
+        if request.POST.getlist("pair") != _pair_keys(proposal.pairs()):
+            messages.error(request, _("Die Zuweisungen haben sich seit der Vorschau geändert. Bitte prüfen Sie die "
+                                      "neue Vorschau."))
+            return redirect("reviews:office_balancer", cycle.slug)
+        try:
+            created = apply_proposal(proposal=proposal, user=request.user)
+        except services.AssignmentRefused as refused:
+            messages.error(request, refused.message + " " + _("Es wurde nichts zugewiesen."))
+            return redirect("reviews:office_balancer", cycle.slug)
+        messages.success(request, ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.",
+                                           len(created)) % {"count": len(created)})
+        return redirect("reviews:office_assignments", cycle.slug)
+    return render(request, "reviews/office/balancer.html", {
+        "cycle": cycle, "proposal": proposal, "pair_keys": _pair_keys(proposal.pairs()),
+        "loads": sorted(proposal.loads.items(), key=lambda item: (-item[1], item[0].email)),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_import(request, cycle_slug):
+    """CSV import of assignments: upload, preview, then apply as one unit."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.manage_review")
+    form = AssignmentImportForm(request.POST or None, request.FILES or None)
+    preview, carried = None, ""
+    if request.method == "POST" and form.is_valid():
+        raw = form.submitted_csv()
+        try:
+            preview = parse_assignment_csv(cycle=cycle, csv_text=raw)
+            carried = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.cleaned_data["confirm"]:
+                try:
+                    created = apply_assignment_import(preview=preview, user=request.user)
+                except services.AssignmentRefused as refused:
+                    form.add_error(None, refused.message + " " + _("Es wurde nichts zugewiesen."))
+                else:
+                    messages.success(request, ngettext("%(count)s Zuweisung importiert.",
+                                                       "%(count)s Zuweisungen importiert.", len(created))
+                                     % {"count": len(created)})
+                    return redirect("reviews:office_assignments", cycle.slug)
+    return render(request, "reviews/office/assignment_import.html", {
+        "cycle": cycle, "form": form, "preview": preview,
+        "csv_text": carried,
+    }, status=422 if form.errors else 200)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -38,6 +39,9 @@ MATRIX = [
     ("office_votum", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("office_votum", "post", [LOGIN, 403, 403, 422, 403, 403]),
     ("office_assign", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_balancer", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_import", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_import", "post", [LOGIN, 403, 403, 422, 403, 403]),
     ("office_assign", "post", [LOGIN, 403, 403, 302, 403, 403]),
     ("office_expert_profile", "get", [LOGIN, 403, 403, 200, 403, 403]),
     ("office_reminder", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -74,6 +78,8 @@ def url_for(name, world):
         return reverse("reviews:office_assign", args=[cycle, world["strategy"].pk, world["free_expert"].pk])
     if name == "office_expert_profile":
         return reverse("reviews:office_expert_profile", args=[cycle, world["free_expert"].pk])
+    if name in ("office_balancer", "office_import"):
+        return reverse(f"reviews:{name}", args=[cycle])
     if name == "office_review_reopen":
         return reverse("reviews:office_review_reopen", args=[cycle, world["review"].pk])
     return reverse(f"reviews:{name}", args=[cycle])
@@ -287,3 +293,57 @@ def test_rubric_with_duplicate_codes_is_refused(client, cycle, programme_office)
                            rubric_post(criteria, {"kriterien-1-code": criteria[0].code}))
     assert response.status_code == 422
     assert "Jedes Kürzel darf nur einmal vorkommen." in response.content.decode()
+
+
+def test_the_balancer_previews_then_applies_the_same_proposal(client, cycle, programme_office):
+    programme_rubric(cycle)
+    strategies = [submitted_strategy(cycle, AllianceFactory())[0] for _ in range(2)]
+    experts = [ExpertProfileFactory().user for _ in range(4)]
+    client.force_login(programme_office)
+    url = reverse("reviews:office_balancer", args=[cycle.slug])
+    preview = client.get(url)
+    assert preview.status_code == 200
+    pairs = preview.context["pair_keys"]
+    assert len(pairs) == 6
+    assert not Assignment.objects.exists()
+    response = client.post(url, {"pair": pairs})
+    assert response.status_code == 302
+    assert Assignment.objects.count() == 6
+    loads = sorted(Assignment.objects.filter(expert__in=experts).values_list("expert", flat=True))
+    assert max(loads.count(e.pk) for e in experts) - min(loads.count(e.pk) for e in experts) <= 1
+    assert {a.strategy_id for a in Assignment.objects.all()} == {s.pk for s in strategies}
+
+
+def test_a_stale_balancer_preview_is_not_applied(client, cycle, programme_office):
+    submitted_strategy(cycle, AllianceFactory())
+    for _ in range(3):
+        ExpertProfileFactory()
+    client.force_login(programme_office)
+    response = client.post(reverse("reviews:office_balancer", args=[cycle.slug]), {"pair": ["1:2"]}, follow=True)
+    assert "seit der Vorschau geändert" in response.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_csv_import_previews_then_applies_as_a_unit(client, cycle, programme_office):
+    strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="diana"))
+    expert = ExpertProfileFactory().user
+    client.force_login(programme_office)
+    url = reverse("reviews:office_import", args=[cycle.slug])
+    content = f"alliance,expert,override_reason\ndiana,{expert.email},\n".encode()
+    csv_file = SimpleUploadedFile("zuweisungen.csv", content)
+    preview = client.post(url, {"file": csv_file})
+    assert preview.status_code == 200
+    assert not Assignment.objects.exists()
+    applied = client.post(url, {"csv_text": preview.context["csv_text"], "confirm": "on"})
+    assert applied.status_code == 302
+    assert Assignment.objects.get().strategy == strategy
+
+
+def test_a_bad_csv_names_the_line_and_applies_nothing(client, cycle, programme_office):
+    submitted_strategy(cycle, AllianceFactory(slug="diana"))
+    client.force_login(programme_office)
+    csv_file = SimpleUploadedFile("z.csv", b"alliance,expert,override_reason\ndiana,=HYPERLINK(1),\n")
+    response = client.post(reverse("reviews:office_import", args=[cycle.slug]), {"file": csv_file})
+    assert response.status_code == 422
+    assert "Zeile 2" in response.content.decode()
+    assert not Assignment.objects.exists()
