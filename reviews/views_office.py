@@ -363,7 +363,7 @@ def assignment_import(request, cycle_slug):
     """CSV import of assignments: upload, preview, then apply as one unit."""
     cycle = _cycle_for_office(request, cycle_slug)
     _require(request.user, "reviews.manage_review")
-    form = AssignmentImportForm(request.POST or None, request.FILES or None)
+    form = AssignmentImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     preview, carried = None, ""
     if request.method == "POST" and form.is_valid():
         raw = form.submitted_csv()
