@@ -1,0 +1,31 @@
+# Production image: gunicorn serves the portal, the same image runs the Celery worker and beat.
+FROM python:3.13-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# WeasyPrint needs Pango and HarfBuzz; DejaVu gives the dossiers a font with German glyphs;
+# qpdf checks rendered dossiers in operations.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext qpdf \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 portal
+WORKDIR /app
+
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
+COPY --chown=portal:portal . .
+RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput -v0 \
+    && DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py compilemessages -v0 \
+    && mkdir -p /data/private && chown portal:portal /data/private
+
+USER portal
+ENV STATIC_ROOT=/app/var/staticfiles \
+    PRIVATE_MEDIA_ROOT=/data/private
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
