@@ -1,0 +1,217 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on 127.0.0.1.
+
+Playwright never downloads a browser here; it launches /usr/bin/chromium (installed by
+scripts/install-system-packages.sh, which `make test` runs). Without it the browser tests skip.
+
+Fixtures for journeys in this directory:
+- `browser`  session-scoped headless Chromium
+- `page`     a fresh context per test (de-DE, Europe/Berlin, 10 s timeouts); a screenshot goes to
+             test-results/ when the test fails; `page.problems` collects console errors, uncaught
+             exceptions and CSP violations
+- `live_server` the Django live server, bound to 127.0.0.1, serving /static/ through staticfiles
+Helpers: `login(page, live_server, email, password)`, `logout(page)`, `assert_page_sound(page)`.
+Mark every test with @pytest.mark.browser and request `transactional_db` (or `live_server`, which
+implies it), because the live server reads committed rows only.
+"""
+
+import contextlib
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API keeps an asyncio loop running in the test thread for the whole session, so
+# Django's async-safety check would refuse every ORM call made by tests (and factories). Test-only.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+
+
+# --- processes --------------------------------------------------------------------------------
+
+def _children_by_parent():
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def _is_chromium(pid):
+    try:
+        command = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+    return b"chromium" in Path(command.decode(errors="replace")).name.encode()
+
+
+def _alive(pid):
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def own_chromium_pids():
+    """Chromium processes descending from this test process (never anybody else's)."""
+    children = _children_by_parent()
+    found, todo = set(), [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            if _is_chromium(child):
+                found.add(child)
+    return found
+
+
+# --- Playwright ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium for the whole session; on teardown no Chromium process may remain."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing; `make test` installs it via scripts/install-system-packages.sh")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                          timeout=30_000)
+    chromium.wir_pids = own_chromium_pids()
+    try:
+        yield chromium
+    finally:
+        chromium.wir_pids |= own_chromium_pids()
+        chromium.close()
+        playwright.stop()
+        remaining = _wait_until_gone(chromium.wir_pids, seconds=10)
+        if remaining:
+            for pid in remaining:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+            pytest.fail(f"Chromium processes {sorted(remaining)} survived browser.close()")
+
+
+def _wait_until_gone(pids, seconds):
+    deadline = time.monotonic() + seconds
+    remaining = {pid for pid in pids if _alive(pid)}
+    while remaining and time.monotonic() < deadline:
+        time.sleep(0.1)
+        remaining = {pid for pid in remaining if _alive(pid)}
+    return remaining
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+CSP_PATTERN = re.compile(r"Content Security Policy|Refused to (load|execute|apply|connect|frame)", re.IGNORECASE)
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A new browser context and page per test, German and in Berlin time, with bounded waiting.
+
+    `page.problems` lists console errors (CSP violations among them) and uncaught page errors.
+    """
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", base_url=live_server.url,
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    new_page = context.new_page()
+    new_page.problems = []
+
+    def on_console(message):
+        if message.type == "error" or CSP_PATTERN.search(message.text):
+            new_page.problems.append(f"console {message.type} on {new_page.url}: {message.text}")
+
+    def on_page_error(error):
+        new_page.problems.append(f"page error on {new_page.url}: {error}")
+
+    new_page.on("console", on_console)
+    new_page.on("pageerror", on_page_error)
+    browser.wir_pids |= own_chromium_pids()
+    try:
+        yield new_page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            with contextlib.suppress(Exception):  # a screenshot must not hide the real failure
+                new_page.screenshot(path=str(RESULTS_DIR / f"{request.node.name}.png"), full_page=True,
+                                    timeout=5_000)
+        browser.wir_pids |= own_chromium_pids()
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, but bound to 127.0.0.1 only (static files via staticfiles)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1")
+    yield server
+    server.stop()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def login(page, live_server, email, password=PASSWORD):
+    """Logs in through the real login form and waits until the portal has left the login page."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    form = page.locator("main form")
+    form.get_by_label("E-Mail-Adresse").fill(email)
+    form.get_by_label("Passwort").fill(password)
+    form.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+
+
+def logout(page):
+    """Logs out with the header's logout button and waits for the confirmation page."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_have_count(0)
+
+
+UNLABELLED_FIELDS_JS = """
+() => Array.from(document.querySelectorAll("input, select, textarea"))
+  .filter((el) => el.type !== "hidden" && el.type !== "submit" && el.type !== "button")
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                  && !el.getAttribute("aria-labelledby") && !el.getAttribute("title"))
+  .map((el) => el.outerHTML.slice(0, 160))
+"""
+
+
+def assert_page_sound(page):
+    """Accessibility smoke check: no console errors, no CSP violations, no page errors, every field labelled."""
+    assert page.problems == [], "\n".join(page.problems)
+    unlabelled = page.evaluate(UNLABELLED_FIELDS_JS)
+    assert unlabelled == [], f"fields without a label on {page.url}: {unlabelled}"
