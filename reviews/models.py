@@ -153,6 +153,19 @@ class AssignmentQuerySet(models.QuerySet):
             return self.filter(expert=user).exclude(status=AssignmentStatus.WITHDRAWN)
         return self.none()
 
+    def listed_for_expert(self, user):
+        """An expert's own assignments in every state, withdrawn ones included, for their list page."""
+        if not (user and user.is_authenticated and user.is_active and user.role == Role.EXPERT):
+            return self.none()
+        return self.filter(expert=user)
+
+    def readable_by(self, user):
+        """Assignments whose strategy the user may read: staff all; an expert only their own, once cleared."""
+        visible = self.visible_to(user)
+        if user and user.is_authenticated and user.role == Role.EXPERT:
+            return visible.filter(status=AssignmentStatus.CLEARED)
+        return visible
+
 
 class Assignment(models.Model):
     """An expert asked to review one strategy."""
@@ -213,6 +226,23 @@ class ReviewQuerySet(models.QuerySet):
     def counting(self):
         """Reviews that count: submitted, with a recommendation other than abstention."""
         return self.filter(status=ReviewStatus.SUBMITTED).exclude(recommendation=Recommendation.ABSTAIN)
+
+    def visible_to(self, user):
+        """Staff read every review. An expert reads their own (assignment cleared) and, once their own counting
+        review of a snapshot is submitted, the other submitted reviews of that same snapshot."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
+            return self
+        if user.role != Role.EXPERT:
+            return self.none()
+        own_counting = Review.objects.counting().filter(
+            assignment__expert=user, assignment__status=AssignmentStatus.CLEARED,
+            submission=models.OuterRef("submission"))
+        return self.filter(
+            Q(assignment__expert=user, assignment__status=AssignmentStatus.CLEARED)
+            | (Q(status=ReviewStatus.SUBMITTED) & models.Exists(own_counting))
+        )
 
 
 class Review(models.Model):

@@ -1,6 +1,7 @@
 """Business operations of the review stage. Each runs in one transaction and names its side effects."""
 
 import csv
+import difflib
 import io
 import string
 from decimal import Decimal
@@ -14,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliances.models import Strategy, StrategyStatus
+from alliances.models import STRATEGY_SECTIONS, Strategy, StrategyStatus, Submission
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from reviews.models import (
@@ -469,6 +470,18 @@ def submit_review(*, review, user, now=None):
 
 
 @transaction.atomic
+def save_and_submit_review(*, review, user, scores, fields, expected_version, now=None):
+    """Saves the expert's last input and submits the review, as one unit: either both happen or neither.
+
+    Side effects: as save_review_draft, then submit_review. Raises ReviewConflict, ReviewLocked or
+    ValidationError (listing what is missing); nothing is stored then.
+    """
+    review = save_review_draft(review=review, user=user, scores=scores, fields=fields,
+                               expected_version=expected_version, now=now)
+    return submit_review(review=review, user=user, now=now)
+
+
+@transaction.atomic
 def reopen_review(*, review, user, reason):
     """Sets a submitted review back to draft, with the reason kept in history."""
     reason = (reason or "").strip()
@@ -633,6 +646,47 @@ def notify_experts_of_resubmission(*, submission):
         cause=submission,
         cause_url=reverse("reviews:my_assignments"),
     )
+
+
+def resubmission_changes(*, assignment, current):
+    """What changed in the strategy since the snapshot this assignment's review was first written against.
+
+    Returns (earlier submission or None, [{"label", "diff": [(kind, line)], "added", "removed"}]) with kind
+    one of "added", "removed", "context", "skip"; empty when the review started on `current`. Reads the
+    review history, since a draft moves to the newest snapshot when it is opened again. No side effects.
+    """
+    if current is None:
+        return None, []
+    pinned_ids = set(Review.history.filter(assignment_id=assignment.pk).values_list("submission_id", flat=True))
+    earlier = (Submission.objects.filter(strategy_id=assignment.strategy_id, pk__in=pinned_ids,
+                                         number__lt=current.number).order_by("-number").first())
+    if earlier is None:
+        return None, []
+    changes = []
+    for name, label, _limit in STRATEGY_SECTIONS:
+        before = (earlier.sections.get(name) or "").splitlines()
+        after = (current.sections.get(name) or "").splitlines()
+        if before == after:
+            continue
+        lines, added, removed = [], 0, 0
+        for line in difflib.unified_diff(before, after, lineterm="", n=1):
+            if line.startswith(("---", "+++")):
+                continue
+            if line.startswith("@@"):
+                lines.append(("skip", "…"))
+            elif line.startswith("+"):
+                lines.append(("added", line[1:]))
+                added += 1
+            elif line.startswith("-"):
+                lines.append(("removed", line[1:]))
+                removed += 1
+            else:
+                lines.append(("context", line[1:]))
+        changes.append({"name": name, "label": label, "diff": lines, "added": added, "removed": removed})
+    if earlier.budget != current.budget:
+        changes.append({"name": "budget", "label": _("Finanzplan"), "diff": [], "added": 0, "removed": 0,
+                        "budget_before": earlier.budget_total, "budget_after": current.budget_total})
+    return earlier, changes
 
 
 def submitted_strategies(cycle):

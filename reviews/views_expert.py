@@ -1,9 +1,255 @@
-from django.http import Http404
+"""The expert's pages: assignments, conflict-of-interest declaration, the strategy snapshot, the review.
+
+Other roles get 403. An expert's scope comes from the querysets: another expert's assignment, a withdrawn one,
+or (for strategy content, documents and the review) one not yet cleared answers 404.
+"""
+
+import logging
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import IntegerField, OuterRef, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliances import services as alliance_services
+from alliances.models import STRATEGY_SECTIONS, StrategyDocument, Submission, budget_table, current_cycle
+from reviews import services
+from reviews.forms_expert import DeclarationForm, ReviewForm, review_initial
+from reviews.models import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Review,
+    ReviewStatus,
+)
+
+access_log = logging.getLogger("portal.access")
 
 
+def _require(user, perm, obj=None):
+    if not rules.has_perm(perm, user, obj):
+        raise PermissionDenied
+
+
+def _assignment_or_404(request, pk, *, cleared=False):
+    """Role check first (403), then the expert's scope (404)."""
+    _require(request.user, "reviews.use_expert_pages")
+    queryset = Assignment.objects.readable_by(request.user) if cleared else Assignment.objects.visible_to(
+        request.user)
+    return get_object_or_404(queryset.select_related("strategy__alliance", "strategy__cycle"), pk=pk)
+
+
+# --- My assignments -----------------------------------------------------------------------------------------
+
+STATE_LABELS = {
+    "awaiting": gettext_lazy("Erklärung zur Befangenheit fällig"),
+    "cleared": gettext_lazy("freigegeben – Gutachten noch nicht begonnen"),
+    "draft": gettext_lazy("Entwurf"),
+    "submitted": gettext_lazy("abgegeben"),
+    "resubmitted": gettext_lazy("geänderte Fassung – bitte erneut begutachten"),
+    "conflicted": gettext_lazy("Befangenheit erklärt – beendet"),
+    "withdrawn": gettext_lazy("zurückgezogen"),
+}
+
+
+def _state(assignment):
+    if assignment.status != AssignmentStatus.CLEARED:
+        return assignment.status
+    if assignment.review_status is None:
+        return "cleared"
+    if assignment.review_status == ReviewStatus.SUBMITTED:
+        return "submitted" if assignment.review_number == assignment.latest_number else "resubmitted"
+    return "draft"
+
+
+@login_required
+@require_GET
 def my_assignments(request):
-    raise Http404
+    """Every assignment of the expert in the current cycle, with its state, progress and the deadline."""
+    _require(request.user, "reviews.use_expert_pages")
+    cycle = current_cycle()
+    rows = []
+    if cycle is not None:
+        latest = Submission.objects.filter(strategy=OuterRef("strategy")).order_by("-number")
+        newest_review = Review.objects.filter(assignment=OuterRef("pk")).order_by("-submission__number", "-pk")
+        assignments = (
+            Assignment.objects.listed_for_expert(request.user)
+            .filter(strategy__cycle=cycle)
+            .select_related("strategy__alliance")
+            .annotate(
+                latest_number=Subquery(latest.values("number")[:1], output_field=IntegerField()),
+                review_status=Subquery(newest_review.values("status")[:1]),
+                review_number=Subquery(newest_review.values("submission__number")[:1], output_field=IntegerField()),
+            )
+            .order_by("strategy__alliance__name")
+        )
+        for assignment in assignments:
+            state = _state(assignment)
+            rows.append({"assignment": assignment, "state": state, "state_label": STATE_LABELS[state]})
+    active = [row for row in rows if row["assignment"].status in ACTIVE_ASSIGNMENT_STATUSES]
+    submitted = sum(1 for row in active if row["state"] == "submitted")
+    now = timezone.now()
+    return render(request, "reviews/expert/my_assignments.html", {
+        "cycle": cycle, "rows": rows, "active_count": len(active), "submitted_count": submitted,
+        "deadline_passed": cycle is not None and now > cycle.review_deadline,
+    })
 
 
+# --- One assignment -----------------------------------------------------------------------------------------
+
+
+def _document_ids(assignment, submission):
+    """Public ids of the documents the expert may download: those of the snapshots their review was written on."""
+    submission_ids = set(assignment.reviews.values_list("submission_id", flat=True))
+    if submission is not None:
+        submission_ids.add(submission.pk)
+    return {str(document["id"]) for snapshot in Submission.objects.filter(pk__in=submission_ids)
+            for document in snapshot.documents}
+
+
+def _others_reviews(assignment, submission):
+    """The submitted reviews of the snapshot, for an expert who may see them; names and notes never leave here."""
+    if not services.may_see_other_reviews(assignment=assignment):
+        return None, None
+    reviews, rows = services.submitted_reviews_by_criterion(strategy=assignment.strategy, submission=submission)
+    visible = set(Review.objects.visible_to(assignment.expert).filter(pk__in=[r.pk for r in reviews])
+                  .values_list("pk", flat=True))
+    keep = [index for index, review in enumerate(reviews) if review.pk in visible]
+    reviews = [reviews[index] for index in keep]
+    rows = [{"criterion": row["criterion"], "scores": [row["scores"][index] for index in keep]} for row in rows]
+    return reviews, rows
+
+
+@login_required
+@require_GET
 def assignment_detail(request, pk):
-    raise Http404
+    """Before the declaration: only the declaration form. After a conflict: that the assignment has ended.
+    Once cleared: the submitted snapshot, its documents, what changed since a resubmission, the review and,
+    after the expert's own submission, the other reviews side by side."""
+    assignment = _assignment_or_404(request, pk)
+    context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle}
+    if assignment.status == AssignmentStatus.AWAITING_DECLARATION:
+        context["form"] = DeclarationForm()
+        return render(request, "reviews/expert/declaration.html", context)
+    if assignment.status != AssignmentStatus.CLEARED:
+        return render(request, "reviews/expert/ended.html", context)
+    _require(request.user, "reviews.read_strategy", assignment)
+    review = services.open_review(assignment=assignment, user=request.user)
+    submission = review.submission
+    earlier, changes = services.resubmission_changes(assignment=assignment, current=submission)
+    reviews, rows = _others_reviews(assignment, submission)
+    context.update({
+        "review": review, "submission": submission,
+        "sections": [(name, label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
+        "budget": budget_table(assignment.strategy.cycle.years, submission.budget),
+        "earlier": earlier, "changes": changes,
+        "others": reviews, "rows": rows,
+        "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline,
+    })
+    return render(request, "reviews/expert/assignment.html", context)
+
+
+@login_required
+@require_POST
+def declare(request, pk):
+    """Records the declaration; a conflict ends the assignment and tells the programme office."""
+    assignment = _assignment_or_404(request, pk)
+    if not rules.has_perm("reviews.declare_conflict", request.user, assignment):
+        messages.info(request, _("Die Erklärung wurde bereits abgegeben."))
+        return redirect("reviews:assignment", assignment.pk)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.declare_conflict(assignment=assignment, user=request.user, has_conflict=data["has_conflict"],
+                                      conflict_type=data["conflict_type"], explanation=data["explanation"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if data["has_conflict"]:
+                messages.success(request, _("Ihre Erklärung ist gespeichert. Die Zuweisung ist beendet; der "
+                                            "Projektträger wurde informiert."))
+                return redirect("reviews:my_assignments")
+            messages.success(request, _("Vielen Dank. Die Unterlagen der Strategie sind jetzt für Sie freigegeben."))
+            return redirect("reviews:assignment", assignment.pk)
+    return render(request, "reviews/expert/declaration.html", {
+        "assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle, "form": form,
+    }, status=422)
+
+
+@login_required
+@require_GET
+def document_download(request, pk, public_id):
+    """A document of the snapshot under review, for the cleared expert only; every download is logged."""
+    assignment = _assignment_or_404(request, pk, cleared=True)
+    _require(request.user, "reviews.read_strategy", assignment)
+    submission = services.latest_submission(assignment.strategy)
+    if str(public_id) not in _document_ids(assignment, submission):
+        raise Http404
+    document = get_object_or_404(StrategyDocument, strategy=assignment.strategy, public_id=public_id)
+    alliance_services.record_document_download(document=document, user=request.user)
+    access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                        content_type="application/pdf")
+
+
+# --- The review ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_form(request, pk):
+    """The review: a score and justification per criterion, the overall assessment; saved as a draft or
+    submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept."""
+    assignment = _assignment_or_404(request, pk, cleared=True)
+    _require(request.user, "reviews.read_strategy", assignment)
+    review = services.open_review(assignment=assignment, user=request.user)
+    criteria = list(review.rubric.criteria.all())
+    context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle,
+               "review": review, "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline}
+    if review.status == ReviewStatus.SUBMITTED:
+        if request.method == "POST":
+            messages.error(request, _("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
+            return redirect("reviews:review", assignment.pk)
+        scores = {score.criterion_id: score for score in review.scores.all()}
+        context["rows"] = [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
+        return render(request, "reviews/expert/review_submitted.html", context)
+    submitting = request.method == "POST" and "submit" in request.POST
+    if request.method == "POST":
+        form = ReviewForm(request.POST, criteria=criteria, submitting=submitting)
+    else:
+        form = ReviewForm(initial=review_initial(review), criteria=criteria)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            action = services.save_and_submit_review if submitting else services.save_review_draft
+            try:
+                action(review=review, user=request.user, scores=form.service_scores(),
+                       fields=form.service_fields(), expected_version=form.cleaned_data["version"])
+            except services.ReviewConflict:
+                status = 409
+                form.add_error(None, _("Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen "
+                                       "Tab) gespeichert. Ihre Eingaben wurden nicht gespeichert, sind aber unten "
+                                       "erhalten. Bitte laden Sie die Seite neu, prüfen Sie den gespeicherten Stand "
+                                       "und übernehmen Sie Ihre Änderungen."))
+            except services.ReviewLocked as locked:
+                form.add_error(None, locked.message)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if submitting:
+                    messages.success(request, _("Ihr Gutachten ist abgegeben."))
+                    return redirect("reviews:assignment", assignment.pk)
+                messages.success(request, _("Der Entwurf wurde gespeichert."))
+                return redirect("reviews:review", assignment.pk)
+    context["form"] = form
+    return render(request, "reviews/expert/review_form.html", context, status=status)
+
