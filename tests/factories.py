@@ -244,3 +244,82 @@ def decision_content(**overrides):
                "over_request_reason": ""}
     content.update(overrides)
     return content
+
+
+# --- Review stage, built directly (for aggregation and dashboard tests) ------------------------------------
+
+
+class SubmittedStrategyFactory(CompleteStrategyFactory):
+    status = "submitted"
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A snapshot row without the submission service (no documents, no signal)."""
+
+    class Meta:
+        model = "alliances.Submission"
+
+    strategy = factory.SubFactory(SubmittedStrategyFactory)
+    number = 1
+    submitted_at = factory.LazyFunction(timezone.now)
+    submitted_by = factory.SubFactory(UserFactory, role=Role.ALLIANCE_MANAGER)
+    sections = factory.LazyFunction(dict)
+    budget = factory.LazyFunction(list)
+    documents = factory.LazyFunction(list)
+    fingerprint = "0" * 64
+
+
+class RubricVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.RubricVersion"
+
+    cycle = factory.SubFactory(EvaluationCycleFactory)
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Criterion"
+
+    rubric = factory.SubFactory(RubricVersionFactory)
+    position = factory.Sequence(lambda n: n)
+    code = factory.Sequence(lambda n: f"k{n}")
+    title = factory.Sequence(lambda n: f"Kriterium {n}")
+    weight = 10
+    scale_min = 0
+    scale_max = 5
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A cleared assignment, without the assignment service (no e-mail)."""
+
+    class Meta:
+        model = "reviews.Assignment"
+
+    strategy = factory.SubFactory(SubmittedStrategyFactory)
+    expert = factory.SubFactory(ExpertFactory)
+    assigned_by = factory.SubFactory(UserFactory, role=Role.PROGRAMME_OFFICE)
+    status = "cleared"
+    pseudonym = factory.Sequence(lambda n: chr(ord("A") + n % 26) + (chr(ord("A") + n // 26 % 26) if n >= 26 else ""))
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A submitted review recommending funding; give it `submission` and `rubric`."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    status = "submitted"
+    recommendation = "fund"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Score"
+
+    review = factory.SubFactory(ReviewFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    value = 3
+    not_applicable = False
