@@ -30,3 +30,26 @@ rules.add_perm("alliances.submit_strategy", is_alliance_manager & manages_strate
 rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
 rules.add_perm("alliances.reopen_submission", is_programme_office)
 rules.add_perm("alliances.extend_deadline", is_programme_office)
+
+
+# --- Questions and answers ----------------------------------------------------------------------------------
+
+
+@rules.predicate
+def asks_for_own_alliance(user, question):
+    if question is None:
+        return False
+    return question.alliance.memberships.filter(user=user).exists()
+
+
+# Role-level gates: experts and admins never reach the questions (403).
+rules.add_perm("alliances.reach_questions", is_alliance_manager | is_staff_reader)
+rules.add_perm("alliances.ask_question", is_alliance_manager)
+rules.add_perm("alliances.view_question_queue", is_staff_reader)
+rules.add_perm("alliances.view_faq", is_alliance_manager | is_staff_reader)
+
+rules.add_perm("alliances.view_question", is_staff_reader | (is_alliance_manager & asks_for_own_alliance))
+rules.add_perm("alliances.answer_question", is_programme_office)
+rules.add_perm("alliances.comment_question", is_staff_reader)
+rules.add_perm("alliances.view_question_comments", is_staff_reader)
+rules.add_perm("alliances.publish_question", is_programme_office)

@@ -10,20 +10,30 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliances.models import (
     SECTION_FIELDS,
     Alliance,
+    AllianceMembership,
     BudgetLine,
     DeadlineExtension,
     DocumentDownload,
     DocumentKind,
+    EvaluationCycle,
+    FaqDigest,
+    FaqEntry,
     FederalState,
+    Question,
+    QuestionComment,
+    QuestionStatus,
+    QuestionTopic,
     Reopening,
     Strategy,
     StrategyDocument,
@@ -31,7 +41,7 @@ from alliances.models import (
     Submission,
 )
 from alliances.signals import strategy_submitted, submission_reopened
-from portal.models import NotificationKind
+from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from portal.uploads import inspect_pdf
 
@@ -414,3 +424,264 @@ def import_alliances(*, csv_text):
         else:
             report.unchanged.append(alliance.slug)
     return report
+
+
+# --- Questions and answers ----------------------------------------------------------------------------------
+
+QUESTION_MAX_LENGTH = 4000
+ANSWER_MAX_LENGTH = 10000
+COMMENT_MAX_LENGTH = 4000
+
+
+class QuestionConflict(Exception):
+    """Someone else answered or changed the question since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__("stale question version")
+        self.current = current
+
+
+class IdentityWarning(Exception):
+    """A FAQ text still names the alliance; `names` are the names found."""
+
+    def __init__(self, names):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def _clean_text(text, *, limit, empty_message, too_long_message):
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(empty_message, code="required")
+    if len(text) > limit:
+        raise ValidationError(too_long_message % {"limit": limit, "length": len(text)}, code="max_length")
+    return text
+
+
+def cycle_alliances(cycle):
+    """The alliances taking part in a cycle: those with a strategy in it."""
+    return Alliance.objects.filter(strategies__cycle=cycle).distinct()
+
+
+def _active_users_with_role(role):
+    return list(User.objects.filter(role=role, is_active=True))
+
+
+def _question_url(question):
+    return reverse("alliances:question_detail", args=[question.public_id])
+
+
+@transaction.atomic
+def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=None):
+    """An alliance manager asks the programme office a question, optionally with a PDF.
+
+    Side effects: stores the attachment under the private root (server-generated name), creates the
+    Question (kept in history) and e-mails every programme office user a notice without the question's text.
+    Raises ValidationError for an empty or too long text, an unknown topic, an alliance that does not take
+    part in the cycle, or an attachment that is not an acceptable PDF.
+    """
+    now = now or timezone.now()
+    text = _clean_text(
+        text, limit=QUESTION_MAX_LENGTH, empty_message=_("Bitte geben Sie Ihre Frage ein."),
+        too_long_message=_("Die Frage ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
+    )
+    if topic not in QuestionTopic.values:
+        raise ValidationError(_("Bitte wählen Sie ein Thema."), code="topic")
+    if not cycle_alliances(cycle).filter(pk=alliance.pk).exists():
+        raise ValidationError(_("Dieses Bündnis nimmt an der Begutachtungsrunde nicht teil."), code="cycle")
+    question = Question(cycle=cycle, alliance=alliance, asked_by=user, topic=topic, text=text, asked_at=now)
+    if attachment is not None:
+        facts = inspect_pdf(attachment)
+        question.attachment_name = facts.original_name
+        question.attachment_sha256 = facts.sha256
+        question.attachment.save(f"{question.public_id}.pdf", attachment, save=False)
+    question._history_user = user
+    question._change_reason = _("Frage gestellt")
+    question.save()
+    send_notification(
+        recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
+        kind=NotificationKind.QUESTION,
+        subject=_("Neue Frage im Portal (%(topic)s)") % {"topic": question.get_topic_display()},
+        template="alliances/email/question_asked",
+        context={"question": question},
+        cause=question,
+        cause_url=_question_url(question),
+    )
+    return question
+
+
+@transaction.atomic
+def answer_question(*, question, user, answer, expected_version, now=None):
+    """The programme office answers a question, or corrects its answer.
+
+    The row is locked and its version compared, so of two concurrent answers exactly one wins.
+    Side effects: stores the answer (kept in history), raises the version and, on the first answer,
+    e-mails the alliance's managers a notice with a link. Raises QuestionConflict when `expected_version`
+    is stale, ValidationError for an empty or too long answer.
+    """
+    now = now or timezone.now()
+    answer = _clean_text(
+        answer, limit=ANSWER_MAX_LENGTH, empty_message=_("Bitte geben Sie eine Antwort ein."),
+        too_long_message=_("Die Antwort ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
+    )
+    current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
+    if current.version != expected_version:
+        raise QuestionConflict(Question.objects.select_related("answered_by").get(pk=current.pk))
+    first_answer = current.status == QuestionStatus.OPEN
+    current.answer = answer
+    current.status = QuestionStatus.ANSWERED
+    current.answered_by = user
+    current.answered_at = now
+    current.version += 1
+    current._history_user = user
+    current._change_reason = _("Beantwortet") if first_answer else _("Antwort geändert")
+    current.save()
+    if first_answer:
+        managers = current.alliance.memberships.select_related("user").filter(user__is_active=True)
+        send_notification(
+            recipients=[membership.user for membership in managers],
+            kind=NotificationKind.QUESTION,
+            subject=_("Ihre Frage wurde beantwortet"),
+            template="alliances/email/question_answered",
+            context={"question": current},
+            cause=current,
+            cause_url=_question_url(current),
+        )
+    return current
+
+
+@transaction.atomic
+def add_question_comment(*, question, user, text, ask_ministry=False, now=None):
+    """Adds an internal note between programme office and ministry; alliances never see it.
+
+    Side effects: creates a QuestionComment. A programme office note with `ask_ministry` e-mails the
+    ministry's users, a ministry note e-mails the programme office (a notice with a link, without the text).
+    Raises ValidationError for an empty or too long text.
+    """
+    now = now or timezone.now()
+    text = _clean_text(
+        text, limit=COMMENT_MAX_LENGTH, empty_message=_("Bitte geben Sie einen Kommentar ein."),
+        too_long_message=_("Der Kommentar ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
+    )
+    comment = QuestionComment.objects.create(question=question, author=user, text=text, created_at=now)
+    if user.role == Role.MINISTRY:
+        recipients = _active_users_with_role(Role.PROGRAMME_OFFICE)
+    elif ask_ministry:
+        recipients = _active_users_with_role(Role.MINISTRY)
+    else:
+        recipients = []
+    if recipients:
+        send_notification(
+            recipients=recipients,
+            kind=NotificationKind.QUESTION,
+            subject=_("Interne Rückfrage zu einer Frage im Portal"),
+            template="alliances/email/question_comment",
+            context={"question": question, "comment": comment},
+            cause=question,
+            cause_url=_question_url(question),
+        )
+    return comment
+
+
+def alliance_names_in(alliance, *texts):
+    """The alliance's name or acronym where it appears as a word in any of the texts (case-insensitive)."""
+    found = []
+    for name in (alliance.name, alliance.acronym):
+        name = (name or "").strip()
+        if len(name) < 2 or name in found:
+            continue
+        pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.IGNORECASE)
+        if any(pattern.search(text or "") for text in texts):
+            found.append(name)
+    return found
+
+
+@transaction.atomic
+def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm_identity=False, now=None):
+    """Publishes an answered question, rewritten without the alliance's identity, to the cycle's FAQ.
+
+    The original question stays private. Side effects: creates a FaqEntry (kept in history) that the
+    next daily digest announces to every alliance of the cycle. Raises IdentityWarning when the texts
+    still name the alliance and `confirm_identity` is not set, ValidationError when the question is not
+    answered, was already published, or a text is empty or too long.
+    """
+    now = now or timezone.now()
+    current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
+    if current.status != QuestionStatus.ANSWERED:
+        raise ValidationError(_("Nur eine beantwortete Frage kann in die FAQ übernommen werden."), code="open")
+    if FaqEntry.objects.filter(source_question=current).exists():
+        raise ValidationError(_("Diese Frage steht bereits in der FAQ."), code="published")
+    if topic not in QuestionTopic.values:
+        raise ValidationError(_("Bitte wählen Sie ein Thema."), code="topic")
+    question_text = _clean_text(
+        question_text, limit=QUESTION_MAX_LENGTH, empty_message=_("Bitte formulieren Sie die Frage für die FAQ."),
+        too_long_message=_("Die Frage ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
+    )
+    answer_text = _clean_text(
+        answer_text, limit=ANSWER_MAX_LENGTH, empty_message=_("Bitte geben Sie eine Antwort ein."),
+        too_long_message=_("Die Antwort ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
+    )
+    names = alliance_names_in(current.alliance, question_text, answer_text)
+    if names and not confirm_identity:
+        raise IdentityWarning(names)
+    entry = FaqEntry(cycle=current.cycle, topic=topic, question=question_text, answer=answer_text,
+                     source_question=current, published_by=user, published_at=now)
+    entry._history_user = user
+    entry._change_reason = _("In die FAQ übernommen")
+    entry.save()
+    return entry
+
+
+def faq_search(queryset, query):
+    """Case-insensitive search over the FAQ's questions and answers; every word must occur."""
+    for word in (query or "").split()[:10]:
+        queryset = queryset.filter(Q(question__icontains=word) | Q(answer__icontains=word))
+    return queryset
+
+
+def send_faq_digest(*, cycle, now=None):
+    """Sends the day's one digest e-mail about new FAQ entries of a cycle to its alliances' managers.
+
+    Covers the entries published since the previous digest. At most once per day (Europe/Berlin): the
+    FaqDigest row for (cycle, day) is the claim, so a second run on the same day, even concurrently,
+    sends nothing. Side effects: creates a FaqDigest and one outbox message per manager.
+    Returns the number of entries announced (0 when nothing was sent).
+    """
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    with transaction.atomic():
+        if FaqDigest.objects.filter(cycle=cycle, day=day).exists():
+            return 0
+        last = FaqDigest.objects.filter(cycle=cycle).order_by("-sent_at").first()
+        entries = FaqEntry.objects.filter(cycle=cycle, published_at__lte=now)
+        if last is not None:
+            entries = entries.filter(published_at__gt=last.sent_at)
+        entries = list(entries.order_by("topic", "published_at"))
+        if not entries:
+            return 0
+        try:
+            with transaction.atomic():
+                digest = FaqDigest.objects.create(cycle=cycle, day=day, entry_count=len(entries), sent_at=now)
+        except IntegrityError:
+            return 0  # another run claimed today's digest first
+        managers = (
+            AllianceMembership.objects.filter(alliance__in=cycle_alliances(cycle), user__is_active=True,
+                                              user__role=Role.ALLIANCE_MANAGER)
+            .select_related("user")
+        )
+        send_notification(
+            recipients=[membership.user for membership in managers],
+            kind=NotificationKind.FAQ_DIGEST,
+            subject=ngettext("Ein neuer FAQ-Eintrag zur %(cycle)s", "%(count)s neue FAQ-Einträge zur %(cycle)s",
+                             len(entries)) % {"count": len(entries), "cycle": cycle.name},
+            template="alliances/email/question_faq_digest",
+            context={"cycle": cycle, "entries": entries},
+            cause=digest,
+            cause_url=reverse("alliances:faq", args=[cycle.slug]),
+        )
+    return len(entries)
+
+
+def send_faq_digests(*, now=None):
+    """Runs `send_faq_digest` for every cycle; returns the number of entries announced."""
+    return sum(send_faq_digest(cycle=cycle, now=now) for cycle in EvaluationCycle.objects.all())

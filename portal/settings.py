@@ -246,7 +246,8 @@ LOGGING = {
 }
 
 # Demo data, seeded stage by stage in the order of the cycle (see seed_demo).
-DEMO_SEEDERS = ["portal.demo.seed", "alliances.demo.seed", "reviews.demo.seed", "decisions.demo.seed"]
+DEMO_SEEDERS = ["portal.demo.seed", "alliances.demo.seed", "alliances.demo_questions.seed", "reviews.demo.seed",
+                "decisions.demo.seed"]
 
 # Change reasons hold the reasons people give (reopening, extensions), which can be long.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -255,4 +256,5 @@ CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
     "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": 3 * 60},
+    "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
 }
