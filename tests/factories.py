@@ -323,3 +323,28 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     criterion = factory.SubFactory(CriterionFactory)
     value = 3
     not_applicable = False
+
+
+# --- Questions and answers ----------------------------------------------------------------------------------
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alliances.Question"
+
+    cycle = factory.SubFactory(EvaluationCycleFactory)
+    alliance = factory.SubFactory(AllianceFactory)
+    asked_by = factory.SubFactory(UserFactory, role=Role.ALLIANCE_MANAGER)
+    topic = "process"
+    text = factory.Sequence(lambda n: f"Frage Nummer {n} zum Verfahren der Zwischenbegutachtung?")
+
+
+class FaqEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alliances.FaqEntry"
+
+    cycle = factory.SubFactory(EvaluationCycleFactory)
+    topic = "process"
+    question = factory.Sequence(lambda n: f"Allgemeine Frage {n} zum Verfahren?")
+    answer = factory.Sequence(lambda n: f"Allgemeine Antwort {n} des Projektträgers.")
+    published_by = factory.SubFactory(UserFactory, role=Role.PROGRAMME_OFFICE)
