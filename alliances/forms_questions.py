@@ -43,9 +43,18 @@ class QuestionForm(forms.Form):
     def __init__(self, *args, alliances, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["alliance"].queryset = alliances
-        if len(alliances) == 1:
-            self.fields["alliance"].initial = alliances[0].pk
+        self.only_alliance = alliances[0] if len(alliances) == 1 else None
+        if self.only_alliance is not None:
+            # A manager of one alliance asks for it without choosing.
+            self.fields["alliance"].required = False
+            self.fields["alliance"].initial = self.only_alliance.pk
             self.fields["alliance"].widget = forms.HiddenInput()
+
+    def clean_alliance(self):
+        alliance = self.cleaned_data.get("alliance") or self.only_alliance
+        if alliance is None:
+            raise forms.ValidationError(self.fields["alliance"].error_messages["required"], code="required")
+        return alliance
 
     def clean_attachment(self):
         uploaded = self.cleaned_data.get("attachment")
