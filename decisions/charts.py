@@ -1,6 +1,6 @@
 """Data for the server-rendered SVG charts; every chart also has its numbers in a table."""
 
-from decimal import Decimal
+from decisions.dashboard import rounded
 
 CHART_WIDTH = 420
 LABEL_WIDTH = 180
@@ -23,9 +23,9 @@ def score_distribution(*, rows, points):
         lines.append({
             "alliance": row.alliance.name,
             "y": 20 + index * ROW_HEIGHT,
-            "dots": [{"x": round(_x(p["weighted_score"]), 1), "score": round(Decimal(str(p["weighted_score"])), 1),
+            "dots": [{"x": round(_x(p["weighted_score"]), 1), "score": rounded(p["weighted_score"]),
                       "label": p["assignment__pseudonym"]} for p in scores],
-            "median": None if row.score_median is None else round(Decimal(str(row.score_median)), 1),
+            "median": rounded(row.score_median),
             "median_x": None if row.score_median is None else round(_x(row.score_median), 1),
         })
     ticks = [{"value": value, "x": round(_x(value), 1)} for value in range(0, 101, 20)]
@@ -54,7 +54,7 @@ def criterion_heatmap(*, rows, means):
         heat_rows.append({
             "alliance": row.alliance.name, "y": 30 + index * cell,
             "cells": [{"x": LABEL_WIDTH + column * cell,
-                       "value": None if value is None else round(Decimal(str(value)), 1),
+                       "value": rounded(value),
                        "fill": _heat_colour(value), "code": codes[column]} for column, value in enumerate(values)],
         })
     return {"criteria": [{"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}

@@ -1,15 +1,16 @@
 """The ministry dashboard: one row per alliance of a cycle, in a fixed number of queries."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import FederalState, Strategy, StrategyStatus
+from alliances.models import BudgetLine, FederalState, Strategy, StrategyStatus
 from decisions.models import DecisionStatus, FundingDecision
 from decisions.services import confirmed_sum
-from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation, Review
+from reviews import aggregates
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation
 
 # URL sort keys, mapped to the annotated or model field they order by.
 SORTS = {
@@ -69,8 +70,6 @@ def dashboard_queryset(*, cycle):
             decision_amount=_current_decision("granted_amount"),
         )
     )
-    from reviews import aggregates
-
     return aggregates.strategy_statistics(strategies)
 
 
@@ -82,12 +81,19 @@ class DashboardFilters:
     sort: str = "alliance"
 
 
+def _labelled(row):
+    row.decision_status_label = DecisionStatus(row.decision_status).label if row.decision_status else ""
+    return row
+
+
 def rows_for(*, cycle, filters):
     """The dashboard rows, filtered and sorted, each with its decision status as a label."""
-    rows = list(filter_and_sort(dashboard_queryset(cycle=cycle), filters))
-    for row in rows:
-        row.decision_status_label = DecisionStatus(row.decision_status).label if row.decision_status else ""
-    return rows
+    return [_labelled(row) for row in filter_and_sort(dashboard_queryset(cycle=cycle), filters)]
+
+
+def row_for(*, strategy):
+    """The dashboard row of one strategy."""
+    return _labelled(dashboard_queryset(cycle=strategy.cycle).get(pk=strategy.pk))
 
 
 def filter_and_sort(queryset, filters):
@@ -104,9 +110,10 @@ def filter_and_sort(queryset, filters):
     return queryset.order_by(order, "alliance__name")
 
 
-def budget_panel(*, cycle, rows):
-    """Available budget against the sums requested, proposed and confirmed."""
-    requested = sum((row.budget_total for row in rows if row.status != StrategyStatus.DRAFT), Decimal("0"))
+def budget_panel(*, cycle, rows=None):
+    """The whole cycle's budget against the sums requested, proposed and confirmed, whatever the filters."""
+    requested = BudgetLine.objects.filter(strategy__cycle=cycle).exclude(strategy__status=StrategyStatus.DRAFT) \
+        .aggregate(total=Sum("amount"))["total"] or Decimal("0")
     proposed = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.PROPOSED).aggregate(
         total=Sum("granted_amount"))["total"] or Decimal("0")
     confirmed = confirmed_sum(cycle)
@@ -115,13 +122,11 @@ def budget_panel(*, cycle, rows):
 
 
 def score_points(*, cycle):
-    """Each counting review's weighted score per strategy, for the distribution chart."""
-    from reviews import aggregates
-
+    """Each counting review's weighted score per strategy, for the distribution chart (the reviews the
+    statistics count)."""
     reviews = aggregates.review_scores(
-        Review.objects.counting().filter(assignment__strategy__cycle=cycle,
-                                         assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES)
-    ).values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
+        aggregates.counting_reviews().filter(assignment__strategy__cycle=cycle)
+    ).order_by("assignment__pseudonym").values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
     points = {}
     for review in reviews:
         points.setdefault(review["assignment__strategy_id"], []).append(review)
@@ -132,9 +137,11 @@ def recommendation_filter_choices():
     return [(value, label) for value, label in Recommendation.choices if value != Recommendation.ABSTAIN]
 
 
-
-def _decimal(value, places=1):
-    return None if value is None else round(Decimal(str(value)), places)
+def rounded(value, places=1):
+    """`value` as a Decimal rounded half up, as the page's `floatformat` shows it (None stays None)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def export_row(row):
@@ -145,19 +152,17 @@ def export_row(row):
         "innovation_field": row.alliance.innovation_field,
         "status": str(row.get_status_display()),
         "reviews": f"{row.review_count or 0} / {row.reviews_expected or 0}",
-        "mean": _decimal(row.score_mean),
-        "median": _decimal(row.score_median),
-        "spread": _decimal(row.score_spread),
+        "mean": rounded(row.score_mean),
+        "median": rounded(row.score_median),
+        "spread": rounded(row.score_spread),
         "disagreement": "ja" if row.disagreement else "nein",
         "recommendations": f"{row.count_fund or 0} / {row.count_conditions or 0} / {row.count_reject or 0}",
         "votum": str(row.votum.get_recommendation_display()) if getattr(row, "votum", None) else "",
-        "requested": _decimal(row.budget_total, 2),
+        "requested": rounded(row.budget_total, 2),
         "decision": str(row.decision_status_label),
-        "granted": _decimal(row.decision_amount, 2),
+        "granted": rounded(row.decision_amount, 2),
     }
 
 
-def criterion_means(*, cycle):
-    from reviews import aggregates
-
-    return aggregates.criterion_means(cycle=cycle)
+def criterion_means(*, cycle, strategy=None):
+    return aggregates.criterion_means(cycle=cycle, strategy=strategy)

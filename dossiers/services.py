@@ -163,8 +163,7 @@ def _score_rows(review, criteria):
 def evaluation_context(strategy):
     """The strategy dossier plus scores, charts, every review with names, the Votum and the decision."""
     context = strategy_context(strategy)
-    rows = dashboard.rows_for(cycle=strategy.cycle, filters=dashboard.DashboardFilters())
-    row = next(item for item in rows if item.pk == strategy.pk)
+    row = dashboard.row_for(strategy=strategy)
     submission = context["submission"]
     reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy,
                                                                              submission=submission)
@@ -172,7 +171,7 @@ def evaluation_context(strategy):
     for review in reviews:
         review.score_rows = _score_rows(review, criteria)
     points = dashboard.score_points(cycle=strategy.cycle)
-    means = [item for item in dashboard.criterion_means(cycle=strategy.cycle) if item["strategy_id"] == strategy.pk]
+    means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
     decision = (FundingDecision.objects.filter(strategy=strategy, is_current=True)
                 .exclude(status=DecisionStatus.WITHDRAWN).order_by("-proposed_at").first())
     context.update({
