@@ -116,7 +116,8 @@ def question_ask(request):
     if cycle is None:
         raise Http404
     alliances = services.cycle_alliances(cycle).filter(memberships__user=request.user).order_by("name")
-    form = QuestionForm(request.POST or None, request.FILES or None, alliances=alliances)
+    posted = request.method == "POST"
+    form = QuestionForm(request.POST if posted else None, request.FILES if posted else None, alliances=alliances)
     if request.method == "POST" and form.is_valid():
         try:
             question = services.ask_question(
@@ -255,7 +256,7 @@ def question_publish(request, public_id):
                                   "veröffentlicht werden."))
         return redirect(_detail_url(question))
     initial = {"topic": question.topic, "question": question.text, "answer": question.answer}
-    form = FaqPublishForm(request.POST or None, initial=initial)
+    form = FaqPublishForm(request.POST if request.method == "POST" else None, initial=initial)
     identity_names = services.alliance_names_in(question.alliance, question.text, question.answer)
     warning = False
     if request.method == "POST" and form.is_valid():
