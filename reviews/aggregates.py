@@ -95,7 +95,7 @@ def counting_reviews():
 class _OverScores(Subquery):
     """(SELECT <function> FROM (<one strategy's scored reviews>) WHERE <condition>) — one statistic per strategy.
 
-    The inner query selects the columns `weighted_score`, `position` (1-based rank by score) and `total`.
+    The inner query selects the column `weighted_score`, and for the median `position` and `total` too.
     """
 
     template = '(SELECT %(function)s FROM (%(subquery)s) "scored_reviews" WHERE %(condition)s)'
@@ -110,7 +110,11 @@ MEDIAN_ROWS = '2 * "position" >= "total" AND 2 * "position" <= "total" + 2'
 
 
 def _scored_reviews_of_outer_strategy():
-    reviews = review_scores(counting_reviews().filter(assignment__strategy=OuterRef("pk"))).order_by()
+    return review_scores(counting_reviews().filter(assignment__strategy=OuterRef("pk"))).order_by()
+
+
+def _ranked(reviews):
+    """Each review's `position` by weighted score (1-based) and the `total` number of reviews."""
     return reviews.annotate(
         position=Window(RowNumber(), order_by=[F("weighted_score").asc(), F("pk").asc()]),
         total=Window(Count("pk")),
@@ -134,17 +138,17 @@ def strategy_statistics(strategies):
     Adds review_count, score_mean, score_median, score_min, score_max, score_spread, score_stddev (NULL without
     counting reviews), disagreement (bool) and count_fund, count_conditions, count_reject.
     """
-    rows = _scored_reviews_of_outer_strategy()
+    reviews = _scored_reviews_of_outer_strategy()
+    rows = reviews.values("weighted_score")
     return strategies.annotate(
         review_count=Coalesce(_OverScores(rows, function="COUNT(*)", output_field=IntegerField()), Value(0)),
         score_mean=_OverScores(rows, function='AVG("weighted_score")'),
-        score_median=_OverScores(rows, function='AVG("weighted_score")', condition=MEDIAN_ROWS),
+        score_median=_OverScores(_ranked(reviews), function='AVG("weighted_score")', condition=MEDIAN_ROWS),
         score_min=_OverScores(rows, function='MIN("weighted_score")'),
         score_max=_OverScores(rows, function='MAX("weighted_score")'),
+        score_spread=_OverScores(rows, function='MAX("weighted_score") - MIN("weighted_score")'),
         score_stddev=_OverScores(rows, function='STDDEV_POP("weighted_score")'),
         **{name: _recommendation_count(value) for name, value in RECOMMENDATION_COUNTS.items()},
-    ).annotate(
-        score_spread=F("score_max") - F("score_min"),
     ).annotate(
         disagreement=Case(When(score_spread__gt=_threshold(), then=Value(True)), default=Value(False)),
     )
