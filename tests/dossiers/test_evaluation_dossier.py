@@ -1,0 +1,63 @@
+"""The evaluation dossier reads its numbers from reviews.aggregates, like the dashboard."""
+
+import pytest
+from pypdf import PdfReader
+
+from dossiers import services
+from dossiers.models import DossierKind, DossierStatus
+from tests.factories import (
+    AllianceFactory,
+    AssignmentFactory,
+    ReviewFactory,
+    ScoreFactory,
+    programme_rubric,
+    submitted_strategy,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Weights 15/15/15/15/10/10/10/10: all 4 → 80; 3 on the first four and 5 on the rest → 76; all 2 → 40.
+REVIEWS = [("fund", [4] * 8), ("conditions", [3, 3, 3, 3, 5, 5, 5, 5]), ("reject", [2] * 8)]
+
+
+@pytest.fixture
+def reviewed(cycle):
+    rubric = programme_rubric(cycle)
+    strategy, submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
+    criteria = list(rubric.criteria.order_by("position"))
+    for letter, (recommendation, points) in zip("ABC", REVIEWS, strict=True):
+        review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
+                               submission=submission, rubric=rubric, recommendation=recommendation,
+                               proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "")
+        for criterion, value in zip(criteria, points, strict=True):
+            ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
+    return strategy
+
+
+def test_evaluation_context_carries_the_aggregated_numbers(reviewed):
+    context = services.evaluation_context(reviewed)
+    stats = context["stats"]
+    assert stats.review_count == 3 and context["expected"] == 3
+    assert stats.score_median == pytest.approx(76.0)
+    assert stats.score_mean == pytest.approx(196 / 3)
+    assert (stats.count_fund, stats.count_conditions, stats.count_reject) == (1, 1, 1)
+    assert stats.disagreement is True  # spread 40 > 25
+    assert [dot["score"] for dot in context["distribution"]["lines"][0]["dots"]] == [80, 76, 40]
+    assert len(context["heatmap"]["criteria"]) == 8
+    assert [len(review.score_rows) for review in context["reviews"]] == [8, 8, 8]
+
+
+def test_evaluation_dossier_pdf_shows_alliance_criteria_and_median(reviewed):
+    dossier = services.request_dossier(kind=DossierKind.EVALUATION, cycle=reviewed.cycle, strategy=reviewed)
+    dossier = services.render_dossier(dossier_id=dossier.pk)
+    assert dossier.status == DossierStatus.READY, dossier.error_message
+    reader = PdfReader(dossier.file.path)
+    assert reader.metadata.title == "Bewertungs-Dossier: Gesunde Lausitz"
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Gesunde Lausitz" in text
+    assert "Bewertung im Überblick" in text
+    assert "Bisherige Entwicklung und Zielerreichung" in text
+    assert "Qualität der Planung für die zweite Umsetzungsphase" in text
+    assert "Median 76,0" in " ".join(text.split())
+    assert "Spannweite (min.–max.) 40,0–80,0" in " ".join(text.split())
+    assert "Gutachter/in B" in text and "Begründung B" in text
