@@ -629,6 +629,10 @@ def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm
     entry._history_user = user
     entry._change_reason = _("In die FAQ übernommen")
     entry.save()
+    # The question's own history records the publication too; its content stays unchanged.
+    current._history_user = user
+    current._change_reason = _("In die FAQ übernommen")
+    current.save()
     return entry
 
 

@@ -324,6 +324,8 @@ def test_the_office_can_confirm_and_publish_a_text_that_names_the_alliance(clien
     assert response.status_code == 302
     entry = FaqEntry.objects.get()
     assert entry.history.get().history_user == programme_office
+    latest = question.history.order_by("-history_date").first()
+    assert (latest.history_change_reason, latest.history_user) == ("In die FAQ übernommen", programme_office)
 
 
 def test_publishing_shows_the_rewritten_question_and_keeps_the_original_private(
@@ -514,3 +516,30 @@ def test_the_faq_keeps_its_query_count_at_8_and_80_entries(client, cycle, progra
     queries, response = count_queries(client, reverse("alliances:faq", args=[cycle.slug]), {"q": "frage"})
     assert response.context["result_count"] == size
     assert queries == FAQ_QUERIES
+
+
+# --- Demo data ----------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_questions_in_every_state_and_a_faq_and_seeds_idempotently(settings):
+    from io import StringIO
+
+    from alliances import demo, demo_questions
+    from portal import demo as portal_demo
+
+    settings.DEBUG = True
+    portal_demo.seed(stdout=StringIO())
+    demo.seed(stdout=StringIO())
+    demo_questions.seed(stdout=StringIO())
+    demo_questions.seed(stdout=StringIO())
+    questions = Question.objects.all()
+    assert questions.filter(status=QuestionStatus.OPEN).count() >= 2
+    assert questions.filter(status=QuestionStatus.ANSWERED, faq_entries__isnull=True).exists()
+    assert questions.filter(faq_entries__isnull=False).count() >= 3
+    assert questions.filter(comments__author__role=Role.MINISTRY).exists()
+    assert questions.exclude(attachment="").exists()
+    assert questions.values("alliance").distinct().count() >= 3
+    assert FaqEntry.objects.values("topic").distinct().count() >= 3
+    for entry in FaqEntry.objects.select_related("source_question__alliance"):
+        assert services.alliance_names_in(entry.source_question.alliance, entry.question, entry.answer) == []
+    assert Question.objects.count() == len(demo_questions.DEMO_QUESTIONS)
