@@ -21,7 +21,8 @@ from tests.factories import (
     submitted_strategy,
 )
 
-pytestmark = pytest.mark.browser
+# Every step waits at most 10 s (see conftest); the whole journey at most 90 s.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
 CONDITIONS = "Einen Beirat mit den Landkreisen bis zum 31.12.2025 einrichten."
 VOTUM_SUMMARY = "Die Jury hält die Strategie für tragfähig."

@@ -11,7 +11,8 @@ from portal.models import NotificationKind, OutgoingMessage
 from tests.browser.conftest import assert_page_sound, login
 from tests.factories import pdf_bytes
 
-pytestmark = pytest.mark.browser
+# Every step waits at most 10 s (see conftest); the whole journey at most 90 s.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
 SECTION_TEXTS = {
     "summary": "Gesunde Lausitz verbindet Kliniken, Hochschulen und Betriebe der Region.",
@@ -66,6 +67,7 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     expect(page.locator("[id=meldungen]")).to_have_count(1)
     expect(page.locator("#checkliste li.open")).to_have_count(0)
     expect(page.locator("#checkliste li.done")).to_have_count(len(STRATEGY_SECTIONS) + 2)
+    expect(checklist_item(page, "Strategiedokument (PDF)")).to_contain_text("✓ Strategiedokument (PDF) (erledigt)")
     assert page.evaluate("window.__sameDocument") is True, "the upload reloaded the page instead of swapping"
     assert_page_sound(page)
 
