@@ -219,8 +219,20 @@ UNLABELLED_FIELDS_JS = """
 """
 
 
+DUPLICATE_IDS_JS = """
+() => {
+  const seen = new Map();
+  document.querySelectorAll("[id]").forEach((el) => seen.set(el.id, (seen.get(el.id) || 0) + 1));
+  return Array.from(seen).filter(([, count]) => count > 1).map(([id]) => id);
+}
+"""
+
+
 def assert_page_sound(page):
-    """Accessibility smoke check: no console errors, no CSP violations, no page errors, every field labelled."""
+    """Accessibility smoke check: no console errors, no CSP violations, no page errors, every field
+    labelled, no id used twice (labels, aria references and htmx targets rely on unique ids)."""
     assert page.problems == [], "\n".join(page.problems)
     unlabelled = page.evaluate(UNLABELLED_FIELDS_JS)
     assert unlabelled == [], f"fields without a label on {page.url}: {unlabelled}"
+    duplicates = page.evaluate(DUPLICATE_IDS_JS)
+    assert duplicates == [], f"ids used more than once on {page.url}: {duplicates}"
