@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import BudgetLine, FederalState, Strategy, StrategyStatus
@@ -155,7 +156,7 @@ def export_row(row):
         "mean": rounded(row.score_mean),
         "median": rounded(row.score_median),
         "spread": rounded(row.score_spread),
-        "disagreement": "ja" if row.disagreement else "nein",
+        "disagreement": gettext("ja") if row.disagreement else gettext("nein"),
         "recommendations": f"{row.count_fund or 0} / {row.count_conditions or 0} / {row.count_reject or 0}",
         "votum": str(row.votum.get_recommendation_display()) if getattr(row, "votum", None) else "",
         "requested": rounded(row.budget_total, 2),

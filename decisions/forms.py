@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from alliances.forms import AmountField
 from decisions.models import Outcome
 
+# An <input type="date"> reads and sends ISO dates only; a browser that falls back to a text field lets people
+# type the German form, which is accepted too.
+DATE_VALUE_FORMAT = "%Y-%m-%d"
+DATE_INPUT_FORMATS = [DATE_VALUE_FORMAT, "%d.%m.%Y"]
+
 
 class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -15,8 +20,10 @@ class DecisionForm(forms.Form):
                         "min_value": _("Der Betrag darf nicht negativ sein."),
                         "max_value": _("Der Betrag ist unplausibel hoch.")},
     )
-    funding_start = forms.DateField(label=_("Förderbeginn"), widget=forms.DateInput(attrs={"type": "date"}))
-    funding_end = forms.DateField(label=_("Förderende"), widget=forms.DateInput(attrs={"type": "date"}))
+    funding_start = forms.DateField(label=_("Förderbeginn"), input_formats=DATE_INPUT_FORMATS,
+                                    widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}))
+    funding_end = forms.DateField(label=_("Förderende"), input_formats=DATE_INPUT_FORMATS,
+                                  widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}))
     conditions = forms.CharField(label=_("Auflagen"), required=False, max_length=10000,
                                  widget=forms.Textarea(attrs={"rows": 3}))
     rationale = forms.CharField(label=_("Begründung"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}),

@@ -1,7 +1,10 @@
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Strategy
@@ -121,13 +124,42 @@ class DecisionAction(models.TextChoices):
 
 EVENT_DETAIL_LABELS = {
     "outcome": _("Entscheidung"),
-    "granted_amount": _("Betrag (EUR)"),
-    "confirmed_total": _("bestätigte Summe danach (EUR)"),
-    "budget": _("Budget (EUR)"),
+    "status": _("Status"),
+    "granted_amount": _("Bewilligter Betrag"),
+    "funding_start": _("Förderbeginn"),
+    "funding_end": _("Förderende"),
+    "conditions": _("Auflagen"),
+    "rationale": _("Begründung"),
+    "over_request_reason": _("Begründung für einen Betrag über der Beantragung"),
+    "confirmed_total": _("bestätigte Summe danach"),
+    "budget": _("Budget der Runde"),
     "reason": _("Begründung"),
     "supersedes": _("ersetzt Entscheidung Nr."),
     "by": _("ersetzt durch Entscheidung Nr."),
 }
+AMOUNT_DETAILS = {"granted_amount", "confirmed_total", "budget"}
+DATE_DETAILS = {"funding_start", "funding_end"}
+# A change event keeps the earlier value of a field under this prefix, beside the new one.
+BEFORE_PREFIX = "before_"
+
+
+def format_detail(key, value):
+    """One stored audit value as people read it, in the active language: choice labels, grouped amounts
+    and dates. The stored text is never changed; a value that does not parse is shown as stored."""
+    if value in (None, ""):
+        return "—"
+    try:
+        if key == "outcome":
+            return str(Outcome(value).label)
+        if key == "status":
+            return str(DecisionStatus(value).label)
+        if key in AMOUNT_DETAILS:
+            return formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True) + " EUR"
+        if key in DATE_DETAILS:
+            return formats.date_format(datetime.date.fromisoformat(value), "d.m.Y")
+    except (ValueError, ArithmeticError):
+        return str(value)
+    return str(value)
 
 
 class DecisionEvent(models.Model):
@@ -153,4 +185,18 @@ class DecisionEvent(models.Model):
         super().save(*args, **kwargs)
 
     def detail_items(self):
-        return [(EVENT_DETAIL_LABELS.get(key, key), value) for key, value in self.details.items() if value]
+        """(label, text) pairs of the details, formatted at display time; a changed field reads "old → new"."""
+        items = []
+        # PostgreSQL's jsonb keeps no key order; the labels' order is the reading order.
+        keys = [key for key in EVENT_DETAIL_LABELS if key in self.details]
+        keys += sorted(key for key in self.details if key not in EVENT_DETAIL_LABELS
+                       and not key.startswith(BEFORE_PREFIX))
+        for key in keys:
+            value = self.details[key]
+            text = format_detail(key, value)
+            if BEFORE_PREFIX + key in self.details:
+                text = f"{format_detail(key, self.details[BEFORE_PREFIX + key])} → {text}"
+            elif not value:
+                continue
+            items.append((str(EVENT_DETAIL_LABELS.get(key, key)), text))
+        return items

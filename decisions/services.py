@@ -12,7 +12,14 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle, Strategy
-from decisions.models import DecisionAction, DecisionEvent, DecisionStatus, FundingDecision, Outcome
+from decisions.models import (
+    BEFORE_PREFIX,
+    DecisionAction,
+    DecisionEvent,
+    DecisionStatus,
+    FundingDecision,
+    Outcome,
+)
 from decisions.signals import decision_confirmed, decision_released
 from portal.models import NotificationKind, Role
 from portal.notifications import release_held_messages, send_notification
@@ -102,8 +109,9 @@ def propose_decision(*, strategy, user, outcome, granted_amount, funding_start, 
         supersession_reason=supersession_reason.strip(), proposed_by=user,
         is_current=supersedes is None,
     )
-    _log(decision, DecisionAction.PROPOSED, user, outcome=outcome, granted_amount=granted_amount,
-         supersedes=supersedes.pk if supersedes else "")
+    _log(decision, DecisionAction.PROPOSED, user, outcome=decision.outcome, granted_amount=decision.granted_amount,
+         funding_start=decision.funding_start, funding_end=decision.funding_end, conditions=decision.conditions,
+         supersedes=supersedes.pk if supersedes else "", reason=decision.supersession_reason)
     return decision
 
 
@@ -111,7 +119,8 @@ def propose_decision(*, strategy, user, outcome, granted_amount, funding_start, 
 def change_proposal(*, decision, user, expected_version, **content):
     """Changes a proposal before confirmation; the editor becomes its proposer.
 
-    Side effects: updates the proposal, logs the change. Raises DecisionRefused for final decisions
+    Side effects: updates the proposal, logs the change with the earlier and the new value of every changed
+    field. Raises DecisionRefused for final decisions
     or a stale version, ValidationError for bad content.
     """
     _require_ministry(user)
@@ -124,13 +133,19 @@ def change_proposal(*, decision, user, expected_version, **content):
     if decision.version != expected_version:
         raise DecisionRefused(_("Der Vorschlag wurde inzwischen geändert. Bitte laden Sie die Seite neu."))
     _validate_content(strategy=decision.strategy, **content)
+    changes = {}
     for name, value in content.items():
-        setattr(decision, name, value.strip() if isinstance(value, str) else value)
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(decision, name) != value:
+            changes[name] = value
+            changes[BEFORE_PREFIX + name] = getattr(decision, name)
+        setattr(decision, name, value)
     decision.proposed_by = user
     decision.proposed_at = timezone.now()
     decision.version += 1
     decision.save()
-    _log(decision, DecisionAction.CHANGED, user, outcome=decision.outcome, granted_amount=decision.granted_amount)
+    _log(decision, DecisionAction.CHANGED, user,
+         **{"outcome": decision.outcome, "granted_amount": decision.granted_amount, **changes})
     return decision
 
 

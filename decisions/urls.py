@@ -9,6 +9,7 @@ alliance = cycle + "dashboard/<slug:alliance_slug>/"
 
 urlpatterns = [
     path("dashboard/", views.current_dashboard, name="current_dashboard"),
+    path("my-decisions/", views.my_decisions, name="my_decisions"),
     path(cycle + "dashboard/", views.dashboard, name="dashboard"),
     path(cycle + "dashboard/export.csv", views.export_csv, name="export_csv"),
     path(cycle + "dashboard/export.xlsx", views.export_xlsx, name="export_xlsx"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus, current_cycle
+from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus, budget_table, current_cycle
 from decisions import charts, exports, services
 from decisions import dashboard as dashboard_module
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
@@ -41,7 +41,7 @@ def _decision(strategy, pk):
 def _detail_context(request, strategy, decision_form=None, confirm_forms=None, correction_form=None):
     submission = review_services.latest_submission(strategy)
     reviews, rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
-    decisions = list(strategy.decisions.select_related("proposed_by", "confirmed_by", "released_by")
+    decisions = list(strategy.decisions.select_related("proposed_by", "confirmed_by", "released_by", "supersedes")
                      .order_by("-proposed_at"))
     pending = next((d for d in decisions if d.status == DecisionStatus.PROPOSED), None)
     in_force = next((d for d in decisions if d.is_current and d.is_final), None)
@@ -56,6 +56,8 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
         "cycle": strategy.cycle, "strategy": strategy, "submission": submission,
         "submissions": list(strategy.submissions.select_related("submitted_by", "reopening").order_by("number")),
         "budget_total": services.requested_amount(strategy), "reviews": reviews, "rows": rows,
+        "budget": budget_table(strategy.cycle.years, submission.budget) if submission else None,
+        "extensions": list(strategy.deadline_extensions.select_related("granted_by")),
         "votum": PanelVotum.objects.filter(strategy=strategy).select_related("written_by").first(),
         "decisions": decisions, "pending": pending, "in_force": in_force, "can_decide": can_decide,
         "decision_form": decision_form or (DecisionForm(initial=initial) if can_decide and not in_force else None),
@@ -215,6 +217,25 @@ def alliance_decision(request, cycle_slug, alliance_slug):
     if decision is None:
         raise Http404
     return render(request, "decisions/alliance_decision.html", {"decision": decision})
+
+
+@login_required
+@require_GET
+def my_decisions(request):
+    """The alliance manager's decisions page: for each of their alliances in the current cycle the released
+    decision with its letter, or a note that none is released yet. Never reviews or experts."""
+    _require(request.user, "decisions.read_own_decision")
+    cycle = current_cycle()
+    strategies = list(
+        Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("alliance", "cycle")
+        .order_by("alliance__name")
+    ) if cycle else []
+    released = {}
+    for decision in (FundingDecision.objects.visible_to(request.user)
+                     .filter(strategy__in=[strategy.pk for strategy in strategies]).order_by("-released_at")):
+        released.setdefault(decision.strategy_id, decision)
+    entries = [{"strategy": strategy, "decision": released.get(strategy.pk)} for strategy in strategies]
+    return render(request, "decisions/my_decisions.html", {"cycle": cycle, "entries": entries})
 
 
 @login_required

@@ -1,3 +1,6 @@
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -7,10 +10,15 @@ from portal.models import Role
 from tests.factories import (
     AllianceFactory,
     ExpertProfileFactory,
+    MembershipFactory,
+    StrategyFactory,
     UserFactory,
+    cleared_assignment,
     decision_content,
     manager_of,
     ministry_user,
+    programme_rubric,
+    submitted_review,
     submitted_strategy,
 )
 
@@ -133,6 +141,7 @@ MATRIX = [
     ("release_all", "post", [LOGIN, 403, 403, 403, 302, 403]),
     ("timeline", "get", [LOGIN, 403, 403, 403, 200, 403]),
     ("alliance_decision", "get", [LOGIN, 404, 403, 403, 403, 403]),
+    ("my_decisions", "get", [LOGIN, 200, 403, 403, 403, 403]),
 ]
 
 
@@ -149,7 +158,9 @@ def test_decision_permission_matrix(client, world, name, method, expected, actor
     actor = actors[ACTORS[actor_index]]
     if actor is not None:
         client.force_login(actor)
-    if name in ("release_all", "timeline"):
+    if name == "my_decisions":
+        target = reverse("decisions:my_decisions")
+    elif name in ("release_all", "timeline"):
         target = reverse(f"decisions:{name}", args=[strategy.cycle.slug])
     elif name in ("confirm", "withdraw", "correct", "release"):
         target = url(name, strategy, decision.pk)
@@ -162,3 +173,130 @@ def test_decision_permission_matrix(client, world, name, method, expected, actor
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == want, f"{ACTORS[actor_index]} {method} {target}"
+
+
+# --- The proposal form --------------------------------------------------------------------------------------
+
+
+def test_the_change_form_is_prefilled_with_iso_dates_a_date_input_can_read(client, world):
+    services.propose_decision(strategy=world["strategy"], user=world["bmbf1"], **decision_content())
+    client.force_login(world["bmbf2"])
+    page = client.get(url("alliance", world["strategy"])).content.decode()
+    assert "Vorschlag ändern" in page
+    assert 'type="date" name="funding_start" value="2025-04-01"' in page
+    assert 'type="date" name="funding_end" value="2028-03-31"' in page
+    assert 'value="01.04.2025"' not in page
+
+
+def test_german_dates_typed_into_a_text_field_are_accepted(client, world):
+    client.force_login(world["bmbf1"])
+    response = client.post(url("propose", world["strategy"]),
+                           form(funding_start="01.04.2025", funding_end="31.03.2028"))
+    assert response.status_code == 302
+    decision = FundingDecision.objects.get()
+    assert (decision.funding_start, decision.funding_end) == (date(2025, 4, 1), date(2028, 3, 31))
+
+
+def test_a_date_in_neither_format_is_refused(client, world):
+    client.force_login(world["bmbf1"])
+    response = client.post(url("propose", world["strategy"]), form(funding_start="1. April 2025"))
+    assert response.status_code == 422
+    assert not FundingDecision.objects.exists()
+
+
+# --- The alliance managers' decisions page ------------------------------------------------------------------
+
+
+def my_decisions(client, user):
+    client.force_login(user)
+    response = client.get(reverse("decisions:my_decisions"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_managers_read_their_released_decision_with_letter_but_no_reviews(client, world):
+    strategy = world["strategy"]
+    programme_rubric(strategy.cycle)
+    expert = ExpertProfileFactory(user__full_name="Dr. Erika Gutachterin").user
+    assignment = cleared_assignment(strategy, expert=expert)
+    submitted_review(assignment, 4)
+    released(world)
+    page = my_decisions(client, strategy.alliance.memberships.first().user)
+    assert "Gesunde Lausitz" in page
+    assert "bewilligt mit Auflagen" in page and "500.000,00 EUR" in page
+    assert "01.04.2025 – 31.03.2028" in page and "Beirat einrichten" in page
+    assert "Berlin, " in page and "Mit freundlichen Grüßen" in page  # the letter
+    assert reverse("decisions:alliance_decision", args=[strategy.cycle.slug, strategy.alliance.slug]) in page
+    assert "Dr. Erika Gutachterin" not in page
+    assert f"Gutachter/in {assignment.pseudonym}" not in page
+    assert "Stärken" not in page and "Überzeugende Strategie" in page  # the rationale, from the letter
+
+
+@pytest.mark.parametrize("stage", ["none", "proposed", "confirmed"])
+def test_before_release_the_managers_page_says_no_decision_is_released(client, world, stage):
+    if stage != "none":
+        decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"],
+                                             **decision_content(granted_amount=Decimal("444000")))
+        if stage == "confirmed":
+            services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+    page = my_decisions(client, world["strategy"].alliance.memberships.first().user)
+    assert "noch keine Förderentscheidung freigegeben" in page
+    assert "444.000,00" not in page and "bewilligt" not in page
+
+
+def test_managers_see_only_their_own_alliances_decisions(client, world):
+    released(world)
+    other_manager = world["other"].alliance.memberships.first().user
+    page = my_decisions(client, other_manager)
+    assert "DIANA" in page and "noch keine Förderentscheidung freigegeben" in page
+    assert "Gesunde Lausitz" not in page and "Beirat einrichten" not in page
+
+
+def test_a_manager_of_two_alliances_sees_both(client, world):
+    released(world)
+    manager = world["strategy"].alliance.memberships.first().user
+    MembershipFactory(user=manager, alliance=world["other"].alliance)
+    page = my_decisions(client, manager)
+    assert page.index("DIANA") < page.index("Gesunde Lausitz")
+    assert page.count("noch keine Förderentscheidung freigegeben") == 1
+    assert "Beirat einrichten" in page
+
+
+def test_managers_have_a_nav_link_to_their_decisions_and_others_do_not(client, world):
+    link = f'href="{reverse("decisions:my_decisions")}"'
+    manager_page = my_decisions(client, world["strategy"].alliance.memberships.first().user)
+    assert link in manager_page and ">Förderentscheidung</a>" in manager_page
+    client.force_login(world["bmbf1"])
+    assert link not in client.get(url("alliance", world["strategy"])).content.decode()
+
+
+def test_the_single_decision_page_links_back_to_the_list(client, world):
+    released(world)
+    client.force_login(world["strategy"].alliance.memberships.first().user)
+    page = client.get(url("alliance_decision", world["strategy"])).content.decode()
+    assert reverse("decisions:my_decisions") in page
+
+
+# fixed: session, user, the current cycle, the manager's strategies, their released decisions
+MY_DECISIONS_QUERIES = 5
+
+
+@pytest.mark.parametrize("size", [2, 6])
+def test_my_decisions_query_count_is_the_same_at_two_sizes(client, cycle, django_assert_num_queries, size):
+    bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+    manager = UserFactory(role=Role.ALLIANCE_MANAGER)
+    for number in range(size):
+        strategy = StrategyFactory(cycle=cycle, alliance=AllianceFactory(slug=f"b-{number}"))
+        MembershipFactory(user=manager, alliance=strategy.alliance)
+        if number % 2 == 0:
+            decision = services.propose_decision(strategy=strategy, user=bmbf1,
+                                                 **decision_content(over_request_reason="Sonderfall"))
+            services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+            services.release_decision(decision=decision, user=bmbf1)
+    client.force_login(manager)
+    target = reverse("decisions:my_decisions")
+    client.get(target)
+    with django_assert_num_queries(MY_DECISIONS_QUERIES):
+        response = client.get(target)
+    assert len(response.context["entries"]) == size
+    assert sum(1 for entry in response.context["entries"] if entry["decision"]) == (size + 1) // 2
