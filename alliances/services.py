@@ -6,6 +6,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,6 +31,7 @@ from alliances.models import (
     FaqDigest,
     FaqEntry,
     FederalState,
+    Phase,
     Question,
     QuestionComment,
     QuestionStatus,
@@ -689,3 +691,156 @@ def send_faq_digest(*, cycle, now=None):
 def send_faq_digests(*, now=None):
     """Runs `send_faq_digest` for every cycle; returns the number of entries announced."""
     return sum(send_faq_digest(cycle=cycle, now=now) for cycle in EvaluationCycle.objects.all())
+
+
+# --- Cycle settings -----------------------------------------------------------------------------------------
+
+# The dates of a cycle in the order the phases follow each other.
+CYCLE_DATE_FIELDS = ["submission_opens_at", "submission_deadline", "review_deadline", "panel_deadline",
+                     "decision_deadline"]
+# Moving one of these into the past ends a phase at once, so it needs a confirmation.
+CYCLE_DEADLINE_FIELDS = ["submission_deadline", "review_deadline", "panel_deadline", "decision_deadline"]
+CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
+CYCLE_NAME_MAX_LENGTH = 120
+# Above this a cycle budget is surely a typing error: 24 alliances × 7 Mio. EUR are 168 Mio. EUR.
+MAX_CYCLE_BUDGET = Decimal("1000000000")
+
+
+class CycleConflict(Exception):
+    """Someone else changed the cycle's settings since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__("stale cycle settings")
+        self.current = current
+
+
+class CycleDeadlineWarning(Exception):
+    """A deadline would move into the past; `messages` name each one, in German. Nothing was stored."""
+
+    def __init__(self, messages):
+        super().__init__("; ".join(str(message) for message in messages))
+        self.messages = messages
+
+
+def cycle_settings_version(cycle):
+    """A short fingerprint of the editable settings: it changes whenever one of them changes, by any path."""
+    def canonical_value(value):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return value
+
+    canonical = json.dumps({name: canonical_value(getattr(cycle, name)) for name in CYCLE_SETTING_FIELDS},
+                           sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+
+
+def derived_phase(cycle, moment=None):
+    """The phase that follows from the cycle's dates alone, ignoring a manual override."""
+    moment = moment or timezone.now()
+    probe = EvaluationCycle(**{name: getattr(cycle, name) for name in CYCLE_DATE_FIELDS},
+                            released_at=cycle.released_at, phase_override="")
+    return probe.phase_at(moment)
+
+
+def _cycle_field_label(name):
+    return EvaluationCycle._meta.get_field(name).verbose_name
+
+
+def _berlin(moment):
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _validate_cycle_settings(values):
+    """German messages per field for values that cannot be stored; an empty dict when all is well."""
+    errors = {}
+
+    def refuse(name, message):
+        errors.setdefault(name, []).append(message)
+
+    name = values["name"]
+    if not name:
+        refuse("name", _("Bitte geben Sie einen Namen an."))
+    elif len(name) > CYCLE_NAME_MAX_LENGTH:
+        refuse("name", _("Der Name ist zu lang: höchstens %(limit)s Zeichen.") % {"limit": CYCLE_NAME_MAX_LENGTH})
+    for date_name in CYCLE_DATE_FIELDS:
+        if values[date_name] is None:
+            refuse(date_name, _("Bitte geben Sie „%(field)s“ an.") % {"field": _cycle_field_label(date_name)})
+    dates = [(date_name, values[date_name]) for date_name in CYCLE_DATE_FIELDS if values[date_name] is not None]
+    for (earlier_name, earlier), (later_name, later) in zip(dates, dates[1:], strict=False):
+        if later <= earlier:
+            refuse(later_name, _("„%(later)s“ muss nach „%(earlier)s“ (%(date)s) liegen.")
+                   % {"later": _cycle_field_label(later_name), "earlier": _cycle_field_label(earlier_name),
+                      "date": _berlin(earlier)})
+    released_at, panel_deadline = values["released_at"], values["panel_deadline"]
+    if released_at is not None and panel_deadline is not None and released_at < panel_deadline:
+        refuse("released_at", _("Die Entscheidungen können erst nach dem Ende der Jurysitzungen (%(date)s) "
+                                "freigegeben werden.") % {"date": _berlin(panel_deadline)})
+    budget = values["budget"]
+    if budget is None:
+        refuse("budget", _("Bitte geben Sie das Budget der Runde an."))
+    elif not budget.is_finite():
+        refuse("budget", _("Bitte geben Sie einen Betrag in Euro ein, z. B. 120.000.000,00."))
+    elif budget < 0:
+        refuse("budget", _("Das Budget darf nicht negativ sein."))
+    elif budget > MAX_CYCLE_BUDGET:
+        refuse("budget", _("Das Budget ist unplausibel hoch: höchstens %(limit)s EUR.")
+               % {"limit": number_format(MAX_CYCLE_BUDGET, 2, force_grouping=True)})
+    elif budget.as_tuple().exponent < -2:
+        refuse("budget", _("Bitte höchstens zwei Nachkommastellen (Cent) angeben."))
+    if values["phase_override"] not in ("", *Phase.values):
+        refuse("phase_override", _("Bitte wählen Sie eine der angebotenen Phasen."))
+    return errors
+
+
+@transaction.atomic
+def update_cycle_settings(*, cycle, user, name, submission_opens_at, submission_deadline, review_deadline,
+                          panel_deadline, decision_deadline, budget, phase_override="", released_at=None,
+                          reason="", expected_version=None, confirm_past=False, now=None):
+    """The programme office changes a cycle's name, dates, budget and manual phase override.
+
+    Dates are timezone-aware; they must follow each other in the order of the phases.
+    Side effects: locks and saves the cycle, recorded in its history with the user and a change reason
+    naming the changed settings (and `reason`, when given). Nothing is stored when nothing changed.
+    Returns the names of the changed settings.
+    Raises ValidationError (a message per field) for values that cannot be stored, CycleConflict when
+    `expected_version` (see `cycle_settings_version`) is stale, and CycleDeadlineWarning when a deadline
+    would move into the past and `confirm_past` is not set. Whether the budget still covers the confirmed
+    funding decisions is checked by the decision stage, not here.
+    """
+    now = now or timezone.now()
+    values = {
+        "name": (name or "").strip(), "submission_opens_at": submission_opens_at,
+        "submission_deadline": submission_deadline, "review_deadline": review_deadline,
+        "panel_deadline": panel_deadline, "decision_deadline": decision_deadline, "released_at": released_at,
+        "budget": budget, "phase_override": phase_override or "",
+    }
+    errors = _validate_cycle_settings(values)
+    if errors:
+        raise ValidationError(errors)
+    current = EvaluationCycle.objects.select_for_update().get(pk=cycle.pk)
+    if expected_version is not None and expected_version != cycle_settings_version(current):
+        raise CycleConflict(current)
+    changed = [field_name for field_name in CYCLE_SETTING_FIELDS if getattr(current, field_name) != values[field_name]]
+    if not changed:
+        return []
+    into_past = [field_name for field_name in CYCLE_DEADLINE_FIELDS
+                 if field_name in changed and values[field_name] < now]
+    if into_past and not confirm_past:
+        raise CycleDeadlineWarning([
+            _("„%(field)s“ läge mit %(date)s in der Vergangenheit.")
+            % {"field": _cycle_field_label(field_name), "date": _berlin(values[field_name])}
+            for field_name in into_past
+        ])
+    for field_name in changed:
+        setattr(current, field_name, values[field_name])
+    change_reason = _("Einstellungen geändert: %(fields)s") % {
+        "fields": ", ".join(str(_cycle_field_label(field_name)) for field_name in changed)}
+    reason = (reason or "").strip()
+    if reason:
+        change_reason = f"{change_reason} – {reason}"
+    current._history_user = user
+    current._change_reason = change_reason
+    current.save()
+    return changed

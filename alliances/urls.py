@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliances import views
+from alliances import views, views_cycle
 from alliances.urls_questions import urlpatterns as question_urlpatterns
 
 app_name = "alliances"
@@ -10,6 +10,8 @@ strategy = "cycles/<slug:cycle_slug>/strategies/<slug:alliance_slug>/"
 urlpatterns = [
     path("strategies/", views.my_strategies, name="my_strategies"),
     path("cycles/<slug:cycle_slug>/overview/", views.cycle_overview, name="overview"),
+    path("cycle-settings/", views_cycle.current_cycle_settings, name="current_cycle_settings"),
+    path("cycles/<slug:cycle_slug>/settings/", views_cycle.cycle_settings, name="cycle_settings"),
     path(strategy, views.strategy_detail, name="strategy"),
     path(strategy + "save/", views.strategy_save, name="strategy_save"),
     path(strategy + "preview/", views.strategy_preview, name="strategy_preview"),

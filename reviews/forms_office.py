@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from alliances.forms import AmountField, ReasonForm
 from reviews.models import ExpertProfile, Recommendation
 
-__all__ = ["AssignForm", "ExpertProfileForm", "ReasonForm", "VotumForm"]
+__all__ = ["AssignForm", "ExpertProfileForm", "ReasonForm", "ReviewPolicyForm", "VotumForm"]
 
 
 class AssignForm(forms.Form):
@@ -113,3 +113,42 @@ class AssignmentImportForm(forms.Form):
                 return uploaded.read(1_048_577)
             return uploaded.read()
         return self.cleaned_data.get("csv_text", "")
+
+
+class ReviewPolicyForm(forms.Form):
+    experts_per_strategy = forms.IntegerField(
+        label=_("Gutachten je Strategie"), min_value=1, max_value=20,
+        help_text=_("So viele Gutachter/innen weist der automatische Vorschlag jeder eingereichten Strategie zu."),
+        error_messages={"required": _("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind."),
+                        "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
+                        "min_value": _("Je Strategie ist mindestens %(limit_value)s Gutachten nötig."),
+                        "max_value": _("Je Strategie sind höchstens %(limit_value)s Gutachten möglich.")},
+    )
+    load_cap = forms.IntegerField(
+        label=_("Höchstzahl Strategien je Gutachter/in"), min_value=1, max_value=100,
+        help_text=_("Mehr Strategien werden einer Person weder von Hand noch automatisch zugewiesen."),
+        error_messages={"required": _("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an."),
+                        "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
+                        "min_value": _("Die Höchstzahl muss mindestens %(limit_value)s sein."),
+                        "max_value": _("Die Höchstzahl darf höchstens %(limit_value)s sein.")},
+    )
+    disagreement_threshold = forms.DecimalField(
+        label=_("Schwelle für Uneinigkeit (Punkte auf 0–100)"), min_value=0, max_value=100, max_digits=5,
+        decimal_places=2, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Liegen die gewichteten Bewertungen einer Strategie um mehr als diesen Wert auseinander "
+                    "(höchste minus niedrigste), markiert das Dashboard sie als „uneinig“."),
+        error_messages={"required": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an."),
+                        "invalid": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an, z. B. 25 oder "
+                                     "22,5."),
+                        "min_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+                        "max_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+                        "max_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+                        "max_whole_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+                        "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen angeben.")},
+    )
+    reason = forms.CharField(
+        label=_("Anlass der Änderung (optional)"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Wird mit der Änderung in der Historie gespeichert."),
+        error_messages={"max_length": _("Bitte fassen Sie den Anlass in höchstens %(limit_value)d Zeichen.")},
+    )

@@ -691,3 +691,113 @@ def resubmission_changes(*, assignment, current):
 
 def submitted_strategies(cycle):
     return Strategy.objects.filter(cycle=cycle, status=StrategyStatus.SUBMITTED).select_related("alliance")
+
+
+# --- Review policy ------------------------------------------------------------------------------------------
+
+MAX_EXPERTS_PER_STRATEGY = 20
+MAX_LOAD_CAP = 100
+POLICY_FIELDS = ["experts_per_strategy", "load_cap", "disagreement_threshold"]
+
+
+def _policy_field_label(name):
+    return ReviewPolicy._meta.get_field(name).verbose_name
+
+
+def _validate_policy(values):
+    """German messages per field for values that cannot be stored; an empty dict when all is well."""
+    errors = {}
+    k, cap, threshold = values["experts_per_strategy"], values["load_cap"], values["disagreement_threshold"]
+    if k is None:
+        errors["experts_per_strategy"] = [_("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind.")]
+    elif not 1 <= k <= MAX_EXPERTS_PER_STRATEGY:
+        errors["experts_per_strategy"] = [_("Je Strategie sind mindestens 1 und höchstens %(limit)s Gutachten "
+                                            "möglich.") % {"limit": MAX_EXPERTS_PER_STRATEGY}]
+    if cap is None:
+        errors["load_cap"] = [_("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an.")]
+    elif not 1 <= cap <= MAX_LOAD_CAP:
+        errors["load_cap"] = [_("Die Höchstzahl je Gutachter/in muss zwischen 1 und %(limit)s liegen.")
+                              % {"limit": MAX_LOAD_CAP}]
+    if threshold is None or not threshold.is_finite():
+        errors["disagreement_threshold"] = [_("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an.")]
+    elif not Decimal("0") <= threshold <= Decimal("100"):
+        errors["disagreement_threshold"] = [_("Die Schwelle muss zwischen 0 und 100 Punkten liegen.")]
+    elif threshold.as_tuple().exponent < -2:
+        errors["disagreement_threshold"] = [_("Bitte höchstens zwei Nachkommastellen angeben.")]
+    return errors
+
+
+def policy_warnings(policy):
+    """German hints about a policy that can be stored but will be hard to meet in its cycle."""
+    warnings = []
+    experts = User.objects.filter(role=Role.EXPERT, is_active=True).count()
+    if policy.experts_per_strategy > experts:
+        warnings.append(ngettext(
+            "Es gibt nur %(count)s aktive Gutachter/in; %(k)s Gutachten je Strategie lassen sich so nicht besetzen.",
+            "Es gibt nur %(count)s aktive Gutachter/innen; %(k)s Gutachten je Strategie lassen sich so nicht "
+            "besetzen.", experts) % {"count": experts, "k": policy.experts_per_strategy})
+    strategies = submitted_strategies(policy.cycle).count()
+    needed, capacity = strategies * policy.experts_per_strategy, experts * policy.load_cap
+    if needed > capacity:
+        warnings.append(_("Für %(strategies)s eingereichte Strategien sind %(needed)s Gutachten nötig, die aktiven "
+                          "Gutachter/innen können bei dieser Höchstzahl aber nur %(capacity)s übernehmen.")
+                        % {"strategies": strategies, "needed": needed, "capacity": capacity})
+    over_cap = (Assignment.objects.filter(strategy__cycle=policy.cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+                .values("expert").annotate(load=Count("pk")).filter(load__gt=policy.load_cap).count())
+    if over_cap:
+        warnings.append(ngettext(
+            "%(count)s Gutachter/in hat schon mehr Zuweisungen als die neue Höchstzahl; bestehende Zuweisungen "
+            "bleiben, neue sind für sie nicht mehr möglich.",
+            "%(count)s Gutachter/innen haben schon mehr Zuweisungen als die neue Höchstzahl; bestehende "
+            "Zuweisungen bleiben, neue sind für sie nicht mehr möglich.", over_cap) % {"count": over_cap})
+    return warnings
+
+
+def _locked_policy(cycle):
+    """The cycle's policy, locked; an unsaved one with the defaults when there is none yet."""
+    policy = ReviewPolicy.objects.select_for_update().filter(cycle=cycle).first()
+    return policy if policy is not None else ReviewPolicy(cycle=cycle)
+
+
+@transaction.atomic
+def update_review_policy(*, cycle, user, experts_per_strategy, load_cap, disagreement_threshold, reason=""):
+    """The programme office sets how many reviews each strategy needs, each expert's load cap and the
+    disagreement threshold (spread of the weighted scores on 0–100) of a cycle.
+
+    Side effects: creates the cycle's ReviewPolicy on first save, or updates it, recorded in its history with
+    the user and a change reason (plus `reason`, when given); nothing is stored when nothing changed. The
+    balancer, the assignments and the score statistics read the stored values from then on.
+    Returns (policy, names of the changed settings, German warnings such as too few experts for k).
+    Raises ValidationError (a message per field) for values that cannot be stored.
+    """
+    values = {"experts_per_strategy": experts_per_strategy, "load_cap": load_cap,
+              "disagreement_threshold": disagreement_threshold}
+    errors = _validate_policy(values)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            policy, changed = _save_policy(cycle=cycle, user=user, values=values, reason=reason)
+    except IntegrityError:
+        # Another first save created the policy in the meantime: apply the values to that one.
+        policy, changed = _save_policy(cycle=cycle, user=user, values=values, reason=reason)
+    return policy, changed, policy_warnings(policy)
+
+
+def _save_policy(*, cycle, user, values, reason):
+    policy = _locked_policy(cycle)
+    created = policy.pk is None
+    changed = [name for name in POLICY_FIELDS if created or getattr(policy, name) != values[name]]
+    if changed:
+        for name in POLICY_FIELDS:
+            setattr(policy, name, values[name])
+        change_reason = (_("Begutachtungsregeln angelegt") if created else
+                         _("Begutachtungsregeln geändert: %(fields)s")
+                         % {"fields": ", ".join(str(_policy_field_label(name)) for name in changed)})
+        reason = (reason or "").strip()
+        if reason:
+            change_reason = f"{change_reason} – {reason}"
+        policy._history_user = user
+        policy._change_reason = change_reason
+        policy.save()
+    return policy, changed

@@ -7,6 +7,7 @@ cycle = "cycles/<slug:cycle_slug>/"
 urlpatterns = [
     path("review-office/", views_office.office_home, name="office_home"),
     path(cycle + "rubric/", views_office.rubric, name="office_rubric"),
+    path(cycle + "review-policy/", views_office.policy, name="office_policy"),
     path(cycle + "assignments/", views_office.assignments, name="office_assignments"),
     path(cycle + "assignments/balancer/", views_office.balancer, name="office_balancer"),
     path(cycle + "assignments/import/", views_office.assignment_import, name="office_import"),

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +23,7 @@ from reviews.forms_office import (
     CriterionFormSet,
     ExpertProfileForm,
     ReasonForm,
+    ReviewPolicyForm,
     VotumForm,
 )
 from reviews.models import (
@@ -30,6 +32,7 @@ from reviews.models import (
     ExpertProfile,
     PanelVotum,
     Review,
+    ReviewPolicy,
     ReviewStatus,
 )
 
@@ -387,3 +390,61 @@ def assignment_import(request, cycle_slug):
         "cycle": cycle, "form": form, "preview": preview,
         "csv_text": carried,
     }, status=422 if form.errors else 200)
+
+
+POLICY_HISTORY_LIMIT = 50
+
+
+def _policy_history(policy):
+    """The latest changes of the policy, newest first: who, when, why and each value from old to new."""
+    if policy.pk is None:
+        return []
+    records = list(policy.history.select_related("history_user")
+                   .order_by("-history_date", "-history_id")[:POLICY_HISTORY_LIMIT + 1])
+    entries = []
+    for record, previous in zip(records[:POLICY_HISTORY_LIMIT], [*records[1:], None], strict=False):
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous, included_fields=services.POLICY_FIELDS).changes:
+                changes.append({"label": ReviewPolicy._meta.get_field(change.field).verbose_name,
+                                "old": number_format(change.old), "new": number_format(change.new)})
+        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
+    return entries
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request, cycle_slug):
+    """The cycle's review policy: reviews per strategy, load cap per expert, disagreement threshold."""
+    cycle = _cycle_for_office(request, cycle_slug)
+    can_edit = rules.has_perm("reviews.manage_review", request.user)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    # Read-only: an unsaved policy carries the defaults; the first save creates it.
+    current = ReviewPolicy.objects.filter(cycle=cycle).first() or ReviewPolicy(cycle=cycle)
+    form = None
+    if can_edit:
+        initial = {name: getattr(current, name) for name in services.POLICY_FIELDS}
+        form = ReviewPolicyForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                _policy, changed, warnings = services.update_review_policy(
+                    cycle=cycle, user=request.user, experts_per_strategy=data["experts_per_strategy"],
+                    load_cap=data["load_cap"], disagreement_threshold=data["disagreement_threshold"],
+                    reason=data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if changed:
+                    messages.success(request, _("Die Begutachtungsregeln wurden gespeichert."))
+                else:
+                    messages.info(request, _("Es gab keine Änderungen."))
+                for warning in warnings:
+                    messages.warning(request, warning)
+                return redirect("reviews:office_policy", cycle.slug)
+    return render(request, "reviews/office/policy.html", {
+        "cycle": cycle, "policy": current, "form": form, "saved": current.pk is not None,
+        "history": _policy_history(current),
+        "active_experts": User.objects.filter(role=Role.EXPERT, is_active=True).count(),
+    }, status=422 if form is not None and form.errors else 200)

@@ -1,0 +1,106 @@
+"""The programme office's form for a cycle's dates, budget and phase override."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliances.forms import AmountField
+from alliances.models import EvaluationCycle, Phase
+from alliances.services import CYCLE_DATE_FIELDS, CYCLE_NAME_MAX_LENGTH, MAX_CYCLE_BUDGET
+
+DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
+
+DATE_HELP = {
+    "submission_opens_at": _("Ab diesem Zeitpunkt können die Bündnisse ihre Strategie bearbeiten und einreichen."),
+    "submission_deadline": _("Bis zu diesem Zeitpunkt können die Bündnisse einreichen (einzelne Verlängerungen "
+                             "gelten weiter)."),
+    "review_deadline": _("Bis dahin geben die Gutachterinnen und Gutachter ihre Gutachten ab."),
+    "panel_deadline": _("Bis dahin konsolidiert der Projektträger das Votum je Strategie."),
+    "decision_deadline": _("Bis dahin bestätigt das BMBF die Förderentscheidungen."),
+    "released_at": _("Optional. Ab diesem Zeitpunkt gilt die Phase „Freigegeben“; frühestens nach dem Ende der "
+                     "Jurysitzungen."),
+}
+
+
+def _datetime_field(name, required=True):
+    label = EvaluationCycle._meta.get_field(name).verbose_name
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_WIDGET_FORMAT),
+        help_text=_("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]},
+        error_messages={"required": _("Bitte geben Sie „%(field)s“ an.") % {"field": label},
+                        "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an.")},
+    )
+
+
+def phase_override_choices():
+    return [("", _("keine – Phase ergibt sich aus den Terminen")), *Phase.choices]
+
+
+class CycleSettingsForm(forms.Form):
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(
+        label=_("Name der Begutachtungsrunde"), max_length=CYCLE_NAME_MAX_LENGTH,
+        error_messages={"required": _("Bitte geben Sie einen Namen an."),
+                        "max_length": _("Der Name ist zu lang: höchstens %(limit_value)d Zeichen.")},
+    )
+    submission_opens_at = _datetime_field("submission_opens_at")
+    submission_deadline = _datetime_field("submission_deadline")
+    review_deadline = _datetime_field("review_deadline")
+    panel_deadline = _datetime_field("panel_deadline")
+    decision_deadline = _datetime_field("decision_deadline")
+    released_at = _datetime_field("released_at", required=False)
+    budget = AmountField(
+        label=_("Budget der Runde (EUR)"),
+        min_value=Decimal("0"), max_value=MAX_CYCLE_BUDGET, max_digits=14, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Gesamtbudget für die zweite Umsetzungsphase aller Bündnisse, z. B. 120.000.000,00. Ob es die "
+                    "bestätigten Förderentscheidungen deckt, prüft das Dashboard."),
+        error_messages={
+            "required": _("Bitte geben Sie das Budget der Runde an."),
+            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 120.000.000,00."),
+            "min_value": _("Das Budget darf nicht negativ sein."),
+            "max_value": _("Das Budget ist unplausibel hoch: höchstens %(limit_value)s EUR."),
+            "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen (Cent) angeben."),
+            "max_digits": _("Das Budget ist unplausibel hoch."),
+            "max_whole_digits": _("Das Budget ist unplausibel hoch."),
+        },
+    )
+    phase_override = forms.ChoiceField(
+        label=_("Phase (manuell)"), required=False, choices=phase_override_choices,
+        error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Phasen.")},
+        help_text=_("Eine manuelle Phase gilt statt der aus den Terminen berechneten, bis Sie sie wieder auf "
+                    "„keine“ setzen. Eine Phase nach der Einreichung schließt die Bearbeitung für alle Bündnisse "
+                    "ohne eigene Fristverlängerung."),
+    )
+    reason = forms.CharField(
+        label=_("Anlass der Änderung (optional)"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Wird mit der Änderung in der Historie gespeichert."),
+        error_messages={"max_length": _("Bitte fassen Sie den Anlass in höchstens %(limit_value)d Zeichen.")},
+    )
+    confirm_past = forms.BooleanField(
+        label=_("Ja, die Frist soll in der Vergangenheit liegen."), required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The date inputs show minutes only: an unchanged date keeps its stored seconds.
+        for name in [*CYCLE_DATE_FIELDS, "released_at"]:
+            initial, value = self.initial.get(name), cleaned.get(name)
+            if initial is None or value is None:
+                continue
+            shown = timezone.localtime(initial).replace(second=0, microsecond=0)
+            if value == shown:
+                cleaned[name] = initial
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, cycle, version):
+        initial = {name: getattr(cycle, name) for name in
+                   ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]}
+        initial["version"] = version
+        return initial
