@@ -416,10 +416,11 @@ def _policy_history(policy):
 @require_http_methods(["GET", "POST"])
 def policy(request, cycle_slug):
     """The cycle's review policy: reviews per strategy, load cap per expert, disagreement threshold."""
-    cycle = _cycle_for_office(request, cycle_slug)
+    _require(request.user, "reviews.use_office_pages")
     can_edit = rules.has_perm("reviews.manage_review", request.user)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
+    cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     # Read-only: an unsaved policy carries the defaults; the first save creates it.
     current = ReviewPolicy.objects.filter(cycle=cycle).first() or ReviewPolicy(cycle=cycle)
     form = None
