@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +42,7 @@ def _decision(strategy, pk):
 
 def _detail_context(request, strategy, decision_form=None, confirm_forms=None, correction_form=None):
     submission = review_services.latest_submission(strategy)
+    requested = submission.budget_total if submission else Decimal("0")  # as services.requested_amount
     reviews, rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
     decisions = list(strategy.decisions.select_related("proposed_by", "confirmed_by", "released_by", "supersedes")
                      .order_by("-proposed_at"))
@@ -55,7 +58,7 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
     return {
         "cycle": strategy.cycle, "strategy": strategy, "submission": submission,
         "submissions": list(strategy.submissions.select_related("submitted_by", "reopening").order_by("number")),
-        "budget_total": services.requested_amount(strategy), "reviews": reviews, "rows": rows,
+        "budget_total": requested, "reviews": reviews, "rows": rows,
         "budget": budget_table(strategy.cycle.years, submission.budget) if submission else None,
         "extensions": list(strategy.deadline_extensions.select_related("granted_by")),
         "votum": PanelVotum.objects.filter(strategy=strategy).select_related("written_by").first(),
@@ -66,7 +69,7 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
                                                else None),
         "events": DecisionEvent.objects.filter(decision__strategy=strategy).select_related("actor", "decision")
         if rules.has_perm("decisions.view_audit", request.user) else [],
-        "requested": services.requested_amount(strategy),
+        "requested": requested,
     }
 
 

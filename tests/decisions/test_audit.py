@@ -121,3 +121,23 @@ def test_confirmation_override_supersession_and_release_show_who_and_what(client
 ])
 def test_format_detail_shows_stored_values_as_people_read_them(key, value, shown):
     assert format_detail(key, value) == shown
+
+
+# session, user, cycle, events with actor, decision and alliance
+TIMELINE_QUERIES = 4
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_cycle_timeline_query_count_is_the_same_at_two_sizes(client, world, django_assert_num_queries, size):
+    cycle = world["strategy"].cycle
+    for number in range(size):
+        strategy, _ = submitted_strategy(cycle, AllianceFactory(slug=f"b-{number}"))
+        decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
+        services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+        services.release_decision(decision=decision, user=world["bmbf2"])
+    client.force_login(world["bmbf1"])
+    target = reverse("decisions:timeline", args=[cycle.slug])
+    client.get(target)
+    with django_assert_num_queries(TIMELINE_QUERIES):
+        response = client.get(target)
+    assert len(response.context["events"]) == 3 * size

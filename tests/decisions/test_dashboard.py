@@ -402,3 +402,36 @@ def test_exports_follow_the_filters_of_the_page(client, cycle, small):
     table = list(csv.reader(io.StringIO(export(client, cycle, "export_csv", status="draft").content.decode()[1:]),
                             delimiter=";"))
     assert [row[0] for row in table[1:]] == ["Bündnis 004", "Bündnis 009"]
+
+
+@pytest.fixture
+def english_yes_no():
+    """The English catalogue's words for the disagreement column, put in place for this test if the compiled
+    catalogue does not carry them yet (they are listed for the next catalogue update); removed afterwards."""
+    from django.utils.translation import trans_real
+
+    catalogue = trans_real.translation("en")._catalog
+    added = [msgid for msgid in ("ja", "nein") if msgid not in catalogue]
+    for msgid in added:
+        catalogue[msgid] = {"ja": "yes", "nein": "no"}[msgid]
+    yield
+    for msgid in added:
+        catalogue._catalogs[0].pop(msgid, None)
+
+
+def csv_table(response):
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:]), delimiter=";"))
+
+
+def test_the_disagreement_column_speaks_the_active_language(client, cycle, small, english_yes_no):
+    client.force_login(small["ministry"])
+    german = csv_table(client.get(dashboard_url(cycle, "export_csv"), HTTP_ACCEPT_LANGUAGE="de"))
+    english = csv_table(client.get(dashboard_url(cycle, "export_csv"), HTTP_ACCEPT_LANGUAGE="en"))
+    german_column = [row[german[0].index("Uneinigkeit")] for row in german[1:]]
+    english_column = [row[english[0].index("Disagreement")] for row in english[1:]]
+    assert set(german_column) == {"ja", "nein"}
+    assert english_column == [{"ja": "yes", "nein": "no"}[value] for value in german_column]
+    sheet = load_workbook(io.BytesIO(client.get(dashboard_url(cycle, "export_xlsx"),
+                                                HTTP_ACCEPT_LANGUAGE="en").content)).active
+    rows = list(sheet.values)
+    assert [row[rows[0].index("Disagreement")] for row in rows[1:]] == english_column
