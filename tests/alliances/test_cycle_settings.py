@@ -272,3 +272,19 @@ def test_nav_links_to_the_cycle_settings_for_the_programme_office(client, cycle,
     page = client.get(settings_url(cycle)).content.decode()
     assert reverse("alliances:current_cycle_settings") in page
     assert reverse("reviews:office_policy", args=[cycle.slug]) in page
+
+
+@pytest.mark.parametrize("changes", [2, 20])
+def test_settings_page_query_count_does_not_grow_with_the_history(client, cycle, programme_office,
+                                                                  django_assert_num_queries, changes):
+    editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
+    for n in range(changes):
+        services.update_cycle_settings(
+            cycle=cycle, user=editors[n % 3], name=f"Runde {n}", submission_opens_at=cycle.submission_opens_at,
+            submission_deadline=cycle.submission_deadline, review_deadline=cycle.review_deadline,
+            panel_deadline=cycle.panel_deadline, decision_deadline=cycle.decision_deadline, budget=cycle.budget)
+    client.force_login(programme_office)
+    # session, user, cycle, its history with the editors
+    with django_assert_num_queries(4):
+        response = client.get(settings_url(cycle))
+    assert len(response.context["history"]) == changes + 1

@@ -244,3 +244,17 @@ def test_review_navigation_and_cycle_settings_link_to_the_policy(client, cycle, 
     page = client.get(url).content.decode()
     assert f'aria-current="page" href="{url}"' in page
     assert reverse("alliances:cycle_settings", args=[cycle.slug]) in page
+
+
+@pytest.mark.parametrize("changes", [2, 20])
+def test_policy_page_query_count_does_not_grow_with_the_history(client, cycle, programme_office,
+                                                                django_assert_num_queries, changes):
+    editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
+    for n in range(changes):
+        services.update_review_policy(cycle=cycle, user=editors[n % 3], experts_per_strategy=1 + n % 5, load_cap=6,
+                                      disagreement_threshold=Decimal(n))
+    client.force_login(programme_office)
+    # session, user, cycle, policy, its history with the editors, active experts
+    with django_assert_num_queries(6):
+        response = client.get(policy_url(cycle))
+    assert len(response.context["history"]) == changes
