@@ -73,8 +73,8 @@ class CycleSettingsForm(forms.Form):
         label=_("Phase (manuell)"), required=False, choices=phase_override_choices,
         error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Phasen.")},
         help_text=_("Eine manuelle Phase gilt statt der aus den Terminen berechneten, bis Sie sie wieder auf "
-                    "„keine“ setzen. Eine Phase nach der Einreichung schließt die Bearbeitung für alle Bündnisse "
-                    "ohne eigene Fristverlängerung."),
+                    "„keine“ setzen; die Termine selbst bleiben unverändert. Eine Phase nach der Einreichung schließt "
+                    "die Bearbeitung für alle Bündnisse ohne eigene Fristverlängerung."),
     )
     reason = forms.CharField(
         label=_("Anlass der Änderung (optional)"), required=False, max_length=500,
