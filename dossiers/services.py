@@ -24,7 +24,7 @@ from reviews.models import PanelVotum, Review
 logger = logging.getLogger(__name__)
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
-PRINT_LAYOUT_VERSION = 1
+PRINT_LAYOUT_VERSION = 2
 
 
 class DossierUnavailable(Exception):

@@ -348,3 +348,13 @@ class FaqEntryFactory(factory.django.DjangoModelFactory):
     question = factory.Sequence(lambda n: f"Allgemeine Frage {n} zum Verfahren?")
     answer = factory.Sequence(lambda n: f"Allgemeine Antwort {n} des Projektträgers.")
     published_by = factory.SubFactory(UserFactory, role=Role.PROGRAMME_OFFICE)
+
+
+def scored_strategy(cycle, alliance, *, rubric, points, recommendation="fund"):
+    """A submitted strategy with one submitted review giving `points` on every criterion of `rubric`."""
+    strategy, submission = submitted_strategy(cycle, alliance)
+    review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy), submission=submission, rubric=rubric,
+                           recommendation=recommendation)
+    for criterion in rubric.criteria.all():
+        ScoreFactory(review=review, criterion=criterion, value=points, justification="Begründung")
+    return strategy
