@@ -75,7 +75,7 @@ class Dossier(models.Model):
     def filename(self):
         subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
         extension = "zip" if self.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
-        return f"{self.kind}_{subject}_{self.created_at:%Y-%m-%d}.{extension}"
+        return f"{self.kind}_{subject}_{timezone.localtime(self.created_at):%Y-%m-%d}.{extension}"
 
 
 class DossierDownload(models.Model):

@@ -8,7 +8,7 @@ import time
 import zipfile
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -85,10 +85,12 @@ def fingerprint_of(inputs):
 
 
 @transaction.atomic
-def request_dossier(*, kind, cycle, user=None, strategy=None, force=False):
+def request_dossier(*, kind, cycle, user=None, strategy=None, force=False, enqueue=True):
     """Returns a dossier for the current inputs: a ready or pending one if it exists, else a new queued one.
 
-    Side effects: may create a Dossier and enqueue its rendering on the `pdf` queue after commit.
+    Side effects: may create a Dossier and, unless `enqueue` is false (the caller renders it itself), enqueue
+    its rendering on the `pdf` queue after commit. When the broker cannot be reached, the dossier stays queued
+    (the periodic sweep sends it later) and gets `enqueue_failed = True` once the transaction has committed.
     Raises DossierUnavailable when the subject cannot have a dossier yet.
     """
     fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy))
@@ -98,7 +100,8 @@ def request_dossier(*, kind, cycle, user=None, strategy=None, force=False):
         return existing
     dossier = Dossier.objects.create(kind=kind, cycle=cycle, strategy=strategy, fingerprint=fingerprint,
                                      requested_by=user)
-    enqueue_rendering(dossier)
+    if enqueue:
+        enqueue_rendering(dossier)
     return dossier
 
 
@@ -106,11 +109,13 @@ def enqueue_rendering(dossier):
     from dossiers.tasks import render_dossier_task
 
     dossier_id = dossier.pk
+    dossier.enqueue_failed = False
 
     def enqueue():
         try:
             render_dossier_task.delay(dossier_id)
         except Exception as error:  # noqa: BLE001 - broker down: the periodic sweep enqueues it later
+            dossier.enqueue_failed = True
             logger.warning("dossier %s stays queued: broker unavailable (%s)", dossier_id, error)
 
     transaction.on_commit(enqueue)
@@ -217,12 +222,12 @@ def _build_archive(dossier):
     strategies = list(submitted_strategies(cycle).select_related("alliance").order_by("alliance__name"))
     parts = []
     for index, strategy in enumerate(strategies, start=1):
-        part = request_dossier(kind=DossierKind.EVALUATION, cycle=cycle, strategy=strategy)
+        part = request_dossier(kind=DossierKind.EVALUATION, cycle=cycle, strategy=strategy, enqueue=False)
         if part.status != DossierStatus.READY:
             part = render_dossier(dossier_id=part.pk)
         parts.append(part)
         _set_progress(dossier.pk, min(90, int(90 * index / (len(strategies) + 1))))
-    report = request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=cycle)
+    report = request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=cycle, enqueue=False)
     if report.status != DossierStatus.READY:
         report = render_dossier(dossier_id=report.pk)
     parts.append(report)
@@ -257,41 +262,50 @@ def render_dossier(*, dossier_id):
         dossier.attempts += 1
         dossier.save(update_fields=["status", "started_at", "progress", "attempts"])
     started = time.monotonic()
-    if dossier.kind == DossierKind.CYCLE_ARCHIVE:
-        try:
-            content, pages = _build_archive(dossier)
-        except DossierUnavailable as unavailable:
-            return _fail(dossier_id, unavailable.message)
-        return _store(dossier_id, content, pages, started, extension="zip")
     try:
-        template, context = _render(dossier)
-        _set_progress(dossier_id, 20)
-        html = rendering.render_html(template, context)
-        _set_progress(dossier_id, 35)
-        pdf, pages = rendering.build_pdf(
-            html=html, uploads=[u for u in context.get("uploads", []) if not u.error],
-            progress=lambda percent: _set_progress(dossier_id, percent),
-        )
+        if dossier.kind == DossierKind.CYCLE_ARCHIVE:
+            content, pages = _build_archive(dossier)
+            extension = "zip"
+        else:
+            template, context = _render(dossier)
+            _set_progress(dossier_id, 20)
+            html = rendering.render_html(template, context)
+            _set_progress(dossier_id, 35)
+            content, pages = rendering.build_pdf(
+                html=html, uploads=[u for u in context.get("uploads", []) if not u.error],
+                progress=lambda percent: _set_progress(dossier_id, percent),
+            )
+            extension = "pdf"
+        return _store(dossier_id, content, pages, started, extension=extension)
     except DossierUnavailable as unavailable:
         return _fail(dossier_id, unavailable.message)
+    except OperationalError:
+        raise  # the database is away: the task retries, the dossier stays "rendering" for the sweep
     except Exception as error:  # noqa: BLE001 - every rendering fault ends as a readable failed dossier
-        _fail(dossier_id, _("Das Dossier konnte nicht erstellt werden (%(error)s). Bitte versuchen Sie es "
-                            "erneut.") % {"error": type(error).__name__})
-        raise
-    return _store(dossier_id, pdf, pages, started, extension="pdf")
+        logger.exception("dossier %s failed", dossier_id)
+        return _fail(dossier_id, _("Das Dossier konnte nicht erstellt werden (%(error)s). Bitte versuchen Sie es "
+                                   "erneut.") % {"error": type(error).__name__})
 
 
 def _store(dossier_id, content, pages, started, *, extension):
-    with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
-        dossier.file.save(f"{dossier.public_id}.{extension}", ContentFile(content), save=False)
-        dossier.page_count = pages
-        dossier.render_seconds = round(time.monotonic() - started, 3)
-        dossier.status = DossierStatus.READY
-        dossier.progress = 100
-        dossier.error_message = ""
-        dossier.finished_at = timezone.now()
-        dossier.save()
+    """Stores the file and marks the dossier ready in one step; a file whose row is not saved is removed."""
+    stored = None
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
+            dossier.file.save(f"{dossier.public_id}.{extension}", ContentFile(content), save=False)
+            stored = dossier.file.name
+            dossier.page_count = pages
+            dossier.render_seconds = round(time.monotonic() - started, 3)
+            dossier.status = DossierStatus.READY
+            dossier.progress = 100
+            dossier.error_message = ""
+            dossier.finished_at = timezone.now()
+            dossier.save()
+    except BaseException:
+        if stored:
+            dossier.file.storage.delete(stored)
+        raise
     return dossier
 
 

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alliances.models import EvaluationCycle, Strategy
@@ -14,12 +16,15 @@ from dossiers.rules import may_read
 access_log = logging.getLogger("portal.access")
 
 
+STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION)
+
+
 def _subject_or_404(request, kind, cycle_slug, alliance_slug):
-    if kind not in DossierKind.values:
+    if kind not in DossierKind.values or (kind in STRATEGY_KINDS) != (alliance_slug is not None):
         raise Http404
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     strategy = None
-    if kind in (DossierKind.STRATEGY, DossierKind.EVALUATION):
+    if kind in STRATEGY_KINDS:
         strategy = get_object_or_404(Strategy.objects.select_related("alliance", "cycle"), cycle=cycle,
                                      alliance__slug=alliance_slug)
     if not may_read(request.user, kind=kind, strategy=strategy):
@@ -43,9 +48,28 @@ def request_dossier(request, kind, cycle_slug, alliance_slug=None):
         dossier = services.request_dossier(kind=kind, cycle=cycle, strategy=strategy, user=request.user)
     except services.DossierUnavailable as unavailable:
         messages.error(request, unavailable.message)
-        return redirect(request.POST.get("next") or "home")
+        return redirect(_safe_next(request))
+    return _queued_response(request, dossier)
+
+
+def _safe_next(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return "home"
+
+
+def _queued_response(request, dossier):
+    """The status panel (htmx) or the detail page; says so when the background service could not be reached."""
+    notice = ""
+    if getattr(dossier, "enqueue_failed", False):
+        notice = _("Das Dossier ist angefordert. Der Hintergrunddienst ist gerade nicht erreichbar; die "
+                   "Erstellung beginnt automatisch, sobald er wieder verfügbar ist.")
     if request.htmx:
-        return render(request, "dossiers/partials/status.html", {"dossier": dossier})
+        return render(request, "dossiers/partials/status.html", {"dossier": dossier, "notice": notice})
+    if notice:
+        messages.warning(request, notice)
     return redirect("dossiers:detail", dossier.public_id)
 
 
@@ -63,11 +87,13 @@ def retry(request, public_id):
     dossier = _dossier_or_404(request, public_id)
     if dossier.status != DossierStatus.FAILED:
         return redirect("dossiers:detail", dossier.public_id)
-    fresh = services.request_dossier(kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy,
-                                     user=request.user, force=True)
-    if request.htmx:
-        return render(request, "dossiers/partials/status.html", {"dossier": fresh})
-    return redirect("dossiers:detail", fresh.public_id)
+    try:
+        fresh = services.request_dossier(kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy,
+                                         user=request.user, force=True)
+    except services.DossierUnavailable as unavailable:
+        messages.error(request, unavailable.message)
+        return redirect("dossiers:detail", dossier.public_id)
+    return _queued_response(request, fresh)
 
 
 @login_required
