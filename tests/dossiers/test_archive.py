@@ -1,0 +1,218 @@
+"""Evaluation dossiers for the ministry: all of a cycle at once as one ZIP with the cycle report, and a fresh
+evaluation dossier whenever a funding decision is confirmed, corrected or released."""
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from decisions import services as decision_services
+from decisions.signals import decision_confirmed
+from dossiers import services
+from dossiers.models import Dossier, DossierKind, DossierStatus
+from portal.models import Role
+from tests.dossiers.test_faults import broken_print_templates
+from tests.factories import (
+    AllianceFactory,
+    ExpertProfileFactory,
+    StrategyFactory,
+    UserFactory,
+    decision_content,
+    manager_of,
+    ministry_user,
+    programme_rubric,
+    scored_strategy,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+PASSWORD = "richtig-geheim-2024"
+
+
+@pytest.fixture
+def archive_cycle(cycle):
+    rubric = programme_rubric(cycle)
+    for name, slug, points in (("Gesunde Lausitz", "gesunde-lausitz", 4), ("DIANA", "diana", 3)):
+        scored_strategy(cycle, AllianceFactory(name=name, slug=slug), rubric=rubric, points=points)
+    StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
+    return cycle
+
+
+def archive_url(cycle):
+    return reverse("dossiers:request_cycle", args=["cycle_archive", cycle.slug])
+
+
+def request_archive(client, cycle, capture, headers=None):
+    with capture(execute=True):
+        response = client.post(archive_url(cycle), headers=headers or {})
+    return response, Dossier.objects.filter(kind=DossierKind.CYCLE_ARCHIVE).latest("created_at")
+
+
+def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cycle_report(
+        client, ministry, archive_cycle, django_capture_on_commit_callbacks):
+    client.force_login(ministry)
+    response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    assert response["Location"] == reverse("dossiers:detail", args=[archive.public_id])
+    archive.refresh_from_db()
+    assert archive.status == DossierStatus.READY, archive.error_message
+    assert archive.progress == 100
+
+    download = client.get(reverse("dossiers:download", args=[archive.public_id]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    day = f"{timezone.localdate():%Y-%m-%d}"
+    assert f'filename="cycle_archive_zwischenbegutachtung-2024_{day}.zip"' in download["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as bundle:
+        assert bundle.testzip() is None
+        names = sorted(bundle.namelist())
+        assert names == sorted([f"evaluation_diana_{day}.pdf", f"evaluation_gesunde-lausitz_{day}.pdf",
+                                f"cycle_report_zwischenbegutachtung-2024_{day}.pdf"])
+        pages = 0
+        for name in names:
+            reader = PdfReader(io.BytesIO(bundle.read(name)))
+            pages += len(reader.pages)
+            if name.startswith("evaluation_diana"):
+                assert reader.metadata.title == "Bewertungs-Dossier: DIANA"
+            if name.startswith("cycle_report"):
+                assert reader.metadata.title == "Bericht: Zwischenbegutachtung 2024"
+    assert archive.page_count == pages
+    assert archive.downloads.get().user == ministry
+    # The parts are ordinary ready dossiers, reused by the next request.
+    assert Dossier.objects.filter(kind=DossierKind.EVALUATION, status=DossierStatus.READY).count() == 2
+    assert not Dossier.objects.filter(strategy__alliance__slug="nur-entwurf").exists()
+
+
+def test_the_archive_reports_its_progress_while_it_is_built(client, ministry, archive_cycle, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    seen = []
+    real_set_progress = services._set_progress
+
+    def recording(dossier_id, percent):
+        seen.append((dossier_id, percent))
+        real_set_progress(dossier_id, percent)
+
+    monkeypatch.setattr(services, "_set_progress", recording)
+    client.force_login(ministry)
+    _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    archive_steps = [percent for dossier_id, percent in seen if dossier_id == archive.pk]
+    # one step per alliance (two of three parts), then the report, then the stored archive at 100
+    assert archive_steps == [30, 60]
+    assert Dossier.objects.get(pk=archive.pk).progress == 100
+
+
+def test_the_status_page_shows_the_archive_queued_then_ready(client, ministry, archive_cycle):
+    client.force_login(ministry)
+    response = client.post(archive_url(archive_cycle), headers=HTMX)  # on-commit not run: stays queued
+    archive = Dossier.objects.get(kind=DossierKind.CYCLE_ARCHIVE)
+    assert "every 2s" in response.content.decode()
+    page = client.get(reverse("dossiers:detail", args=[archive.public_id])).content.decode()
+    assert "ZIP-Archiv aller Bewertungs-Dossiers" in page
+    assert "in der Warteschlange – 0 %" in page
+    Dossier.objects.filter(pk=archive.pk).update(status=DossierStatus.RENDERING, progress=60)
+    page = client.get(reverse("dossiers:detail", args=[archive.public_id]), headers=HTMX).content.decode()
+    assert "wird erstellt – 60 %" in page and "every 2s" in page
+    services.render_dossier(dossier_id=archive.pk)
+    page = client.get(reverse("dossiers:detail", args=[archive.public_id]), headers=HTMX).content.decode()
+    assert "every 2s" not in page
+    assert "ZIP-Archiv aller Bewertungs-Dossiers herunterladen" in page
+
+
+def test_an_unchanged_cycle_reuses_the_ready_archive(client, ministry, archive_cycle,
+                                                     django_capture_on_commit_callbacks):
+    client.force_login(ministry)
+    _response, first = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    _response, again = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    assert again.pk == first.pk
+    assert Dossier.objects.filter(kind=DossierKind.EVALUATION).count() == 2
+
+
+def test_an_archive_whose_parts_fail_is_failed_with_a_german_message(
+        client, ministry, archive_cycle, settings, tmp_path, django_capture_on_commit_callbacks):
+    templates = broken_print_templates(tmp_path)
+    broken = tmp_path / "broken-templates" / "dossiers" / "print"
+    (broken / "strategy.html").rename(broken / "evaluation.html")
+    settings.TEMPLATES = templates
+    client.force_login(ministry)
+    _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    archive.refresh_from_db()
+    assert archive.status == DossierStatus.FAILED
+    assert archive.error_message == "2 Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig."
+    assert not archive.file
+    page = client.get(reverse("dossiers:detail", args=[archive.public_id])).content.decode()
+    assert "das Archiv ist unvollständig" in page and "Erneut versuchen" in page
+
+
+@pytest.fixture
+def others(cycle):
+    alliance = AllianceFactory()
+    return {
+        "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
+        "manager": manager_of(alliance),
+        "expert": ExpertProfileFactory().user,
+        "admin": UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True),
+    }
+
+
+@pytest.mark.parametrize("actor", ["programme_office", "manager", "expert", "admin"])
+def test_only_the_ministry_may_request_or_download_the_archive(client, ministry, archive_cycle, others, actor,
+                                                               django_capture_on_commit_callbacks):
+    client.force_login(ministry)
+    _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    client.force_login(others[actor])
+    assert client.post(archive_url(archive_cycle)).status_code == 404
+    assert client.get(reverse("dossiers:detail", args=[archive.public_id])).status_code == 404
+    assert client.get(reverse("dossiers:download", args=[archive.public_id])).status_code == 404
+    assert client.post(reverse("dossiers:retry", args=[archive.public_id])).status_code == 404
+    assert Dossier.objects.filter(kind=DossierKind.CYCLE_ARCHIVE).count() == 1
+    assert not archive.downloads.exists()
+
+
+def test_anonymous_visitors_cannot_request_the_archive(client, archive_cycle):
+    response = client.post(archive_url(archive_cycle))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert not Dossier.objects.exists()
+
+
+# --- A decision change asks for a fresh evaluation dossier ---------------------------------------------------
+
+
+def evaluation_dossiers(strategy):
+    return list(Dossier.objects.filter(kind=DossierKind.EVALUATION, strategy=strategy).order_by("created_at"))
+
+
+def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
+        cycle, django_capture_on_commit_callbacks):
+    strategy = scored_strategy(cycle, AllianceFactory(), rubric=programme_rubric(cycle), points=4)
+    bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+    assert decision_confirmed.has_listeners()
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = decision_services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
+    assert evaluation_dossiers(strategy) == []  # a proposal is not a decision yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = decision_services.confirm_decision(decision=proposal, user=bmbf2, password=PASSWORD)
+    [first] = evaluation_dossiers(strategy)
+    assert first.requested_by == bmbf2
+    assert first.status == DossierStatus.READY  # tasks run in-process in tests
+
+    with django_capture_on_commit_callbacks(execute=True):
+        correction = decision_services.propose_decision(
+            strategy=strategy, user=bmbf2, supersedes=confirmed, supersession_reason="Rechenfehler",
+            **decision_content(granted_amount=Decimal("450000")))
+        decision_services.confirm_decision(decision=correction, user=bmbf1, password=PASSWORD)
+    first_again, second = evaluation_dossiers(strategy)
+    assert first_again.pk == first.pk
+    assert second.fingerprint != first.fingerprint
+    assert second.requested_by == bmbf1
+    text = " ".join(page.extract_text() for page in PdfReader(second.file.path).pages)
+    assert "450.000,00" in " ".join(text.split())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision_services.release_decision(decision=correction, user=bmbf2)
+    assert len({dossier.fingerprint for dossier in evaluation_dossiers(strategy)}) == 3
+
