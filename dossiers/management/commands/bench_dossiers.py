@@ -86,7 +86,8 @@ class Command(BaseCommand):
 
     def _strategy_dossier(self, cycle):
         strategy = Strategy.objects.filter(cycle=cycle).order_by("alliance__name").first()
-        dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy, force=True)
+        dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy, force=True,
+                                           enqueue=False)
         dossier = services.render_dossier(dossier_id=dossier.pk)
         self.stdout.write(f"Strategie-Dossier: {dossier.page_count} Seiten in {dossier.render_seconds:.2f} s "
                           f"(Ziel: höchstens 2 s für 20 Seiten)")
