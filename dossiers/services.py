@@ -19,7 +19,7 @@ from decisions.models import DecisionStatus, FundingDecision
 from dossiers import rendering
 from dossiers.models import Dossier, DossierDownload, DossierKind, DossierStatus
 from reviews import services as review_services
-from reviews.models import PanelVotum, Review
+from reviews.models import Assignment, PanelVotum, Review
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,16 @@ def _evaluation_inputs(strategy):
 
 
 def _cycle_inputs(cycle):
-    strategies = Strategy.objects.filter(cycle=cycle).values_list("pk", "version", "status")
+    strategies = Strategy.objects.filter(cycle=cycle).values_list(
+        "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field")
     reviews = Review.objects.filter(assignment__strategy__cycle=cycle).values_list("pk", "version", "status")
     voten = PanelVotum.objects.filter(strategy__cycle=cycle).values_list("pk", "version")
-    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list("pk", "version", "status")
+    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list("pk", "version", "status",
+                                                                                  "is_current")
+    # The report shows reviews expected per alliance, which follow the assignments.
+    assignments = Assignment.objects.filter(strategy__cycle=cycle).values_list("pk", "status")
     return {"budget": str(cycle.budget), "strategies": sorted(strategies), "reviews": sorted(reviews),
-            "voten": sorted(voten), "decisions": sorted(decisions)}
+            "voten": sorted(voten), "decisions": sorted(decisions), "assignments": sorted(assignments)}
 
 
 def dossier_inputs(*, kind, cycle, strategy=None):

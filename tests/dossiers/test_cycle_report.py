@@ -5,12 +5,14 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from alliances.models import Alliance, Strategy
 from decisions import services as decision_services
 from dossiers import services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import outline_titles, qpdf_check
 from tests.factories import (
     AllianceFactory,
+    AssignmentFactory,
     StrategyFactory,
     decision_content,
     ministry_user,
@@ -127,3 +129,14 @@ def test_an_alliance_that_never_submitted_is_listed_last_with_its_status(report_
     assert overview.index("Altmark Digital") < overview.index("Harzland")
     last = folded_text(reader.pages[-1])
     assert "Harzland" in last and "Einreichung Entwurf" in last, last
+
+
+def test_a_new_assignment_or_a_renamed_alliance_asks_for_a_fresh_report(report_cycle):
+    first = render_report(report_cycle)
+    assert services.request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=report_cycle).pk == first.pk
+    AssignmentFactory(strategy=Strategy.objects.get(alliance__name="Altmark Digital"))
+    after_assignment = services.request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=report_cycle)
+    assert after_assignment.fingerprint != first.fingerprint
+    Alliance.objects.filter(name="Moorland Energie").update(name="Moorland Energie Nord")
+    after_rename = services.request_dossier(kind=DossierKind.CYCLE_REPORT, cycle=report_cycle)
+    assert after_rename.fingerprint not in (first.fingerprint, after_assignment.fingerprint)
