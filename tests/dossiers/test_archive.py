@@ -122,6 +122,21 @@ def test_the_status_page_shows_the_archive_queued_then_ready(client, ministry, a
     assert "ZIP-Archiv aller Bewertungs-Dossiers herunterladen" in page
 
 
+def test_the_dashboard_offers_the_archive_and_shows_a_pending_one_with_its_progress(client, ministry,
+                                                                                    archive_cycle):
+    client.force_login(ministry)
+    dashboard = reverse("decisions:dashboard", args=[archive_cycle.slug])
+    page = client.get(dashboard).content.decode()
+    assert f'hx-post="{archive_url(archive_cycle)}"' in page
+    assert "ZIP-Archiv aller Bewertungs-Dossiers erstellen" in page
+    client.post(archive_url(archive_cycle), headers=HTMX)
+    archive = Dossier.objects.get(kind=DossierKind.CYCLE_ARCHIVE)
+    Dossier.objects.filter(pk=archive.pk).update(status=DossierStatus.RENDERING, progress=30)
+    page = client.get(dashboard).content.decode()
+    assert f'hx-get="{reverse("dossiers:detail", args=[archive.public_id])}"' in page
+    assert "wird erstellt – 30 %" in page
+
+
 def test_an_unchanged_cycle_reuses_the_ready_archive(client, ministry, archive_cycle,
                                                      django_capture_on_commit_callbacks):
     client.force_login(ministry)
