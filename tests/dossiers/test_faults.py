@@ -187,3 +187,18 @@ def test_with_redis_down_the_request_is_recorded_and_the_sweep_sends_it_once_red
     assert wait_for(lambda: Dossier.objects.get(pk=evaluation.pk).status == DossierStatus.READY, 60)
     assert Dossier.objects.get(pk=report.pk).status == DossierStatus.QUEUED
     assert Dossier.objects.get(pk=evaluation.pk).file
+
+
+@pytest.mark.django_db
+def test_the_sweep_resends_dossiers_stuck_in_rendering_but_not_those_still_at_work(cycle):
+    stuck_strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    busy_strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    stuck = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=stuck_strategy)
+    busy = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=busy_strategy)
+    now = timezone.now()
+    Dossier.objects.filter(pk=stuck.pk).update(status=DossierStatus.RENDERING, started_at=now - timedelta(minutes=30))
+    Dossier.objects.filter(pk=busy.pk).update(status=DossierStatus.RENDERING, started_at=now - timedelta(minutes=1),
+                                              created_at=now - timedelta(minutes=10))
+    assert sweep_queued_dossiers() == 1  # tasks run in-process here
+    assert Dossier.objects.get(pk=stuck.pk).status == DossierStatus.READY
+    assert Dossier.objects.get(pk=busy.pk).status == DossierStatus.RENDERING
