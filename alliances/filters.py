@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import FederalState, Strategy, StrategyStatus
@@ -13,6 +14,26 @@ OVERVIEW_ORDERINGS = {
 }
 
 
+def _descending(label):
+    # django-filter's own lazy "%s (descending)", resolved only when the label is shown.
+    return django_filters.OrderingFilter.descending_fmt % label
+
+
+descending_label = lazy(_descending, str)
+
+
+class TranslatedOrderingFilter(django_filters.OrderingFilter):
+    """An OrderingFilter whose "(descending)" labels follow the active language.
+
+    django-filter formats them once at import, so they kept the language of the process start.
+    """
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [(f"-{param}", descending_label(label)) for param, label in ascending]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
 class OverviewFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=StrategyStatus.choices, empty_label=_("alle")
@@ -21,7 +42,7 @@ class OverviewFilter(django_filters.FilterSet):
         label=_("Bundesland"), field_name="alliance__states", queryset=FederalState.objects.all(),
         to_field_name="code", empty_label=_("alle"),
     )
-    sort = django_filters.OrderingFilter(
+    sort = TranslatedOrderingFilter(
         label=_("Sortierung"),
         empty_label=_("Bündnis (A–Z)"),
         fields=[(field, key) for key, field in OVERVIEW_ORDERINGS.items()],

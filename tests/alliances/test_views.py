@@ -219,3 +219,17 @@ def test_english_interface_is_complete_on_the_strategy_page(manager_client, stra
     body = manager_client.get(strategy_url(strategy)).content.decode()
     assert "Save draft" in body
     assert "Entwurf speichern" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "absent"),
+    [("en", ">Alliance (descending)<", "absteigend"), ("de", ">Bündnis (absteigend)<", "descending")],
+)
+def test_descending_sort_options_of_the_overview_follow_the_active_language(
+    client, programme_office, strategy, language, expected, absent
+):
+    client.force_login(programme_office)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    body = client.get(reverse("alliances:overview", args=[strategy.cycle.slug])).content.decode()
+    assert expected in body
+    assert absent not in body
