@@ -1,0 +1,84 @@
+"""The portal's own error pages: German, in the portal's layout, and safe to render when things have gone wrong."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.template import Context, loader
+from django.test import RequestFactory
+from django.urls import reverse
+from django.views import defaults
+
+from portal.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def production_mode(settings):
+    settings.DEBUG = False
+
+
+def test_an_unknown_address_shows_the_portal_404_page_to_anonymous_visitors(client):
+    response = client.get("/diese-seite-gibt-es-nicht/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in body
+    assert 'class="portal-header' in body
+    assert f'href="{reverse("home")}">Zur Startseite</a>' in body
+    assert "Not Found" not in body
+
+
+def test_a_signed_in_user_sees_the_404_page_with_the_navigation(client):
+    client.force_login(UserFactory(role=Role.PROGRAMME_OFFICE))
+    response = client.get("/diese-seite-gibt-es-nicht/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in body
+    assert 'id="hauptnavigation"' in body
+
+
+def test_the_404_page_follows_the_chosen_language(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get("/diese-seite-gibt-es-nicht/").content.decode()
+    assert "Go to the home page" in body
+    assert "Zur Startseite" not in body
+
+
+def test_a_wrong_role_gets_the_portal_403_page(client):
+    client.force_login(UserFactory(role=Role.ALLIANCE_MANAGER))
+    response = client.get(reverse("outbox"))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Zugriff verweigert" in body
+    assert 'class="portal-header' in body
+    assert f'href="{reverse("home")}">Zur Startseite</a>' in body
+    assert "403 Forbidden" not in body
+
+
+def test_the_403_page_renders_for_anonymous_visitors():
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    response = defaults.permission_denied(request, PermissionError())
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Zugriff verweigert" in body
+    assert 'id="hauptnavigation"' not in body
+
+
+@pytest.mark.parametrize(("template", "heading"), [("500.html", "Es ist ein Fehler aufgetreten"),
+                                                     ("400.html", "Ungültige Anfrage")])
+def test_the_500_and_400_templates_render_from_an_empty_context(template, heading):
+    body = loader.get_template(template).template.render(Context())
+    assert body.lstrip().startswith("<!doctype html>")
+    assert '<html lang="de">' in body
+    assert heading in body
+    assert 'lang="en"' in body
+    assert 'href="/static/css/portal.css"' in body
+
+
+def test_the_server_error_handler_answers_with_the_portal_500_page():
+    response = defaults.server_error(RequestFactory().get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Es ist ein Fehler aufgetreten" in body
+    assert "Server Error (500)" not in body
