@@ -31,6 +31,10 @@ rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager 
 rules.add_perm("alliances.reopen_submission", is_programme_office)
 rules.add_perm("alliances.extend_deadline", is_programme_office)
 
+# Cycle settings: the programme office edits them, the ministry reads them.
+rules.add_perm("alliances.view_cycle_settings", is_staff_reader)
+rules.add_perm("alliances.edit_cycle_settings", is_programme_office)
+
 
 # --- Questions and answers ----------------------------------------------------------------------------------
 

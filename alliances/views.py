@@ -4,7 +4,7 @@ import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,19 +34,14 @@ from alliances.models import (
     budget_table,
     current_cycle,
 )
+from portal.rules import require_permission
 
 access_log = logging.getLogger("portal.access")
 
 
-def _require(user, perm, obj=None):
-    # rules.has_perm, not user.has_perm: superusers get no implicit access to portal pages.
-    if not rules.has_perm(perm, user, obj):
-        raise PermissionDenied
-
-
 def _strategy_or_404(request, cycle_slug, alliance_slug):
     """Role check first (403), then the user's scope (404)."""
-    _require(request.user, "alliances.use_strategy_pages")
+    require_permission(request.user, "alliances.use_strategy_pages")
     queryset = (
         Strategy.objects.visible_to(request.user)
         .select_related("cycle", "alliance", "updated_by")
@@ -91,7 +86,7 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
 @require_GET
 def my_strategies(request):
     """The alliance manager's start page: their alliances' strategies in the current cycle."""
-    _require(request.user, "alliances.use_strategy_pages")
+    require_permission(request.user, "alliances.use_strategy_pages")
     cycle = current_cycle()
     strategies = list(
         Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("cycle", "alliance")
@@ -112,7 +107,7 @@ def strategy_detail(request, cycle_slug, alliance_slug):
 @require_POST
 def strategy_save(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.edit_strategy", strategy)
+    require_permission(request.user, "alliances.edit_strategy", strategy)
     form = StrategyForm(request.POST, strategy=strategy)
     if form.is_valid():
         try:
@@ -156,7 +151,7 @@ def _documents_response(request, strategy, upload_form=None, status=200):
 @require_POST
 def document_upload(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.edit_strategy", strategy)
+    require_permission(request.user, "alliances.edit_strategy", strategy)
     form = DocumentUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -184,7 +179,7 @@ def _document_or_404(strategy, public_id):
 def document_remove(request, cycle_slug, alliance_slug, public_id):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     document = _document_or_404(strategy, public_id)
-    _require(request.user, "alliances.edit_strategy", strategy)
+    require_permission(request.user, "alliances.edit_strategy", strategy)
     try:
         services.remove_strategy_document(document=document, user=request.user)
     except services.StrategyLocked as locked:
@@ -198,7 +193,7 @@ def document_remove(request, cycle_slug, alliance_slug, public_id):
 @require_GET
 def document_download(request, cycle_slug, alliance_slug, public_id):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.view_strategy", strategy)
+    require_permission(request.user, "alliances.view_strategy", strategy)
     document = _document_or_404(strategy, public_id)
     services.record_document_download(document=document, user=request.user)
     access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
@@ -223,7 +218,7 @@ def strategy_preview(request, cycle_slug, alliance_slug):
 @require_http_methods(["GET", "POST"])
 def strategy_submit(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.submit_strategy", strategy)
+    require_permission(request.user, "alliances.submit_strategy", strategy)
     if request.method == "POST":
         try:
             submission = services.submit_strategy(strategy=strategy, user=request.user)
@@ -263,7 +258,7 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
 @require_http_methods(["GET", "POST"])
 def strategy_reopen(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.reopen_submission", strategy)
+    require_permission(request.user, "alliances.reopen_submission", strategy)
     form = ReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -284,7 +279,7 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
 @require_http_methods(["GET", "POST"])
 def strategy_extend(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.extend_deadline", strategy)
+    require_permission(request.user, "alliances.extend_deadline", strategy)
     form = DeadlineExtensionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -305,7 +300,7 @@ def strategy_extend(request, cycle_slug, alliance_slug):
 @require_GET
 def strategy_history(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    _require(request.user, "alliances.view_history", strategy)
+    require_permission(request.user, "alliances.view_history", strategy)
     records = strategy.history.select_related("history_user").order_by("-history_date")[:200]
     entries = []
     previous = None
@@ -331,7 +326,7 @@ def strategy_history(request, cycle_slug, alliance_slug):
 @require_GET
 def cycle_overview(request, cycle_slug):
     """All alliances of a cycle with their submission state, for the programme office and the ministry."""
-    _require(request.user, "alliances.view_overview")
+    require_permission(request.user, "alliances.view_overview")
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     base = (
         Strategy.objects.filter(cycle=cycle)

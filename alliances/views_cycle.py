@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,15 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliances import services
 from alliances.forms_cycle import CycleSettingsForm
 from alliances.models import EvaluationCycle, Phase, current_cycle
-from portal.rules import is_programme_office, is_staff_reader
+from portal.rules import require_permission
 
 HISTORY_LIMIT = 50
-
-
-def _require_reader(user):
-    # The predicates, not user.has_perm: superusers get no implicit access to portal pages.
-    if not is_staff_reader(user):
-        raise PermissionDenied
 
 
 def _display(name, value):
@@ -67,7 +62,7 @@ def _context(request, cycle, form, warnings=()):
         "settings_rows": [(EvaluationCycle._meta.get_field(name).verbose_name, _display(name, getattr(cycle, name)))
                           for name in services.CYCLE_SETTING_FIELDS],
         "history": cycle_history(cycle),
-        "can_edit": is_programme_office(request.user),
+        "can_edit": rules.has_perm("alliances.edit_cycle_settings", request.user),
     }
 
 
@@ -75,7 +70,7 @@ def _context(request, cycle, form, warnings=()):
 @require_GET
 def current_cycle_settings(request):
     """The settings of the cycle users work in."""
-    _require_reader(request.user)
+    require_permission(request.user, "alliances.view_cycle_settings")
     cycle = current_cycle()
     if cycle is None:
         raise Http404
@@ -86,8 +81,8 @@ def current_cycle_settings(request):
 @require_http_methods(["GET", "POST"])
 def cycle_settings(request, cycle_slug):
     """Dates, budget and manual phase of a cycle, with its change history; read-only for the ministry."""
-    _require_reader(request.user)
-    can_edit = is_programme_office(request.user)
+    require_permission(request.user, "alliances.view_cycle_settings")
+    can_edit = rules.has_perm("alliances.edit_cycle_settings", request.user)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     cycle = get_object_or_404(EvaluationCycle.objects.select_related("funding_round"), slug=cycle_slug)

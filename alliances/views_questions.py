@@ -6,7 +6,7 @@ import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,14 +35,9 @@ from alliances.models import (
     current_cycle,
 )
 from portal.models import Role
+from portal.rules import require_permission
 
 access_log = logging.getLogger("portal.access")
-
-
-def _require(user, perm, obj=None):
-    # rules.has_perm, not user.has_perm: superusers get no implicit access to portal pages.
-    if not rules.has_perm(perm, user, obj):
-        raise PermissionDenied
 
 
 def _published():
@@ -51,14 +46,14 @@ def _published():
 
 def _question_or_404(request, public_id):
     """Role check first (403), then the user's scope (404)."""
-    _require(request.user, "alliances.reach_questions")
+    require_permission(request.user, "alliances.reach_questions")
     queryset = (
         Question.objects.visible_to(request.user)
         .select_related("cycle", "alliance", "asked_by", "answered_by")
         .annotate(is_published=_published())
     )
     question = get_object_or_404(queryset, public_id=public_id)
-    _require(request.user, "alliances.view_question", question)
+    require_permission(request.user, "alliances.view_question", question)
     return question
 
 
@@ -95,7 +90,7 @@ def _detail_context(request, question, answer_form=None, comment_form=None):
 @require_GET
 def my_questions(request):
     """The alliance manager's questions of the current cycle, with their answers."""
-    _require(request.user, "alliances.reach_questions")
+    require_permission(request.user, "alliances.reach_questions")
     if rules.has_perm("alliances.view_question_queue", request.user):
         return redirect("alliances:question_queue")
     cycle = current_cycle()
@@ -111,7 +106,7 @@ def my_questions(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_ask(request):
-    _require(request.user, "alliances.ask_question")
+    require_permission(request.user, "alliances.ask_question")
     cycle = current_cycle()
     if cycle is None:
         raise Http404
@@ -141,7 +136,7 @@ def question_ask(request):
 @require_GET
 def question_queue(request):
     """All questions of the current cycle for the programme office (and, read-only, the ministry)."""
-    _require(request.user, "alliances.view_question_queue")
+    require_permission(request.user, "alliances.view_question_queue")
     cycle = current_cycle()
     alliances = services.cycle_alliances(cycle).order_by("name") if cycle else Alliance.objects.none()
     filter_form = QueueFilterForm(request.GET or None, alliances=alliances)
@@ -191,7 +186,7 @@ def question_attachment(request, public_id):
 @require_POST
 def question_answer(request, public_id):
     question = _question_or_404(request, public_id)
-    _require(request.user, "alliances.answer_question", question)
+    require_permission(request.user, "alliances.answer_question", question)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -224,7 +219,7 @@ def question_answer(request, public_id):
 @require_POST
 def question_comment(request, public_id):
     question = _question_or_404(request, public_id)
-    _require(request.user, "alliances.comment_question", question)
+    require_permission(request.user, "alliances.comment_question", question)
     can_ask = request.user.role == Role.PROGRAMME_OFFICE
     form = CommentForm(request.POST, can_ask_ministry=can_ask)
     status = 422
@@ -250,7 +245,7 @@ def question_comment(request, public_id):
 def question_publish(request, public_id):
     """The programme office rewrites an answered question without the alliance's identity and publishes it."""
     question = _question_or_404(request, public_id)
-    _require(request.user, "alliances.publish_question", question)
+    require_permission(request.user, "alliances.publish_question", question)
     if question.is_published or question.status != QuestionStatus.ANSWERED:
         messages.error(request, _("Nur eine beantwortete Frage, die noch nicht in der FAQ steht, kann "
                                   "veröffentlicht werden."))
@@ -285,7 +280,7 @@ def question_publish(request, public_id):
 @login_required
 @require_GET
 def faq_current(request):
-    _require(request.user, "alliances.view_faq")
+    require_permission(request.user, "alliances.view_faq")
     cycle = current_cycle()
     if cycle is None:
         raise Http404
@@ -296,7 +291,7 @@ def faq_current(request):
 @require_GET
 def faq(request, cycle_slug):
     """The cycle's FAQ, grouped by topic and searchable; every alliance of the cycle reads it."""
-    _require(request.user, "alliances.view_faq")
+    require_permission(request.user, "alliances.view_faq")
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     if request.user.role == Role.ALLIANCE_MANAGER and not services.cycle_alliances(cycle).filter(
         memberships__user=request.user

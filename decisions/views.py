@@ -3,7 +3,7 @@ from decimal import Decimal
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,17 +16,13 @@ from decisions import charts, exports, services
 from decisions import dashboard as dashboard_module
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
 from decisions.models import DecisionEvent, DecisionStatus, FundingDecision
+from portal.rules import require_permission
 from reviews import services as review_services
 from reviews.models import PanelVotum
 
 
-def _require(user, perm, obj=None):
-    if not rules.has_perm(perm, user, obj):
-        raise PermissionDenied
-
-
 def _cycle(request, cycle_slug, perm="decisions.view_dashboard"):
-    _require(request.user, perm)
+    require_permission(request.user, perm)
     return get_object_or_404(EvaluationCycle, slug=cycle_slug)
 
 
@@ -211,7 +207,7 @@ def timeline(request, cycle_slug):
 @require_GET
 def alliance_decision(request, cycle_slug, alliance_slug):
     """The released decision as the alliance sees it: outcome, conditions and letter, never the reviews."""
-    _require(request.user, "decisions.read_own_decision")
+    require_permission(request.user, "decisions.read_own_decision")
     decision = (
         FundingDecision.objects.visible_to(request.user).select_related("strategy__alliance", "strategy__cycle")
         .filter(strategy__cycle__slug=cycle_slug, strategy__alliance__slug=alliance_slug)
@@ -227,7 +223,7 @@ def alliance_decision(request, cycle_slug, alliance_slug):
 def my_decisions(request):
     """The alliance manager's decisions page: for each of their alliances in the current cycle the released
     decision with its letter, or a note that none is released yet. Never reviews or experts."""
-    _require(request.user, "decisions.read_own_decision")
+    require_permission(request.user, "decisions.read_own_decision")
     cycle = current_cycle()
     strategies = list(
         Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("alliance", "cycle")
@@ -244,7 +240,7 @@ def my_decisions(request):
 @login_required
 @require_GET
 def current_dashboard(request):
-    _require(request.user, "decisions.view_dashboard")
+    require_permission(request.user, "decisions.view_dashboard")
     cycle = current_cycle()
     if cycle is None:
         raise Http404

@@ -1,7 +1,5 @@
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,18 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import services
 from portal.forms_notifications import NotificationPreferencesForm, OutboxFilterForm
 from portal.models import NotificationPreference, OutgoingMessage
-
-
-def _require(user, perm):
-    if not rules.has_perm(perm, user):
-        raise PermissionDenied
+from portal.rules import require_permission
 
 
 @login_required
 @require_GET
 def outbox(request):
     """What the portal sent to whom, for the programme office."""
-    _require(request.user, "portal.read_outbox")
+    require_permission(request.user, "portal.read_outbox")
     form = OutboxFilterForm(request.GET or None)
     queryset = OutgoingMessage.objects.visible_to(request.user).defer("body_text", "body_html")
     if form.is_valid():
@@ -38,7 +32,7 @@ def outbox(request):
 @login_required
 @require_GET
 def outbox_message(request, pk):
-    _require(request.user, "portal.read_outbox")
+    require_permission(request.user, "portal.read_outbox")
     message = get_object_or_404(OutgoingMessage.objects.visible_to(request.user), pk=pk)
     return render(request, "portal/outbox_message.html", {"message": message})
 
@@ -46,7 +40,7 @@ def outbox_message(request, pk):
 @login_required
 @require_POST
 def outbox_retry(request, pk):
-    _require(request.user, "portal.read_outbox")
+    require_permission(request.user, "portal.read_outbox")
     message = get_object_or_404(OutgoingMessage.objects.visible_to(request.user), pk=pk)
     if services.retry_message(message=message):
         messages.success(request, _("Die Nachricht wird erneut versandt."))

@@ -9,7 +9,7 @@ import logging
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliances import services as alliance_services
 from alliances.models import STRATEGY_SECTIONS, StrategyDocument, Submission, budget_table, current_cycle
+from portal.rules import require_permission
 from reviews import services
 from reviews.forms_expert import DeclarationForm, ReviewForm, review_initial
 from reviews.models import (
@@ -33,14 +34,9 @@ from reviews.models import (
 access_log = logging.getLogger("portal.access")
 
 
-def _require(user, perm, obj=None):
-    if not rules.has_perm(perm, user, obj):
-        raise PermissionDenied
-
-
 def _assignment_or_404(request, pk, *, cleared=False):
     """Role check first (403), then the expert's scope (404)."""
-    _require(request.user, "reviews.use_expert_pages")
+    require_permission(request.user, "reviews.use_expert_pages")
     queryset = Assignment.objects.readable_by(request.user) if cleared else Assignment.objects.visible_to(
         request.user)
     return get_object_or_404(queryset.select_related("strategy__alliance", "strategy__cycle"), pk=pk)
@@ -73,7 +69,7 @@ def _state(assignment):
 @require_GET
 def my_assignments(request):
     """Every assignment of the expert in the current cycle, with its state, progress and the deadline."""
-    _require(request.user, "reviews.use_expert_pages")
+    require_permission(request.user, "reviews.use_expert_pages")
     cycle = current_cycle()
     rows = []
     if cycle is not None:
@@ -140,7 +136,7 @@ def assignment_detail(request, pk):
         return render(request, "reviews/expert/declaration.html", context)
     if assignment.status != AssignmentStatus.CLEARED:
         return render(request, "reviews/expert/ended.html", context)
-    _require(request.user, "reviews.read_strategy", assignment)
+    require_permission(request.user, "reviews.read_strategy", assignment)
     review = services.open_review(assignment=assignment, user=request.user)
     submission = review.submission
     earlier, changes = services.resubmission_changes(assignment=assignment, current=submission)
@@ -189,7 +185,7 @@ def declare(request, pk):
 def document_download(request, pk, public_id):
     """A document of the snapshot under review, for the cleared expert only; every download is logged."""
     assignment = _assignment_or_404(request, pk, cleared=True)
-    _require(request.user, "reviews.read_strategy", assignment)
+    require_permission(request.user, "reviews.read_strategy", assignment)
     submission = services.latest_submission(assignment.strategy)
     if str(public_id) not in _document_ids(assignment, submission):
         raise Http404
@@ -209,7 +205,7 @@ def review_form(request, pk):
     """The review: a score and justification per criterion, the overall assessment; saved as a draft or
     submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept."""
     assignment = _assignment_or_404(request, pk, cleared=True)
-    _require(request.user, "reviews.read_strategy", assignment)
+    require_permission(request.user, "reviews.read_strategy", assignment)
     review = services.open_review(assignment=assignment, user=request.user)
     criteria = list(review.rubric.criteria.all())
     context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle,

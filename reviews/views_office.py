@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
 from portal.models import Role, User
+from portal.rules import require_permission
 from reviews import services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.balancer import apply_proposal, propose_assignments
@@ -37,13 +38,8 @@ from reviews.models import (
 )
 
 
-def _require(user, perm, obj=None):
-    if not rules.has_perm(perm, user, obj):
-        raise PermissionDenied
-
-
 def _cycle_for_office(request, cycle_slug):
-    _require(request.user, "reviews.use_office_pages")
+    require_permission(request.user, "reviews.use_office_pages")
     return get_object_or_404(EvaluationCycle, slug=cycle_slug)
 
 
@@ -70,7 +66,7 @@ def _experts():
 @require_GET
 def office_home(request):
     """The review pages of the current cycle."""
-    _require(request.user, "reviews.use_office_pages")
+    require_permission(request.user, "reviews.use_office_pages")
     cycle = current_cycle()
     if cycle is None:
         raise Http404
@@ -120,7 +116,7 @@ def assignments(request, cycle_slug):
 def assign(request, cycle_slug, strategy_pk, expert_pk):
     """Assigns one expert; a flagged pair needs a written justification."""
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.manage_review")
+    require_permission(request.user, "reviews.manage_review")
     strategy = get_object_or_404(_submitted_strategies(cycle), pk=strategy_pk)
     expert = get_object_or_404(_experts(), pk=expert_pk)
     flags = services.conflict_flags(expert=expert, strategy=strategy)
@@ -201,7 +197,7 @@ def experts(request, cycle_slug):
 @require_http_methods(["GET", "POST"])
 def expert_profile(request, cycle_slug, expert_pk):
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.manage_review")
+    require_permission(request.user, "reviews.manage_review")
     expert = get_object_or_404(User, pk=expert_pk, role=Role.EXPERT)
     profile, _created = ExpertProfile.objects.get_or_create(user=expert)
     form = ExpertProfileForm(request.POST if request.method == "POST" else None, instance=profile)
@@ -219,7 +215,7 @@ def expert_profile(request, cycle_slug, expert_pk):
 @require_POST
 def send_reminder(request, cycle_slug):
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.manage_review")
+    require_permission(request.user, "reviews.manage_review")
     sent = services.send_manual_reminder(cycle=cycle, user=request.user)
     messages.success(request, ngettext("Erinnerung an %(count)s Gutachter/in mit offenen Gutachten versandt.",
                                        "Erinnerung an %(count)s Gutachter/innen mit offenen Gutachten versandt.", sent)
@@ -271,7 +267,7 @@ def votum(request, cycle_slug, strategy_pk):
 @require_http_methods(["GET", "POST"])
 def reopen_review(request, cycle_slug, review_pk):
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.reopen_review")
+    require_permission(request.user, "reviews.reopen_review")
     review = get_object_or_404(
         Review.objects.filter(assignment__strategy__cycle=cycle).select_related("assignment__strategy__alliance",
                                                                                "assignment__expert"),
@@ -339,7 +335,7 @@ def _pair_keys(pairs):
 def balancer(request, cycle_slug):
     """The automatic balancer: a preview, then the same proposal applied as one unit."""
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.manage_review")
+    require_permission(request.user, "reviews.manage_review")
     proposal = propose_assignments(cycle=cycle)
     if request.method == "POST":
         if request.POST.getlist("pair") != _pair_keys(proposal.pairs()):
@@ -365,7 +361,7 @@ def balancer(request, cycle_slug):
 def assignment_import(request, cycle_slug):
     """CSV import of assignments: upload, preview, then apply as one unit."""
     cycle = _cycle_for_office(request, cycle_slug)
-    _require(request.user, "reviews.manage_review")
+    require_permission(request.user, "reviews.manage_review")
     form = AssignmentImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     preview, carried = None, ""
     if request.method == "POST" and form.is_valid():
@@ -416,7 +412,7 @@ def _policy_history(policy):
 @require_http_methods(["GET", "POST"])
 def policy(request, cycle_slug):
     """The cycle's review policy: reviews per strategy, load cap per expert, disagreement threshold."""
-    _require(request.user, "reviews.use_office_pages")
+    require_permission(request.user, "reviews.use_office_pages")
     can_edit = rules.has_perm("reviews.manage_review", request.user)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
