@@ -1,5 +1,6 @@
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -300,3 +301,73 @@ def test_my_decisions_query_count_is_the_same_at_two_sizes(client, cycle, django
         response = client.get(target)
     assert len(response.context["entries"]) == size
     assert sum(1 for entry in response.context["entries"] if entry["decision"]) == (size + 1) // 2
+
+
+class _TableRegions(HTMLParser):
+    """Collects, for every table of a page, the scroll box around it, its caption id and whether it has links."""
+
+    def __init__(self):
+        super().__init__()
+        self.divs, self.tables, self.current = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div":
+            self.divs.append(attrs)
+        elif tag == "table":
+            box = next((d for d in reversed(self.divs) if "table-responsive" in d.get("class", "").split()), None)
+            self.current = {"box": box, "caption_id": None, "links": False}
+        elif self.current is not None and tag == "caption":
+            self.current["caption_id"] = attrs.get("id")
+        elif self.current is not None and tag == "a":
+            self.current["links"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.divs:
+            self.divs.pop()
+        elif tag == "table" and self.current is not None:
+            self.tables.append(self.current)
+            self.current = None
+
+
+def table_region_faults(page):
+    parser = _TableRegions()
+    parser.feed(page)
+    faults = []
+    for number, table in enumerate(parser.tables, start=1):
+        box = table["box"]
+        if box is None:
+            faults.append(f"table {number} is not inside a .table-responsive box")
+        elif not table["links"] and not (
+            box.get("tabindex") == "0" and box.get("role") == "region"
+            and (box.get("aria-label") or (table["caption_id"] and box.get("aria-labelledby") == table["caption_id"]))
+        ):
+            faults.append(f"table {number} has no links but its box is not a focusable, named region")
+    return parser.tables, faults
+
+
+def test_every_table_on_the_ministrys_alliance_page_scrolls_in_a_focusable_named_region(
+    client, world, programme_office
+):
+    strategy = world["strategy"]
+    programme_rubric(strategy.cycle)
+    expert = ExpertProfileFactory(user__full_name="Dr. Erika Expertin").user
+    submitted_review(cleared_assignment(strategy, expert=expert, office=programme_office), 4)
+    services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
+    client.force_login(world["bmbf2"])
+    page = client.get(url("alliance", strategy)).content.decode()
+    tables, faults = table_region_faults(page)
+    assert len(tables) == 3  # budget plan, reviews side by side, decision events
+    assert faults == []
+    assert "Dr. Erika Expertin" in page and 'id="vorgaenge"' in page
+
+
+def test_the_decision_timeline_table_scrolls_in_a_focusable_named_region(client, world):
+    strategy = world["strategy"]
+    services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
+    client.force_login(world["bmbf2"])
+    page = client.get(reverse("decisions:timeline", args=[strategy.cycle.slug])).content.decode()
+    tables, faults = table_region_faults(page)
+    assert len(tables) == 1
+    assert faults == []
+    assert "Gesunde Lausitz" in page
