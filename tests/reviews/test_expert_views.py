@@ -435,6 +435,15 @@ def test_others_reviews_never_show_names_emails_or_confidential_notes(client, st
     assert "Vertrauliche Notiz" not in page
 
 
+def test_others_reviews_mark_the_experts_own_column_only(client, strategy, office):
+    mine, _others = others_world(strategy, office)
+    submitted_review(mine, 4)
+    client.force_login(mine.expert)
+    page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
+    assert page.count("(Ihr Gutachten)") == 1
+    assert f"{mine.pseudonym_label} <span class=\"fw-normal\">(Ihr Gutachten)</span>" in page
+
+
 def test_an_abstention_unlocks_nothing(client, strategy, office):
     mine, _others = others_world(strategy, office)
     submitted_review(mine, 3, recommendation="abstain")
