@@ -1,4 +1,5 @@
 from portal.models import Role
+from portal.services import notification_offer
 
 
 def nav_section(view_name):
@@ -28,8 +29,10 @@ def nav_section(view_name):
 
 
 def portal(request):
-    """Exposes the signed-in user's role and the current navigation section to the base templates."""
+    """Exposes the signed-in user's role, the current navigation section and the notification kinds the role
+    is sent (the notification settings offer only those; the form itself cannot see the user) to templates."""
     user = getattr(request, "user", None)
     role = getattr(user, "role", None) if user and user.is_authenticated else None
     match = getattr(request, "resolver_match", None)
-    return {"user_role": role, "Role": Role, "nav_section": nav_section(match.view_name if match else None)}
+    return {"user_role": role, "Role": Role, "nav_section": nav_section(match.view_name if match else None),
+            "notification_offer": notification_offer(role)}

@@ -1,20 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import REQUIRED_NOTIFICATION_KINDS, MessageStatus, NotificationKind
+from portal.models import MessageStatus, NotificationKind
 from portal.services import optional_notification_kinds
 
 
 class NotificationPreferencesForm(forms.Form):
+    """Every optional kind; the template shows a user only those their role is sent (`notification_offer` from
+    the context processor), and set_notification_preferences stores only those."""
+
     wanted = forms.MultipleChoiceField(
         label=_("Diese Benachrichtigungen möchte ich per E-Mail erhalten"),
-        required=False, widget=forms.CheckboxSelectMultiple,
+        required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         choices=[(kind.value, kind.label) for kind in optional_notification_kinds()],
     )
-
-    @staticmethod
-    def required_labels():
-        return [NotificationKind(kind).label for kind in sorted(REQUIRED_NOTIFICATION_KINDS)]
 
 
 class OutboxFilterForm(forms.Form):

@@ -79,6 +79,21 @@ class NotificationKind(models.TextChoices):
 # Legally required notices go out whatever the recipient chose.
 REQUIRED_NOTIFICATION_KINDS = {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION}
 
+# Which kinds each role is ever sent (keep in step with the send_notification calls of the apps);
+# the notification settings offer a role only these.
+NOTIFICATION_KINDS_BY_ROLE = {
+    Role.ALLIANCE_MANAGER: frozenset({
+        NotificationKind.SUBMISSION_RECEIPT, NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION,
+        NotificationKind.FAQ_DIGEST, NotificationKind.DECISION,
+    }),
+    Role.EXPERT: frozenset({
+        NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION,
+    }),
+    Role.PROGRAMME_OFFICE: frozenset({NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}),
+    Role.MINISTRY: frozenset({NotificationKind.QUESTION}),
+    Role.ADMIN: frozenset(),
+}
+
 
 class MessageStatus(models.TextChoices):
     HELD = "held", _("zurückgehalten bis zur Freigabe")

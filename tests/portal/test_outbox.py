@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -103,7 +104,8 @@ def test_held_messages_wait_for_release(manager, django_capture_on_commit_callba
 
 def test_muted_kinds_are_skipped_but_required_ones_are_not(manager):
     services.set_notification_preferences(user=manager, wanted_kinds=[])
-    assert NotificationPreference.objects.filter(user=manager).count() == len(services.optional_notification_kinds())
+    assert NotificationPreference.objects.filter(user=manager).count() == len(
+        services.optional_notification_kinds(role=manager.role))
     assert send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="x",
                              template="reviews/email/reminder", context={"cycle": None, "count": 1}) == []
     receipts = send_notification(recipients=[manager], kind=NotificationKind.SUBMISSION_RECEIPT, subject="x",
@@ -117,10 +119,75 @@ def test_preferences_page_saves_choices(client, manager):
     assert response.status_code == 302
     muted = set(NotificationPreference.objects.filter(user=manager).values_list("kind", flat=True))
     assert NotificationKind.QUESTION not in muted
-    assert NotificationKind.ASSIGNMENT in muted
+    assert NotificationKind.SUBMISSION_REOPENED in muted
     assert NotificationKind.SUBMISSION_RECEIPT not in muted
     page = client.get(reverse("notification_preferences")).content.decode()
     assert "rechtlich erforderlich" in page
+
+
+PREFERENCE_LABELS = {
+    NotificationKind.SUBMISSION_RECEIPT: "Eingangsbestätigung",
+    NotificationKind.SUBMISSION_REOPENED: "Wiederöffnung einer Einreichung",
+    NotificationKind.ASSIGNMENT: "Neue Begutachtung",
+    NotificationKind.CONFLICT_DECLARED: "Erklärte Befangenheit",
+    NotificationKind.REVIEW_REMINDER: "Erinnerung an offene Gutachten",
+    NotificationKind.RESUBMISSION: "Geänderte Fassung einer Strategie",
+    NotificationKind.QUESTION: "Fragen und Antworten",
+    NotificationKind.FAQ_DIGEST: "Neue FAQ-Einträge",
+    NotificationKind.DECISION: "Förderentscheidung",
+}
+OFFERED_BY_ROLE = [
+    (Role.ALLIANCE_MANAGER, {NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION,
+                             NotificationKind.FAQ_DIGEST},
+     {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION}),
+    (Role.EXPERT, {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION},
+     set()),
+    (Role.PROGRAMME_OFFICE, {NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}, set()),
+    (Role.MINISTRY, {NotificationKind.QUESTION}, set()),
+    (Role.ADMIN, set(), set()),
+]
+
+
+def offered_checkboxes(page):
+    return set(re.findall(r'<input type="checkbox" name="wanted" value="([a-z_]+)"', page))
+
+
+@pytest.mark.parametrize(("role", "switchable", "required"), OFFERED_BY_ROLE, ids=[r for r, _s, _q in OFFERED_BY_ROLE])
+def test_each_role_is_offered_only_the_notifications_it_receives(client, role, switchable, required):
+    client.force_login(UserFactory(role=role, is_superuser=role == Role.ADMIN))
+    page = client.get(reverse("notification_preferences")).content.decode()
+    assert offered_checkboxes(page) == {kind.value for kind in switchable}
+    assert ("rechtlich erforderlich" in page) == bool(required)
+    for kind in required:
+        assert PREFERENCE_LABELS[kind] in page
+    for kind in set(NotificationKind) - switchable - required:
+        assert f'value="{kind.value}"' not in page
+    if not switchable:
+        assert "keine Benachrichtigungen, die sich abbestellen lassen" in page
+
+
+def test_legally_required_kinds_are_never_offered_as_a_checkbox(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("notification_preferences")).content.decode()
+    assert f'value="{NotificationKind.SUBMISSION_RECEIPT.value}"' not in page
+    assert f'value="{NotificationKind.DECISION.value}"' not in page
+    assert "Eingangsbestätigung, Förderentscheidung." in page
+
+
+def test_saving_stores_only_kinds_the_role_receives(client, manager):
+    client.force_login(manager)
+    response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION,
+                                                                            NotificationKind.ASSIGNMENT]})
+    assert response.status_code == 302
+    muted = set(NotificationPreference.objects.filter(user=manager).values_list("kind", flat=True))
+    assert muted == {NotificationKind.SUBMISSION_REOPENED, NotificationKind.FAQ_DIGEST}
+
+
+def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
+    expert = ExpertProfileFactory().user
+    services.set_notification_preferences(user=expert, wanted_kinds=[])
+    muted = set(NotificationPreference.objects.filter(user=expert).values_list("kind", flat=True))
+    assert muted == {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION}
 
 
 @pytest.mark.parametrize(
