@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from alliances import services as alliance_services
 from portal import services
-from portal.models import MessageStatus, NotificationKind, NotificationPreference, OutgoingMessage, Role
+from portal.models import (
+    NOTIFICATION_KINDS_BY_ROLE,
+    MessageStatus,
+    NotificationKind,
+    NotificationPreference,
+    OutgoingMessage,
+    Role,
+)
 from portal.notifications import release_held_messages, send_notification
 from portal.tasks import MAX_ATTEMPTS, deliver_message, sweep_outbox
 from reviews import services as review_services
@@ -53,6 +60,10 @@ def test_every_existing_notification_goes_through_the_outbox(cycle, programme_of
     assert receipt.cause_model == "alliances.submission"
     assert receipt.cause_url.startswith("/cycles/")
     assert assignment.expert.email in set(OutgoingMessage.objects.values_list("recipient_email", flat=True))
+    # the notification settings offer each role the kinds it is sent: the mapping must know every one sent here
+    unknown = [(message.recipient.role, message.kind) for message in OutgoingMessage.objects.select_related("recipient")
+               if message.kind not in NOTIFICATION_KINDS_BY_ROLE[message.recipient.role]]
+    assert unknown == []
 
 
 def test_a_failed_send_is_retried_then_marked_failed_and_can_be_sent_again(settings, manager):
