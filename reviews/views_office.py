@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -404,7 +405,12 @@ def _policy_history(policy):
             for change in record.diff_against(previous, included_fields=services.POLICY_FIELDS).changes:
                 changes.append({"label": ReviewPolicy._meta.get_field(change.field).verbose_name,
                                 "old": number_format(change.old), "new": number_format(change.new)})
-        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
+        created = record.history_type == "+"
+        # A created policy lists the values it started with, as the page shows the policy in force.
+        initial = [{"label": ReviewPolicy._meta.get_field(name).verbose_name,
+                    "value": floatformat(getattr(record, name), "-2")}
+                   for name in services.POLICY_FIELDS] if created else []
+        entries.append({"record": record, "changes": changes, "created": created, "initial": initial})
     return entries
 
 

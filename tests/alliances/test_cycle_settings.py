@@ -251,6 +251,13 @@ def test_ministry_reads_the_settings_and_history_without_a_form(client, cycle, m
     assert "Petra Träger" in page
 
 
+def test_the_history_marks_the_creation_of_the_cycle(client, cycle, programme_office):
+    client.force_login(programme_office)
+    page = client.get(settings_url(cycle)).content.decode()
+    assert '<div class="text-body-secondary">angelegt</div>' in page
+    assert "Noch keine Änderungen aufgezeichnet." not in page
+
+
 def test_history_lists_changes_newest_first_with_who_and_what(cycle, programme_office):
     from alliances.views_cycle import cycle_history
 

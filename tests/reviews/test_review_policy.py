@@ -82,6 +82,16 @@ def test_first_save_creates_the_policy_with_history(client, cycle, programme_off
     assert record.history_change_reason == "Begutachtungsregeln angelegt – Beschluss der Steuerungsrunde"
 
 
+def test_the_history_lists_the_values_a_policy_was_created_with(client, cycle, programme_office):
+    services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
+                                  disagreement_threshold=Decimal("25.50"))
+    client.force_login(programme_office)
+    page = client.get(policy_url(cycle)).content.decode()
+    assert "<li>Gutachten je Strategie: 3</li>" in page
+    assert "<li>Höchstzahl Strategien je Gutachter/in: 6</li>" in page
+    assert "<li>Schwelle für Uneinigkeit (Punkte auf 0–100): 25,50</li>" in page
+
+
 def test_update_records_who_and_what_in_the_history_shown_on_the_page(client, cycle, programme_office, ministry):
     services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
                                   disagreement_threshold=Decimal("25"))
