@@ -254,25 +254,35 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
     })
 
 
+def _strategy_action(request, strategy, *, form_class, perform, success_message, title, submit_label):
+    """A programme-office action on one strategy: GET shows the form, a valid POST calls `perform` with the
+    cleaned data; a refusal (ValidationError) stays on the form with 422."""
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success_message)
+            return redirect(_strategy_url(strategy))
+    return render(request, "alliances/strategy_action.html", {
+        "strategy": strategy, "form": form, "title": title, "submit_label": submit_label,
+    }, status=422 if form.errors else 200)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def strategy_reopen(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.reopen_submission", strategy)
-    form = ReopenForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reopen_submission(strategy=strategy, user=request.user, reason=form.cleaned_data["reason"],
-                                       extend_until=form.cleaned_data["extend_until"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Die Einreichung wurde wieder geöffnet."))
-            return redirect(_strategy_url(strategy))
-    return render(request, "alliances/strategy_action.html", {
-        "strategy": strategy, "form": form, "title": _("Einreichung wieder öffnen"),
-        "submit_label": _("Wieder öffnen"),
-    }, status=422 if form.errors else 200)
+    return _strategy_action(
+        request, strategy, form_class=ReopenForm,
+        perform=lambda data: services.reopen_submission(strategy=strategy, user=request.user, reason=data["reason"],
+                                                        extend_until=data["extend_until"]),
+        success_message=_("Die Einreichung wurde wieder geöffnet."),
+        title=_("Einreichung wieder öffnen"), submit_label=_("Wieder öffnen"),
+    )
 
 
 @login_required
@@ -280,20 +290,13 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
 def strategy_extend(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.extend_deadline", strategy)
-    form = DeadlineExtensionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.extend_deadline(strategy=strategy, user=request.user, until=form.cleaned_data["new_deadline"],
-                                     reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Die Frist wurde verlängert."))
-            return redirect(_strategy_url(strategy))
-    return render(request, "alliances/strategy_action.html", {
-        "strategy": strategy, "form": form, "title": _("Frist für dieses Bündnis verlängern"),
-        "submit_label": _("Frist verlängern"),
-    }, status=422 if form.errors else 200)
+    return _strategy_action(
+        request, strategy, form_class=DeadlineExtensionForm,
+        perform=lambda data: services.extend_deadline(strategy=strategy, user=request.user,
+                                                      until=data["new_deadline"], reason=data["reason"]),
+        success_message=_("Die Frist wurde verlängert."),
+        title=_("Frist für dieses Bündnis verlängern"), submit_label=_("Frist verlängern"),
+    )
 
 
 @login_required
