@@ -87,29 +87,38 @@ def _refused(request, strategy, status=422, **forms):
                   status=status)
 
 
+def _save_proposal(request, strategy, form, form_name, save, success_message):
+    """Runs `save` for a valid proposal form, then back to the alliance; a refusal shows the form again (422)."""
+    if form.is_valid():
+        try:
+            save()
+        except services.DecisionRefused as refused:
+            form.add_error(None, refused.message)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success_message)
+            return _back(strategy)
+    return _refused(request, strategy, **{form_name: form})
+
+
 @login_required
 @require_POST
 def propose(request, cycle_slug, alliance_slug):
     cycle = _cycle(request, cycle_slug, "decisions.decide")
     strategy = _strategy(cycle, alliance_slug)
     form = DecisionForm(request.POST)
-    if form.is_valid():
+
+    def save():
         pending = strategy.decisions.filter(status=DecisionStatus.PROPOSED).first()
-        try:
-            if pending:
-                services.change_proposal(decision=pending, user=request.user,
-                                         expected_version=form.cleaned_data["version"], **form.content())
-            else:
-                services.propose_decision(strategy=strategy, user=request.user, **form.content())
-        except services.DecisionRefused as refused:
-            form.add_error(None, refused.message)
-        except ValidationError as error:
-            form.add_error(None, error)
+        if pending:
+            services.change_proposal(decision=pending, user=request.user,
+                                     expected_version=form.cleaned_data["version"], **form.content())
         else:
-            messages.success(request, _("Der Vorschlag wurde gespeichert. Eine zweite Person im BMBF muss ihn "
-                                        "bestätigen."))
-            return _back(strategy)
-    return _refused(request, strategy, decision_form=form)
+            services.propose_decision(strategy=strategy, user=request.user, **form.content())
+
+    return _save_proposal(request, strategy, form, "decision_form", save, _(
+        "Der Vorschlag wurde gespeichert. Eine zweite Person im BMBF muss ihn bestätigen."))
 
 
 @login_required
@@ -152,20 +161,13 @@ def correct(request, cycle_slug, alliance_slug, pk):
     strategy = _strategy(cycle, alliance_slug)
     previous = _decision(strategy, pk)
     form = CorrectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.propose_decision(strategy=strategy, user=request.user, supersedes=previous,
-                                      supersession_reason=form.cleaned_data["supersession_reason"],
-                                      **form.content())
-        except services.DecisionRefused as refused:
-            form.add_error(None, refused.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Die Korrektur ist vorgeschlagen. Sie gilt, sobald eine zweite Person "
-                                        "sie bestätigt."))
-            return _back(strategy)
-    return _refused(request, strategy, correction_form=form)
+
+    def save():
+        services.propose_decision(strategy=strategy, user=request.user, supersedes=previous,
+                                  supersession_reason=form.cleaned_data["supersession_reason"], **form.content())
+
+    return _save_proposal(request, strategy, form, "correction_form", save, _(
+        "Die Korrektur ist vorgeschlagen. Sie gilt, sobald eine zweite Person sie bestätigt."))
 
 
 @login_required

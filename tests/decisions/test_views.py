@@ -64,6 +64,38 @@ def test_propose_confirm_release_through_http(client, world):
     assert decision.status == DecisionStatus.RELEASED
 
 
+def test_a_second_proposal_changes_the_pending_one_unless_it_is_stale(client, world):
+    strategy = world["strategy"]
+    client.force_login(world["bmbf1"])
+    assert client.post(url("propose", strategy), form()).status_code == 302
+    decision = FundingDecision.objects.get()
+    stale = client.post(url("propose", strategy), form(granted_amount="400.000,00", version=decision.version - 1))
+    assert stale.status_code == 422
+    assert "Der Vorschlag wurde inzwischen geändert." in stale.content.decode()
+    changed = client.post(url("propose", strategy), form(granted_amount="400.000,00", version=decision.version),
+                          follow=True)
+    assert "Eine zweite Person im BMBF muss ihn bestätigen." in changed.content.decode()
+    decision = FundingDecision.objects.get()
+    assert decision.granted_amount == Decimal("400000.00")
+
+
+def test_a_correction_needs_a_reason_and_is_then_proposed_through_http(client, world):
+    strategy = world["strategy"]
+    decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
+    services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+    client.force_login(world["bmbf1"])
+    refused = client.post(url("correct", strategy, decision.pk), form(granted_amount="300.000,00"))
+    assert refused.status_code == 422
+    assert "Bitte begründen Sie die Korrektur." in refused.content.decode()
+    corrected = client.post(url("correct", strategy, decision.pk),
+                            form(granted_amount="300.000,00", supersession_reason="Rechenfehler im Finanzplan"),
+                            follow=True)
+    assert "Die Korrektur ist vorgeschlagen. Sie gilt, sobald eine zweite Person sie bestätigt." in (
+        corrected.content.decode())
+    correction = FundingDecision.objects.get(supersedes=decision)
+    assert (correction.status, correction.granted_amount) == (DecisionStatus.PROPOSED, Decimal("300000.00"))
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
