@@ -7,7 +7,6 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -16,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alliances import services
 from alliances.forms_cycle import CycleSettingsForm
-from alliances.models import EvaluationCycle, Phase, current_cycle
+from alliances.models import EvaluationCycle, Phase
+from alliances.shortcuts import redirect_to_current_cycle
 from portal.rules import require_permission
 
 HISTORY_LIMIT = 50
@@ -71,10 +71,7 @@ def _context(request, cycle, form, warnings=()):
 def current_cycle_settings(request):
     """The settings of the cycle users work in."""
     require_permission(request.user, "alliances.view_cycle_settings")
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
-    return redirect("alliances:cycle_settings", cycle.slug)
+    return redirect_to_current_cycle("alliances:cycle_settings")
 
 
 @login_required

@@ -34,6 +34,7 @@ from alliances.models import (
     QuestionTopic,
     current_cycle,
 )
+from alliances.shortcuts import redirect_to_current_cycle
 from portal.models import Role
 from portal.rules import require_permission
 
@@ -281,10 +282,7 @@ def question_publish(request, public_id):
 @require_GET
 def faq_current(request):
     require_permission(request.user, "alliances.view_faq")
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
-    return redirect("alliances:faq", cycle.slug)
+    return redirect_to_current_cycle("alliances:faq")
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from alliances.models import EvaluationCycle, FederalState, Strategy, StrategyStatus, budget_table, current_cycle
+from alliances.shortcuts import redirect_to_current_cycle
 from decisions import charts, exports, services
 from decisions import dashboard as dashboard_module
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
@@ -243,10 +244,7 @@ def my_decisions(request):
 @require_GET
 def current_dashboard(request):
     require_permission(request.user, "decisions.view_dashboard")
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
-    return redirect("decisions:dashboard", cycle.slug)
+    return redirect_to_current_cycle("decisions:dashboard")
 
 
 def _filters(request):

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
@@ -13,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy, current_cycle
+from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy
+from alliances.shortcuts import redirect_to_current_cycle
 from portal.models import Role, User
 from portal.rules import require_permission
 from reviews import services
@@ -68,10 +68,7 @@ def _experts():
 def office_home(request):
     """The review pages of the current cycle."""
     require_permission(request.user, "reviews.use_office_pages")
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
-    return redirect("reviews:office_progress", cycle.slug)
+    return redirect_to_current_cycle("reviews:office_progress")
 
 
 @login_required
