@@ -88,6 +88,13 @@ def admin_user(db):
 
 
 @pytest.fixture
+def actors(alliance, expert, programme_office, ministry, admin_user):
+    """Anonymous, the alliance's manager and one user of each other role, by the names permission matrices use."""
+    return {"anonymous": None, "manager": manager_of(alliance), "expert": expert,
+            "programme_office": programme_office, "ministry": ministry, "admin": admin_user}
+
+
+@pytest.fixture
 def celery_worker(settings, transactional_db):
     """A real Celery worker in a thread, consuming from the Redis broker of the test run."""
     from celery.contrib.testing.worker import start_worker

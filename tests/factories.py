@@ -135,6 +135,19 @@ def manager_of(alliance, email=None):
     return user
 
 
+def role_actors(**given):
+    """Anonymous and one user of each staff role for a permission matrix, by actor name; `given` replaces an
+    actor or adds more (manager=..., other_manager=...)."""
+    actors = {"anonymous": None}
+    for name, role in (("expert", Role.EXPERT), ("programme_office", Role.PROGRAMME_OFFICE),
+                       ("ministry", Role.MINISTRY)):
+        actors[name] = given.pop(name) if name in given else UserFactory(role=role)
+    actors["admin"] = given.pop("admin") if "admin" in given else UserFactory(role=Role.ADMIN, is_staff=True,
+                                                                              is_superuser=True)
+    actors.update(given)
+    return actors
+
+
 def pdf_bytes(pages=1):
     writer = PdfWriter()
     for _ in range(pages):

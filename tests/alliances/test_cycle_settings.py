@@ -11,12 +11,12 @@ from django.utils import timezone
 from alliances import services
 from alliances.models import EvaluationCycle, Phase
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory, manager_of
+from tests.factories import StrategyFactory, UserFactory
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-LOGIN = "login"
 # url, method, expected status per actor in the order of ACTORS.
 MATRIX = [
     ("settings", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -54,12 +54,6 @@ def settings_url(cycle):
     return reverse("alliances:cycle_settings", args=[cycle.slug])
 
 
-@pytest.fixture
-def actors(alliance, expert, programme_office, ministry, admin_user):
-    return {"anonymous": None, "manager": manager_of(alliance), "expert": expert,
-            "programme_office": programme_office, "ministry": ministry, "admin": admin_user}
-
-
 def snapshot(cycle):
     """What must stay unchanged when a save is refused: the settings and the length of the history."""
     current = EvaluationCycle.objects.get(pk=cycle.pk)
@@ -69,19 +63,13 @@ def snapshot(cycle):
 @pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_cycle_settings_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
-    actor = actors[ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
     url = {"settings": settings_url(cycle), "current": reverse("alliances:current_cycle_settings"),
            "unknown": reverse("alliances:cycle_settings", args=["gibt-es-nicht"])}[target]
     before = snapshot(cycle)
     data = form_data(cycle, name="Zwischenbegutachtung 2024 (neu)")
-    response = client.get(url) if method == "get" else client.post(url, data)
+    response = request_as(client, actors[ACTORS[actor_index]], method, url, data)
     want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    else:
-        assert response.status_code == want
+    assert_status(response, want)
     changed = snapshot(cycle) != before
     assert changed is (target == "settings" and method == "post" and want == 302)
 

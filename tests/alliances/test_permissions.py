@@ -9,14 +9,12 @@ from django.urls import reverse
 
 from alliances import services
 from alliances.models import DocumentKind
-from portal.models import Role
-from tests.factories import CompleteStrategyFactory, UserFactory, manager_of, pdf_upload
+from tests.factories import CompleteStrategyFactory, manager_of, pdf_upload, role_actors
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
-
-LOGIN = "login"
 # url name, method, expected status per actor in the order of ACTORS.
 MATRIX = [
     ("my_strategies", "get", [LOGIN, 302, 302, 403, 200, 200, 403]),
@@ -44,16 +42,7 @@ def world(cycle, alliance, other_alliance):
     own = manager_of(alliance)
     document = services.add_strategy_document(strategy=strategy, user=own, kind=DocumentKind.MAIN,
                                               uploaded_file=pdf_upload())
-    actors = {
-        "anonymous": None,
-        "own_manager": own,
-        "other_manager": manager_of(other_alliance),
-        "expert": UserFactory(role=Role.EXPERT),
-        "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
-        "ministry": UserFactory(role=Role.MINISTRY),
-        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
-    }
-    return strategy, document, actors
+    return strategy, document, role_actors(own_manager=own, other_manager=manager_of(other_alliance))
 
 
 def url_for(name, strategy, document):
@@ -71,17 +60,9 @@ def url_for(name, strategy, document):
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_permission_matrix(client, world, name, method, expected, actor_index):
     strategy, document, actors = world
-    actor = actors[ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
     url = url_for(name, strategy, document)
-    response = client.get(url) if method == "get" else client.post(url, {})
-    want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == want, f"{ACTORS[actor_index]} {method.upper()} {url}"
+    response = request_as(client, actors[ACTORS[actor_index]], method, url)
+    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
 
 
 def test_manager_of_another_alliance_cannot_reach_a_submission_receipt(client, world, other_manager):

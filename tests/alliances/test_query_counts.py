@@ -1,13 +1,12 @@
 """List and detail pages keep a fixed number of queries, whatever the data size."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliances import services
 from alliances.models import DocumentKind
 from tests.factories import AllianceFactory, CompleteStrategyFactory, StrategyFactory, manager_of, pdf_upload
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +24,6 @@ def build_cycle(cycle, count):
                 services.submit_strategy(strategy=strategy, user=manager)
         else:
             StrategyFactory(cycle=cycle, alliance=alliance)
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    print("\n".join(query["sql"][:200] for query in queries.captured_queries))
-    return len(queries), response
 
 
 # session, user, cycle, strategies with checklist annotations, federal states (prefetch), filter choices

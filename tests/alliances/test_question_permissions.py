@@ -10,13 +10,12 @@ from django.urls import reverse
 from alliances import services
 from alliances.models import Question
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory, manager_of, pdf_upload
+from tests.factories import StrategyFactory, UserFactory, manager_of, pdf_upload, role_actors
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
-
-LOGIN = "login"
 # url name, method, expected status per actor in the order of ACTORS.
 MATRIX = [
     ("my_questions", "get", [LOGIN, 200, 200, 403, 302, 302, 403]),
@@ -44,16 +43,7 @@ def world(cycle, alliance, other_alliance):
                                      text="Wie lange dauert die Begutachtung?", attachment=pdf_upload())
     question = services.answer_question(question=question, user=office, answer="Etwa acht Wochen.",
                                         expected_version=question.version)
-    actors = {
-        "anonymous": None,
-        "own_manager": own,
-        "other_manager": manager_of(other_alliance),
-        "expert": UserFactory(role=Role.EXPERT),
-        "programme_office": office,
-        "ministry": UserFactory(role=Role.MINISTRY),
-        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
-    }
-    return question, actors
+    return question, role_actors(own_manager=own, other_manager=manager_of(other_alliance), programme_office=office)
 
 
 def url_for(name, question):
@@ -68,17 +58,9 @@ def url_for(name, question):
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_question_permission_matrix(client, world, name, method, expected, actor_index):
     question, actors = world
-    actor = actors[ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
     url = url_for(name, question)
-    response = client.get(url) if method == "get" else client.post(url, {})
-    want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == want, f"{ACTORS[actor_index]} {method.upper()} {url}"
+    response = request_as(client, actors[ACTORS[actor_index]], method, url)
+    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
 
 
 def test_every_question_url_is_in_the_matrix():

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from tests.factories import (
     pdf_bytes,
     pdf_upload,
 )
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -472,13 +472,6 @@ def build_questions(cycle, office, count):
             FaqEntryFactory(cycle=cycle, source_question=question, published_by=office,
                             topic=QuestionTopic.values[number % 6])
     return alliances[0][1]
-
-
-def count_queries(client, url, data=None):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, data or {})
-    assert response.status_code == 200
-    return len(queries), response
 
 
 # session, user, cycle, questions with annotations, alliances for the filter

@@ -19,9 +19,11 @@ from tests.factories import (
     manager_of,
     ministry_user,
     programme_rubric,
+    role_actors,
     submitted_review,
     submitted_strategy,
 )
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "richtig-geheim-2024"
@@ -163,7 +165,6 @@ def test_an_unreleased_decision_is_not_shown_to_the_alliance(client, world):
 
 
 ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-LOGIN = "login"
 MATRIX = [
     ("alliance", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("propose", "post", [LOGIN, 403, 403, 403, 422, 403]),
@@ -183,14 +184,8 @@ MATRIX = [
 def test_decision_permission_matrix(client, world, name, method, expected, actor_index):
     strategy = world["strategy"]
     decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
-    actors = {
-        "anonymous": None, "manager": strategy.alliance.memberships.first().user,
-        "expert": ExpertProfileFactory().user, "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
-        "ministry": world["bmbf2"], "admin": UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True),
-    }
-    actor = actors[ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
+    actors = role_actors(manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user,
+                         ministry=world["bmbf2"])
     if name == "my_decisions":
         target = reverse("decisions:my_decisions")
     elif name in ("release_all", "timeline"):
@@ -199,13 +194,8 @@ def test_decision_permission_matrix(client, world, name, method, expected, actor
         target = url(name, strategy, decision.pk)
     else:
         target = url(name, strategy)
-    response = client.get(target) if method == "get" else client.post(target, {})
-    want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == want, f"{ACTORS[actor_index]} {method} {target}"
+    response = request_as(client, actors[ACTORS[actor_index]], method, target)
+    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {target}")
 
 
 # --- The proposal form --------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,14 +19,15 @@ from tests.factories import (
     cleared_assignment,
     manager_of,
     programme_rubric,
+    role_actors,
     submitted_review,
     submitted_strategy,
 )
+from tests.helpers import LOGIN, assert_status, count_queries, request_as
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-LOGIN = "login"
 MATRIX = [
     ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
     ("office_rubric", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -57,14 +56,7 @@ def world(cycle):
     reviewed = cleared_assignment(strategy)
     review = submitted_review(reviewed, 4)
     free_expert = ExpertProfileFactory().user
-    actors = {
-        "anonymous": None,
-        "manager": manager_of(alliance),
-        "expert": reviewed.expert,
-        "programme_office": UserFactory(role=Role.PROGRAMME_OFFICE),
-        "ministry": UserFactory(role=Role.MINISTRY),
-        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
-    }
+    actors = role_actors(manager=manager_of(alliance), expert=reviewed.expert)
     return {"strategy": strategy, "review": review, "free_expert": free_expert, "actors": actors}
 
 
@@ -88,17 +80,9 @@ def url_for(name, world):
 @pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_office_permission_matrix(client, world, name, method, expected, actor_index):
-    actor = world["actors"][ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
     url = url_for(name, world)
-    response = client.get(url) if method == "get" else client.post(url, {})
-    want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == want, f"{ACTORS[actor_index]} {method} {url}"
+    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url)
+    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {url}")
 
 
 def flagged_expert(alliance):
@@ -246,21 +230,15 @@ def build_reviews(cycle, strategies, office):
             services.assign_expert(strategy=strategy, expert=expert, user=office)
 
 
-def count(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
 @pytest.mark.parametrize("strategies", [2, 6])
 def test_progress_and_expert_pages_keep_their_query_counts(client, cycle, programme_office, strategies):
     build_reviews(cycle, strategies, programme_office)
     client.force_login(programme_office)
-    assert count(client, reverse("reviews:office_progress", args=[cycle.slug])) == 5
-    assert count(client, reverse("reviews:office_progress", args=[cycle.slug]) + "?state=outstanding") == 5
-    assert count(client, reverse("reviews:office_experts", args=[cycle.slug])) == 4
-    assert count(client, reverse("reviews:office_assignments", args=[cycle.slug])) == 9
+    assert count_queries(client, reverse("reviews:office_progress", args=[cycle.slug]))[0] == 5
+    assert count_queries(client, reverse("reviews:office_progress", args=[cycle.slug]),
+                         {"state": "outstanding"})[0] == 5
+    assert count_queries(client, reverse("reviews:office_experts", args=[cycle.slug]))[0] == 4
+    assert count_queries(client, reverse("reviews:office_assignments", args=[cycle.slug]))[0] == 9
 
 
 def test_deadline_passed_review_cannot_be_submitted(cycle):

@@ -17,15 +17,14 @@ from tests.factories import (
     ReviewFactory,
     ScoreFactory,
     UserFactory,
-    manager_of,
     programme_rubric,
     submitted_strategy,
 )
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-LOGIN = "login"
 MATRIX = [
     ("policy", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("policy", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -47,25 +46,13 @@ def stored(cycle):
     return policy.experts_per_strategy, policy.load_cap, policy.disagreement_threshold, policy.history.count()
 
 
-@pytest.fixture
-def actors(alliance, expert, programme_office, ministry, admin_user):
-    return {"anonymous": None, "manager": manager_of(alliance), "expert": expert,
-            "programme_office": programme_office, "ministry": ministry, "admin": admin_user}
-
-
 @pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_review_policy_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
-    actor = actors[ACTORS[actor_index]]
-    if actor is not None:
-        client.force_login(actor)
     url = policy_url(cycle) if target == "policy" else reverse("reviews:office_policy", args=["gibt-es-nicht"])
-    response = client.get(url) if method == "get" else client.post(url, VALID)
+    response = request_as(client, actors[ACTORS[actor_index]], method, url, VALID)
     want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    else:
-        assert response.status_code == want
+    assert_status(response, want)
     assert (stored(cycle) is not None) is (target == "policy" and method == "post" and want == 302)
 
 

@@ -20,10 +20,10 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
+from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "login"
 ACTORS = ["anonymous", "manager", "other_expert", "awaiting", "conflicted", "withdrawn", "cleared",
           "programme_office", "ministry"]
 MATRIX = [
@@ -79,17 +79,9 @@ def url_for(page, assignment, submission):
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_expert_permission_matrix(client, world, page, method, expected, actor_index):
     name = ACTORS[actor_index]
-    actor = world["actors"][name]
-    if actor is not None:
-        client.force_login(actor)
     url = url_for(page, target(world, name), world["submission"])
-    response = client.get(url) if method == "get" else client.post(url, {})
-    want = expected[actor_index]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == want, f"{name} {method} {url}"
+    response = request_as(client, world["actors"][name], method, url)
+    assert_status(response, expected[actor_index], f"{name} {method} {url}")
     if response.status_code == 200 and page in ("assignment", "review", "my_assignments"):
         shows_content = SECTION_TEXT in response.content.decode()
         assert shows_content == (name == "cleared" and page == "assignment")

@@ -1,0 +1,34 @@
+"""Request and assertion helpers the permission-matrix and query-count tests share."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+# The expected "status" of an anonymous visitor in a permission matrix: a redirect to the login page.
+LOGIN = "login"
+
+
+def request_as(client, actor, method, url, data=None):
+    """Requests `url` with GET or POST as `actor` (None: anonymous) and returns the response."""
+    if actor is not None:
+        client.force_login(actor)
+    return client.get(url) if method == "get" else client.post(url, data or {})
+
+
+def assert_status(response, want, message=""):
+    """`want` is a status code, or LOGIN for a redirect to the login page."""
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, message
+
+
+def count_queries(client, url, data=None):
+    """GETs `url`, which must answer 200; returns the number of database queries and the response.
+    The queries are printed, so a failing count shows them."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, data or {})
+    assert response.status_code == 200
+    print("\n".join(query["sql"][:200] for query in queries.captured_queries))
+    return len(queries), response
