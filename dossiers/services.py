@@ -250,15 +250,16 @@ def _build_archive(dossier):
 
 
 def render_dossier(*, dossier_id):
-    """Renders one dossier; safe to run again for the same id.
+    """Renders one dossier; safe to run again for the same id. Returns None when the dossier no longer exists.
 
     Side effects: sets status and progress as it goes; on success stores the PDF under the private root
     with its page count and render time; on failure keeps a readable German message and no file.
     """
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("strategy__alliance", "cycle").get(
-            pk=dossier_id)
-        if dossier.status == DossierStatus.READY:
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("strategy__alliance", "cycle").filter(
+            pk=dossier_id).first()
+        # A dossier deleted while its task waited (its subject was removed) leaves nothing to do.
+        if dossier is None or dossier.status == DossierStatus.READY:
             return dossier
         dossier.status = DossierStatus.RENDERING
         dossier.started_at = timezone.now()

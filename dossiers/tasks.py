@@ -14,7 +14,7 @@ from dossiers.models import Dossier, DossierStatus
 def render_dossier_task(self, dossier_id):
     """Renders one dossier by id. Idempotent: a ready dossier is left alone; a killed run is delivered again."""
     dossier = services.render_dossier(dossier_id=dossier_id)
-    return dossier.status
+    return dossier.status if dossier else "missing"
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
-from dossiers.tasks import sweep_queued_dossiers
+from dossiers.tasks import render_dossier_task, sweep_queued_dossiers
 from portal.celery import app as celery_app
 from tests.factories import AllianceFactory, submitted_strategy
 
@@ -63,6 +63,17 @@ def test_a_template_error_leaves_a_failed_dossier_with_a_german_message_and_no_f
     assert "Bitte versuchen Sie es erneut." in dossier.error_message
     assert not dossier.file
     assert dossier.page_count is None
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_dossier_deleted_while_it_waited_ends_quietly(strategy_for_faults, settings):
+    dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle,
+                                       strategy=strategy_for_faults, enqueue=False)
+    dossier_id = dossier.pk
+    dossier.delete()
+    assert render_dossier_task.delay(dossier_id).get() == "missing"
+    assert not Dossier.objects.filter(pk=dossier_id).exists()
     assert stored_files(settings) == []
 
 
