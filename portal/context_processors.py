@@ -1,5 +1,4 @@
 from portal.models import Role
-from portal.services import notification_offer
 
 
 def nav_section(view_name):
@@ -34,5 +33,4 @@ def portal(request):
     user = getattr(request, "user", None)
     role = getattr(user, "role", None) if user and user.is_authenticated else None
     match = getattr(request, "resolver_match", None)
-    return {"user_role": role, "Role": Role, "nav_section": nav_section(match.view_name if match else None),
-            "notification_offer": notification_offer(role)}
+    return {"user_role": role, "Role": Role, "nav_section": nav_section(match.view_name if match else None)}

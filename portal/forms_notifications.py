@@ -6,14 +6,17 @@ from portal.services import optional_notification_kinds
 
 
 class NotificationPreferencesForm(forms.Form):
-    """Every optional kind; the template shows a user only those their role is sent (`notification_offer` from
-    the context processor), and set_notification_preferences stores only those."""
+    """The optional kinds the user's role is sent; required ones are never offered."""
 
     wanted = forms.MultipleChoiceField(
         label=_("Diese Benachrichtigungen möchte ich per E-Mail erhalten"),
         required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        choices=[(kind.value, kind.label) for kind in optional_notification_kinds()],
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wanted"].choices = [(kind.value, kind.label)
+                                         for kind in optional_notification_kinds(role=user.role)]
 
 
 class OutboxFilterForm(forms.Form):

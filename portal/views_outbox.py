@@ -54,11 +54,12 @@ def outbox_retry(request, pk):
 def notification_preferences(request):
     """Each user chooses which optional notifications they receive."""
     muted = set(NotificationPreference.objects.filter(user=request.user).values_list("kind", flat=True))
-    initial = {"wanted": [value for value, _label in NotificationPreferencesForm.base_fields["wanted"].choices
-                          if value not in muted]}
-    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    offer = services.notification_offer(request.user.role)
+    initial = {"wanted": [kind.value for kind in offer["optional"] if kind.value not in muted]}
+    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, initial=initial,
+                                       user=request.user)
     if request.method == "POST" and form.is_valid():
         services.set_notification_preferences(user=request.user, wanted_kinds=form.cleaned_data["wanted"])
         messages.success(request, _("Ihre Einstellungen wurden gespeichert."))
         return redirect("notification_preferences")
-    return render(request, "portal/notification_preferences.html", {"form": form})
+    return render(request, "portal/notification_preferences.html", {"form": form, "offer": offer})

@@ -187,11 +187,19 @@ def test_legally_required_kinds_are_never_offered_as_a_checkbox(client, manager)
 
 def test_saving_stores_only_kinds_the_role_receives(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION,
-                                                                            NotificationKind.ASSIGNMENT]})
+    response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION]})
     assert response.status_code == 302
     muted = set(NotificationPreference.objects.filter(user=manager).values_list("kind", flat=True))
     assert muted == {NotificationKind.SUBMISSION_REOPENED, NotificationKind.FAQ_DIGEST}
+
+
+def test_a_kind_the_role_is_never_sent_is_refused_and_nothing_is_stored(client, manager):
+    client.force_login(manager)
+    response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION,
+                                                                            NotificationKind.ASSIGNMENT]})
+    assert response.status_code == 200
+    assert "Bitte eine gültige Auswahl treffen." in response.content.decode()
+    assert not NotificationPreference.objects.filter(user=manager).exists()
 
 
 def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
