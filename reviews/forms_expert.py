@@ -126,11 +126,12 @@ class ReviewForm(forms.Form):
                 ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note")}
 
 
-def review_initial(review):
+def review_initial(review, scores=None):
+    """The form's initial values from a review and its scores (`scores` given for an unsaved draft)."""
     initial = {"version": review.version}
     for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note"):
         initial[name] = getattr(review, name)
-    for score in review.scores.all():
+    for score in review.scores.all() if scores is None else scores:
         initial[f"score_{score.criterion_id}"] = NOT_APPLICABLE if score.not_applicable else (
             "" if score.value is None else str(score.value))
         initial[f"justification_{score.criterion_id}"] = score.justification

@@ -338,38 +338,107 @@ def latest_submission(strategy):
     return strategy.submissions.order_by("-number").first()
 
 
-@transaction.atomic
-def open_review(*, assignment, user):
-    """Returns the expert's review of the latest snapshot, creating a draft if there is none.
+NEW_DRAFT_VERSION = 0
+"""The version the form carries for a draft that is not stored yet; the save services accept it for creating it."""
 
-    A draft written against an older snapshot moves to the latest one; submitted reviews stay pinned.
+
+def _new_draft(assignment, submission):
+    """An unsaved draft of `submission` and its unsaved scores, with the values a new draft starts from: the texts
+    of the expert's last submitted review and, when that used the current rubric, its scores. Reads only."""
+    previous = assignment.reviews.filter(status=ReviewStatus.SUBMITTED).order_by("-submitted_at").first()
+    rubric = current_rubric(assignment.strategy.cycle)
+    review = Review(
+        assignment=assignment, submission=submission, rubric=rubric,
+        strengths=previous.strengths if previous else "", weaknesses=previous.weaknesses if previous else "",
+        proposed_conditions=previous.proposed_conditions if previous else "",
+        confidential_note=previous.confidential_note if previous else "",
+    )
+    scores = []
+    if previous and rubric is not None and previous.rubric_id == rubric.pk:
+        scores = [Score(criterion_id=s.criterion_id, value=s.value, not_applicable=s.not_applicable,
+                        justification=s.justification) for s in previous.scores.all()]
+    return review, scores
+
+
+class ReviewReading:
+    """What the expert's pages show of their review, read without writing anything.
+
+    `review` is the review of the latest snapshot; or the draft written against an older snapshot (`older_draft`
+    is True; it moves to `submission` on its first save); or an unsaved draft (`is_new`, version
+    NEW_DRAFT_VERSION) with the values open_review would give it. `submission` is the latest snapshot.
     """
+
+    def __init__(self, *, review, submission, older_draft=False, new_scores=None):
+        self.review = review
+        self.submission = submission
+        self.older_draft = older_draft
+        self._new_scores = new_scores
+
+    @property
+    def is_new(self):
+        return self.review.pk is None
+
+    @property
+    def scores(self):
+        """The review's scores; for an unsaved draft the carried-over (unsaved) ones."""
+        if self.is_new:
+            return list(self._new_scores or [])
+        return list(self.review.scores.all())
+
+
+def review_for_reading(*, assignment):
+    """The expert's review as the assignment page and the review form show it, for GET: a pure query.
+
+    No side effects: nothing is created and no draft is moved; the save services do that on the first POST
+    (see open_review). Raises ReviewLocked before the conflict-of-interest declaration.
+    """
+    if assignment.status != AssignmentStatus.CLEARED:
+        raise ReviewLocked(_("Bitte erklären Sie zuerst, ob ein Interessenkonflikt besteht."))
+    submission = latest_submission(assignment.strategy)
+    review = assignment.reviews.filter(submission=submission).first()
+    if review:
+        return ReviewReading(review=review, submission=submission)
+    draft = assignment.reviews.filter(status=ReviewStatus.DRAFT).first()
+    if draft:
+        return ReviewReading(review=draft, submission=submission, older_draft=True)
+    review, scores = _new_draft(assignment, submission)
+    review.version = NEW_DRAFT_VERSION
+    return ReviewReading(review=review, submission=submission, new_scores=scores)
+
+
+def _open_review(*, assignment, user):
+    """open_review inside the caller's transaction; returns (review, whether it was created now)."""
     assignment = Assignment.objects.select_for_update().select_related("strategy__cycle").get(pk=assignment.pk)
     if assignment.status != AssignmentStatus.CLEARED:
         raise ReviewLocked(_("Bitte erklären Sie zuerst, ob ein Interessenkonflikt besteht."))
     submission = latest_submission(assignment.strategy)
     review = assignment.reviews.filter(submission=submission).first()
     if review:
-        return review
+        return review, False
     draft = assignment.reviews.filter(status=ReviewStatus.DRAFT).first()
     if draft:
         draft.submission = submission
         draft._history_user = user
         draft.save()
-        return draft
-    previous = assignment.reviews.filter(status=ReviewStatus.SUBMITTED).order_by("-submitted_at").first()
-    rubric = current_rubric(assignment.strategy.cycle)
-    review = Review.objects.create(
-        assignment=assignment, submission=submission, rubric=rubric,
-        strengths=previous.strengths if previous else "", weaknesses=previous.weaknesses if previous else "",
-        proposed_conditions=previous.proposed_conditions if previous else "",
-        confidential_note=previous.confidential_note if previous else "",
-    )
-    if previous and previous.rubric_id == rubric.pk:
-        Score.objects.bulk_create(
-            Score(review=review, criterion_id=s.criterion_id, value=s.value, not_applicable=s.not_applicable,
-                  justification=s.justification) for s in previous.scores.all()
-        )
+        return draft, False
+    review, scores = _new_draft(assignment, submission)
+    review.save()
+    for score in scores:
+        score.review = review
+    Score.objects.bulk_create(scores)
+    return review, True
+
+
+@transaction.atomic
+def open_review(*, assignment, user):
+    """Returns the expert's review of the latest snapshot, creating a draft if there is none.
+
+    A draft written against an older snapshot moves to the latest one; submitted reviews stay pinned.
+    Side effects: may create the draft (with the texts and scores of the expert's last submitted review) or
+    move it; holds the assignment row lock. Pages read with review_for_reading instead; the save services
+    call this on the first POST.
+    """
+    review, _created = _open_review(assignment=assignment, user=user)
     return review
 
 
@@ -382,17 +451,31 @@ def _ensure_before_review_deadline(review, now):
         )
 
 
+def _check_target(review, assignment):
+    if (review is None) == (assignment is None):
+        raise TypeError("Pass either review or assignment.")
+
+
 @transaction.atomic
-def save_review_draft(*, review, user, scores, fields, expected_version, now=None):
+def save_review_draft(*, user, scores, fields, expected_version, review=None, assignment=None, now=None):
     """Saves scores and texts of a draft review.
 
+    Give `review` (a stored draft), or `assignment` for the expert's review of the latest snapshot: then the
+    draft is first created or moved to that snapshot as open_review does, under the assignment row lock and in
+    this transaction; a draft created now expects NEW_DRAFT_VERSION, so of two tabs that both started from the
+    unsaved draft only the first save passes.
     `scores` maps criterion id to (value or None, not_applicable, justification).
-    Side effects: updates the review and its scores (kept in history). Raises ReviewConflict on a stale
-    version and ReviewLocked when the review is submitted or the deadline has passed.
+    Side effects: may create or move the draft; updates the review and its scores (kept in history). Raises
+    ReviewConflict on a stale version and ReviewLocked when the review is submitted, the declaration is missing
+    or the deadline has passed; nothing is stored then.
     """
+    _check_target(review, assignment)
     now = now or timezone.now()
+    created = False
+    if assignment is not None:
+        review, created = _open_review(assignment=assignment, user=user)
     review = Review.objects.select_for_update().select_related("assignment__strategy__cycle").get(pk=review.pk)
-    if review.version != expected_version:
+    if (NEW_DRAFT_VERSION if created else review.version) != expected_version:
         raise ReviewConflict(review)
     if review.status != ReviewStatus.DRAFT:
         raise ReviewLocked(_("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
@@ -470,13 +553,14 @@ def submit_review(*, review, user, now=None):
 
 
 @transaction.atomic
-def save_and_submit_review(*, review, user, scores, fields, expected_version, now=None):
+def save_and_submit_review(*, user, scores, fields, expected_version, review=None, assignment=None, now=None):
     """Saves the expert's last input and submits the review, as one unit: either both happen or neither.
 
+    `review` or `assignment` as for save_review_draft (with `assignment` the draft is created or moved first).
     Side effects: as save_review_draft, then submit_review. Raises ReviewConflict, ReviewLocked or
     ValidationError (listing what is missing); nothing is stored then.
     """
-    review = save_review_draft(review=review, user=user, scores=scores, fields=fields,
+    review = save_review_draft(review=review, assignment=assignment, user=user, scores=scores, fields=fields,
                                expected_version=expected_version, now=now)
     return submit_review(review=review, user=user, now=now)
 
@@ -653,7 +737,7 @@ def resubmission_changes(*, assignment, current):
 
     Returns (earlier submission or None, [{"label", "diff": [(kind, line)], "added", "removed"}]) with kind
     one of "added", "removed", "context", "skip"; empty when the review started on `current`. Reads the
-    review history, since a draft moves to the newest snapshot when it is opened again. No side effects.
+    review history, since a draft moves to the newest snapshot when it is first saved again. No side effects.
     """
     if current is None:
         return None, []

@@ -137,8 +137,8 @@ def assignment_detail(request, pk):
     if assignment.status != AssignmentStatus.CLEARED:
         return render(request, "reviews/expert/ended.html", context)
     require_permission(request.user, "reviews.read_strategy", assignment)
-    review = services.open_review(assignment=assignment, user=request.user)
-    submission = review.submission
+    reading = services.review_for_reading(assignment=assignment)
+    review, submission = reading.review, reading.submission
     earlier, changes = services.resubmission_changes(assignment=assignment, current=submission)
     reviews, rows = _others_reviews(assignment, submission)
     context.update({
@@ -203,10 +203,12 @@ def document_download(request, pk, public_id):
 @require_http_methods(["GET", "POST"])
 def review_form(request, pk):
     """The review: a score and justification per criterion, the overall assessment; saved as a draft or
-    submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept."""
+    submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept.
+    GET only reads: the draft is created (or moved to the latest snapshot) by the first save."""
     assignment = _assignment_or_404(request, pk, cleared=True)
     require_permission(request.user, "reviews.read_strategy", assignment)
-    review = services.open_review(assignment=assignment, user=request.user)
+    reading = services.review_for_reading(assignment=assignment)
+    review = reading.review
     criteria = list(review.rubric.criteria.all())
     context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle,
                "review": review, "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline}
@@ -214,21 +216,21 @@ def review_form(request, pk):
         if request.method == "POST":
             messages.error(request, _("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
             return redirect("reviews:review", assignment.pk)
-        scores = {score.criterion_id: score for score in review.scores.all()}
+        scores = {score.criterion_id: score for score in reading.scores}
         context["rows"] = [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
         return render(request, "reviews/expert/review_submitted.html", context)
     submitting = request.method == "POST" and "submit" in request.POST
     if request.method == "POST":
         form = ReviewForm(request.POST, criteria=criteria, submitting=submitting)
     else:
-        form = ReviewForm(initial=review_initial(review), criteria=criteria)
+        form = ReviewForm(initial=review_initial(review, reading.scores), criteria=criteria)
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             action = services.save_and_submit_review if submitting else services.save_review_draft
             try:
-                action(review=review, user=request.user, scores=form.service_scores(),
+                action(assignment=assignment, user=request.user, scores=form.service_scores(),
                        fields=form.service_fields(), expected_version=form.cleaned_data["version"])
             except services.ReviewConflict:
                 status = 409

@@ -11,6 +11,7 @@ from alliances import services as alliance_services
 from alliances.models import SECTION_FIELDS, DocumentDownload
 from portal.models import Role
 from reviews import services
+from reviews.forms_expert import review_initial
 from reviews.models import AssignmentStatus, Review, ReviewStatus, Score
 from tests.factories import (
     AllianceFactory,
@@ -228,10 +229,8 @@ def test_a_document_outside_the_snapshot_answers_404(client, cycle, strategy, of
     assert not DocumentDownload.objects.exists()
 
 
-def test_a_resubmission_shows_what_changed(client, strategy, office):
-    assignment = cleared_assignment(strategy, office=office)
-    client.force_login(assignment.expert)
-    client.get(reverse("reviews:review", args=[assignment.pk]))  # the review starts on submission 1
+def resubmit(strategy, office):
+    """The alliance reopens, changes the measures and submits again: submission 2."""
     manager = strategy.alliance.memberships.first().user
     alliance_services.reopen_submission(strategy=strategy, user=office, reason="Maßnahmen präzisieren.",
                                         extend_until=timezone.now() + timedelta(days=3))
@@ -241,11 +240,32 @@ def test_a_resubmission_shows_what_changed(client, strategy, office):
     alliance_services.save_strategy_draft(strategy=strategy, user=manager, expected_version=strategy.version,
                                           sections=sections, budget={})
     alliance_services.submit_strategy(strategy=strategy, user=manager)
+
+
+def save_draft(client, assignment, **extra):
+    """The expert opens the form and saves a draft, as the browser would: with the version the form carries."""
+    client.force_login(assignment.expert)
+    assert client.get(reverse("reviews:review", args=[assignment.pk])).status_code == 200
+    review = services.review_for_reading(assignment=assignment).review
+    response = client.post(reverse("reviews:review", args=[assignment.pk]), review_post(review, save="1", **extra))
+    assert response.status_code == 302
+    return Review.objects.get(assignment=assignment, status=ReviewStatus.DRAFT)
+
+
+def test_a_resubmission_shows_what_changed(client, strategy, office):
+    assignment = cleared_assignment(strategy, office=office)
+    save_draft(client, assignment)  # the review starts on submission 1
+    resubmit(strategy, office)
     page = client.get(reverse("reviews:assignment", args=[assignment.pk])).content.decode()
     assert "Geändert seit Einreichung Nr. 1 (jetzt Nr. 2)" in page
     assert "<ins>Neu: ein Reallabor in Cottbus.</ins>" in page
     assert "Einreichung Nr. 2" in page
+    # The draft moves to the new snapshot with its next save, not by reading.
+    assert Review.objects.get(assignment=assignment).submission.number == 1
+    save_draft(client, assignment)
     assert Review.objects.get(assignment=assignment).submission.number == 2
+    page = client.get(reverse("reviews:assignment", args=[assignment.pk])).content.decode()
+    assert "Geändert seit Einreichung Nr. 1 (jetzt Nr. 2)" in page
 
 
 # --- The review form ----------------------------------------------------------------------------------------
@@ -257,10 +277,11 @@ def cleared(strategy, office):
 
 
 def open_form(client, assignment):
+    """Opens the form; returns the review it shows (unsaved while nothing has been saved)."""
     client.force_login(assignment.expert)
     response = client.get(reverse("reviews:review", args=[assignment.pk]))
     assert response.status_code == 200
-    return Review.objects.get(assignment=assignment)
+    return services.review_for_reading(assignment=assignment).review
 
 
 def test_the_form_offers_the_scale_with_labelled_points(client, cleared):
@@ -280,7 +301,7 @@ def test_saving_a_draft_stores_scores_and_texts(client, cleared):
     review = open_form(client, cleared)
     response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=4, save="1"))
     assert response.status_code == 302
-    review.refresh_from_db()
+    review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.DRAFT
     assert review.strengths == "Breite Verankerung."
     assert review.confidential_note == "Nur für das BMBF."
@@ -296,8 +317,7 @@ def test_a_score_outside_the_scale_is_refused_and_nothing_is_stored(client, clea
     assert response.status_code == 422
     assert f"{criterion.title}: Die Punktzahl muss zwischen 0 und 5 liegen." in response.content.decode()
     assert not Score.objects.exists()
-    review.refresh_from_db()
-    assert (review.strengths, review.version) == ("", 1)
+    assert not Review.objects.exists()
 
 
 def test_not_applicable_only_where_the_criterion_allows_it(client, cleared):
@@ -329,8 +349,7 @@ def test_submitting_without_a_required_justification_is_refused_and_nothing_is_s
     assert f"{criterion.title}: Bitte begründen Sie die Bewertung." in page
     assert "Es wurde nichts gespeichert." in page
     assert "Breite Verankerung." in page  # the typed text stays in the form
-    review.refresh_from_db()
-    assert (review.status, review.version, review.strengths) == (ReviewStatus.DRAFT, 1, "")
+    assert not Review.objects.exists()
     assert not Score.objects.exists()
 
 
@@ -340,15 +359,14 @@ def test_submitting_with_conditions_needs_the_conditions(client, cleared):
     response = client.post(reverse("reviews:review", args=[cleared.pk]), data)
     assert response.status_code == 422
     assert "Bitte nennen Sie die vorgeschlagenen Auflagen." in response.content.decode()
-    review.refresh_from_db()
-    assert review.status == ReviewStatus.DRAFT
+    assert not Review.objects.exists()
 
 
 def test_submitting_locks_the_review(client, cleared):
     review = open_form(client, cleared)
     response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=5, submit="1"))
     assert response.status_code == 302
-    review.refresh_from_db()
+    review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.SUBMITTED
     assert review.submitted_at is not None
     assert review.scores.count() == review.rubric.criteria.count()
@@ -363,6 +381,7 @@ def test_submitting_locks_the_review(client, cleared):
 
 
 def test_a_second_tab_saving_a_stale_version_is_refused_and_keeps_its_text(client, cleared):
+    save_draft(client, cleared)
     review = open_form(client, cleared)
     url = reverse("reviews:review", args=[cleared.pk])
     first = client.post(url, review_post(review, save="1", strengths="Aus dem ersten Tab."))
@@ -374,7 +393,120 @@ def test_a_second_tab_saving_a_stale_version_is_refused_and_keeps_its_text(clien
     assert "Aus dem zweiten Tab, lange getippt." in page
     review.refresh_from_db()
     assert review.strengths == "Aus dem ersten Tab."
-    assert review.version == 2
+    assert review.version == 3
+
+
+def stored_state():
+    """Everything a GET must leave alone: reviews with their snapshot and version, scores, history rows."""
+    return (sorted(Review.objects.values_list("pk", "submission_id", "version", "status")),
+            Score.objects.count(), Review.history.count(), Score.history.count())
+
+
+def test_opening_the_pages_of_a_fresh_assignment_stores_nothing(client, cleared):
+    client.force_login(cleared.expert)
+    for _ in range(2):
+        assignment_page = client.get(reverse("reviews:assignment", args=[cleared.pk]))
+        form_page = client.get(reverse("reviews:review", args=[cleared.pk]))
+        assert (assignment_page.status_code, form_page.status_code) == (200, 200)
+    assert stored_state() == ([], 0, 0, 0)
+    assert "Gutachten bearbeiten" in assignment_page.content.decode()
+    assert 'name="version" value="0"' in form_page.content.decode()
+    listing = client.get(reverse("reviews:my_assignments")).content.decode()
+    assert 'data-state="cleared">freigegeben – Gutachten noch nicht begonnen</td>' in listing
+
+
+def test_opening_the_pages_after_a_resubmission_leaves_the_older_draft_where_it_is(client, strategy, cleared,
+                                                                                     office):
+    draft = save_draft(client, cleared, strengths="Auf Fassung 1 geschrieben.")
+    resubmit(strategy, office)
+    before = stored_state()
+    assignment_page = client.get(reverse("reviews:assignment", args=[cleared.pk])).content.decode()
+    form_page = client.get(reverse("reviews:review", args=[cleared.pk])).content.decode()
+    assert stored_state() == before
+    draft.refresh_from_db()
+    assert (draft.submission.number, draft.version) == (1, 2)
+    assert "Geändert seit Einreichung Nr. 1 (jetzt Nr. 2)" in assignment_page
+    assert "Einreichung Nr. 2" in assignment_page
+    assert "Auf Fassung 1 geschrieben." in form_page
+    assert 'name="version" value="2"' in form_page
+    # The first save moves the draft to the new snapshot and stores the input.
+    response = client.post(reverse("reviews:review", args=[cleared.pk]),
+                           review_post(draft, save="1", strengths="Für Fassung 2 ergänzt."))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.submission.number, draft.version, draft.strengths) == (2, 3, "Für Fassung 2 ergänzt.")
+    assert Review.objects.count() == 1
+
+
+def review_initial_post(reading):
+    """The form as it was shown, posted unchanged with "Entwurf speichern"."""
+    data = dict(review_initial(reading.review, reading.scores))
+    data["save"] = "1"
+    return data
+
+
+def test_after_a_resubmission_the_form_shows_the_carried_over_review_without_storing_it(client, strategy,
+                                                                                        cleared, office):
+    earlier = submitted_review(cleared, 4)
+    resubmit(strategy, office)
+    client.force_login(cleared.expert)
+    before = stored_state()
+    form_page = client.get(reverse("reviews:review", args=[cleared.pk])).content.decode()
+    assignment_page = client.get(reverse("reviews:assignment", args=[cleared.pk])).content.decode()
+    assert stored_state() == before
+    assert Review.objects.get() == earlier
+    criterion = earlier.rubric.criteria.first()
+    assert f'name="score_{criterion.pk}" id="id_score_{criterion.pk}_4" value="4" checked' in form_page
+    assert "Begründung</textarea>" in form_page and 'name="version" value="0"' in form_page
+    assert "Geändert seit Einreichung Nr. 1 (jetzt Nr. 2)" in assignment_page
+    assert "Gutachten bearbeiten" in assignment_page
+    # Saving creates the new draft of submission 2 with the carried-over scores; the old review stays pinned.
+    reading = services.review_for_reading(assignment=cleared)
+    data = review_initial_post(reading)
+    assert client.post(reverse("reviews:review", args=[cleared.pk]), data).status_code == 302
+    new = Review.objects.get(assignment=cleared, submission__number=2)
+    assert (new.status, new.strengths) == (ReviewStatus.DRAFT, "Stärken")
+    assert sorted(set(new.scores.values_list("value", flat=True))) == [4]
+    earlier.refresh_from_db()
+    assert (earlier.submission.number, earlier.status) == (1, ReviewStatus.SUBMITTED)
+
+
+def test_the_first_save_creates_the_draft_on_the_latest_snapshot(client, cleared):
+    review = open_form(client, cleared)
+    assert review.pk is None
+    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=2, save="1"))
+    assert response.status_code == 302
+    stored = Review.objects.get(assignment=cleared)
+    assert stored.submission == services.latest_submission(cleared.strategy)
+    assert (stored.status, stored.strengths) == (ReviewStatus.DRAFT, "Breite Verankerung.")
+    assert stored.scores.count() == stored.rubric.criteria.count()
+    page = client.get(reverse("reviews:review", args=[cleared.pk])).content.decode()
+    assert f'name="version" value="{stored.version}"' in page
+
+
+def test_the_first_submit_creates_and_submits_the_review(client, cleared):
+    review = open_form(client, cleared)
+    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=5, submit="1"))
+    assert response.status_code == 302
+    stored = Review.objects.get(assignment=cleared)
+    assert stored.status == ReviewStatus.SUBMITTED
+    assert stored.scores.count() == stored.rubric.criteria.count()
+
+
+def test_two_tabs_from_an_unsaved_draft_the_first_save_creates_it_and_the_second_is_refused(client, cleared):
+    review = open_form(client, cleared)
+    url = reverse("reviews:review", args=[cleared.pk])
+    first = client.post(url, review_post(review, save="1", strengths="Aus dem ersten Tab."))
+    assert first.status_code == 302
+    second = client.post(url, review_post(review, points=1, submit="1",
+                                          strengths="Aus dem zweiten Tab, lange getippt."))
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "an anderer Stelle (etwa in einem anderen Tab) gespeichert" in page
+    assert "Aus dem zweiten Tab, lange getippt." in page
+    stored = Review.objects.get(assignment=cleared)
+    assert (stored.status, stored.strengths) == (ReviewStatus.DRAFT, "Aus dem ersten Tab.")
+    assert set(stored.scores.values_list("value", flat=True)) == {3}
 
 
 def test_after_the_deadline_nothing_is_saved_or_submitted(client, cycle, cleared):
@@ -390,8 +522,7 @@ def test_after_the_deadline_nothing_is_saved_or_submitted(client, cycle, cleared
         assert response.status_code == 422
         assert "Die Frist für Gutachten ist am" in response.content.decode()
         assert "Breite Verankerung." in response.content.decode()
-    review.refresh_from_db()
-    assert (review.status, review.version, review.strengths) == (ReviewStatus.DRAFT, 1, "")
+    assert not Review.objects.exists()
     assert not Score.objects.exists()
 
 
@@ -409,12 +540,10 @@ def others_world(strategy, office):
 
 def test_others_reviews_stay_hidden_until_the_own_review_is_submitted(client, strategy, office):
     mine, others = others_world(strategy, office)
-    review = open_form(client, mine)
-    client.post(reverse("reviews:review", args=[mine.pk]), review_post(review, save="1"))
+    review = save_draft(client, mine)
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert "sobald Sie Ihr eigenes Gutachten" in page
     assert "Gutachter/in B" not in page and "Gutachter/in C" not in page
-    review.refresh_from_db()
     client.post(reverse("reviews:review", args=[mine.pk]), review_post(review, points=5, submit="1"))
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert 'data-testid="andere-gutachten"' in page
