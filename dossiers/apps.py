@@ -30,3 +30,12 @@ class DossiersConfig(AppConfig):
 
         decision_confirmed.connect(on_decision_changed, dispatch_uid="dossiers.fresh_evaluation_on_confirm")
         decision_released.connect(on_decision_changed, dispatch_uid="dossiers.fresh_evaluation_on_release")
+
+        def on_decision_released(sender, decision, **kwargs):
+            """Each release (a correction too) gets its decision letter as a PDF."""
+            strategy = decision.strategy
+            with suppress(services.DossierUnavailable):
+                services.request_dossier(kind=DossierKind.DECISION_LETTER, cycle=strategy.cycle, strategy=strategy,
+                                         user=decision.released_by)
+
+        decision_released.connect(on_decision_released, dispatch_uid="dossiers.decision_letter_on_release")

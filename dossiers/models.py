@@ -14,6 +14,11 @@ class DossierKind(models.TextChoices):
     EVALUATION = "evaluation", _("Bewertungs-Dossier")
     CYCLE_REPORT = "cycle_report", _("Bericht zur Begutachtungsrunde")
     CYCLE_ARCHIVE = "cycle_archive", _("ZIP-Archiv aller Bewertungs-Dossiers")
+    DECISION_LETTER = "decision_letter", _("Entscheidungsschreiben")
+
+
+# Kinds whose subject is one strategy; the others are about a whole cycle.
+STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION, DossierKind.DECISION_LETTER)
 
 
 class DossierStatus(models.TextChoices):
@@ -57,7 +62,7 @@ class Dossier(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_percent"),
             models.CheckConstraint(
-                condition=Q(kind__in=[DossierKind.STRATEGY, DossierKind.EVALUATION], strategy__isnull=False)
+                condition=Q(kind__in=STRATEGY_KINDS, strategy__isnull=False)
                 | Q(kind__in=[DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE], strategy__isnull=True),
                 name="dossier_subject_matches_kind",
             ),

@@ -2,9 +2,20 @@
 
 import rules
 
+from decisions.models import DecisionStatus
 from dossiers.models import DossierKind
 from portal.models import Role
 from reviews.models import AssignmentStatus
+
+
+def _may_read_letter(user, strategy):
+    """The ministry and the programme office always; the alliance's own managers once a decision is released."""
+    if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
+        return True
+    if user.role == Role.ALLIANCE_MANAGER:
+        return (strategy.alliance.memberships.filter(user=user).exists()
+                and strategy.decisions.filter(status=DecisionStatus.RELEASED).exists())
+    return False
 
 
 def may_read(user, *, kind, strategy=None):
@@ -12,6 +23,8 @@ def may_read(user, *, kind, strategy=None):
         return False
     if kind in (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE):
         return user.role == Role.MINISTRY
+    if kind == DossierKind.DECISION_LETTER:
+        return _may_read_letter(user, strategy)
     if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
         return True
     if user.role == Role.ALLIANCE_MANAGER:
@@ -27,3 +40,4 @@ def may_read_dossier(user, dossier):
 
 
 rules.add_perm("dossiers.read_dossier", may_read_dossier)
+

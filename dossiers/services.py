@@ -10,14 +10,16 @@ import zipfile
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alliances.models import STRATEGY_SECTIONS, Strategy, StrategyStatus, budget_table
 from decisions import charts, dashboard
+from decisions import services as decision_services
 from decisions.models import DecisionStatus, FundingDecision
 from dossiers import rendering
-from dossiers.models import Dossier, DossierDownload, DossierKind, DossierStatus
+from dossiers.models import STRATEGY_KINDS, Dossier, DossierDownload, DossierKind, DossierStatus
 from reviews import services as review_services
 from reviews.models import Assignment, PanelVotum, Review
 
@@ -59,6 +61,21 @@ def _evaluation_inputs(strategy):
             "assignments": sorted(assignments)}
 
 
+def released_decision(strategy):
+    """The strategy's decision as the alliance last received it: the most recently released one."""
+    return (FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.RELEASED)
+            .select_related("strategy__alliance", "strategy__cycle", "supersedes")
+            .order_by("-released_at", "-pk").first())
+
+
+def _letter_inputs(strategy):
+    decision = released_decision(strategy)
+    if decision is None:
+        raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
+    return {"decision": decision.pk, "released_at": decision.released_at.isoformat(),
+            "letter": decision.letter_html, "alliance": strategy.alliance.name}
+
+
 def _cycle_inputs(cycle):
     strategies = Strategy.objects.filter(cycle=cycle).values_list(
         "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field")
@@ -75,7 +92,9 @@ def _cycle_inputs(cycle):
 def dossier_inputs(*, kind, cycle, strategy=None):
     """Everything a dossier's content depends on, as JSON-able data."""
     inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
-    if kind in (DossierKind.STRATEGY, DossierKind.EVALUATION):
+    if kind == DossierKind.DECISION_LETTER:
+        inputs["letter"] = _letter_inputs(strategy)
+    elif kind in STRATEGY_KINDS:
         inputs["strategy"] = _strategy_inputs(strategy)
     if kind == DossierKind.EVALUATION:
         inputs["evaluation"] = _evaluation_inputs(strategy)
@@ -199,6 +218,22 @@ def evaluation_context(strategy):
     return context
 
 
+def letter_context(strategy):
+    """The released decision letter as stored at release. Its HTML is trusted: templates/decisions/letter.html
+    escapes every user text (conditions, rationale, reason of a correction) when the letter is released."""
+    decision = released_decision(strategy)
+    if decision is None:
+        raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
+    letter = decision.letter_html or decision_services.render_letter(decision)
+    alliance = strategy.alliance
+    return {
+        "strategy": strategy, "alliance": alliance, "cycle": strategy.cycle, "decision": decision,
+        "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see above
+        "generated_at": timezone.now(), "subject": alliance.name, "submission": None, "uploads": [],
+        "title": f"Entscheidungsschreiben: {alliance.name}",
+    }
+
+
 def cycle_report_context(cycle):
     rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
     return {
@@ -217,6 +252,8 @@ def _render(dossier):
         return "dossiers/print/evaluation.html", evaluation_context(dossier.strategy)
     if dossier.kind == DossierKind.CYCLE_REPORT:
         return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
+    if dossier.kind == DossierKind.DECISION_LETTER:
+        return "dossiers/print/letter.html", letter_context(dossier.strategy)
     raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))
 
 

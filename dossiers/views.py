@@ -4,19 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alliances.models import EvaluationCycle, Strategy
 from dossiers import services
-from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.models import STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
 from dossiers.rules import may_read
 
 access_log = logging.getLogger("portal.access")
-
-
-STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION)
 
 
 def _subject_or_404(request, kind, cycle_slug, alliance_slug):
@@ -52,12 +50,33 @@ def request_dossier(request, kind, cycle_slug, alliance_slug=None):
     return _queued_response(request, dossier)
 
 
-def _safe_next(request):
-    target = request.POST.get("next", "")
+@login_required
+@require_GET
+def panel(request, kind, cycle_slug, alliance_slug=None):
+    """The status of the subject's latest dossier with the request button; pages load it with htmx, so that
+    showing it costs them no queries."""
+    cycle, strategy = _subject_or_404(request, kind, cycle_slug, alliance_slug)
+    next_url = _safe_next(request, request.GET.get("next", ""), fallback=request.get_full_path())
+    return render(request, "dossiers/partials/panel.html",
+                  panel_context(request, kind=kind, cycle=cycle, strategy=strategy, next_url=next_url))
+
+
+def panel_context(request, *, kind, cycle, strategy=None, next_url=None):
+    latest = Dossier.objects.filter(kind=kind, cycle=cycle, strategy=strategy).order_by("-created_at").first()
+    args = [kind, cycle.slug] + ([strategy.alliance.slug] if strategy else [])
+    return {
+        "request": request, "latest": latest, "label": DossierKind(kind).label,
+        "next": next_url or request.get_full_path(),
+        "request_url": reverse("dossiers:request" if strategy else "dossiers:request_cycle", args=args),
+    }
+
+
+def _safe_next(request, target=None, fallback="home"):
+    target = request.POST.get("next", "") if target is None else target
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return target
-    return "home"
+    return fallback
 
 
 def _queued_response(request, dossier):

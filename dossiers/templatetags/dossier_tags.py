@@ -1,8 +1,8 @@
 from django import template
-from django.urls import reverse
 
-from dossiers.models import Dossier, DossierKind
+from decisions.models import DecisionStatus
 from dossiers.rules import may_read
+from dossiers.views import panel_context
 
 register = template.Library()
 
@@ -13,10 +13,11 @@ def dossier_panel(context, kind, cycle, strategy=None):
     request = context["request"]
     if not may_read(request.user, kind=kind, strategy=strategy):
         return {"hidden": True}
-    latest = Dossier.objects.filter(kind=kind, cycle=cycle, strategy=strategy).order_by("-created_at").first()
-    args = [kind, cycle.slug] + ([strategy.alliance.slug] if strategy else [])
-    return {
-        "request": request, "csrf_token": context.get("csrf_token"), "latest": latest,
-        "label": DossierKind(kind).label,
-        "request_url": reverse("dossiers:request" if strategy else "dossiers:request_cycle", args=args),
-    }
+    return {**panel_context(request, kind=kind, cycle=cycle, strategy=strategy),
+            "csrf_token": context.get("csrf_token")}
+
+
+@register.filter
+def has_released(decisions):
+    """Whether any of the (already loaded) decisions is released; costs no query."""
+    return any(decision.status == DecisionStatus.RELEASED for decision in decisions)

@@ -5,6 +5,7 @@ from pypdf import PdfReader
 
 from dossiers import services
 from dossiers.models import DossierKind, DossierStatus
+from tests.dossiers.test_rendering import qpdf_check
 from tests.factories import (
     AllianceFactory,
     AssignmentFactory,
@@ -62,3 +63,4 @@ def test_evaluation_dossier_pdf_shows_alliance_criteria_and_median(reviewed):
     assert "Median 76,0" in text
     assert "Spannweite (min.–max.) 40,0–80,0" in text
     assert "Gutachter/in B" in text and "Begründung B" in text
+    qpdf_check(dossier.file.path)

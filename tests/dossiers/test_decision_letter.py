@@ -1,0 +1,200 @@
+"""The decision letter as a PDF dossier: requested on every release, readable by the ministry, the programme
+office and, once released, the alliance's own managers."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from decisions import services as decision_services
+from dossiers import services
+from dossiers.models import Dossier, DossierKind, DossierStatus
+from portal.models import Role
+from tests.dossiers.test_rendering import qpdf_check
+from tests.factories import PASSWORD, AllianceFactory, UserFactory, decision_content, manager_of, submitted_strategy
+from tests.helpers import LOGIN, assert_status, request_as
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = "<script>alert(1)</script> url(http://evil.example/x.png) & Co."
+
+
+@pytest.fixture
+def bmbf(db):
+    return UserFactory(email="bmbf1@bmbf.example", role=Role.MINISTRY), UserFactory(email="bmbf2@bmbf.example",
+                                                                                     role=Role.MINISTRY)
+
+
+@pytest.fixture
+def letter_strategy(cycle, alliance):
+    strategy, _submission = submitted_strategy(cycle, alliance)
+    return strategy
+
+
+def confirmed(strategy, bmbf, **content):
+    proposer, confirmer = bmbf
+    decision = decision_services.propose_decision(strategy=strategy, user=proposer, **decision_content(**content))
+    return decision_services.confirm_decision(decision=decision, user=confirmer, password=PASSWORD)
+
+
+def release(decision, bmbf, capture):
+    with capture(execute=True):
+        return decision_services.release_decision(decision=decision, user=bmbf[0])
+
+
+def letters(strategy):
+    return Dossier.objects.filter(kind=DossierKind.DECISION_LETTER, strategy=strategy).order_by("created_at")
+
+
+def pdf_text(dossier):
+    reader = PdfReader(dossier.file.path)
+    return reader, " ".join("\n".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.fixture
+def released_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
+    decision = confirmed(letter_strategy, bmbf, outcome="conditions", granted_amount=Decimal("450000"),
+                         conditions="Beirat einrichten", rationale="Überzeugende Strategie.")
+    release(decision, bmbf, django_capture_on_commit_callbacks)
+    return letters(letter_strategy).get()
+
+
+def test_releasing_a_decision_renders_its_letter_as_a_tagged_pdf(released_letter):
+    assert released_letter.status == DossierStatus.READY, released_letter.error_message
+    reader, text = pdf_text(released_letter)
+    assert reader.metadata.title == "Entscheidungsschreiben: Gesunde Lausitz"
+    assert reader.metadata.author == "WIR! Strategy Portal"
+    assert reader.trailer["/Root"]["/Lang"] == "de"
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert reader.outline[0].title == "Entscheidungsschreiben"
+    assert "Gesunde Lausitz" in text and "Vertraulich" in text
+    assert "bewilligt mit Auflagen" in text
+    assert "450.000,00 EUR" in text
+    assert "Auflagen Beirat einrichten" in text
+    assert "Überzeugende Strategie." in text
+    qpdf_check(released_letter.file.path)
+
+
+def test_a_released_correction_gets_a_new_letter_with_a_new_fingerprint(
+        released_letter, letter_strategy, bmbf, django_capture_on_commit_callbacks):
+    first = letter_strategy.decisions.get()
+    correction = decision_services.propose_decision(
+        strategy=letter_strategy, user=bmbf[1], supersedes=first, supersession_reason="Rechenfehler",
+        **decision_content(granted_amount=Decimal("380000")))
+    decision_services.confirm_decision(decision=correction, user=bmbf[0], password=PASSWORD)
+    assert letters(letter_strategy).count() == 1  # a confirmed correction is not yet the alliance's letter
+    release(correction, bmbf, django_capture_on_commit_callbacks)
+    old, new = letters(letter_strategy)
+    assert new.fingerprint != old.fingerprint
+    assert new.status == DossierStatus.READY, new.error_message
+    _reader, text = pdf_text(new)
+    assert "380.000,00 EUR" in text and "Grund der Korrektur: Rechenfehler" in text
+    qpdf_check(new.file.path)
+
+
+def test_without_a_released_decision_there_is_no_letter(letter_strategy, bmbf):
+    confirmed(letter_strategy, bmbf)
+    with pytest.raises(services.DossierUnavailable, match="noch keine Förderentscheidung freigegeben"):
+        services.request_dossier(kind=DossierKind.DECISION_LETTER, cycle=letter_strategy.cycle,
+                                 strategy=letter_strategy)
+
+
+def test_user_text_with_html_appears_as_text_in_the_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
+    decision = confirmed(letter_strategy, bmbf, outcome="conditions", conditions=HOSTILE, rationale=HOSTILE)
+    release(decision, bmbf, django_capture_on_commit_callbacks)
+    dossier = letters(letter_strategy).get()
+    assert dossier.status == DossierStatus.READY, dossier.error_message
+    _reader, text = pdf_text(dossier)
+    assert text.count("<script>alert(1)</script> url(http://evil.example/x.png) & Co.") == 2
+
+
+# --- Permissions ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def matrix(letter_strategy, bmbf, expert, programme_office):
+    other_alliance = AllianceFactory(slug="diana", name="DIANA")
+    return {
+        "anonymous": None, "own_manager": letter_strategy.alliance.memberships.first().user,
+        "other_manager": manager_of(other_alliance), "expert": expert, "programme_office": programme_office,
+        "ministry": bmbf[0], "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+
+
+def request_url(strategy):
+    return reverse("dossiers:request", args=[DossierKind.DECISION_LETTER, strategy.cycle.slug,
+                                             strategy.alliance.slug])
+
+
+BEFORE_RELEASE = {"anonymous": LOGIN, "own_manager": 404, "other_manager": 404, "expert": 404,
+                  "programme_office": 302, "ministry": 302, "admin": 404}
+
+
+@pytest.mark.parametrize("actor", list(BEFORE_RELEASE))
+def test_before_release_only_ministry_and_programme_office_may_request_the_letter(client, matrix, letter_strategy,
+                                                                                  actor):
+    response = request_as(client, matrix[actor], "post", request_url(letter_strategy))
+    assert_status(response, BEFORE_RELEASE[actor], actor)
+    assert not letters(letter_strategy).exists()  # unavailable without a released decision
+
+
+AFTER_RELEASE = {"anonymous": LOGIN, "own_manager": 200, "other_manager": 404, "expert": 404,
+                 "programme_office": 200, "ministry": 200, "admin": 404}
+
+
+@pytest.mark.parametrize("actor", list(AFTER_RELEASE))
+def test_after_release_the_own_managers_office_and_ministry_read_the_letter(client, matrix, released_letter,
+                                                                            letter_strategy, actor):
+    want = AFTER_RELEASE[actor]
+    download = request_as(client, matrix[actor], "get", reverse("dossiers:download",
+                                                                args=[released_letter.public_id]))
+    assert_status(download, want, actor)
+    if want == 200:
+        assert download["Content-Type"] == "application/pdf"
+    status = client.get(reverse("dossiers:detail", args=[released_letter.public_id]))
+    assert_status(status, want, actor)
+    requested = client.post(request_url(letter_strategy), headers={"HX-Request": "true"})
+    assert_status(requested, want, actor)
+    if want == 200:
+        assert reverse("dossiers:download", args=[released_letter.public_id]) in requested.content.decode()
+
+
+def test_the_letter_panel_is_not_found_for_the_own_manager_before_release(
+        client, matrix, letter_strategy, bmbf, programme_office):
+    confirmed(letter_strategy, bmbf)
+    client.force_login(matrix["own_manager"])
+    panel = reverse("dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug,
+                                            letter_strategy.alliance.slug])
+    assert client.get(panel).status_code == 404
+
+
+# --- Pages ------------------------------------------------------------------------------------------------
+
+
+def test_the_managers_decision_pages_offer_the_letter_pdf(client, matrix, released_letter, letter_strategy):
+    client.force_login(matrix["own_manager"])
+    panel = reverse("dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug,
+                                            letter_strategy.alliance.slug])
+    for page in (reverse("decisions:my_decisions"),
+                 reverse("decisions:alliance_decision", args=[letter_strategy.cycle.slug,
+                                                              letter_strategy.alliance.slug])):
+        content = client.get(page).content.decode()
+        assert "Entscheidungsschreiben (PDF)" in content
+        assert panel in content and request_url(letter_strategy) in content
+    loaded = client.get(panel, {"next": reverse("decisions:my_decisions")}, headers={"HX-Request": "true"})
+    body = loaded.content.decode()
+    assert reverse("dossiers:download", args=[released_letter.public_id]) in body
+    assert "Entscheidungsschreiben herunterladen" in body
+    assert f'value="{reverse("decisions:my_decisions")}"' in body
+
+
+def test_the_ministrys_alliance_page_offers_the_letter_once_released(client, matrix, letter_strategy, bmbf,
+                                                                     django_capture_on_commit_callbacks):
+    page = reverse("decisions:alliance", args=[letter_strategy.cycle.slug, letter_strategy.alliance.slug])
+    client.force_login(matrix["ministry"])
+    decision = confirmed(letter_strategy, bmbf)
+    assert "Entscheidungsschreiben (PDF)" not in client.get(page).content.decode()
+    release(decision, bmbf, django_capture_on_commit_callbacks)
+    assert "Entscheidungsschreiben (PDF)" in client.get(page).content.decode()
