@@ -126,7 +126,8 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     expect(facts).to_contain_text("450.000,00 EUR")
     expect(facts).to_contain_text("01.04.2025 – 31.03.2028")
     expect(facts).to_contain_text(CONDITIONS)
-    expect(page.get_by_role("region", name="Entscheidungsschreiben")).to_be_visible()
+    expect(page.get_by_role("region", name="Entscheidungsschreiben", exact=True)).to_be_visible()
+    expect(page.get_by_role("region", name="Entscheidungsschreiben (PDF)")).to_be_visible()
     assert_page_sound(page)
 
     # ... but no individual review, no reviewer and not the jury's internal Votum.
