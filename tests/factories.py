@@ -371,3 +371,21 @@ def scored_strategy(cycle, alliance, *, rubric, points, recommendation="fund"):
     for criterion in rubric.criteria.all():
         ScoreFactory(review=review, criterion=criterion, value=points, justification="Begründung")
     return strategy
+
+
+# Weights 15/15/15/15/10/10/10/10: all 4 → 80; 3 on the first four and 5 on the rest → 76; all 2 → 40.
+SPREAD_REVIEWS = [("fund", [4] * 8), ("conditions", [3, 3, 3, 3, 5, 5, 5, 5]), ("reject", [2] * 8)]
+
+
+def strategy_with_spread_reviews(cycle):
+    """Gesunde Lausitz with three submitted reviews (A, B, C) whose weighted scores are 80, 76 and 40."""
+    rubric = programme_rubric(cycle)
+    strategy, submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
+    criteria = list(rubric.criteria.order_by("position"))
+    for letter, (recommendation, points) in zip("ABC", SPREAD_REVIEWS, strict=True):
+        review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
+                               submission=submission, rubric=rubric, recommendation=recommendation,
+                               proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "")
+        for criterion, value in zip(criteria, points, strict=True):
+            ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
+    return strategy

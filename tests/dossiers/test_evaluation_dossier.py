@@ -7,32 +7,15 @@ from dossiers import services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import qpdf_check
 from tests.factories import (
-    AllianceFactory,
-    AssignmentFactory,
-    ReviewFactory,
-    ScoreFactory,
-    programme_rubric,
-    submitted_strategy,
+    strategy_with_spread_reviews,
 )
 
 pytestmark = pytest.mark.django_db
 
-# Weights 15/15/15/15/10/10/10/10: all 4 → 80; 3 on the first four and 5 on the rest → 76; all 2 → 40.
-REVIEWS = [("fund", [4] * 8), ("conditions", [3, 3, 3, 3, 5, 5, 5, 5]), ("reject", [2] * 8)]
-
-
 @pytest.fixture
 def reviewed(cycle):
-    rubric = programme_rubric(cycle)
-    strategy, submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
-    criteria = list(rubric.criteria.order_by("position"))
-    for letter, (recommendation, points) in zip("ABC", REVIEWS, strict=True):
-        review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
-                               submission=submission, rubric=rubric, recommendation=recommendation,
-                               proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "")
-        for criterion, value in zip(criteria, points, strict=True):
-            ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
-    return strategy
+    """A strategy with three submitted reviews whose weighted scores spread 40 points (80, 76, 40)."""
+    return strategy_with_spread_reviews(cycle)
 
 
 def test_evaluation_context_carries_the_aggregated_numbers(reviewed):

@@ -14,10 +14,8 @@ from tests.factories import (
     AllianceFactory,
     AssignmentFactory,
     ExpertProfileFactory,
-    ReviewFactory,
-    ScoreFactory,
     UserFactory,
-    programme_rubric,
+    strategy_with_spread_reviews,
     submitted_strategy,
 )
 from tests.helpers import LOGIN, assert_status, request_as
@@ -193,23 +191,10 @@ def test_balancer_uses_the_saved_reviews_per_strategy_and_load_cap(cycle, progra
     assert sum(shortfall.missing for shortfall in proposal.shortfalls) == 2 * len(strategies) - 4
 
 
-# Weights 15/15/15/15/10/10/10/10: all 4 → 80; 3 on the first four and 5 on the rest → 76; all 2 → 40.
-REVIEWS = [("fund", [4] * 8), ("conditions", [3, 3, 3, 3, 5, 5, 5, 5]), ("reject", [2] * 8)]
-
-
 @pytest.fixture
 def reviewed(cycle):
     """A strategy with three submitted reviews whose weighted scores spread 40 points (80, 76, 40)."""
-    rubric = programme_rubric(cycle)
-    strategy, submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
-    criteria = list(rubric.criteria.order_by("position"))
-    for letter, (recommendation, points) in zip("ABC", REVIEWS, strict=True):
-        review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
-                               submission=submission, rubric=rubric, recommendation=recommendation,
-                               proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "")
-        for criterion, value in zip(criteria, points, strict=True):
-            ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
-    return strategy
+    return strategy_with_spread_reviews(cycle)
 
 
 def test_changing_the_threshold_changes_the_dashboard_disagreement_flag(client, cycle, reviewed, programme_office):
