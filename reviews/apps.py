@@ -8,9 +8,6 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from alliances.signals import strategy_submitted
-        from reviews import services
+        from reviews import receivers
 
-        def on_strategy_submitted(sender, submission, **kwargs):
-            services.notify_experts_of_resubmission(submission=submission)
-
-        strategy_submitted.connect(on_strategy_submitted, dispatch_uid="reviews.resubmission_notice")
+        strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")

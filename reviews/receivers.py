@@ -1,0 +1,11 @@
+"""Review work set going by the submission stage's announcements.
+
+Module-level functions, so the signals' weak references keep them alive for the life of the process.
+"""
+
+from reviews import services
+
+
+def notify_experts_of_resubmission(sender, submission, **kwargs):
+    """A resubmitted strategy tells its assigned experts that the snapshot they judge has changed."""
+    services.notify_experts_of_resubmission(submission=submission)

@@ -1,0 +1,42 @@
+"""The signal receivers fire in a long-running production process, not only in the test process."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from dossiers.models import DossierKind
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def scenario_result(transactional_db, tmp_path):
+    """Runs receivers_scenario.py with DEBUG=0 against the test database, tasks in-process."""
+    database = settings.DATABASES["default"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    env.update(
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="portal.example",
+        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    env.pop("REDIS_URL", None)
+    completed = subprocess.run([sys.executable, "-m", "tests.dossiers.receivers_scenario"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_every_receiver_fires_after_garbage_collection_in_a_production_process(scenario_result):
+    assert scenario_result["debug"] is False
+    assert scenario_result["after_submission"] == [DossierKind.STRATEGY]
+    assert scenario_result["resubmission_notices"] == 1
+    assert DossierKind.EVALUATION in scenario_result["after_confirmation"]
+    assert DossierKind.DECISION_LETTER not in scenario_result["after_confirmation"]
+    assert set(scenario_result["after_release"]) == {DossierKind.STRATEGY, DossierKind.EVALUATION,
+                                                    DossierKind.DECISION_LETTER}
