@@ -64,7 +64,21 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path):
 def test_the_shipped_alliance_list_imports_with_a_source_for_every_row(tmp_path):
     out = StringIO()
     call_command("import_alliances", str(SHIPPED), stdout=out)
+    assert "16 angelegt, 0 aktualisiert, 0 unverändert." in out.getvalue()
     alliances = list(Alliance.objects.all())
-    assert len(alliances) >= 6
+    assert len(alliances) == 16
     assert all(alliance.source_url.startswith("https://") for alliance in alliances)
     assert len({alliance.slug for alliance in alliances}) == len(alliances)
+
+
+def test_the_shipped_list_holds_mr4b_dhfr_and_landvorteil_with_their_states(tmp_path):
+    call_command("import_alliances", str(SHIPPED), stdout=StringIO())
+    states = {
+        alliance.slug: sorted(state.name for state in alliance.states.all())
+        for alliance in Alliance.objects.filter(slug__in=["mr4b", "digital-health-factory-ruhr", "landvorteil"])
+    }
+    assert states == {
+        "mr4b": ["Berlin", "Brandenburg"],
+        "digital-health-factory-ruhr": ["Nordrhein-Westfalen"],
+        "landvorteil": ["Mecklenburg-Vorpommern", "Schleswig-Holstein"],
+    }

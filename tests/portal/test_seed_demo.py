@@ -1,13 +1,23 @@
+import csv
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG
 from alliances.models import Alliance, EvaluationCycle, Phase, Strategy, StrategyStatus, Submission
 from portal.models import Role, User
 
 pytestmark = pytest.mark.django_db
+
+# The second-round alliances confirmed from public sources (docs/alliance-sources.md).
+CONFIRMED_ALLIANCES = 16
+
+
+def shipped_slugs():
+    with ALLIANCES_CSV.open(encoding="utf-8") as file:
+        return [row["slug"] for row in csv.DictReader(file)]
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):
@@ -26,6 +36,7 @@ def test_seed_demo_builds_a_complete_demo_and_is_idempotent(settings):
     assert cycle.name == "Zwischenbegutachtung 2024"
     assert cycle.phase == Phase.SUBMISSION
     alliances = Alliance.objects.count()
+    assert alliances == CONFIRMED_ALLIANCES
     assert Strategy.objects.count() == alliances
     assert User.objects.filter(role=Role.ALLIANCE_MANAGER).count() == alliances
     assert User.objects.filter(role=Role.EXPERT).count() == 12
@@ -38,3 +49,20 @@ def test_seed_demo_builds_a_complete_demo_and_is_idempotent(settings):
     printed = out.getvalue()
     assert "bmbf2@demo.example" in printed
     assert "expert12@demo.example" in printed
+
+
+def test_the_demo_holds_every_alliance_of_the_shipped_list_with_a_manager_and_a_strategy(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    slugs = shipped_slugs()
+    assert len(slugs) == len(set(slugs)) == CONFIRMED_ALLIANCES
+    assert set(Alliance.objects.values_list("slug", flat=True)) == set(slugs)
+    printed = out.getvalue()
+    for slug in slugs:
+        alliance = Alliance.objects.get(slug=slug)
+        manager = User.objects.get(email=f"{slug}@demo.example")
+        assert manager.role == Role.ALLIANCE_MANAGER
+        assert alliance.memberships.filter(user=manager).exists()
+        assert Strategy.objects.filter(alliance=alliance, cycle__slug=CYCLE_SLUG).exists()
+        assert f"{slug}@demo.example" in printed
