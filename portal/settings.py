@@ -204,7 +204,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with REDIS_URL a real broker, without it tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# In-process tasks still take a producer from kombu's pool; a memory URL without a host makes kombu warn.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,0 +1,53 @@
+"""Without REDIS_URL (`make run`) tasks run in-process on the in-memory broker, and say nothing about a broker.
+
+Celery takes a producer from kombu's pool even for an in-process task; a broker URL without a host made kombu
+warn "No hostname was supplied" on the first task of every `seed_demo` and `runserver`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A fresh process with the portal's settings: the first task of the process is the one that warned.
+PROBE = """
+import logging
+
+import django
+
+django.setup()
+
+from django.conf import settings
+
+from portal.celery import app
+
+
+@app.task(name="probe.ping")
+def ping(word):
+    return word
+
+
+assert app.conf.task_always_eager and settings.CELERY_BROKER_URL.startswith("memory://"), settings.CELERY_BROKER_URL
+print(ping.delay("pong").get(), ping.apply_async(["pong"], queue="pdf").get())
+logging.getLogger("probe").warning("Warnungen erscheinen auf stderr")
+"""
+
+
+def test_an_in_process_task_prints_no_broker_warning():
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    # PORTAL_ENV_FILE: a developer's .env must not bring a REDIS_URL back.
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DATABASE_URL="sqlite:///:memory:",
+        LOG_LEVEL="INFO",
+        PORTAL_ENV_FILE=os.devnull,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["pong", "pong"]
+    assert "Warnungen erscheinen auf stderr" in result.stderr  # warnings would be seen here
+    assert "kombu" not in result.stderr
+    assert "hostname" not in result.stderr.lower()
