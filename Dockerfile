@@ -7,10 +7,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # WeasyPrint needs Pango and HarfBuzz; DejaVu gives the dossiers a font with German glyphs;
-# qpdf checks rendered dossiers in operations.
+# qpdf checks rendered dossiers in operations. `manage.py backup` calls pg_dump, whose major version must not be
+# older than the server's (postgres:16 in docker-compose.yml): Debian bookworm ships 15, so the client comes from
+# the PostgreSQL project's apt repository, set up with the key that postgresql-common ships.
 RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext qpdf \
+        postgresql-client-16 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 portal
@@ -20,12 +25,14 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
 COPY --chown=portal:portal . .
+# Named volumes mounted on /data/private and /data/backups take these directories' owner on first use.
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput -v0 \
     && DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py compilemessages -v0 \
-    && mkdir -p /data/private && chown portal:portal /data/private
+    && mkdir -p /data/private /data/backups && chown portal:portal /data/private /data/backups
 
 USER portal
 ENV STATIC_ROOT=/app/var/staticfiles \
     PRIVATE_MEDIA_ROOT=/data/private
 EXPOSE 8000
+# Health checks live in docker-compose.yml: web, worker and beat run this image with different probes.
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
