@@ -4,10 +4,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-TEST_ENV := DEBUG=1 \
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wir_portal} \
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
-	ALLOWED_HOSTS=127.0.0.1,localhost,testserver
+# Names of this checkout's test database, Redis keys and benchmark database, so two clones on one
+# machine never share them.
+CHECKOUT_ID := $(shell printf '%s' "$(CURDIR)" | sha256sum | cut -c1-8)
+PG_URL := postgres://postgres@127.0.0.1:5432
+TEST_WORKERS ?= 2
+
+# The suite runs with production settings (DEBUG=0); the test client speaks as the TLS proxy does.
+# PORTAL_ENV_FILE=/dev/null: a developer's .env never leaks into the tests.
+TEST_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=0 SECRET_KEY=test-only-$(CHECKOUT_ID)-not-for-any-real-installation-0123456789 \
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)/wir_$(CHECKOUT_ID)} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} REDIS_KEY_PREFIX=wir-$(CHECKOUT_ID): \
+	ALLOWED_HOSTS=127.0.0.1,localhost,testserver STATIC_ROOT=$(CURDIR)/var/staticfiles-test
+
+BENCH_DB := wir_bench_$(CHECKOUT_ID)
+BENCH_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=$(PG_URL)/$(BENCH_DB) \
+	REDIS_URL=redis://127.0.0.1:6379/2 REDIS_KEY_PREFIX=wir-bench-$(CHECKOUT_ID): \
+	PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private
 
 .PHONY: install run test lint lock messages system-packages services clean bench-dossiers
 
@@ -22,10 +35,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $(STAMP)
 
-run: install
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+# Development settings for this checkout: manage.py reads them, the real environment wins.
+.env:
+	@printf '# Development settings of this checkout (written by make). Never use in production.\nDEBUG=1\nSECRET_KEY=%s\n' \
+		"$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" > .env
+	@echo "Wrote .env (DEBUG=1, a generated SECRET_KEY)"
+
+run: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 system-packages:
 	scripts/install-system-packages.sh
@@ -35,31 +54,35 @@ services:
 
 test: install system-packages services
 	$(VENV)/bin/ruff check .
-	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
-# Renders 24 evaluation dossiers with 2 Celery worker processes in a separate benchmark database.
+# Renders 24 evaluation dossiers with 2 Celery worker processes in a database of its own, dropped afterwards.
 bench-dossiers: install system-packages services
-	-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS wir_bench" >/dev/null
-	psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE wir_bench" >/dev/null
-	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/wir_bench REDIS_URL=redis://127.0.0.1:6379/2 \
-		PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private $(PY) manage.py migrate --noinput -v0
-	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/wir_bench REDIS_URL=redis://127.0.0.1:6379/2 \
-		PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private $(PY) manage.py bench_dossiers --workers 2
+	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB)" >/dev/null
+	psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_DB)" >/dev/null
+	status=0; \
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0 && \
+	$(BENCH_ENV) $(PY) manage.py bench_dossiers --workers 2 || status=$$?; \
+	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)" >/dev/null; \
+	rm -rf $(CURDIR)/var/bench-private; \
+	exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .
 
+# Line wrapping pinned, so only real changes show in the catalogue's diff.
 messages: install
-	DEBUG=1 $(PY) manage.py makemessages --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
-	DEBUG=1 $(PY) manage.py compilemessages --locale en --ignore '.venv/*'
+	PORTAL_ENV_FILE=/dev/null DEBUG=1 $(PY) manage.py makemessages --locale en --no-obsolete --no-wrap \
+		--ignore '.venv/*' --ignore 'var/*'
+	PORTAL_ENV_FILE=/dev/null DEBUG=1 $(PY) manage.py compilemessages --locale en --ignore '.venv/*'
 
-# Re-resolves the pinned direct dependencies of pyproject.toml into requirements.lock.
-lock:
-	@python_bin="$$(scripts/find-python.sh)" || exit 1; rm -rf /tmp/wir-lock-venv; \
-	"$$python_bin" -m venv /tmp/wir-lock-venv && /tmp/wir-lock-venv/bin/pip install --quiet '.[test]' && \
-	/tmp/wir-lock-venv/bin/pip freeze --exclude-editable | grep -v '^wir-strategy-portal' > requirements.lock
+# Re-resolves the pinned direct dependencies of pyproject.toml (with the test extra) into requirements.lock.
+# uv reads the static [project] table directly, so the project needs no build system or package layout.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python $(PY) --quiet --no-header \
+		--output-file requirements.lock
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -2,6 +2,7 @@
 
 Without DATABASE_URL the portal runs on SQLite; without REDIS_URL Celery tasks
 run in-process. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Every variable read here is listed in the README's configuration table (a test compares them).
 """
 
 import os
@@ -11,8 +12,13 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A local checkout keeps its development settings in .env (written by `make run`); the real
+# environment always wins, so production and the test suite are unaffected by the file.
+load_dotenv(os.environ.get("PORTAL_ENV_FILE", BASE_DIR / ".env"), override=False)
 
 
 def env_bool(name, default=False):
@@ -215,8 +221,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keys of this installation in a Redis shared with others (another checkout, another portal).
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 # Unacknowledged tasks of a lost worker come back after this; it exceeds every task's hard time limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": REDIS_KEY_PREFIX,
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
     "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
@@ -227,7 +236,11 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

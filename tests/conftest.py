@@ -1,4 +1,8 @@
+import os
+
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 from django.utils import translation
 
 from portal.celery import app as celery_app
@@ -10,6 +14,23 @@ from tests.factories import (
     UserFactory,
     manager_of,
 )
+
+# Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
+# own, before any connection exists. Subprocesses (workers, servers) inherit it through the environment.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER:
+    os.environ["REDIS_KEY_PREFIX"] = f"{os.environ.get('REDIS_KEY_PREFIX', '')}{_XDIST_WORKER}:"
+    django_settings.REDIS_KEY_PREFIX = os.environ["REDIS_KEY_PREFIX"]
+    django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = django_settings.REDIS_KEY_PREFIX
+    celery_app.conf.broker_transport_options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if "KEY_PREFIX" in django_settings.CACHES["default"]:
+        django_settings.CACHES["default"]["KEY_PREFIX"] = django_settings.REDIS_KEY_PREFIX
+
+
+@pytest.fixture
+def client():
+    """The test client as a browser behind the TLS proxy: production settings redirect plain HTTP."""
+    return Client(HTTP_X_FORWARDED_PROTO="https")
 
 
 @pytest.fixture(autouse=True)

@@ -1,18 +1,22 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live server on 127.0.0.1.
 
 Playwright never downloads a browser here; it launches /usr/bin/chromium (installed by
-scripts/install-system-packages.sh, which `make test` runs). Without it the browser tests skip.
+scripts/install-system-packages.sh, which `make test` runs). Without it the browser tests skip, except
+in CI (`CI=true`), where they fail.
 
 Fixtures for journeys in this directory:
 - `browser`  session-scoped headless Chromium
 - `page`     a fresh context per test (de-DE, Europe/Berlin, 10 s timeouts); a screenshot goes to
              test-results/ when the test fails; `page.problems` collects console errors, uncaught
              exceptions and CSP violations
-- `live_server` the Django live server, bound to 127.0.0.1, serving /static/ through staticfiles
+- `live_server` the Django live server, bound to 127.0.0.1, serving the collected /static/ files
 Helpers: `login(page, live_server, email, password)`, `submit_login_form(page, email, password)`,
 `logout(page)`, `assert_page_sound(page)`.
 Mark every test with @pytest.mark.browser and request `transactional_db` (or `live_server`, which
 implies it), because the live server reads committed rows only.
+
+The live server speaks plain HTTP on the loopback, where production sits behind TLS: browser tests
+turn off the HTTPS redirect and the cookies' Secure flag, nothing else.
 """
 
 import contextlib
@@ -88,11 +92,20 @@ def own_chromium_pids():
 
 # --- Playwright ---------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def plain_http_cookies(settings):
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium for the whole session; on teardown no Chromium process may remain."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make test` installs it via scripts/install-system-packages.sh")
+        message = f"{CHROMIUM} is missing; `make test` installs it via scripts/install-system-packages.sh"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)  # CI must never pass without its browser journeys
+        pytest.skip(message)
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -174,10 +187,17 @@ def page(browser, live_server, request):
 
 @pytest.fixture(scope="session")
 def live_server(request):
-    """pytest-django's live server, but bound to 127.0.0.1 only (static files via staticfiles)."""
+    """pytest-django's live server, but bound to 127.0.0.1 only (the collected static files)."""
+    from django.test import override_settings
+    from django.test.testcases import _StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer
 
-    server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1")
+    server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1", start=False)
+    # The collected, hashed files of STATIC_ROOT, as WhiteNoise serves them in production.
+    server.thread.static_handler = _StaticFilesHandler
+    # The security middleware reads the redirect setting once, when the server thread builds its handler.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server.start()
     yield server
     server.stop()
 
