@@ -8,14 +8,15 @@ STAMP := $(VENV)/.installed
 # machine never share them.
 CHECKOUT_ID := $(shell printf '%s' "$(CURDIR)" | sha256sum | cut -c1-8)
 PG_URL := postgres://postgres@127.0.0.1:5432
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
+TEST_STATIC := var/staticfiles-test
 
 # The suite runs with production settings (DEBUG=0); the test client speaks as the TLS proxy does.
 # PORTAL_ENV_FILE=/dev/null: a developer's .env never leaks into the tests.
 TEST_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=0 SECRET_KEY=test-only-$(CHECKOUT_ID)-not-for-any-real-installation-0123456789 \
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)/wir_$(CHECKOUT_ID)} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} REDIS_KEY_PREFIX=wir-$(CHECKOUT_ID): \
-	ALLOWED_HOSTS=127.0.0.1,localhost,testserver STATIC_ROOT=$(CURDIR)/var/staticfiles-test
+	ALLOWED_HOSTS=127.0.0.1,localhost,testserver STATIC_ROOT=$(CURDIR)/$(TEST_STATIC)
 
 BENCH_DB := wir_bench_$(CHECKOUT_ID)
 BENCH_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=$(PG_URL)/$(BENCH_DB) \
@@ -52,11 +53,14 @@ system-packages:
 services:
 	scripts/start-services.sh
 
-test: install system-packages services
+test: install system-packages services $(TEST_STATIC)/staticfiles.json
 	$(VENV)/bin/ruff check .
 	PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
+
+# Collected again only when a static file or an installed package changed.
+$(TEST_STATIC)/staticfiles.json: $(STAMP) $(shell find static -type f)
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0 --clear
 
 # Renders 24 evaluation dossiers with 2 Celery worker processes in a database of its own, dropped afterwards.
 bench-dossiers: install system-packages services

@@ -389,3 +389,19 @@ def strategy_with_spread_reviews(cycle):
         for criterion, value in zip(criteria, points, strict=True):
             ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
     return strategy
+
+
+# --- Dossier stage ------------------------------------------------------------------------------------------
+
+
+def ready_dossier(*, kind, cycle, strategy=None, requested_by=None, content=b"%PDF-1.7 stand-in"):
+    """A dossier that is ready with a small stand-in file, for tests of who may see it, not of rendering."""
+    from django.core.files.base import ContentFile
+
+    from dossiers.models import Dossier, DossierStatus
+
+    dossier = Dossier(kind=kind, cycle=cycle, strategy=strategy, requested_by=requested_by,
+                      status=DossierStatus.READY, progress=100, fingerprint="0" * 64, finished_at=timezone.now())
+    dossier.file.save(f"{kind}.bin", ContentFile(content), save=False)
+    dossier.save()
+    return dossier

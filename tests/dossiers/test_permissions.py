@@ -1,11 +1,17 @@
 import pytest
 from django.urls import reverse
 
-from dossiers import services
 from dossiers.models import DossierKind
 from portal.models import Role
 from reviews import services as review_services
-from tests.factories import AllianceFactory, ExpertProfileFactory, UserFactory, manager_of, submitted_strategy
+from tests.factories import (
+    AllianceFactory,
+    ExpertProfileFactory,
+    UserFactory,
+    manager_of,
+    ready_dossier,
+    submitted_strategy,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +20,7 @@ pytestmark = pytest.mark.django_db
 def world(cycle, programme_office):
     alliance = AllianceFactory()
     strategy, _ = submitted_strategy(cycle, alliance)
-    dossier = services.render_dossier(dossier_id=services.request_dossier(
-        kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy).pk)
+    dossier = ready_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
     cleared = ExpertProfileFactory().user
     review_services.declare_conflict(
         assignment=review_services.assign_expert(strategy=strategy, expert=cleared, user=programme_office),

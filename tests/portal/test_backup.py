@@ -1,6 +1,7 @@
 """`manage.py backup` and `manage.py restore`: round trips of the demo on PostgreSQL and on SQLite, and archives
 that are refused before anything changes."""
 
+import fcntl
 import hashlib
 import io
 import json
@@ -79,13 +80,21 @@ def sqlite_rows(database, query):
         return sorted(db.execute(query).fetchall())
 
 
-# Session-wide: pytest-django runs database tests before the others, so a module fixture would be torn down
-# between this module's PostgreSQL and SQLite tests and seeded twice.
+# Seeded once per test run: pytest-django runs database tests before the others, so a module fixture would be
+# torn down in between, and parallel test processes would each seed it again.
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """The demo, seeded once on SQLite, and the same data as a fixture for loaddata."""
-    site = tmp_path_factory.mktemp("demo")
-    manage(site, "shell", "-c", SEED.format(fixture=str(site / "demo.json")), debug="1")
+    run_temp = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_temp = run_temp.parent  # shared by the parallel processes of this run only
+    site = run_temp / "backup-demo"
+    with (run_temp / "backup-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (site / "demo.json").exists():
+            shutil.rmtree(site, ignore_errors=True)
+            site.mkdir()
+            manage(site, "shell", "-c", SEED.format(fixture=str(site / "demo.json")), debug="1")
     return site
 
 
