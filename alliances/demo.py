@@ -129,8 +129,9 @@ def seed(*, stdout):
     accounts = []
     now = timezone.now()
     for index, alliance in enumerate(Alliance.objects.order_by("name")):
-        manager = demo_user(f"{alliance.slug}@demo.example", role=Role.ALLIANCE_MANAGER,
-                            full_name=f"Bündnismanagement {alliance.name}")
+        manager = demo_user(
+            f"{alliance.slug}@demo.example", role=Role.ALLIANCE_MANAGER, full_name=f"Bündnismanagement {alliance.name}"
+        )
         AllianceMembership.objects.get_or_create(user=manager, alliance=alliance)
         accounts.append((manager.email, f"{manager.get_role_display()} {alliance.name}"))
         strategy, created = Strategy.objects.get_or_create(cycle=cycle, alliance=alliance)
@@ -140,29 +141,43 @@ def seed(*, stdout):
         if index % 3 == 2:
             texts = strategy_text(alliance)
             services.save_strategy_draft(
-                strategy=strategy, user=manager, sections={"summary": texts["summary"]}, budget={},
-                expected_version=strategy.version, now=now,
+                strategy=strategy,
+                user=manager,
+                sections={"summary": texts["summary"]},
+                budget={},
+                expected_version=strategy.version,
+                now=now,
             )
             continue
         strategy = services.save_strategy_draft(
-            strategy=strategy, user=manager, sections=strategy_text(alliance),
+            strategy=strategy,
+            user=manager,
+            sections=strategy_text(alliance),
             budget=demo_budget(cycle, Decimal("0.9") + Decimal(index % 4) / 20),
-            expected_version=strategy.version, now=now,
+            expected_version=strategy.version,
+            now=now,
         )
         services.add_strategy_document(
-            strategy=strategy, user=manager, kind=DocumentKind.MAIN, now=now,
-            uploaded_file=SimpleUploadedFile(f"Strategie_{alliance.slug}.pdf",
-                                             demo_pdf("Erweiterte WIR!-Strategie", alliance, 4)),
+            strategy=strategy,
+            user=manager,
+            kind=DocumentKind.MAIN,
+            now=now,
+            uploaded_file=SimpleUploadedFile(
+                f"Strategie_{alliance.slug}.pdf", demo_pdf("Erweiterte WIR!-Strategie", alliance, 4)
+            ),
         )
         services.add_strategy_document(
-            strategy=strategy, user=manager, kind=DocumentKind.LETTER_OF_SUPPORT, now=now,
-            uploaded_file=SimpleUploadedFile("Unterstuetzungsschreiben_Landkreis.pdf",
-                                             demo_pdf("Unterstützungsschreiben", alliance, 1)),
+            strategy=strategy,
+            user=manager,
+            kind=DocumentKind.LETTER_OF_SUPPORT,
+            now=now,
+            uploaded_file=SimpleUploadedFile(
+                "Unterstuetzungsschreiben_Landkreis.pdf", demo_pdf("Unterstützungsschreiben", alliance, 1)
+            ),
         )
         if index % 3 == 0:
             with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
                 services.submit_strategy(strategy=strategy, user=manager, now=now)
-    counts = {status.label: Strategy.objects.filter(cycle=cycle, status=status).count()
-              for status in StrategyStatus}
+    counts = {status.label: Strategy.objects.filter(cycle=cycle, status=status).count() for status in StrategyStatus}
     stdout.write("Strategien: " + ", ".join(f"{label}: {count}" for label, count in counts.items()))
     return accounts

@@ -35,12 +35,13 @@ class TranslatedOrderingFilter(django_filters.OrderingFilter):
 
 
 class OverviewFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=StrategyStatus.choices, empty_label=_("alle")
-    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=StrategyStatus.choices, empty_label=_("alle"))
     state = django_filters.ModelChoiceFilter(
-        label=_("Bundesland"), field_name="alliance__states", queryset=FederalState.objects.all(),
-        to_field_name="code", empty_label=_("alle"),
+        label=_("Bundesland"),
+        field_name="alliance__states",
+        queryset=FederalState.objects.all(),
+        to_field_name="code",
+        empty_label=_("alle"),
     )
     sort = TranslatedOrderingFilter(
         label=_("Sortierung"),

@@ -97,10 +97,14 @@ class StrategyForm(forms.Form):
         cap = self.strategy.cycle.max_grant_per_alliance
         if total > cap:
             raise forms.ValidationError(
-                _("Der Finanzplan summiert sich auf %(total)s EUR und übersteigt damit den Höchstbetrag von "
-                  "%(cap)s EUR je Bündnis.")
-                % {"total": number_format(total, 2, force_grouping=True),
-                   "cap": number_format(cap, 2, force_grouping=True)}
+                _(
+                    "Der Finanzplan summiert sich auf %(total)s EUR und übersteigt damit den Höchstbetrag von "
+                    "%(cap)s EUR je Bündnis."
+                )
+                % {
+                    "total": number_format(total, 2, force_grouping=True),
+                    "cap": number_format(cap, 2, force_grouping=True),
+                }
             )
         return cleaned
 
@@ -160,8 +164,10 @@ class DeadlineExtensionForm(ReasonForm):
         label=_("Neue Frist"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Uhrzeit in deutscher Zeit (Europe/Berlin)."),
-        error_messages={"required": _("Bitte geben Sie die neue Frist an."),
-                        "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an.")},
+        error_messages={
+            "required": _("Bitte geben Sie die neue Frist an."),
+            "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an."),
+        },
     )
 
     field_order = ["new_deadline", "reason"]

@@ -14,13 +14,15 @@ DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
 
 DATE_HELP = {
     "submission_opens_at": _("Ab diesem Zeitpunkt können die Bündnisse ihre Strategie bearbeiten und einreichen."),
-    "submission_deadline": _("Bis zu diesem Zeitpunkt können die Bündnisse einreichen (einzelne Verlängerungen "
-                             "gelten weiter)."),
+    "submission_deadline": _(
+        "Bis zu diesem Zeitpunkt können die Bündnisse einreichen (einzelne Verlängerungen gelten weiter)."
+    ),
     "review_deadline": _("Bis dahin geben die Gutachterinnen und Gutachter ihre Gutachten ab."),
     "panel_deadline": _("Bis dahin konsolidiert der Projektträger das Votum je Strategie."),
     "decision_deadline": _("Bis dahin bestätigt das BMBF die Förderentscheidungen."),
-    "released_at": _("Optional. Ab diesem Zeitpunkt gilt die Phase „Freigegeben“; frühestens nach dem Ende der "
-                     "Jurysitzungen."),
+    "released_at": _(
+        "Optional. Ab diesem Zeitpunkt gilt die Phase „Freigegeben“; frühestens nach dem Ende der Jurysitzungen."
+    ),
 }
 
 
@@ -31,8 +33,10 @@ def _datetime_field(name, required=True):
         required=required,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_WIDGET_FORMAT),
         help_text=_("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]},
-        error_messages={"required": _("Bitte geben Sie „%(field)s“ an.") % {"field": label},
-                        "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an.")},
+        error_messages={
+            "required": _("Bitte geben Sie „%(field)s“ an.") % {"field": label},
+            "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an."),
+        },
     )
 
 
@@ -43,9 +47,12 @@ def phase_override_choices():
 class CycleSettingsForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(
-        label=_("Name der Begutachtungsrunde"), max_length=CYCLE_NAME_MAX_LENGTH,
-        error_messages={"required": _("Bitte geben Sie einen Namen an."),
-                        "max_length": _("Der Name ist zu lang: höchstens %(limit_value)d Zeichen.")},
+        label=_("Name der Begutachtungsrunde"),
+        max_length=CYCLE_NAME_MAX_LENGTH,
+        error_messages={
+            "required": _("Bitte geben Sie einen Namen an."),
+            "max_length": _("Der Name ist zu lang: höchstens %(limit_value)d Zeichen."),
+        },
     )
     submission_opens_at = _datetime_field("submission_opens_at")
     submission_deadline = _datetime_field("submission_deadline")
@@ -55,10 +62,16 @@ class CycleSettingsForm(forms.Form):
     released_at = _datetime_field("released_at", required=False)
     budget = AmountField(
         label=_("Budget der Runde (EUR)"),
-        min_value=Decimal("0"), max_value=MAX_CYCLE_BUDGET, max_digits=14, decimal_places=2, localize=True,
+        min_value=Decimal("0"),
+        max_value=MAX_CYCLE_BUDGET,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text=_("Gesamtbudget für die zweite Umsetzungsphase aller Bündnisse, z. B. 120.000.000,00. Ob es die "
-                    "bestätigten Förderentscheidungen deckt, prüft das Dashboard."),
+        help_text=_(
+            "Gesamtbudget für die zweite Umsetzungsphase aller Bündnisse, z. B. 120.000.000,00. Ob es die "
+            "bestätigten Förderentscheidungen deckt, prüft das Dashboard."
+        ),
         error_messages={
             "required": _("Bitte geben Sie das Budget der Runde an."),
             "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 120.000.000,00."),
@@ -70,20 +83,27 @@ class CycleSettingsForm(forms.Form):
         },
     )
     phase_override = forms.ChoiceField(
-        label=_("Phase (manuell)"), required=False, choices=phase_override_choices,
+        label=_("Phase (manuell)"),
+        required=False,
+        choices=phase_override_choices,
         error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Phasen.")},
-        help_text=_("Eine manuelle Phase gilt statt der aus den Terminen berechneten, bis Sie sie wieder auf "
-                    "„keine“ setzen; die Termine selbst bleiben unverändert. Eine Phase nach der Einreichung schließt "
-                    "die Bearbeitung für alle Bündnisse ohne eigene Fristverlängerung."),
+        help_text=_(
+            "Eine manuelle Phase gilt statt der aus den Terminen berechneten, bis Sie sie wieder auf "
+            "„keine“ setzen; die Termine selbst bleiben unverändert. Eine Phase nach der Einreichung schließt "
+            "die Bearbeitung für alle Bündnisse ohne eigene Fristverlängerung."
+        ),
     )
     reason = forms.CharField(
-        label=_("Anlass der Änderung (optional)"), required=False, max_length=500,
+        label=_("Anlass der Änderung (optional)"),
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Wird mit der Änderung in der Historie gespeichert."),
         error_messages={"max_length": _("Bitte fassen Sie den Anlass in höchstens %(limit_value)d Zeichen.")},
     )
     confirm_past = forms.BooleanField(
-        label=_("Ja, die Frist soll in der Vergangenheit liegen."), required=False,
+        label=_("Ja, die Frist soll in der Vergangenheit liegen."),
+        required=False,
     )
 
     def clean(self):
@@ -100,7 +120,9 @@ class CycleSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, cycle, version):
-        initial = {name: getattr(cycle, name) for name in
-                   ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]}
+        initial = {
+            name: getattr(cycle, name)
+            for name in ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
+        }
         initial["version"] = version
         return initial

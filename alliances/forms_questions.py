@@ -20,22 +20,32 @@ def _text_field(label, limit, required_message, too_long_message, rows=6, help_t
 
 class QuestionForm(forms.Form):
     alliance = forms.ModelChoiceField(
-        label=_("Bündnis"), queryset=None, empty_label=None,
-        error_messages={"required": _("Bitte wählen Sie Ihr Bündnis."),
-                        "invalid_choice": _("Bitte wählen Sie eines Ihrer Bündnisse.")},
+        label=_("Bündnis"),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "required": _("Bitte wählen Sie Ihr Bündnis."),
+            "invalid_choice": _("Bitte wählen Sie eines Ihrer Bündnisse."),
+        },
     )
     topic = forms.ChoiceField(
-        label=_("Thema"), choices=[("", _("Bitte wählen"))] + list(QuestionTopic.choices),
-        error_messages={"required": _("Bitte wählen Sie ein Thema."),
-                        "invalid_choice": _("Bitte wählen Sie ein Thema aus der Liste.")},
+        label=_("Thema"),
+        choices=[("", _("Bitte wählen"))] + list(QuestionTopic.choices),
+        error_messages={
+            "required": _("Bitte wählen Sie ein Thema."),
+            "invalid_choice": _("Bitte wählen Sie ein Thema aus der Liste."),
+        },
     )
     text = _text_field(
-        _("Ihre Frage"), QUESTION_MAX_LENGTH, _("Bitte geben Sie Ihre Frage ein."),
+        _("Ihre Frage"),
+        QUESTION_MAX_LENGTH,
+        _("Bitte geben Sie Ihre Frage ein."),
         _("Die Frage ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
         help_text=_("Höchstens 4.000 Zeichen. Die Frage sehen nur Ihr Bündnis, der Projektträger und das BMBF."),
     )
     attachment = forms.FileField(
-        label=_("Anhang (PDF, optional)"), required=False,
+        label=_("Anhang (PDF, optional)"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
         error_messages={"empty": _("Die Datei ist leer.")},
     )
@@ -66,15 +76,21 @@ class QuestionForm(forms.Form):
 class AnswerForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     answer = _text_field(
-        _("Antwort"), ANSWER_MAX_LENGTH, _("Bitte geben Sie eine Antwort ein."),
-        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."), rows=8,
+        _("Antwort"),
+        ANSWER_MAX_LENGTH,
+        _("Bitte geben Sie eine Antwort ein."),
+        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        rows=8,
     )
 
 
 class CommentForm(forms.Form):
     text = _text_field(
-        _("Interner Kommentar"), COMMENT_MAX_LENGTH, _("Bitte geben Sie einen Kommentar ein."),
-        _("Der Kommentar ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."), rows=3,
+        _("Interner Kommentar"),
+        COMMENT_MAX_LENGTH,
+        _("Bitte geben Sie einen Kommentar ein."),
+        _("Der Kommentar ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        rows=3,
         help_text=_("Nur Projektträger und BMBF sehen interne Kommentare."),
     )
     ask_ministry = forms.BooleanField(label=_("Das BMBF per E-Mail um Stellungnahme bitten"), required=False)
@@ -86,35 +102,45 @@ class CommentForm(forms.Form):
 
 
 class FaqPublishForm(forms.Form):
-    topic = forms.ChoiceField(label=_("Thema"), choices=QuestionTopic.choices,
-                              error_messages={"required": _("Bitte wählen Sie ein Thema.")})
+    topic = forms.ChoiceField(
+        label=_("Thema"), choices=QuestionTopic.choices, error_messages={"required": _("Bitte wählen Sie ein Thema.")}
+    )
     question = _text_field(
-        _("Frage für die FAQ (ohne Bezug auf ein Bündnis)"), QUESTION_MAX_LENGTH,
+        _("Frage für die FAQ (ohne Bezug auf ein Bündnis)"),
+        QUESTION_MAX_LENGTH,
         _("Bitte formulieren Sie die Frage für die FAQ."),
         _("Die Frage ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
         help_text=_("Formulieren Sie die Frage so, dass kein Bündnis, keine Person und keine Region erkennbar ist."),
     )
     answer = _text_field(
-        _("Antwort"), ANSWER_MAX_LENGTH, _("Bitte geben Sie eine Antwort ein."),
-        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."), rows=8,
+        _("Antwort"),
+        ANSWER_MAX_LENGTH,
+        _("Bitte geben Sie eine Antwort ein."),
+        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        rows=8,
     )
     confirm_identity = forms.BooleanField(
-        label=_("Ich habe den Text geprüft und veröffentliche ihn trotzdem."), required=False,
+        label=_("Ich habe den Text geprüft und veröffentliche ihn trotzdem."),
+        required=False,
     )
 
 
 class FaqSearchForm(forms.Form):
-    q = forms.CharField(label=_("Suche in der FAQ"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search"}))
-    topic = forms.ChoiceField(label=_("Thema"), required=False,
-                              choices=[("", _("Alle Themen"))] + list(QuestionTopic.choices))
+    q = forms.CharField(
+        label=_("Suche in der FAQ"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    topic = forms.ChoiceField(
+        label=_("Thema"), required=False, choices=[("", _("Alle Themen"))] + list(QuestionTopic.choices)
+    )
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Alle"))] + list(QuestionStatus.choices))
-    alliance = forms.ModelChoiceField(label=_("Bündnis"), queryset=None, required=False,
-                                      empty_label=_("Alle Bündnisse"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Alle"))] + list(QuestionStatus.choices)
+    )
+    alliance = forms.ModelChoiceField(
+        label=_("Bündnis"), queryset=None, required=False, empty_label=_("Alle Bündnisse")
+    )
 
     def __init__(self, *args, alliances, **kwargs):
         super().__init__(*args, **kwargs)

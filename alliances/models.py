@@ -74,7 +74,10 @@ class EvaluationCycle(models.Model):
     first_funding_year = models.PositiveSmallIntegerField(_("Erstes Förderjahr der Phase II"))
     funding_years = models.PositiveSmallIntegerField(_("Anzahl Förderjahre"), default=3)
     phase_override = models.CharField(
-        _("Phase (manuell)"), max_length=16, choices=Phase.choices, blank=True,
+        _("Phase (manuell)"),
+        max_length=16,
+        choices=Phase.choices,
+        blank=True,
         help_text=_("Leer lassen, damit sich die Phase aus den Terminen ergibt."),
     )
     history = HistoricalRecords()
@@ -148,11 +151,9 @@ class Alliance(models.Model):
 class AlliancePartner(models.Model):
     """A member organisation of an alliance; experts tied to it have a likely conflict of interest."""
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="partners",
-                                 verbose_name=_("Bündnis"))
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="partners", verbose_name=_("Bündnis"))
     name = models.CharField(_("Organisation"), max_length=200)
-    email_domain = models.CharField(_("E-Mail-Domain"), max_length=100, blank=True,
-                                    help_text=_("z. B. hszg.de"))
+    email_domain = models.CharField(_("E-Mail-Domain"), max_length=100, blank=True, help_text=_("z. B. hszg.de"))
     history = HistoricalRecords()
 
     class Meta:
@@ -251,9 +252,7 @@ class StrategyQuerySet(models.QuerySet):
         ]
         has_budget = Exists(BudgetLine.objects.filter(strategy=OuterRef("pk"), amount__gt=0))
         has_main = Exists(
-            StrategyDocument.objects.filter(
-                strategy=OuterRef("pk"), kind=DocumentKind.MAIN, removed_at__isnull=True
-            )
+            StrategyDocument.objects.filter(strategy=OuterRef("pk"), kind=DocumentKind.MAIN, removed_at__isnull=True)
         )
         annotations = {f"missing_{name}": expr for name, expr in zip(SECTION_FIELDS, section_missing, strict=True)}
         annotations["has_budget"] = has_budget
@@ -290,9 +289,7 @@ class Strategy(models.Model):
     alliance = models.ForeignKey(
         Alliance, on_delete=models.PROTECT, related_name="strategies", verbose_name=_("Bündnis")
     )
-    status = models.CharField(
-        _("Status"), max_length=16, choices=StrategyStatus.choices, default=StrategyStatus.DRAFT
-    )
+    status = models.CharField(_("Status"), max_length=16, choices=StrategyStatus.choices, default=StrategyStatus.DRAFT)
     summary = models.TextField(_("Zusammenfassung"), blank=True)
     vision = models.TextField(_("Vision und Ziele für die kommenden Jahre"), blank=True)
     innovation_field_development = models.TextField(_("Entwicklung des Innovationsfelds"), blank=True)
@@ -304,7 +301,11 @@ class Strategy(models.Model):
     extended_deadline = models.DateTimeField(_("Verlängerte Frist"), null=True, blank=True)
     updated_at = models.DateTimeField(_("zuletzt geändert"), default=timezone.now)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("zuletzt geändert von"),
     )
     history = HistoricalRecords()
@@ -553,8 +554,9 @@ class Question(models.Model):
     asked_at = models.DateTimeField(_("gestellt am"), default=timezone.now)
     status = models.CharField(_("Status"), max_length=16, choices=QuestionStatus.choices, default=QuestionStatus.OPEN)
     answer = models.TextField(_("Antwort"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(_("beantwortet am"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
@@ -565,8 +567,9 @@ class Question(models.Model):
         verbose_name_plural = _("Fragen")
         ordering = ["-asked_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(status=QuestionStatus.OPEN) | ~Q(answer=""),
-                                   name="answered_question_has_answer"),
+            models.CheckConstraint(
+                condition=Q(status=QuestionStatus.OPEN) | ~Q(answer=""), name="answered_question_has_answer"
+            ),
         ]
 
     def __str__(self):
@@ -598,8 +601,9 @@ class FaqEntry(models.Model):
     question = models.TextField(_("Frage (ohne Bezug auf ein Bündnis)"))
     answer = models.TextField(_("Antwort"))
     # The private original; never shown to other alliances.
-    source_question = models.ForeignKey(Question, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="faq_entries")
+    source_question = models.ForeignKey(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="faq_entries"
+    )
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(_("veröffentlicht am"), default=timezone.now)
     history = HistoricalRecords()

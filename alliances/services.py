@@ -204,9 +204,16 @@ def record_document_download(*, document, user):
 
 def snapshot_fingerprint(*, cycle_slug, alliance_slug, sections, budget, documents):
     canonical = json.dumps(
-        {"cycle": cycle_slug, "alliance": alliance_slug, "sections": sections, "budget": budget,
-         "documents": documents},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        {
+            "cycle": cycle_slug,
+            "alliance": alliance_slug,
+            "sections": sections,
+            "budget": budget,
+            "documents": documents,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -225,17 +232,21 @@ def submit_strategy(*, strategy, user, now=None):
     documents = list(current.documents.filter(removed_at__isnull=True).order_by("kind", "uploaded_at"))
     missing = current.missing_items(documents)
     if missing:
-        raise SubmissionRefused(
-            [_("Es fehlt noch: %(item)s.") % {"item": item} for item in missing]
-        )
+        raise SubmissionRefused([_("Es fehlt noch: %(item)s.") % {"item": item} for item in missing])
     sections = {name: getattr(current, name) for name in SECTION_FIELDS}
     budget = [
         {"year": line.year, "category": line.category, "amount": str(line.amount)}
         for line in current.budget_lines.order_by("year", "category")
     ]
     document_facts = [
-        {"id": str(doc.public_id), "kind": doc.kind, "name": doc.original_name, "sha256": doc.sha256,
-         "size": doc.size, "pages": doc.page_count}
+        {
+            "id": str(doc.public_id),
+            "kind": doc.kind,
+            "name": doc.original_name,
+            "sha256": doc.sha256,
+            "size": doc.size,
+            "pages": doc.page_count,
+        }
         for doc in documents
     ]
     number = (current.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
@@ -248,8 +259,11 @@ def submit_strategy(*, strategy, user, now=None):
         budget=budget,
         documents=document_facts,
         fingerprint=snapshot_fingerprint(
-            cycle_slug=current.cycle.slug, alliance_slug=current.alliance.slug,
-            sections=sections, budget=budget, documents=document_facts,
+            cycle_slug=current.cycle.slug,
+            alliance_slug=current.alliance.slug,
+            sections=sections,
+            budget=budget,
+            documents=document_facts,
         ),
     )
     current.status = StrategyStatus.SUBMITTED
@@ -283,8 +297,9 @@ def extend_deadline(*, strategy, user, until, reason, now=None):
     if until <= now:
         raise ValidationError(_("Die neue Frist muss in der Zukunft liegen."))
     current = _locked_strategy(strategy)
-    DeadlineExtension.objects.create(strategy=current, new_deadline=until, reason=reason, granted_by=user,
-                                     granted_at=now)
+    DeadlineExtension.objects.create(
+        strategy=current, new_deadline=until, reason=reason, granted_by=user, granted_at=now
+    )
     current.extended_deadline = until
     _touch(current, user, now, _("Frist verlängert: %(reason)s") % {"reason": reason})
     return current
@@ -310,8 +325,9 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
     submission = current.submissions.order_by("-number").first()
     reopening = Reopening.objects.create(submission=submission, reopened_by=user, reopened_at=now, reason=reason)
     if extend_until is not None:
-        DeadlineExtension.objects.create(strategy=current, new_deadline=extend_until, reason=reason,
-                                         granted_by=user, granted_at=now)
+        DeadlineExtension.objects.create(
+            strategy=current, new_deadline=extend_until, reason=reason, granted_by=user, granted_at=now
+        )
         current.extended_deadline = extend_until
     current.status = StrategyStatus.REOPENED
     current.version += 1
@@ -326,9 +342,7 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
         cause=current,
         cause_url=reverse("alliances:strategy", args=[current.cycle.slug, current.alliance.slug]),
     )
-    transaction.on_commit(
-        lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening)
-    )
+    transaction.on_commit(lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening))
     return reopening
 
 
@@ -364,18 +378,24 @@ def _parse_alliance_rows(csv_text):
             continue
         values = {key: (row.get(key) or "").strip() for key in ALLIANCE_CSV_COLUMNS}
         if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", values["slug"]):
-            errors.append(_("Zeile %(line)s: ungültiger Kurzname „%(slug)s“ (nur a–z, 0–9 und Bindestrich).")
-                          % {"line": line, "slug": values["slug"]})
+            errors.append(
+                _("Zeile %(line)s: ungültiger Kurzname „%(slug)s“ (nur a–z, 0–9 und Bindestrich).")
+                % {"line": line, "slug": values["slug"]}
+            )
         elif values["slug"] in seen:
-            errors.append(_("Zeile %(line)s: Kurzname „%(slug)s“ steht schon in Zeile %(first)s.")
-                          % {"line": line, "slug": values["slug"], "first": seen[values["slug"]]})
+            errors.append(
+                _("Zeile %(line)s: Kurzname „%(slug)s“ steht schon in Zeile %(first)s.")
+                % {"line": line, "slug": values["slug"], "first": seen[values["slug"]]}
+            )
         seen.setdefault(values["slug"], line)
         if not values["name"]:
             errors.append(_("Zeile %(line)s: Der Name fehlt.") % {"line": line})
         for column, limit in (("name", 200), ("acronym", 60), ("region", 300), ("source", 500)):
             if len(values[column]) > limit:
-                errors.append(_("Zeile %(line)s: %(column)s ist länger als %(limit)s Zeichen.")
-                              % {"line": line, "column": column, "limit": limit})
+                errors.append(
+                    _("Zeile %(line)s: %(column)s ist länger als %(limit)s Zeichen.")
+                    % {"line": line, "column": column, "limit": limit}
+                )
         try:
             url_validator(values["source"])
         except ValidationError:
@@ -383,8 +403,9 @@ def _parse_alliance_rows(csv_text):
         state_names = [name.strip() for name in values["states"].split(";") if name.strip()]
         unknown = [name for name in state_names if name.lower() not in states_by_name]
         if unknown:
-            errors.append(_("Zeile %(line)s: unbekanntes Bundesland %(names)s.")
-                          % {"line": line, "names": ", ".join(unknown)})
+            errors.append(
+                _("Zeile %(line)s: unbekanntes Bundesland %(names)s.") % {"line": line, "names": ", ".join(unknown)}
+            )
         values["states"] = [states_by_name[name.lower()] for name in state_names if name.lower() in states_by_name]
         rows.append(values)
     if errors:
@@ -405,8 +426,11 @@ def import_alliances(*, csv_text):
     report = AllianceImportReport()
     for values in rows:
         fields = {
-            "name": values["name"], "acronym": values["acronym"], "region": values["region"],
-            "innovation_field": values["innovation_field"], "source_url": values["source"],
+            "name": values["name"],
+            "acronym": values["acronym"],
+            "region": values["region"],
+            "innovation_field": values["innovation_field"],
+            "source_url": values["source"],
         }
         alliance = Alliance.objects.filter(slug=values["slug"]).first()
         if alliance is None:
@@ -484,7 +508,9 @@ def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=Non
     """
     now = now or timezone.now()
     text = _clean_text(
-        text, limit=QUESTION_MAX_LENGTH, empty_message=_("Bitte geben Sie Ihre Frage ein."),
+        text,
+        limit=QUESTION_MAX_LENGTH,
+        empty_message=_("Bitte geben Sie Ihre Frage ein."),
         too_long_message=_("Die Frage ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
     )
     if topic not in QuestionTopic.values:
@@ -523,7 +549,9 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     """
     now = now or timezone.now()
     answer = _clean_text(
-        answer, limit=ANSWER_MAX_LENGTH, empty_message=_("Bitte geben Sie eine Antwort ein."),
+        answer,
+        limit=ANSWER_MAX_LENGTH,
+        empty_message=_("Bitte geben Sie eine Antwort ein."),
         too_long_message=_("Die Antwort ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
     )
     current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
@@ -562,7 +590,9 @@ def add_question_comment(*, question, user, text, ask_ministry=False, now=None):
     """
     now = now or timezone.now()
     text = _clean_text(
-        text, limit=COMMENT_MAX_LENGTH, empty_message=_("Bitte geben Sie einen Kommentar ein."),
+        text,
+        limit=COMMENT_MAX_LENGTH,
+        empty_message=_("Bitte geben Sie einen Kommentar ein."),
         too_long_message=_("Der Kommentar ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
     )
     comment = QuestionComment.objects.create(question=question, author=user, text=text, created_at=now)
@@ -616,18 +646,29 @@ def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm
     if topic not in QuestionTopic.values:
         raise ValidationError(_("Bitte wählen Sie ein Thema."), code="topic")
     question_text = _clean_text(
-        question_text, limit=QUESTION_MAX_LENGTH, empty_message=_("Bitte formulieren Sie die Frage für die FAQ."),
+        question_text,
+        limit=QUESTION_MAX_LENGTH,
+        empty_message=_("Bitte formulieren Sie die Frage für die FAQ."),
         too_long_message=_("Die Frage ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
     )
     answer_text = _clean_text(
-        answer_text, limit=ANSWER_MAX_LENGTH, empty_message=_("Bitte geben Sie eine Antwort ein."),
+        answer_text,
+        limit=ANSWER_MAX_LENGTH,
+        empty_message=_("Bitte geben Sie eine Antwort ein."),
         too_long_message=_("Die Antwort ist zu lang: höchstens %(limit)s Zeichen, eingegeben %(length)s."),
     )
     names = alliance_names_in(current.alliance, question_text, answer_text)
     if names and not confirm_identity:
         raise IdentityWarning(names)
-    entry = FaqEntry(cycle=current.cycle, topic=topic, question=question_text, answer=answer_text,
-                     source_question=current, published_by=user, published_at=now)
+    entry = FaqEntry(
+        cycle=current.cycle,
+        topic=topic,
+        question=question_text,
+        answer=answer_text,
+        source_question=current,
+        published_by=user,
+        published_at=now,
+    )
     entry._history_user = user
     entry._change_reason = _("In die FAQ übernommen")
     entry.save()
@@ -670,16 +711,16 @@ def send_faq_digest(*, cycle, now=None):
                 digest = FaqDigest.objects.create(cycle=cycle, day=day, entry_count=len(entries), sent_at=now)
         except IntegrityError:
             return 0  # another run claimed today's digest first
-        managers = (
-            AllianceMembership.objects.filter(alliance__in=cycle_alliances(cycle), user__is_active=True,
-                                              user__role=Role.ALLIANCE_MANAGER)
-            .select_related("user")
-        )
+        managers = AllianceMembership.objects.filter(
+            alliance__in=cycle_alliances(cycle), user__is_active=True, user__role=Role.ALLIANCE_MANAGER
+        ).select_related("user")
         send_notification(
             recipients=[membership.user for membership in managers],
             kind=NotificationKind.FAQ_DIGEST,
-            subject=ngettext("Ein neuer FAQ-Eintrag zur %(cycle)s", "%(count)s neue FAQ-Einträge zur %(cycle)s",
-                             len(entries)) % {"count": len(entries), "cycle": cycle.name},
+            subject=ngettext(
+                "Ein neuer FAQ-Eintrag zur %(cycle)s", "%(count)s neue FAQ-Einträge zur %(cycle)s", len(entries)
+            )
+            % {"count": len(entries), "cycle": cycle.name},
             template="alliances/email/question_faq_digest",
             context={"cycle": cycle, "entries": entries},
             cause=digest,
@@ -696,8 +737,13 @@ def send_faq_digests(*, now=None):
 # --- Cycle settings -----------------------------------------------------------------------------------------
 
 # The dates of a cycle in the order the phases follow each other.
-CYCLE_DATE_FIELDS = ["submission_opens_at", "submission_deadline", "review_deadline", "panel_deadline",
-                     "decision_deadline"]
+CYCLE_DATE_FIELDS = [
+    "submission_opens_at",
+    "submission_deadline",
+    "review_deadline",
+    "panel_deadline",
+    "decision_deadline",
+]
 # Moving one of these into the past ends a phase at once, so it needs a confirmation.
 CYCLE_DEADLINE_FIELDS = ["submission_deadline", "review_deadline", "panel_deadline", "decision_deadline"]
 CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
@@ -724,6 +770,7 @@ class CycleDeadlineWarning(Exception):
 
 def cycle_settings_version(cycle):
     """A short fingerprint of the editable settings: it changes whenever one of them changes, by any path."""
+
     def canonical_value(value):
         if isinstance(value, Decimal):
             return f"{value:.2f}"
@@ -731,16 +778,20 @@ def cycle_settings_version(cycle):
             return value.astimezone(UTC).isoformat()
         return value
 
-    canonical = json.dumps({name: canonical_value(getattr(cycle, name)) for name in CYCLE_SETTING_FIELDS},
-                           sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(
+        {name: canonical_value(getattr(cycle, name)) for name in CYCLE_SETTING_FIELDS},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
 
 
 def derived_phase(cycle, moment=None):
     """The phase that follows from the cycle's dates alone, ignoring a manual override."""
     moment = moment or timezone.now()
-    probe = EvaluationCycle(**{name: getattr(cycle, name) for name in CYCLE_DATE_FIELDS},
-                            released_at=cycle.released_at, phase_override="")
+    probe = EvaluationCycle(
+        **{name: getattr(cycle, name) for name in CYCLE_DATE_FIELDS}, released_at=cycle.released_at, phase_override=""
+    )
     return probe.phase_at(moment)
 
 
@@ -770,13 +821,22 @@ def _validate_cycle_settings(values):
     dates = [(date_name, values[date_name]) for date_name in CYCLE_DATE_FIELDS if values[date_name] is not None]
     for (earlier_name, earlier), (later_name, later) in zip(dates, dates[1:], strict=False):
         if later <= earlier:
-            refuse(later_name, _("„%(later)s“ muss nach „%(earlier)s“ (%(date)s) liegen.")
-                   % {"later": _cycle_field_label(later_name), "earlier": _cycle_field_label(earlier_name),
-                      "date": _berlin(earlier)})
+            refuse(
+                later_name,
+                _("„%(later)s“ muss nach „%(earlier)s“ (%(date)s) liegen.")
+                % {
+                    "later": _cycle_field_label(later_name),
+                    "earlier": _cycle_field_label(earlier_name),
+                    "date": _berlin(earlier),
+                },
+            )
     released_at, panel_deadline = values["released_at"], values["panel_deadline"]
     if released_at is not None and panel_deadline is not None and released_at < panel_deadline:
-        refuse("released_at", _("Die Entscheidungen können erst nach dem Ende der Jurysitzungen (%(date)s) "
-                                "freigegeben werden.") % {"date": _berlin(panel_deadline)})
+        refuse(
+            "released_at",
+            _("Die Entscheidungen können erst nach dem Ende der Jurysitzungen (%(date)s) freigegeben werden.")
+            % {"date": _berlin(panel_deadline)},
+        )
     budget = values["budget"]
     if budget is None:
         refuse("budget", _("Bitte geben Sie das Budget der Runde an."))
@@ -785,8 +845,11 @@ def _validate_cycle_settings(values):
     elif budget < 0:
         refuse("budget", _("Das Budget darf nicht negativ sein."))
     elif budget > MAX_CYCLE_BUDGET:
-        refuse("budget", _("Das Budget ist unplausibel hoch: höchstens %(limit)s EUR.")
-               % {"limit": number_format(MAX_CYCLE_BUDGET, 2, force_grouping=True)})
+        refuse(
+            "budget",
+            _("Das Budget ist unplausibel hoch: höchstens %(limit)s EUR.")
+            % {"limit": number_format(MAX_CYCLE_BUDGET, 2, force_grouping=True)},
+        )
     elif budget.as_tuple().exponent < -2:
         refuse("budget", _("Bitte höchstens zwei Nachkommastellen (Cent) angeben."))
     if values["phase_override"] not in ("", *Phase.values):
@@ -795,9 +858,24 @@ def _validate_cycle_settings(values):
 
 
 @transaction.atomic
-def update_cycle_settings(*, cycle, user, name, submission_opens_at, submission_deadline, review_deadline,
-                          panel_deadline, decision_deadline, budget, phase_override="", released_at=None,
-                          reason="", expected_version=None, confirm_past=False, now=None):
+def update_cycle_settings(
+    *,
+    cycle,
+    user,
+    name,
+    submission_opens_at,
+    submission_deadline,
+    review_deadline,
+    panel_deadline,
+    decision_deadline,
+    budget,
+    phase_override="",
+    released_at=None,
+    reason="",
+    expected_version=None,
+    confirm_past=False,
+    now=None,
+):
     """The programme office changes a cycle's name, dates, budget and manual phase override.
 
     Dates are timezone-aware; they must follow each other in the order of the phases.
@@ -811,10 +889,15 @@ def update_cycle_settings(*, cycle, user, name, submission_opens_at, submission_
     """
     now = now or timezone.now()
     values = {
-        "name": (name or "").strip(), "submission_opens_at": submission_opens_at,
-        "submission_deadline": submission_deadline, "review_deadline": review_deadline,
-        "panel_deadline": panel_deadline, "decision_deadline": decision_deadline, "released_at": released_at,
-        "budget": budget, "phase_override": phase_override or "",
+        "name": (name or "").strip(),
+        "submission_opens_at": submission_opens_at,
+        "submission_deadline": submission_deadline,
+        "review_deadline": review_deadline,
+        "panel_deadline": panel_deadline,
+        "decision_deadline": decision_deadline,
+        "released_at": released_at,
+        "budget": budget,
+        "phase_override": phase_override or "",
     }
     errors = _validate_cycle_settings(values)
     if errors:
@@ -825,18 +908,22 @@ def update_cycle_settings(*, cycle, user, name, submission_opens_at, submission_
     changed = [field_name for field_name in CYCLE_SETTING_FIELDS if getattr(current, field_name) != values[field_name]]
     if not changed:
         return []
-    into_past = [field_name for field_name in CYCLE_DEADLINE_FIELDS
-                 if field_name in changed and values[field_name] < now]
+    into_past = [
+        field_name for field_name in CYCLE_DEADLINE_FIELDS if field_name in changed and values[field_name] < now
+    ]
     if into_past and not confirm_past:
-        raise CycleDeadlineWarning([
-            _("„%(field)s“ läge mit %(date)s in der Vergangenheit.")
-            % {"field": _cycle_field_label(field_name), "date": _berlin(values[field_name])}
-            for field_name in into_past
-        ])
+        raise CycleDeadlineWarning(
+            [
+                _("„%(field)s“ läge mit %(date)s in der Vergangenheit.")
+                % {"field": _cycle_field_label(field_name), "date": _berlin(values[field_name])}
+                for field_name in into_past
+            ]
+        )
     for field_name in changed:
         setattr(current, field_name, values[field_name])
     change_reason = _("Einstellungen geändert: %(fields)s") % {
-        "fields": ", ".join(str(_cycle_field_label(field_name)) for field_name in changed)}
+        "fields": ", ".join(str(_cycle_field_label(field_name)) for field_name in changed)
+    }
     reason = (reason or "").strip()
     if reason:
         change_reason = f"{change_reason} – {reason}"

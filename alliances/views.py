@@ -88,9 +88,11 @@ def my_strategies(request):
     """The alliance manager's start page: their alliances' strategies in the current cycle."""
     require_permission(request.user, "alliances.use_strategy_pages")
     cycle = current_cycle()
-    strategies = list(
-        Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("cycle", "alliance")
-    ) if cycle else []
+    strategies = (
+        list(Strategy.objects.visible_to(request.user).filter(cycle=cycle).select_related("cycle", "alliance"))
+        if cycle
+        else []
+    )
     if len(strategies) == 1 and request.user.role == "alliance_manager":
         return redirect(_strategy_url(strategies[0]))
     return render(request, "alliances/my_strategies.html", {"strategies": strategies, "cycle": cycle})
@@ -112,8 +114,11 @@ def strategy_save(request, cycle_slug, alliance_slug):
     if form.is_valid():
         try:
             services.save_strategy_draft(
-                strategy=strategy, user=request.user, sections=form.section_values(),
-                budget=form.budget_values(), expected_version=form.cleaned_data["version"],
+                strategy=strategy,
+                user=request.user,
+                sections=form.section_values(),
+                budget=form.budget_values(),
+                expected_version=form.cleaned_data["version"],
             )
         except services.StrategyConflict as conflict:
             # The typed text stays; a deliberate second save may then overwrite the newer version.
@@ -121,21 +126,27 @@ def strategy_save(request, cycle_slug, alliance_slug):
             data["version"] = conflict.current.version
             form = StrategyForm(data, strategy=strategy)
             form.is_valid()
-            form.add_error(None, _(
-                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
-                "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
-                "speichern Sie dann erneut."
-            ) % {"who": conflict.current.updated_by or _("einer anderen Person")})
-            return render(request, "alliances/strategy_detail.html",
-                          _workspace_context(request, strategy, form=form), status=409)
+            form.add_error(
+                None,
+                _(
+                    "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
+                    "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
+                    "speichern Sie dann erneut."
+                )
+                % {"who": conflict.current.updated_by or _("einer anderen Person")},
+            )
+            return render(
+                request, "alliances/strategy_detail.html", _workspace_context(request, strategy, form=form), status=409
+            )
         except services.StrategyLocked as locked:
             messages.error(request, locked.message)
             return redirect(_strategy_url(strategy))
         messages.success(request, _("Der Entwurf wurde gespeichert."))
         return redirect(_strategy_url(strategy))
     messages.error(request, _("Bitte korrigieren Sie die markierten Angaben. Es wurde nichts gespeichert."))
-    return render(request, "alliances/strategy_detail.html",
-                  _workspace_context(request, strategy, form=form), status=422)
+    return render(
+        request, "alliances/strategy_detail.html", _workspace_context(request, strategy, form=form), status=422
+    )
 
 
 def _documents_response(request, strategy, upload_form=None, status=200):
@@ -156,7 +167,9 @@ def document_upload(request, cycle_slug, alliance_slug):
     if form.is_valid():
         try:
             document = services.add_strategy_document(
-                strategy=strategy, user=request.user, kind=form.cleaned_data["kind"],
+                strategy=strategy,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
         except services.StrategyLocked as locked:
@@ -170,8 +183,9 @@ def document_upload(request, cycle_slug, alliance_slug):
 
 
 def _document_or_404(strategy, public_id):
-    return get_object_or_404(StrategyDocument.objects.select_related("strategy"), strategy=strategy,
-                             public_id=public_id)
+    return get_object_or_404(
+        StrategyDocument.objects.select_related("strategy"), strategy=strategy, public_id=public_id
+    )
 
 
 @login_required
@@ -197,8 +211,9 @@ def document_download(request, cycle_slug, alliance_slug, public_id):
     document = _document_or_404(strategy, public_id)
     services.record_document_download(document=document, user=request.user)
     access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type="application/pdf")
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type="application/pdf"
+    )
 
 
 @login_required
@@ -206,12 +221,16 @@ def document_download(request, cycle_slug, alliance_slug, public_id):
 def strategy_preview(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     documents = list(strategy.active_documents())
-    return render(request, "alliances/strategy_preview.html", {
-        "strategy": strategy,
-        "documents": documents,
-        "budget": budget_table(strategy.cycle.years, strategy.budget_lines.all()),
-        "missing": strategy.missing_items(documents),
-    })
+    return render(
+        request,
+        "alliances/strategy_preview.html",
+        {
+            "strategy": strategy,
+            "documents": documents,
+            "budget": budget_table(strategy.cycle.years, strategy.budget_lines.all()),
+            "missing": strategy.missing_items(documents),
+        },
+    )
 
 
 @login_required
@@ -228,15 +247,22 @@ def strategy_submit(request, cycle_slug, alliance_slug):
         except services.StrategyLocked as locked:
             messages.error(request, locked.message)
         else:
-            messages.success(request, _("Ihre Strategie wurde eingereicht. Eine Eingangsbestätigung wurde per "
-                                        "E-Mail versandt."))
+            messages.success(
+                request, _("Ihre Strategie wurde eingereicht. Eine Eingangsbestätigung wurde per E-Mail versandt.")
+            )
             return redirect("alliances:submission", cycle_slug, alliance_slug, submission.number)
         return redirect(_strategy_url(strategy))
     documents = list(strategy.active_documents())
-    return render(request, "alliances/strategy_submit.html", {
-        "strategy": strategy, "missing": strategy.missing_items(documents), "documents": documents,
-        "can_submit": strategy.accepts_work_at(timezone.now()),
-    })
+    return render(
+        request,
+        "alliances/strategy_submit.html",
+        {
+            "strategy": strategy,
+            "missing": strategy.missing_items(documents),
+            "documents": documents,
+            "can_submit": strategy.accepts_work_at(timezone.now()),
+        },
+    )
 
 
 @login_required
@@ -246,12 +272,16 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
     submission = get_object_or_404(
         strategy.submissions.select_related("submitted_by", "reopening__reopened_by"), number=number
     )
-    return render(request, "alliances/submission_detail.html", {
-        "strategy": strategy,
-        "submission": submission,
-        "budget": budget_table(strategy.cycle.years, submission.budget),
-        "sections": [(label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
-    })
+    return render(
+        request,
+        "alliances/submission_detail.html",
+        {
+            "strategy": strategy,
+            "submission": submission,
+            "budget": budget_table(strategy.cycle.years, submission.budget),
+            "sections": [(label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
+        },
+    )
 
 
 def _strategy_action(request, strategy, *, form_class, perform, success_message, title, submit_label):
@@ -266,9 +296,17 @@ def _strategy_action(request, strategy, *, form_class, perform, success_message,
         else:
             messages.success(request, success_message)
             return redirect(_strategy_url(strategy))
-    return render(request, "alliances/strategy_action.html", {
-        "strategy": strategy, "form": form, "title": title, "submit_label": submit_label,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "alliances/strategy_action.html",
+        {
+            "strategy": strategy,
+            "form": form,
+            "title": title,
+            "submit_label": submit_label,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -277,11 +315,15 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.reopen_submission", strategy)
     return _strategy_action(
-        request, strategy, form_class=ReopenForm,
-        perform=lambda data: services.reopen_submission(strategy=strategy, user=request.user, reason=data["reason"],
-                                                        extend_until=data["extend_until"]),
+        request,
+        strategy,
+        form_class=ReopenForm,
+        perform=lambda data: services.reopen_submission(
+            strategy=strategy, user=request.user, reason=data["reason"], extend_until=data["extend_until"]
+        ),
         success_message=_("Die Einreichung wurde wieder geöffnet."),
-        title=_("Einreichung wieder öffnen"), submit_label=_("Wieder öffnen"),
+        title=_("Einreichung wieder öffnen"),
+        submit_label=_("Wieder öffnen"),
     )
 
 
@@ -291,11 +333,15 @@ def strategy_extend(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.extend_deadline", strategy)
     return _strategy_action(
-        request, strategy, form_class=DeadlineExtensionForm,
-        perform=lambda data: services.extend_deadline(strategy=strategy, user=request.user,
-                                                      until=data["new_deadline"], reason=data["reason"]),
+        request,
+        strategy,
+        form_class=DeadlineExtensionForm,
+        perform=lambda data: services.extend_deadline(
+            strategy=strategy, user=request.user, until=data["new_deadline"], reason=data["reason"]
+        ),
         success_message=_("Die Frist wurde verlängert."),
-        title=_("Frist für dieses Bündnis verlängern"), submit_label=_("Frist verlängern"),
+        title=_("Frist für dieses Bündnis verlängern"),
+        submit_label=_("Frist verlängern"),
     )
 
 
@@ -318,11 +364,19 @@ def strategy_history(request, cycle_slug, alliance_slug):
     labels = {field.name: field.verbose_name for field in Strategy._meta.fields}
     for entry in entries:
         entry["changed_labels"] = [labels.get(name, name) for name in entry["changed"]]
-    return render(request, "alliances/strategy_history.html", {
-        "strategy": strategy, "entries": entries,
-        "downloads": DocumentDownload.objects.filter(document__strategy=strategy)
-        .select_related("document", "user")[:50] if rules.has_perm("alliances.view_overview", request.user) else [],
-    })
+    return render(
+        request,
+        "alliances/strategy_history.html",
+        {
+            "strategy": strategy,
+            "entries": entries,
+            "downloads": DocumentDownload.objects.filter(document__strategy=strategy).select_related(
+                "document", "user"
+            )[:50]
+            if rules.has_perm("alliances.view_overview", request.user)
+            else [],
+        },
+    )
 
 
 @login_required
@@ -341,8 +395,7 @@ def cycle_overview(request, cycle_slug):
         .order_by("alliance__name")
     )
     overview = OverviewFilter(request.GET or None, queryset=base)
-    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()}
-            for strategy in overview.qs]
+    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()} for strategy in overview.qs]
     return render(request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "rows": rows})
 
 

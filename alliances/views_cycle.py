@@ -36,7 +36,7 @@ def _display(name, value):
 
 def cycle_history(cycle, limit=HISTORY_LIMIT):
     """The latest changes of the cycle, newest first: who, when, why and each setting from old to new."""
-    records = list(cycle.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit + 1])
+    records = list(cycle.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     entries = []
     for record, previous in zip(records, [*records[1:], None], strict=False):
         if len(entries) == limit:
@@ -45,8 +45,13 @@ def cycle_history(cycle, limit=HISTORY_LIMIT):
         if previous is not None:
             for change in record.diff_against(previous).changes:
                 field = EvaluationCycle._meta.get_field(change.field)
-                changes.append({"label": field.verbose_name, "old": _display(change.field, change.old),
-                                "new": _display(change.field, change.new)})
+                changes.append(
+                    {
+                        "label": field.verbose_name,
+                        "old": _display(change.field, change.old),
+                        "new": _display(change.field, change.new),
+                    }
+                )
         entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
     return entries
 
@@ -59,8 +64,10 @@ def _context(request, cycle, form, warnings=()):
         "warnings": warnings,
         "phase": cycle.phase_at(now),
         "derived_phase": services.derived_phase(cycle, now),
-        "settings_rows": [(EvaluationCycle._meta.get_field(name).verbose_name, _display(name, getattr(cycle, name)))
-                          for name in services.CYCLE_SETTING_FIELDS],
+        "settings_rows": [
+            (EvaluationCycle._meta.get_field(name).verbose_name, _display(name, getattr(cycle, name)))
+            for name in services.CYCLE_SETTING_FIELDS
+        ],
         "history": cycle_history(cycle),
         "can_edit": rules.has_perm("alliances.edit_cycle_settings", request.user),
     }
@@ -94,12 +101,20 @@ def cycle_settings(request, cycle_slug):
             data = form.cleaned_data
             try:
                 changed = services.update_cycle_settings(
-                    cycle=cycle, user=request.user, name=data["name"],
-                    submission_opens_at=data["submission_opens_at"], submission_deadline=data["submission_deadline"],
-                    review_deadline=data["review_deadline"], panel_deadline=data["panel_deadline"],
-                    decision_deadline=data["decision_deadline"], released_at=data["released_at"],
-                    budget=data["budget"], phase_override=data["phase_override"], reason=data["reason"],
-                    expected_version=data["version"] or None, confirm_past=data["confirm_past"],
+                    cycle=cycle,
+                    user=request.user,
+                    name=data["name"],
+                    submission_opens_at=data["submission_opens_at"],
+                    submission_deadline=data["submission_deadline"],
+                    review_deadline=data["review_deadline"],
+                    panel_deadline=data["panel_deadline"],
+                    decision_deadline=data["decision_deadline"],
+                    released_at=data["released_at"],
+                    budget=data["budget"],
+                    phase_override=data["phase_override"],
+                    reason=data["reason"],
+                    expected_version=data["version"] or None,
+                    confirm_past=data["confirm_past"],
                 )
             except services.CycleConflict as conflict:
                 # The typed values stay; the next save compares against the newer settings.
@@ -107,9 +122,14 @@ def cycle_settings(request, cycle_slug):
                 post["version"] = services.cycle_settings_version(conflict.current)
                 form = CycleSettingsForm(post, initial=initial)
                 form.is_valid()
-                form.add_error(None, _("Die Einstellungen wurden inzwischen von anderer Seite geändert. Ihre "
-                                       "Eingaben wurden nicht gespeichert, sind aber unten erhalten. Bitte prüfen "
-                                       "Sie die Historie und speichern Sie dann erneut."))
+                form.add_error(
+                    None,
+                    _(
+                        "Die Einstellungen wurden inzwischen von anderer Seite geändert. Ihre "
+                        "Eingaben wurden nicht gespeichert, sind aber unten erhalten. Bitte prüfen "
+                        "Sie die Historie und speichern Sie dann erneut."
+                    ),
+                )
                 cycle = conflict.current
                 status = 409
             except services.CycleDeadlineWarning as warning:

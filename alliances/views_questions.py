@@ -82,7 +82,8 @@ def _detail_context(request, question, answer_form=None, comment_form=None):
         "comment_form": comment_form,
         "comments": _comments(question) if rules.has_perm("alliances.view_question_comments", user) else [],
         "can_publish": rules.has_perm("alliances.publish_question", user, question)
-        and question.status == QuestionStatus.ANSWERED and not question.is_published,
+        and question.status == QuestionStatus.ANSWERED
+        and not question.is_published,
         "is_staff_reader": user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY),
     }
 
@@ -96,11 +97,16 @@ def my_questions(request):
         return redirect("alliances:question_queue")
     cycle = current_cycle()
     questions = (
-        Question.objects.visible_to(request.user).filter(cycle=cycle)
-        .select_related("alliance", "asked_by")
-        .annotate(is_published=_published())
-        .order_by("-asked_at")
-    ) if cycle else Question.objects.none()
+        (
+            Question.objects.visible_to(request.user)
+            .filter(cycle=cycle)
+            .select_related("alliance", "asked_by")
+            .annotate(is_published=_published())
+            .order_by("-asked_at")
+        )
+        if cycle
+        else Question.objects.none()
+    )
     return render(request, "alliances/questions/my_questions.html", {"cycle": cycle, "questions": list(questions)})
 
 
@@ -117,20 +123,34 @@ def question_ask(request):
     if request.method == "POST" and form.is_valid():
         try:
             question = services.ask_question(
-                cycle=cycle, alliance=form.cleaned_data["alliance"], user=request.user,
-                topic=form.cleaned_data["topic"], text=form.cleaned_data["text"],
+                cycle=cycle,
+                alliance=form.cleaned_data["alliance"],
+                user=request.user,
+                topic=form.cleaned_data["topic"],
+                text=form.cleaned_data["text"],
                 attachment=form.cleaned_data["attachment"] or None,
             )
         except ValidationError as error:
-            form.add_error("attachment" if error.code in {"empty", "too_large", "not_pdf", "encrypted", "corrupt",
-                                                          "no_pages"} else None, error)
+            form.add_error(
+                "attachment"
+                if error.code in {"empty", "too_large", "not_pdf", "encrypted", "corrupt", "no_pages"}
+                else None,
+                error,
+            )
         else:
             messages.success(request, _("Ihre Frage wurde an den Projektträger gesendet."))
             return redirect(_detail_url(question))
-    return render(request, "alliances/questions/ask.html", {
-        "cycle": cycle, "form": form, "has_alliance": alliances.exists(),
-        "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "alliances/questions/ask.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "has_alliance": alliances.exists(),
+            "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -142,13 +162,15 @@ def question_queue(request):
     alliances = services.cycle_alliances(cycle).order_by("name") if cycle else Alliance.objects.none()
     filter_form = QueueFilterForm(request.GET or None, alliances=alliances)
     questions = (
-        Question.objects.visible_to(request.user).filter(cycle=cycle)
+        Question.objects.visible_to(request.user)
+        .filter(cycle=cycle)
         .select_related("alliance", "asked_by", "answered_by")
         .annotate(
             is_published=_published(),
             comment_count=Count("comments"),
-            open_first=Case(When(status=QuestionStatus.OPEN, then=Value(0)), default=Value(1),
-                            output_field=IntegerField()),
+            open_first=Case(
+                When(status=QuestionStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
         )
         .order_by("open_first", "asked_at")
     )
@@ -158,11 +180,17 @@ def question_queue(request):
         if filter_form.cleaned_data["alliance"]:
             questions = questions.filter(alliance=filter_form.cleaned_data["alliance"])
     questions = list(questions)
-    return render(request, "alliances/questions/queue.html", {
-        "cycle": cycle, "questions": questions, "filter_form": filter_form,
-        "open_count": sum(1 for question in questions if question.status == QuestionStatus.OPEN),
-        "can_answer": rules.has_perm("alliances.answer_question", request.user),
-    })
+    return render(
+        request,
+        "alliances/questions/queue.html",
+        {
+            "cycle": cycle,
+            "questions": questions,
+            "filter_form": filter_form,
+            "open_count": sum(1 for question in questions if question.status == QuestionStatus.OPEN),
+            "can_answer": rules.has_perm("alliances.answer_question", request.user),
+        },
+    )
 
 
 @login_required
@@ -179,8 +207,12 @@ def question_attachment(request, public_id):
     if not question.attachment:
         raise Http404
     access_log.info("question attachment %s downloaded by user %s", question.public_id, request.user.pk)
-    return FileResponse(question.attachment.open("rb"), as_attachment=True, filename=question.attachment_name,
-                        content_type="application/pdf")
+    return FileResponse(
+        question.attachment.open("rb"),
+        as_attachment=True,
+        filename=question.attachment_name,
+        content_type="application/pdf",
+    )
 
 
 @login_required
@@ -191,29 +223,42 @@ def question_answer(request, public_id):
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.answer_question(question=question, user=request.user, answer=form.cleaned_data["answer"],
-                                     expected_version=form.cleaned_data["version"])
+            services.answer_question(
+                question=question,
+                user=request.user,
+                answer=form.cleaned_data["answer"],
+                expected_version=form.cleaned_data["version"],
+            )
         except services.QuestionConflict as conflict:
             # The typed answer stays; a deliberate second save may then overwrite the newer answer.
             data = request.POST.copy()
             data["version"] = conflict.current.version
             form = AnswerForm(data)
             form.is_valid()
-            form.add_error(None, _(
-                "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
-                "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
-                "wenn sie diese ersetzen soll."
-            ) % {"who": conflict.current.answered_by or _("einer anderen Person")})
+            form.add_error(
+                None,
+                _(
+                    "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
+                    "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
+                    "wenn sie diese ersetzen soll."
+                )
+                % {"who": conflict.current.answered_by or _("einer anderen Person")},
+            )
             question = _question_or_404(request, public_id)
-            return render(request, "alliances/questions/detail.html",
-                          _detail_context(request, question, answer_form=form), status=409)
+            return render(
+                request,
+                "alliances/questions/detail.html",
+                _detail_context(request, question, answer_form=form),
+                status=409,
+            )
         except ValidationError as error:
             form.add_error("answer", error)
         else:
             messages.success(request, _("Die Antwort wurde gespeichert. Das Bündnis wird per E-Mail benachrichtigt."))
             return redirect(_detail_url(question))
-    return render(request, "alliances/questions/detail.html",
-                  _detail_context(request, question, answer_form=form), status=422)
+    return render(
+        request, "alliances/questions/detail.html", _detail_context(request, question, answer_form=form), status=422
+    )
 
 
 @login_required
@@ -226,8 +271,12 @@ def question_comment(request, public_id):
     status = 422
     if form.is_valid():
         try:
-            services.add_question_comment(question=question, user=request.user, text=form.cleaned_data["text"],
-                                          ask_ministry=form.cleaned_data.get("ask_ministry", False))
+            services.add_question_comment(
+                question=question,
+                user=request.user,
+                text=form.cleaned_data["text"],
+                ask_ministry=form.cleaned_data.get("ask_ministry", False),
+            )
         except ValidationError as error:
             form.add_error("text", error)
         else:
@@ -248,8 +297,9 @@ def question_publish(request, public_id):
     question = _question_or_404(request, public_id)
     require_permission(request.user, "alliances.publish_question", question)
     if question.is_published or question.status != QuestionStatus.ANSWERED:
-        messages.error(request, _("Nur eine beantwortete Frage, die noch nicht in der FAQ steht, kann "
-                                  "veröffentlicht werden."))
+        messages.error(
+            request, _("Nur eine beantwortete Frage, die noch nicht in der FAQ steht, kann veröffentlicht werden.")
+        )
         return redirect(_detail_url(question))
     initial = {"topic": question.topic, "question": question.text, "answer": question.answer}
     form = FaqPublishForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -258,24 +308,46 @@ def question_publish(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.publish_to_faq(question=question, user=request.user, topic=data["topic"],
-                                    question_text=data["question"], answer_text=data["answer"],
-                                    confirm_identity=data["confirm_identity"])
+            services.publish_to_faq(
+                question=question,
+                user=request.user,
+                topic=data["topic"],
+                question_text=data["question"],
+                answer_text=data["answer"],
+                confirm_identity=data["confirm_identity"],
+            )
         except services.IdentityWarning as found:
             identity_names, warning = found.names, True
-            form.add_error(None, _(
-                "Der Text nennt noch das Bündnis (%(names)s). Bitte formulieren Sie ihn ohne Bezug auf das "
-                "Bündnis, oder bestätigen Sie unten, dass er trotzdem veröffentlicht werden soll."
-            ) % {"names": ", ".join(found.names)})
+            form.add_error(
+                None,
+                _(
+                    "Der Text nennt noch das Bündnis (%(names)s). Bitte formulieren Sie ihn ohne Bezug auf das "
+                    "Bündnis, oder bestätigen Sie unten, dass er trotzdem veröffentlicht werden soll."
+                )
+                % {"names": ", ".join(found.names)},
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Der Eintrag steht jetzt in der FAQ. Die Bündnisse werden im nächsten "
-                                        "täglichen Überblick per E-Mail informiert."))
+            messages.success(
+                request,
+                _(
+                    "Der Eintrag steht jetzt in der FAQ. Die Bündnisse werden im nächsten "
+                    "täglichen Überblick per E-Mail informiert."
+                ),
+            )
             return redirect("alliances:faq", question.cycle.slug)
-    return render(request, "alliances/questions/publish.html", {
-        "question": question, "form": form, "identity_names": identity_names, "warning": warning,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "alliances/questions/publish.html",
+        {
+            "question": question,
+            "form": form,
+            "identity_names": identity_names,
+            "warning": warning,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -291,9 +363,10 @@ def faq(request, cycle_slug):
     """The cycle's FAQ, grouped by topic and searchable; every alliance of the cycle reads it."""
     require_permission(request.user, "alliances.view_faq")
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
-    if request.user.role == Role.ALLIANCE_MANAGER and not services.cycle_alliances(cycle).filter(
-        memberships__user=request.user
-    ).exists():
+    if (
+        request.user.role == Role.ALLIANCE_MANAGER
+        and not services.cycle_alliances(cycle).filter(memberships__user=request.user).exists()
+    ):
         raise Http404
     form = FaqSearchForm(request.GET or None)
     entries = FaqEntry.objects.filter(cycle=cycle)
@@ -308,7 +381,10 @@ def faq(request, cycle_slug):
         by_topic.setdefault(entry.topic, []).append(entry)
     groups = [(value, label, by_topic[value]) for value, label in QuestionTopic.choices if value in by_topic]
     context = {
-        "cycle": cycle, "form": form, "groups": groups, "query": query,
+        "cycle": cycle,
+        "form": form,
+        "groups": groups,
+        "query": query,
         "result_count": sum(len(items) for _value, _label, items in groups),
         "can_ask": rules.has_perm("alliances.ask_question", request.user),
     }

@@ -20,17 +20,31 @@ def score_distribution(*, rows, points):
     lines = []
     for index, row in enumerate(rows):
         scores = [p for p in points.get(row.pk, []) if p["weighted_score"] is not None]
-        lines.append({
-            "alliance": row.alliance.name,
-            "y": 20 + index * ROW_HEIGHT,
-            "dots": [{"x": round(_x(p["weighted_score"]), 1), "score": rounded(p["weighted_score"]),
-                      "label": p["assignment__pseudonym"]} for p in scores],
-            "median": rounded(row.score_median),
-            "median_x": None if row.score_median is None else round(_x(row.score_median), 1),
-        })
+        lines.append(
+            {
+                "alliance": row.alliance.name,
+                "y": 20 + index * ROW_HEIGHT,
+                "dots": [
+                    {
+                        "x": round(_x(p["weighted_score"]), 1),
+                        "score": rounded(p["weighted_score"]),
+                        "label": p["assignment__pseudonym"],
+                    }
+                    for p in scores
+                ],
+                "median": rounded(row.score_median),
+                "median_x": None if row.score_median is None else round(_x(row.score_median), 1),
+            }
+        )
     ticks = [{"value": value, "x": round(_x(value), 1)} for value in range(0, 101, 20)]
-    return {"lines": lines, "ticks": ticks, "width": CHART_WIDTH, "label_width": LABEL_WIDTH,
-            "height": 40 + len(rows) * ROW_HEIGHT, "axis_y": 20 + len(rows) * ROW_HEIGHT}
+    return {
+        "lines": lines,
+        "ticks": ticks,
+        "width": CHART_WIDTH,
+        "label_width": LABEL_WIDTH,
+        "height": 40 + len(rows) * ROW_HEIGHT,
+        "axis_y": 20 + len(rows) * ROW_HEIGHT,
+    }
 
 
 def _heat_colour(value):
@@ -51,13 +65,29 @@ def criterion_heatmap(*, rows, means):
     heat_rows = []
     for index, row in enumerate(rows):
         values = [by_cell.get((row.pk, code)) for code in codes]
-        heat_rows.append({
-            "alliance": row.alliance.name, "y": 30 + index * cell,
-            "cells": [{"x": LABEL_WIDTH + column * cell,
-                       "value": rounded(value),
-                       "fill": _heat_colour(value), "code": codes[column]} for column, value in enumerate(values)],
-        })
-    return {"criteria": [{"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
-                         for i, code in enumerate(codes)],
-            "rows": heat_rows, "cell": cell, "width": LABEL_WIDTH + len(codes) * cell + 10, "label_x": LABEL_WIDTH - 6,
-            "height": 40 + len(rows) * cell}
+        heat_rows.append(
+            {
+                "alliance": row.alliance.name,
+                "y": 30 + index * cell,
+                "cells": [
+                    {
+                        "x": LABEL_WIDTH + column * cell,
+                        "value": rounded(value),
+                        "fill": _heat_colour(value),
+                        "code": codes[column],
+                    }
+                    for column, value in enumerate(values)
+                ],
+            }
+        )
+    return {
+        "criteria": [
+            {"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
+            for i, code in enumerate(codes)
+        ],
+        "rows": heat_rows,
+        "cell": cell,
+        "width": LABEL_WIDTH + len(codes) * cell + 10,
+        "label_x": LABEL_WIDTH - 6,
+        "height": 40 + len(rows) * cell,
+    }

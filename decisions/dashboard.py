@@ -48,21 +48,32 @@ COLUMNS = [
 def _current_decision(field):
     return Subquery(
         FundingDecision.objects.filter(strategy=OuterRef("pk"), is_current=True)
-        .exclude(status=DecisionStatus.WITHDRAWN).order_by("-proposed_at").values(field)[:1]
+        .exclude(status=DecisionStatus.WITHDRAWN)
+        .order_by("-proposed_at")
+        .values(field)[:1]
     )
 
 
 def dashboard_queryset(*, cycle):
     expected = Subquery(
         Assignment.objects.filter(strategy=OuterRef("pk"), status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .values("strategy").annotate(n=Count("pk")).values("n")[:1]
+        .values("strategy")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
     strategies = (
         Strategy.objects.filter(cycle=cycle)
         .select_related("alliance", "votum")
         .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
-        .defer("summary", "vision", "innovation_field_development", "measures", "alliance_management",
-               "skilled_workers", "continuation")
+        .defer(
+            "summary",
+            "vision",
+            "innovation_field_development",
+            "measures",
+            "alliance_management",
+            "skilled_workers",
+            "continuation",
+        )
         .with_budget_total()
         .annotate(
             reviews_expected=expected,
@@ -113,21 +124,31 @@ def filter_and_sort(queryset, filters):
 
 def budget_panel(*, cycle, rows=None):
     """The whole cycle's budget against the sums requested, proposed and confirmed, whatever the filters."""
-    requested = BudgetLine.objects.filter(strategy__cycle=cycle).exclude(strategy__status=StrategyStatus.DRAFT) \
-        .aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    requested = BudgetLine.objects.filter(strategy__cycle=cycle).exclude(
+        strategy__status=StrategyStatus.DRAFT
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     proposed = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.PROPOSED).aggregate(
-        total=Sum("granted_amount"))["total"] or Decimal("0")
+        total=Sum("granted_amount")
+    )["total"] or Decimal("0")
     confirmed = confirmed_sum(cycle)
-    return {"budget": cycle.budget, "requested": requested, "proposed": proposed, "confirmed": confirmed,
-            "remaining": cycle.budget - confirmed, "over_budget": confirmed > cycle.budget}
+    return {
+        "budget": cycle.budget,
+        "requested": requested,
+        "proposed": proposed,
+        "confirmed": confirmed,
+        "remaining": cycle.budget - confirmed,
+        "over_budget": confirmed > cycle.budget,
+    }
 
 
 def score_points(*, cycle):
     """Each counting review's weighted score per strategy, for the distribution chart (the reviews the
     statistics count)."""
-    reviews = aggregates.review_scores(
-        aggregates.counting_reviews().filter(assignment__strategy__cycle=cycle)
-    ).order_by("assignment__pseudonym").values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
+    reviews = (
+        aggregates.review_scores(aggregates.counting_reviews().filter(assignment__strategy__cycle=cycle))
+        .order_by("assignment__pseudonym")
+        .values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
+    )
     points = {}
     for review in reviews:
         points.setdefault(review["assignment__strategy_id"], []).append(review)

@@ -18,12 +18,15 @@ def _content(strategy, share, outcome=Outcome.APPROVED):
     requested = services.requested_amount(strategy)
     amount = Decimal("0") if outcome == Outcome.REJECTED else (requested * share).quantize(Decimal("1000"))
     return {
-        "outcome": outcome, "granted_amount": amount, "funding_start": date(2025, 4, 1),
+        "outcome": outcome,
+        "granted_amount": amount,
+        "funding_start": date(2025, 4, 1),
         "funding_end": date(2028, 3, 31),
-        "conditions": "Verstetigungskonzept bis 30.06.2026 vorlegen." if outcome == Outcome.APPROVED_WITH_CONDITIONS
+        "conditions": "Verstetigungskonzept bis 30.06.2026 vorlegen."
+        if outcome == Outcome.APPROVED_WITH_CONDITIONS
         else "",
         "rationale": "Die Gutachten bescheinigen eine breite regionale Verankerung und einen schlüssigen Plan "
-                     "für die zweite Umsetzungsphase.",
+        "für die zweite Umsetzungsphase.",
         "over_request_reason": "",
     }
 
@@ -41,7 +44,9 @@ def seed(*, stdout):
         for strategy in strategies:
             if review_services.reviews_complete(strategy):
                 review_services.save_votum(
-                    strategy=strategy, user=office, recommendation="conditions",
+                    strategy=strategy,
+                    user=office,
+                    recommendation="conditions",
                     proposed_amount=(services.requested_amount(strategy) * Decimal("0.9")).quantize(Decimal("1000")),
                     conditions="Verstetigungskonzept bis 30.06.2026 vorlegen.",
                     summary="Die Jury empfiehlt die Förderung der zweiten Phase mit einer Auflage zur Verstetigung.",
@@ -49,16 +54,21 @@ def seed(*, stdout):
         plan = ["released", "confirmed", "proposed", "corrected"]
         for strategy, state in zip(strategies, plan, strict=False):
             outcome = Outcome.APPROVED_WITH_CONDITIONS if state != "proposed" else Outcome.APPROVED
-            decision = services.propose_decision(strategy=strategy, user=bmbf1,
-                                                 **_content(strategy, Decimal("0.9"), outcome))
+            decision = services.propose_decision(
+                strategy=strategy, user=bmbf1, **_content(strategy, Decimal("0.9"), outcome)
+            )
             if state == "proposed":
                 continue
             services.confirm_decision(decision=decision, user=bmbf2, password=DEMO_PASSWORD)
             if state in ("released", "corrected"):
                 services.release_decision(decision=decision, user=bmbf1)
             if state == "corrected":
-                services.propose_decision(strategy=strategy, user=bmbf2, supersedes=decision,
-                                          supersession_reason="Rechenfehler im Finanzplan korrigiert.",
-                                          **_content(strategy, Decimal("0.85"), outcome))
+                services.propose_decision(
+                    strategy=strategy,
+                    user=bmbf2,
+                    supersedes=decision,
+                    supersession_reason="Rechenfehler im Finanzplan korrigiert.",
+                    **_content(strategy, Decimal("0.85"), outcome),
+                )
     stdout.write(f"Entscheidungen: {FundingDecision.objects.filter(strategy__cycle=cycle).count()} angelegt.")
     return []

@@ -14,40 +14,78 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     outcome = forms.ChoiceField(label=_("Entscheidung"), choices=Outcome.choices)
     granted_amount = AmountField(
-        label=_("Bewilligter Betrag (EUR)"), min_value=0, max_value=15000000, max_digits=12, decimal_places=2,
+        label=_("Bewilligter Betrag (EUR)"),
+        min_value=0,
+        max_value=15000000,
+        max_digits=12,
+        decimal_places=2,
         localize=True,
-        error_messages={"invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
-                        "min_value": _("Der Betrag darf nicht negativ sein."),
-                        "max_value": _("Der Betrag ist unplausibel hoch.")},
+        error_messages={
+            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
+            "min_value": _("Der Betrag darf nicht negativ sein."),
+            "max_value": _("Der Betrag ist unplausibel hoch."),
+        },
     )
-    funding_start = forms.DateField(label=_("Förderbeginn"), input_formats=DATE_INPUT_FORMATS,
-                                    widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}))
-    funding_end = forms.DateField(label=_("Förderende"), input_formats=DATE_INPUT_FORMATS,
-                                  widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}))
-    conditions = forms.CharField(label=_("Auflagen"), required=False, max_length=10000,
-                                 widget=forms.Textarea(attrs={"rows": 3}))
-    rationale = forms.CharField(label=_("Begründung"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}),
-                                error_messages={"required": _("Bitte begründen Sie die Entscheidung.")})
+    funding_start = forms.DateField(
+        label=_("Förderbeginn"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}),
+    )
+    funding_end = forms.DateField(
+        label=_("Förderende"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(format=DATE_VALUE_FORMAT, attrs={"type": "date"}),
+    )
+    conditions = forms.CharField(
+        label=_("Auflagen"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rationale = forms.CharField(
+        label=_("Begründung"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Bitte begründen Sie die Entscheidung.")},
+    )
     over_request_reason = forms.CharField(
-        label=_("Begründung, falls der Betrag über der Beantragung liegt"), required=False, max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("Begründung, falls der Betrag über der Beantragung liegt"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def content(self):
-        return {name: self.cleaned_data[name] for name in ("outcome", "granted_amount", "funding_start",
-                                                           "funding_end", "conditions", "rationale",
-                                                           "over_request_reason")}
+        return {
+            name: self.cleaned_data[name]
+            for name in (
+                "outcome",
+                "granted_amount",
+                "funding_start",
+                "funding_end",
+                "conditions",
+                "rationale",
+                "over_request_reason",
+            )
+        }
 
 
 class CorrectionForm(DecisionForm):
-    supersession_reason = forms.CharField(label=_("Grund der Korrektur"), max_length=5000,
-                                          widget=forms.Textarea(attrs={"rows": 2}),
-                                          error_messages={"required": _("Bitte begründen Sie die Korrektur.")})
+    supersession_reason = forms.CharField(
+        label=_("Grund der Korrektur"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Bitte begründen Sie die Korrektur.")},
+    )
 
 
 class ConfirmForm(forms.Form):
-    password = forms.CharField(label=_("Ihr Passwort zur Bestätigung"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-                               error_messages={"required": _("Bitte geben Sie Ihr Passwort ein.")})
+    password = forms.CharField(
+        label=_("Ihr Passwort zur Bestätigung"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Bitte geben Sie Ihr Passwort ein.")},
+    )
     budget_override_reason = forms.CharField(
-        label=_("Begründung, falls das Budget überschritten wird"), required=False, max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("Begründung, falls das Budget überschritten wird"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -27,9 +27,20 @@ class DecisionStatus(models.TextChoices):
 FINAL_STATUSES = [DecisionStatus.CONFIRMED, DecisionStatus.RELEASED]
 
 # Fields that never change once a decision is confirmed.
-DECISION_CONTENT_FIELDS = ["strategy_id", "outcome", "granted_amount", "funding_start", "funding_end", "conditions",
-                           "rationale", "over_request_reason", "supersedes_id", "supersession_reason",
-                           "proposed_by_id", "proposed_at"]
+DECISION_CONTENT_FIELDS = [
+    "strategy_id",
+    "outcome",
+    "granted_amount",
+    "funding_start",
+    "funding_end",
+    "conditions",
+    "rationale",
+    "over_request_reason",
+    "supersedes_id",
+    "supersession_reason",
+    "proposed_by_id",
+    "proposed_at",
+]
 
 
 class FundingDecisionQuerySet(models.QuerySet):
@@ -59,20 +70,24 @@ class FundingDecision(models.Model):
     rationale = models.TextField(_("Begründung"))
     over_request_reason = models.TextField(_("Begründung für einen Betrag über der Beantragung"), blank=True)
     budget_override_reason = models.TextField(_("Begründung für die Überschreitung des Budgets"), blank=True)
-    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="superseded_by", verbose_name=_("ersetzt"))
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by", verbose_name=_("ersetzt")
+    )
     supersession_reason = models.TextField(_("Grund der Korrektur"), blank=True)
-    status = models.CharField(_("Status"), max_length=16, choices=DecisionStatus.choices,
-                              default=DecisionStatus.PROPOSED)
+    status = models.CharField(
+        _("Status"), max_length=16, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED
+    )
     # False once a confirmed correction supersedes this decision.
     is_current = models.BooleanField(default=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(_("vorgeschlagen am"), default=timezone.now)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     released_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
     letter_html = models.TextField(_("Entscheidungsschreiben"), blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -84,15 +99,19 @@ class FundingDecision(models.Model):
         ordering = ["strategy", "-proposed_at"]
         constraints = [
             models.CheckConstraint(condition=Q(granted_amount__gte=0), name="decision_amount_not_negative"),
-            models.CheckConstraint(condition=Q(funding_end__gte=models.F("funding_start")),
-                                   name="decision_period_in_order"),
             models.CheckConstraint(
-                condition=~Q(status__in=FINAL_STATUSES) | (Q(confirmed_by__isnull=False)
-                                                           & ~Q(confirmed_by=models.F("proposed_by"))),
+                condition=Q(funding_end__gte=models.F("funding_start")), name="decision_period_in_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=FINAL_STATUSES)
+                | (Q(confirmed_by__isnull=False) & ~Q(confirmed_by=models.F("proposed_by"))),
                 name="decision_four_eyes",
             ),
-            models.UniqueConstraint(fields=["strategy"], condition=Q(is_current=True, status__in=FINAL_STATUSES),
-                                    name="one_decision_in_force_per_strategy"),
+            models.UniqueConstraint(
+                fields=["strategy"],
+                condition=Q(is_current=True, status__in=FINAL_STATUSES),
+                name="one_decision_in_force_per_strategy",
+            ),
         ]
 
     def __str__(self):
@@ -189,8 +208,9 @@ class DecisionEvent(models.Model):
         items = []
         # PostgreSQL's jsonb keeps no key order; the labels' order is the reading order.
         keys = [key for key in EVENT_DETAIL_LABELS if key in self.details]
-        keys += sorted(key for key in self.details if key not in EVENT_DETAIL_LABELS
-                       and not key.startswith(BEFORE_PREFIX))
+        keys += sorted(
+            key for key in self.details if key not in EVENT_DETAIL_LABELS and not key.startswith(BEFORE_PREFIX)
+        )
         for key in keys:
             value = self.details[key]
             text = format_detail(key, value)

@@ -45,8 +45,9 @@ def _euro(amount):
 
 
 def _log(decision, action, actor, **details):
-    DecisionEvent.objects.create(decision=decision, action=action, actor=actor,
-                                 details={key: str(value) for key, value in details.items()})
+    DecisionEvent.objects.create(
+        decision=decision, action=action, actor=actor, details={key: str(value) for key, value in details.items()}
+    )
 
 
 def _require_ministry(user):
@@ -54,8 +55,9 @@ def _require_ministry(user):
         raise DecisionRefused(_("Nur das BMBF kann Förderentscheidungen treffen."))
 
 
-def _validate_content(*, strategy, outcome, granted_amount, funding_start, funding_end, conditions, rationale,
-                      over_request_reason):
+def _validate_content(
+    *, strategy, outcome, granted_amount, funding_start, funding_end, conditions, rationale, over_request_reason
+):
     if outcome not in Outcome.values:
         raise ValidationError(_("Bitte wählen Sie eine Entscheidung."))
     if granted_amount is None or granted_amount < 0:
@@ -73,14 +75,26 @@ def _validate_content(*, strategy, outcome, granted_amount, funding_start, fundi
     requested = requested_amount(strategy)
     if granted_amount > requested and not over_request_reason.strip():
         raise ValidationError(
-            _("Der Betrag von %(granted)s liegt über der beantragten Summe von %(requested)s. "
-              "Bitte begründen Sie das.") % {"granted": _euro(granted_amount), "requested": _euro(requested)}
+            _("Der Betrag von %(granted)s liegt über der beantragten Summe von %(requested)s. Bitte begründen Sie das.")
+            % {"granted": _euro(granted_amount), "requested": _euro(requested)}
         )
 
 
 @transaction.atomic
-def propose_decision(*, strategy, user, outcome, granted_amount, funding_start, funding_end, conditions="",
-                     rationale="", over_request_reason="", supersedes=None, supersession_reason=""):
+def propose_decision(
+    *,
+    strategy,
+    user,
+    outcome,
+    granted_amount,
+    funding_start,
+    funding_end,
+    conditions="",
+    rationale="",
+    over_request_reason="",
+    supersedes=None,
+    supersession_reason="",
+):
     """Proposes a funding decision, or a correction of a final one (`supersedes`, with a reason).
 
     Side effects: creates a FundingDecision in state "proposed" and logs the proposal.
@@ -97,21 +111,48 @@ def propose_decision(*, strategy, user, outcome, granted_amount, funding_start, 
         if not supersession_reason.strip():
             raise ValidationError(_("Bitte begründen Sie die Korrektur."))
     elif strategy.decisions.filter(is_current=True).exclude(status=DecisionStatus.WITHDRAWN).exists():
-        raise DecisionRefused(_("Für dieses Bündnis liegt bereits eine Entscheidung vor. Bearbeiten Sie den "
-                                "Vorschlag oder legen Sie eine Korrektur an."))
-    _validate_content(strategy=strategy, outcome=outcome, granted_amount=granted_amount,
-                      funding_start=funding_start, funding_end=funding_end, conditions=conditions,
-                      rationale=rationale, over_request_reason=over_request_reason)
+        raise DecisionRefused(
+            _(
+                "Für dieses Bündnis liegt bereits eine Entscheidung vor. Bearbeiten Sie den "
+                "Vorschlag oder legen Sie eine Korrektur an."
+            )
+        )
+    _validate_content(
+        strategy=strategy,
+        outcome=outcome,
+        granted_amount=granted_amount,
+        funding_start=funding_start,
+        funding_end=funding_end,
+        conditions=conditions,
+        rationale=rationale,
+        over_request_reason=over_request_reason,
+    )
     decision = FundingDecision.objects.create(
-        strategy=strategy, outcome=outcome, granted_amount=granted_amount, funding_start=funding_start,
-        funding_end=funding_end, conditions=conditions.strip(), rationale=rationale.strip(),
-        over_request_reason=over_request_reason.strip(), supersedes=supersedes,
-        supersession_reason=supersession_reason.strip(), proposed_by=user,
+        strategy=strategy,
+        outcome=outcome,
+        granted_amount=granted_amount,
+        funding_start=funding_start,
+        funding_end=funding_end,
+        conditions=conditions.strip(),
+        rationale=rationale.strip(),
+        over_request_reason=over_request_reason.strip(),
+        supersedes=supersedes,
+        supersession_reason=supersession_reason.strip(),
+        proposed_by=user,
         is_current=supersedes is None,
     )
-    _log(decision, DecisionAction.PROPOSED, user, outcome=decision.outcome, granted_amount=decision.granted_amount,
-         funding_start=decision.funding_start, funding_end=decision.funding_end, conditions=decision.conditions,
-         supersedes=supersedes.pk if supersedes else "", reason=decision.supersession_reason)
+    _log(
+        decision,
+        DecisionAction.PROPOSED,
+        user,
+        outcome=decision.outcome,
+        granted_amount=decision.granted_amount,
+        funding_start=decision.funding_start,
+        funding_end=decision.funding_end,
+        conditions=decision.conditions,
+        supersedes=supersedes.pk if supersedes else "",
+        reason=decision.supersession_reason,
+    )
     return decision
 
 
@@ -126,8 +167,9 @@ def change_proposal(*, decision, user, expected_version, **content):
     _require_ministry(user)
     decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.is_final:
-        raise DecisionRefused(_("Eine bestätigte Entscheidung ist endgültig. Eine Änderung ist nur als "
-                                "Korrektur mit Begründung möglich."))
+        raise DecisionRefused(
+            _("Eine bestätigte Entscheidung ist endgültig. Eine Änderung ist nur als Korrektur mit Begründung möglich.")
+        )
     if decision.status != DecisionStatus.PROPOSED:
         raise DecisionRefused(_("Dieser Vorschlag ist zurückgezogen."))
     if decision.version != expected_version:
@@ -144,8 +186,12 @@ def change_proposal(*, decision, user, expected_version, **content):
     decision.proposed_at = timezone.now()
     decision.version += 1
     decision.save()
-    _log(decision, DecisionAction.CHANGED, user,
-         **{"outcome": decision.outcome, "granted_amount": decision.granted_amount, **changes})
+    _log(
+        decision,
+        DecisionAction.CHANGED,
+        user,
+        **{"outcome": decision.outcome, "granted_amount": decision.granted_amount, **changes},
+    )
     return decision
 
 
@@ -184,8 +230,11 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
     _require_ministry(user)
     if not user.check_password(password or ""):
         raise DecisionRefused(_("Das Passwort ist falsch. Die Entscheidung wurde nicht bestätigt."))
-    decision = FundingDecision.objects.select_for_update().select_related("strategy__cycle",
-                                                                          "strategy__alliance").get(pk=decision.pk)
+    decision = (
+        FundingDecision.objects.select_for_update()
+        .select_related("strategy__cycle", "strategy__alliance")
+        .get(pk=decision.pk)
+    )
     # Locking the cycle serialises confirmations, so the budget check sees every earlier one.
     cycle = EvaluationCycle.objects.select_for_update().get(pk=decision.strategy.cycle_id)
     if decision.status != DecisionStatus.PROPOSED:
@@ -196,8 +245,10 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
     budget_override_reason = (budget_override_reason or "").strip()
     if total > cycle.budget and not budget_override_reason:
         raise DecisionRefused(
-            _("Mit dieser Entscheidung stiegen die bestätigten Mittel auf %(total)s und lägen über dem Budget "
-              "von %(budget)s. Eine Bestätigung ist nur mit Begründung möglich.")
+            _(
+                "Mit dieser Entscheidung stiegen die bestätigten Mittel auf %(total)s und lägen über dem Budget "
+                "von %(budget)s. Eine Bestätigung ist nur mit Begründung möglich."
+            )
             % {"total": _euro(total), "budget": _euro(cycle.budget)},
             needs_override=True,
         )
@@ -215,16 +266,26 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
     decision.save()
     _log(decision, DecisionAction.CONFIRMED, user, granted_amount=decision.granted_amount, confirmed_total=total)
     if decision.budget_override_reason:
-        _log(decision, DecisionAction.BUDGET_OVERRIDE, user, reason=decision.budget_override_reason,
-             confirmed_total=total, budget=cycle.budget)
+        _log(
+            decision,
+            DecisionAction.BUDGET_OVERRIDE,
+            user,
+            reason=decision.budget_override_reason,
+            confirmed_total=total,
+            budget=cycle.budget,
+        )
     managers = [m.user for m in decision.strategy.alliance.memberships.select_related("user")]
     send_notification(
-        recipients=managers, kind=NotificationKind.DECISION,
+        recipients=managers,
+        kind=NotificationKind.DECISION,
         subject=_("Förderentscheidung zur Zwischenbegutachtung: %(alliance)s")
         % {"alliance": decision.strategy.alliance.name},
-        template="decisions/email/released", context={"decision": decision},
-        cause=decision, cause_url=reverse("decisions:alliance_decision",
-                                          args=[decision.strategy.cycle.slug, decision.strategy.alliance.slug]),
+        template="decisions/email/released",
+        context={"decision": decision},
+        cause=decision,
+        cause_url=reverse(
+            "decisions:alliance_decision", args=[decision.strategy.cycle.slug, decision.strategy.alliance.slug]
+        ),
         release_key=f"decision-{decision.pk}",
     )
     transaction.on_commit(lambda: decision_confirmed.send(sender=FundingDecision, decision=decision))
@@ -233,9 +294,14 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
 
 def render_letter(decision):
     with translation.override("de"):
-        return render_to_string("decisions/letter.html", {
-            "decision": decision, "strategy": decision.strategy, "requested": requested_amount(decision.strategy),
-        })
+        return render_to_string(
+            "decisions/letter.html",
+            {
+                "decision": decision,
+                "strategy": decision.strategy,
+                "requested": requested_amount(decision.strategy),
+            },
+        )
 
 
 @transaction.atomic
@@ -246,8 +312,11 @@ def release_decision(*, decision, user):
     logs the release and sends `decision_released` after commit. Raises DecisionRefused.
     """
     _require_ministry(user)
-    decision = FundingDecision.objects.select_for_update().select_related("strategy__alliance",
-                                                                          "strategy__cycle").get(pk=decision.pk)
+    decision = (
+        FundingDecision.objects.select_for_update()
+        .select_related("strategy__alliance", "strategy__cycle")
+        .get(pk=decision.pk)
+    )
     if decision.status in (DecisionStatus.PROPOSED, DecisionStatus.WITHDRAWN):
         raise DecisionRefused(_("Nur eine bestätigte Entscheidung kann freigegeben werden."))
     if decision.status == DecisionStatus.RELEASED:
@@ -270,7 +339,6 @@ def release_decision(*, decision, user):
 def release_all_confirmed(*, cycle, user):
     """Releases every confirmed decision of the cycle that is in force; returns how many."""
     _require_ministry(user)
-    pending = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.CONFIRMED,
-                                             is_current=True)
+    pending = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.CONFIRMED, is_current=True)
     released = [release_decision(decision=decision, user=user) for decision in pending]
     return len(released)

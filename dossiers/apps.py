@@ -12,8 +12,10 @@ class DossiersConfig(AppConfig):
         from dossiers import receivers
 
         strategy_submitted.connect(receivers.request_strategy_dossier, dispatch_uid="dossiers.fresh_strategy_dossier")
-        decision_confirmed.connect(receivers.request_fresh_evaluation_dossier,
-                                   dispatch_uid="dossiers.fresh_evaluation_on_confirm")
-        decision_released.connect(receivers.request_fresh_evaluation_dossier,
-                                  dispatch_uid="dossiers.fresh_evaluation_on_release")
+        decision_confirmed.connect(
+            receivers.request_fresh_evaluation_dossier, dispatch_uid="dossiers.fresh_evaluation_on_confirm"
+        )
+        decision_released.connect(
+            receivers.request_fresh_evaluation_dossier, dispatch_uid="dossiers.fresh_evaluation_on_release"
+        )
         decision_released.connect(receivers.request_decision_letter, dispatch_uid="dossiers.decision_letter_on_release")

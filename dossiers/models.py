@@ -40,16 +40,16 @@ class Dossier(models.Model):
     kind = models.CharField(_("Art"), max_length=16, choices=DossierKind.choices)
     cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="dossiers")
     strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers")
-    status = models.CharField(_("Status"), max_length=16, choices=DossierStatus.choices,
-                              default=DossierStatus.QUEUED)
+    status = models.CharField(_("Status"), max_length=16, choices=DossierStatus.choices, default=DossierStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
     error_message = models.TextField(_("Fehlermeldung"), blank=True)
     fingerprint = models.CharField(_("Fingerabdruck der Eingaben"), max_length=64, db_index=True)
     file = models.FileField(_("Datei"), upload_to=dossier_path, blank=True, max_length=300)
     page_count = models.PositiveIntegerField(_("Seiten"), null=True, blank=True)
     render_seconds = models.FloatField(_("Erstellungsdauer (s)"), null=True, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
     started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
     finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)

@@ -13,8 +13,10 @@ def _may_read_letter(user, strategy):
     if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
         return True
     if user.role == Role.ALLIANCE_MANAGER:
-        return (strategy.alliance.memberships.filter(user=user).exists()
-                and strategy.decisions.filter(status=DecisionStatus.RELEASED).exists())
+        return (
+            strategy.alliance.memberships.filter(user=user).exists()
+            and strategy.decisions.filter(status=DecisionStatus.RELEASED).exists()
+        )
     return False
 
 
@@ -40,4 +42,3 @@ def may_read_dossier(user, dossier):
 
 
 rules.add_perm("dossiers.read_dossier", may_read_dossier)
-

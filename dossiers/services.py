@@ -45,48 +45,72 @@ def _strategy_inputs(strategy):
         raise DossierUnavailable(_("Die Strategie ist noch nicht eingereicht."))
     alliance = strategy.alliance
     return {
-        "submission": submission.fingerprint, "number": submission.number,
-        "alliance": [alliance.name, alliance.acronym, alliance.region, alliance.innovation_field,
-                     sorted(state.code for state in alliance.states.all())],
+        "submission": submission.fingerprint,
+        "number": submission.number,
+        "alliance": [
+            alliance.name,
+            alliance.acronym,
+            alliance.region,
+            alliance.innovation_field,
+            sorted(state.code for state in alliance.states.all()),
+        ],
     }
 
 
 def _evaluation_inputs(strategy):
     reviews = Review.objects.filter(assignment__strategy=strategy).values_list("pk", "version", "status")
     votum = PanelVotum.objects.filter(strategy=strategy).values_list("pk", "version").first()
-    decisions = FundingDecision.objects.filter(strategy=strategy).values_list("pk", "version", "status",
-                                                                              "is_current")
+    decisions = FundingDecision.objects.filter(strategy=strategy).values_list("pk", "version", "status", "is_current")
     assignments = strategy.assignments.values_list("pk", "status")
-    return {"reviews": sorted(reviews), "votum": votum, "decisions": sorted(decisions),
-            "assignments": sorted(assignments)}
+    return {
+        "reviews": sorted(reviews),
+        "votum": votum,
+        "decisions": sorted(decisions),
+        "assignments": sorted(assignments),
+    }
 
 
 def released_decision(strategy):
     """The strategy's decision as the alliance last received it: the most recently released one."""
-    return (FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.RELEASED)
-            .select_related("strategy__alliance", "strategy__cycle", "supersedes")
-            .order_by("-released_at", "-pk").first())
+    return (
+        FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.RELEASED)
+        .select_related("strategy__alliance", "strategy__cycle", "supersedes")
+        .order_by("-released_at", "-pk")
+        .first()
+    )
 
 
 def _letter_inputs(strategy):
     decision = released_decision(strategy)
     if decision is None:
         raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
-    return {"decision": decision.pk, "released_at": decision.released_at.isoformat(),
-            "letter": decision.letter_html, "alliance": strategy.alliance.name}
+    return {
+        "decision": decision.pk,
+        "released_at": decision.released_at.isoformat(),
+        "letter": decision.letter_html,
+        "alliance": strategy.alliance.name,
+    }
 
 
 def _cycle_inputs(cycle):
     strategies = Strategy.objects.filter(cycle=cycle).values_list(
-        "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field")
+        "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field"
+    )
     reviews = Review.objects.filter(assignment__strategy__cycle=cycle).values_list("pk", "version", "status")
     voten = PanelVotum.objects.filter(strategy__cycle=cycle).values_list("pk", "version")
-    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list("pk", "version", "status",
-                                                                                  "is_current")
+    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list(
+        "pk", "version", "status", "is_current"
+    )
     # The report shows reviews expected per alliance, which follow the assignments.
     assignments = Assignment.objects.filter(strategy__cycle=cycle).values_list("pk", "status")
-    return {"budget": str(cycle.budget), "strategies": sorted(strategies), "reviews": sorted(reviews),
-            "voten": sorted(voten), "decisions": sorted(decisions), "assignments": sorted(assignments)}
+    return {
+        "budget": str(cycle.budget),
+        "strategies": sorted(strategies),
+        "reviews": sorted(reviews),
+        "voten": sorted(voten),
+        "decisions": sorted(decisions),
+        "assignments": sorted(assignments),
+    }
 
 
 def dossier_inputs(*, kind, cycle, strategy=None):
@@ -117,12 +141,17 @@ def request_dossier(*, kind, cycle, user=None, strategy=None, force=False, enque
     Raises DossierUnavailable when the subject cannot have a dossier yet.
     """
     fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy))
-    existing = (Dossier.objects.filter(kind=kind, cycle=cycle, strategy=strategy, fingerprint=fingerprint)
-                .exclude(status=DossierStatus.FAILED).order_by("-created_at").first())
+    existing = (
+        Dossier.objects.filter(kind=kind, cycle=cycle, strategy=strategy, fingerprint=fingerprint)
+        .exclude(status=DossierStatus.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
     if existing and not force:
         return existing
-    dossier = Dossier.objects.create(kind=kind, cycle=cycle, strategy=strategy, fingerprint=fingerprint,
-                                     requested_by=user)
+    dossier = Dossier.objects.create(
+        kind=kind, cycle=cycle, strategy=strategy, fingerprint=fingerprint, requested_by=user
+    )
     if enqueue:
         enqueue_rendering(dossier)
     return dossier
@@ -169,16 +198,25 @@ def _uploads(submission, strategy):
 def strategy_context(strategy):
     submission = latest_submission(strategy)
     uploads = _uploads(submission, strategy)
-    sections = [{"name": name, "label": str(label), "text": submission.sections.get(name, "")}
-                for name, label, _limit in STRATEGY_SECTIONS]
+    sections = [
+        {"name": name, "label": str(label), "text": submission.sections.get(name, "")}
+        for name, label, _limit in STRATEGY_SECTIONS
+    ]
     toc = [{"anchor": "profil", "title": "Profil des Bündnisses"}]
     toc += [{"anchor": f"abschnitt-{s['name']}", "title": s["label"]} for s in sections]
     toc.append({"anchor": "finanzplan", "title": "Finanzplan"})
     toc += [{"anchor": u.anchor, "title": f"Anlage {i}: {u.title}"} for i, u in enumerate(uploads, start=1)]
     return {
-        "strategy": strategy, "alliance": strategy.alliance, "cycle": strategy.cycle, "submission": submission,
-        "sections": sections, "budget": budget_table(strategy.cycle.years, submission.budget),
-        "uploads": uploads, "toc": toc, "generated_at": timezone.now(), "subject": strategy.alliance.name,
+        "strategy": strategy,
+        "alliance": strategy.alliance,
+        "cycle": strategy.cycle,
+        "submission": submission,
+        "sections": sections,
+        "budget": budget_table(strategy.cycle.years, submission.budget),
+        "uploads": uploads,
+        "toc": toc,
+        "generated_at": timezone.now(),
+        "subject": strategy.alliance.name,
         "title": f"Erweiterte WIR!-Strategie: {strategy.alliance.name}",
     }
 
@@ -193,27 +231,38 @@ def evaluation_context(strategy):
     context = strategy_context(strategy)
     row = dashboard.row_for(strategy=strategy)
     submission = context["submission"]
-    reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy,
-                                                                             submission=submission)
+    reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
     criteria = [item["criterion"] for item in criterion_rows]
     for review in reviews:
         review.score_rows = _score_rows(review, criteria)
     points = dashboard.score_points(cycle=strategy.cycle)
     means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
-    decision = (FundingDecision.objects.filter(strategy=strategy, is_current=True)
-                .exclude(status=DecisionStatus.WITHDRAWN).order_by("-proposed_at").first())
-    context.update({
-        "stats": row, "expected": row.reviews_expected or 0, "reviews": reviews, "show_names": True,
-        "distribution": charts.score_distribution(rows=[row], points=points),
-        "heatmap": charts.criterion_heatmap(rows=[row], means=means),
-        "votum": PanelVotum.objects.filter(strategy=strategy).first(), "decision": decision,
-        "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
-    })
+    decision = (
+        FundingDecision.objects.filter(strategy=strategy, is_current=True)
+        .exclude(status=DecisionStatus.WITHDRAWN)
+        .order_by("-proposed_at")
+        .first()
+    )
+    context.update(
+        {
+            "stats": row,
+            "expected": row.reviews_expected or 0,
+            "reviews": reviews,
+            "show_names": True,
+            "distribution": charts.score_distribution(rows=[row], points=points),
+            "heatmap": charts.criterion_heatmap(rows=[row], means=means),
+            "votum": PanelVotum.objects.filter(strategy=strategy).first(),
+            "decision": decision,
+            "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
+        }
+    )
     toc = context["toc"]
     finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "finanzplan") + 1
     toc[finance_index:finance_index] = [
-        {"anchor": "bewertung", "title": "Bewertung im Überblick"}, {"anchor": "gutachten", "title": "Gutachten"},
-        {"anchor": "votum", "title": "Votum der Jury"}, {"anchor": "entscheidung", "title": "Förderentscheidung"},
+        {"anchor": "bewertung", "title": "Bewertung im Überblick"},
+        {"anchor": "gutachten", "title": "Gutachten"},
+        {"anchor": "votum", "title": "Votum der Jury"},
+        {"anchor": "entscheidung", "title": "Förderentscheidung"},
     ]
     return context
 
@@ -227,9 +276,15 @@ def letter_context(strategy):
     letter = decision.letter_html or decision_services.render_letter(decision)
     alliance = strategy.alliance
     return {
-        "strategy": strategy, "alliance": alliance, "cycle": strategy.cycle, "decision": decision,
+        "strategy": strategy,
+        "alliance": alliance,
+        "cycle": strategy.cycle,
+        "decision": decision,
         "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see above
-        "generated_at": timezone.now(), "subject": alliance.name, "submission": None, "uploads": [],
+        "generated_at": timezone.now(),
+        "subject": alliance.name,
+        "submission": None,
+        "uploads": [],
         "title": f"Entscheidungsschreiben: {alliance.name}",
     }
 
@@ -237,10 +292,15 @@ def letter_context(strategy):
 def cycle_report_context(cycle):
     rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
     return {
-        "cycle": cycle, "rows": rows, "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
+        "cycle": cycle,
+        "rows": rows,
+        "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
         "distribution": charts.score_distribution(rows=rows, points=dashboard.score_points(cycle=cycle)),
         "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),
-        "generated_at": timezone.now(), "subject": cycle.name, "submission": None, "uploads": [],
+        "generated_at": timezone.now(),
+        "subject": cycle.name,
+        "submission": None,
+        "uploads": [],
         "title": f"Bericht: {cycle.name}",
     }
 
@@ -274,10 +334,14 @@ def _build_archive(dossier):
     parts.append(report)
     failed = [part for part in parts if part.status != DossierStatus.READY]
     if failed:
-        raise DossierUnavailable(ngettext(
-            "%(count)s Dossier konnte nicht erstellt werden; das Archiv ist unvollständig.",
-            "%(count)s Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig.", len(failed),
-        ) % {"count": len(failed)})
+        raise DossierUnavailable(
+            ngettext(
+                "%(count)s Dossier konnte nicht erstellt werden; das Archiv ist unvollständig.",
+                "%(count)s Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig.",
+                len(failed),
+            )
+            % {"count": len(failed)}
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for part in parts:
@@ -293,8 +357,12 @@ def render_dossier(*, dossier_id):
     with its page count and render time; on failure keeps a readable German message and no file.
     """
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("strategy__alliance", "cycle").filter(
-            pk=dossier_id).first()
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("strategy__alliance", "cycle")
+            .filter(pk=dossier_id)
+            .first()
+        )
         # A dossier deleted while its task waited (its subject was removed) leaves nothing to do.
         if dossier is None or dossier.status == DossierStatus.READY:
             return dossier
@@ -314,7 +382,8 @@ def render_dossier(*, dossier_id):
             html = rendering.render_html(template, context)
             _set_progress(dossier_id, 35)
             content, pages = rendering.build_pdf(
-                html=html, uploads=[u for u in context.get("uploads", []) if not u.error],
+                html=html,
+                uploads=[u for u in context.get("uploads", []) if not u.error],
                 progress=lambda percent: _set_progress(dossier_id, percent),
             )
             extension = "pdf"
@@ -325,8 +394,11 @@ def render_dossier(*, dossier_id):
         raise  # the database is away: the task retries, the dossier stays "rendering" for the sweep
     except Exception as error:  # noqa: BLE001 - every rendering fault ends as a readable failed dossier
         logger.exception("dossier %s failed", dossier_id)
-        return _fail(dossier_id, _("Das Dossier konnte nicht erstellt werden (%(error)s). Bitte versuchen Sie es "
-                                   "erneut.") % {"error": type(error).__name__})
+        return _fail(
+            dossier_id,
+            _("Das Dossier konnte nicht erstellt werden (%(error)s). Bitte versuchen Sie es erneut.")
+            % {"error": type(error).__name__},
+        )
 
 
 def _store(dossier_id, content, pages, started, *, extension):
@@ -352,8 +424,9 @@ def _store(dossier_id, content, pages, started, *, extension):
 
 
 def _fail(dossier_id, message):
-    Dossier.objects.filter(pk=dossier_id).update(status=DossierStatus.FAILED, error_message=message,
-                                                 finished_at=timezone.now())
+    Dossier.objects.filter(pk=dossier_id).update(
+        status=DossierStatus.FAILED, error_message=message, finished_at=timezone.now()
+    )
     return Dossier.objects.get(pk=dossier_id)
 
 

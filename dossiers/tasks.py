@@ -9,8 +9,16 @@ from dossiers import services
 from dossiers.models import Dossier, DossierStatus
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=3, soft_time_limit=300, time_limit=360)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=360,
+)
 def render_dossier_task(self, dossier_id):
     """Renders one dossier by id. Idempotent: a ready dossier is left alone; a killed run is delivered again."""
     dossier = services.render_dossier(dossier_id=dossier_id)

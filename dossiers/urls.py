@@ -10,6 +10,5 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/download/", views.download, name="download"),
     path("dossiers/panel/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.panel, name="panel"),
     path("dossiers/request/<slug:kind>/<slug:cycle_slug>/", views.request_dossier, name="request_cycle"),
-    path("dossiers/request/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.request_dossier,
-         name="request"),
+    path("dossiers/request/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.request_dossier, name="request"),
 ]

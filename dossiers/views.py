@@ -23,8 +23,9 @@ def _subject_or_404(request, kind, cycle_slug, alliance_slug):
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     strategy = None
     if kind in STRATEGY_KINDS:
-        strategy = get_object_or_404(Strategy.objects.select_related("alliance", "cycle"), cycle=cycle,
-                                     alliance__slug=alliance_slug)
+        strategy = get_object_or_404(
+            Strategy.objects.select_related("alliance", "cycle"), cycle=cycle, alliance__slug=alliance_slug
+        )
     if not may_read(request.user, kind=kind, strategy=strategy):
         raise Http404
     return cycle, strategy
@@ -57,15 +58,20 @@ def panel(request, kind, cycle_slug, alliance_slug=None):
     showing it costs them no queries."""
     cycle, strategy = _subject_or_404(request, kind, cycle_slug, alliance_slug)
     next_url = _safe_next(request, request.GET.get("next", ""), fallback=request.get_full_path())
-    return render(request, "dossiers/partials/panel.html",
-                  panel_context(request, kind=kind, cycle=cycle, strategy=strategy, next_url=next_url))
+    return render(
+        request,
+        "dossiers/partials/panel.html",
+        panel_context(request, kind=kind, cycle=cycle, strategy=strategy, next_url=next_url),
+    )
 
 
 def panel_context(request, *, kind, cycle, strategy=None, next_url=None):
     latest = Dossier.objects.filter(kind=kind, cycle=cycle, strategy=strategy).order_by("-created_at").first()
     args = [kind, cycle.slug] + ([strategy.alliance.slug] if strategy else [])
     return {
-        "request": request, "latest": latest, "label": DossierKind(kind).label,
+        "request": request,
+        "latest": latest,
+        "label": DossierKind(kind).label,
         "next": next_url or request.get_full_path(),
         "request_url": reverse("dossiers:request" if strategy else "dossiers:request_cycle", args=args),
     }
@@ -73,8 +79,9 @@ def panel_context(request, *, kind, cycle, strategy=None, next_url=None):
 
 def _safe_next(request, target=None, fallback="home"):
     target = request.POST.get("next", "") if target is None else target
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -83,8 +90,10 @@ def _queued_response(request, dossier):
     """The status panel (htmx) or the detail page; says so when the background service could not be reached."""
     notice = ""
     if getattr(dossier, "enqueue_failed", False):
-        notice = _("Das Dossier ist angefordert. Der Hintergrunddienst ist gerade nicht erreichbar; die "
-                   "Erstellung beginnt automatisch, sobald er wieder verfügbar ist.")
+        notice = _(
+            "Das Dossier ist angefordert. Der Hintergrunddienst ist gerade nicht erreichbar; die "
+            "Erstellung beginnt automatisch, sobald er wieder verfügbar ist."
+        )
     if request.htmx:
         return render(request, "dossiers/partials/status.html", {"dossier": dossier, "notice": notice})
     if notice:
@@ -107,8 +116,9 @@ def retry(request, public_id):
     if dossier.status != DossierStatus.FAILED:
         return redirect("dossiers:detail", dossier.public_id)
     try:
-        fresh = services.request_dossier(kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy,
-                                         user=request.user, force=True)
+        fresh = services.request_dossier(
+            kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy, user=request.user, force=True
+        )
     except services.DossierUnavailable as unavailable:
         messages.error(request, unavailable.message)
         return redirect("dossiers:detail", dossier.public_id)
@@ -124,7 +134,6 @@ def download(request, public_id):
     services.record_download(dossier=dossier, user=request.user)
     access_log.info("dossier %s downloaded by user %s", dossier.public_id, request.user.pk)
     content_type = "application/zip" if dossier.kind == DossierKind.CYCLE_ARCHIVE else "application/pdf"
-    return FileResponse(dossier.file.open("rb"), as_attachment=True, filename=dossier.filename,
-                        content_type=content_type)
-
-
+    return FileResponse(
+        dossier.file.open("rb"), as_attachment=True, filename=dossier.filename, content_type=content_type
+    )

@@ -18,5 +18,6 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class PortalPasswordResetForm(PasswordResetForm):
-    email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("E-Mail-Adresse"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )

@@ -10,18 +10,21 @@ class NotificationPreferencesForm(forms.Form):
 
     wanted = forms.MultipleChoiceField(
         label=_("Diese Benachrichtigungen möchte ich per E-Mail erhalten"),
-        required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wanted"].choices = [(kind.value, kind.label)
-                                         for kind in optional_notification_kinds(role=user.role)]
+        self.fields["wanted"].choices = [
+            (kind.value, kind.label) for kind in optional_notification_kinds(role=user.role)
+        ]
 
 
 class OutboxFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("alle"))] + list(MessageStatus.choices))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("alle"))] + list(MessageStatus.choices)
+    )
     kind = forms.ChoiceField(label=_("Art"), required=False, choices=[("", _("alle"))] + list(NotificationKind.choices))
     recipient = forms.CharField(label=_("Empfänger/in enthält"), required=False, max_length=200)
 

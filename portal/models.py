@@ -82,13 +82,22 @@ REQUIRED_NOTIFICATION_KINDS = {NotificationKind.SUBMISSION_RECEIPT, Notification
 # Which kinds each role is ever sent (keep in step with the send_notification calls of the apps);
 # the notification settings offer a role only these.
 NOTIFICATION_KINDS_BY_ROLE = {
-    Role.ALLIANCE_MANAGER: frozenset({
-        NotificationKind.SUBMISSION_RECEIPT, NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION,
-        NotificationKind.FAQ_DIGEST, NotificationKind.DECISION,
-    }),
-    Role.EXPERT: frozenset({
-        NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION,
-    }),
+    Role.ALLIANCE_MANAGER: frozenset(
+        {
+            NotificationKind.SUBMISSION_RECEIPT,
+            NotificationKind.SUBMISSION_REOPENED,
+            NotificationKind.QUESTION,
+            NotificationKind.FAQ_DIGEST,
+            NotificationKind.DECISION,
+        }
+    ),
+    Role.EXPERT: frozenset(
+        {
+            NotificationKind.ASSIGNMENT,
+            NotificationKind.REVIEW_REMINDER,
+            NotificationKind.RESUBMISSION,
+        }
+    ),
     Role.PROGRAMME_OFFICE: frozenset({NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}),
     Role.MINISTRY: frozenset({NotificationKind.QUESTION}),
     Role.ADMIN: frozenset(),

@@ -37,11 +37,18 @@ def send_notification(*, recipients, kind, subject, template, context, cause=Non
         cause_label = str(cause)[:300] if cause is not None else ""
     messages = OutgoingMessage.objects.bulk_create(
         OutgoingMessage(
-            recipient=user, recipient_email=user.email, kind=kind, subject=subject_line, body_text=body_text,
-            body_html=body_html, cause_label=cause_label, cause_url=cause_url,
+            recipient=user,
+            recipient_email=user.email,
+            kind=kind,
+            subject=subject_line,
+            body_text=body_text,
+            body_html=body_html,
+            cause_label=cause_label,
+            cause_url=cause_url,
             cause_model=cause._meta.label_lower if cause is not None else "",
             cause_id=cause.pk if cause is not None else None,
-            release_key=release_key, status=MessageStatus.HELD if release_key else MessageStatus.QUEUED,
+            release_key=release_key,
+            status=MessageStatus.HELD if release_key else MessageStatus.QUEUED,
         )
         for user in sorted(users, key=lambda u: u.email)
     )
@@ -52,8 +59,9 @@ def send_notification(*, recipients, kind, subject, template, context, cause=Non
 
 def release_held_messages(*, release_key):
     """Queues the messages held under `release_key` (for instance a decision's e-mails) for delivery."""
-    ids = list(OutgoingMessage.objects.filter(release_key=release_key, status=MessageStatus.HELD)
-               .values_list("pk", flat=True))
+    ids = list(
+        OutgoingMessage.objects.filter(release_key=release_key, status=MessageStatus.HELD).values_list("pk", flat=True)
+    )
     OutgoingMessage.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED, created_at=timezone.now())
     queue_for_delivery(ids)
     return len(ids)

@@ -260,8 +260,13 @@ LOGGING = {
 }
 
 # Demo data, seeded stage by stage in the order of the cycle (see seed_demo).
-DEMO_SEEDERS = ["portal.demo.seed", "alliances.demo.seed", "alliances.demo_questions.seed", "reviews.demo.seed",
-                "decisions.demo.seed"]
+DEMO_SEEDERS = [
+    "portal.demo.seed",
+    "alliances.demo.seed",
+    "alliances.demo_questions.seed",
+    "reviews.demo.seed",
+    "decisions.demo.seed",
+]
 
 # Change reasons hold the reasons people give (reopening, extensions), which can be long.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -21,8 +21,9 @@ def deliver_message(self, message_id):
         message = OutgoingMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
             return "skipped"
-        email = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,
-                                       [message.recipient_email])
+        email = EmailMultiAlternatives(
+            message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL, [message.recipient_email]
+        )
         email.attach_alternative(message.body_html, "text/html")
         message.attempts += 1
         try:
@@ -33,7 +34,7 @@ def deliver_message(self, message_id):
             message.save(update_fields=["attempts", "last_error", "status"])
             logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
             if message.status == MessageStatus.QUEUED:
-                transaction.on_commit(lambda: self.retry(countdown=2 ** message.attempts * 30, throw=False))
+                transaction.on_commit(lambda: self.retry(countdown=2**message.attempts * 30, throw=False))
             return "failed"
         message.status = MessageStatus.SENT
         message.sent_at = timezone.now()
@@ -45,8 +46,9 @@ def deliver_message(self, message_id):
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
 def sweep_outbox():
     """Re-sends queued messages that waited more than five minutes (for instance while the broker was down)."""
-    stale = OutgoingMessage.objects.filter(status=MessageStatus.QUEUED,
-                                           created_at__lt=timezone.now() - timedelta(minutes=5))
+    stale = OutgoingMessage.objects.filter(
+        status=MessageStatus.QUEUED, created_at__lt=timezone.now() - timedelta(minutes=5)
+    )
     ids = list(stale.values_list("pk", flat=True)[:500])
     for message_id in ids:
         deliver_message.delay(message_id)

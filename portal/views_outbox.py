@@ -56,8 +56,9 @@ def notification_preferences(request):
     muted = set(NotificationPreference.objects.filter(user=request.user).values_list("kind", flat=True))
     offer = services.notification_offer(request.user.role)
     initial = {"wanted": [kind.value for kind in offer["optional"] if kind.value not in muted]}
-    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, initial=initial,
-                                       user=request.user)
+    form = NotificationPreferencesForm(
+        request.POST if request.method == "POST" else None, initial=initial, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         services.set_notification_preferences(user=request.user, wanted_kinds=form.cleaned_data["wanted"])
         messages.success(request, _("Ihre Einstellungen wurden gespeichert."))

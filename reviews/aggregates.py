@@ -68,7 +68,8 @@ def _weighted_score():
     weight = Cast(F("criterion__weight"), FloatField())
     scores = (
         Score.objects.filter(_applicable(), review=OuterRef("pk"))
-        .order_by().values("review")
+        .order_by()
+        .values("review")
         .annotate(weighted=Sum(weight * _normalised_points()) / Sum(weight))
         .values("weighted")
     )
@@ -82,8 +83,9 @@ def review_scores(reviews):
 
 def counting_reviews():
     """The reviews that count for a strategy's statistics (see the module docstring)."""
-    later_snapshot = Submission.objects.filter(strategy=OuterRef("submission__strategy"),
-                                               number__gt=OuterRef("submission__number"))
+    later_snapshot = Submission.objects.filter(
+        strategy=OuterRef("submission__strategy"), number__gt=OuterRef("submission__number")
+    )
     scored = Score.objects.filter(_applicable(), review=OuterRef("pk"))
     return (
         Review.objects.counting()
@@ -101,8 +103,7 @@ class _OverScores(Subquery):
     template = '(SELECT %(function)s FROM (%(subquery)s) "scored_reviews" WHERE %(condition)s)'
 
     def __init__(self, queryset, *, function, condition="1 = 1", output_field=None):
-        super().__init__(queryset, output_field=output_field or FloatField(), function=function,
-                         condition=condition)
+        super().__init__(queryset, output_field=output_field or FloatField(), function=function, condition=condition)
 
 
 # The middle row when the count is odd, the two middle rows when it is even.
@@ -122,8 +123,14 @@ def _ranked(reviews):
 
 
 def _recommendation_count(recommendation):
-    reviews = (counting_reviews().filter(assignment__strategy=OuterRef("pk"), recommendation=recommendation)
-               .order_by().values("assignment__strategy").annotate(n=Count("pk")).values("n"))
+    reviews = (
+        counting_reviews()
+        .filter(assignment__strategy=OuterRef("pk"), recommendation=recommendation)
+        .order_by()
+        .values("assignment__strategy")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(reviews, output_field=IntegerField()), Value(0))
 
 
@@ -165,10 +172,12 @@ def criterion_means(*, cycle, strategy=None):
         reviews = reviews.filter(assignment__strategy=strategy)
     rows = (
         # The cycle's own database (the default router's choice for a hint instance).
-        Score.objects.db_manager(hints={"instance": cycle}).filter(_applicable(), review__in=reviews)
+        Score.objects.db_manager(hints={"instance": cycle})
+        .filter(_applicable(), review__in=reviews)
         .values(strategy_id=F("review__assignment__strategy_id"), code=F("criterion__code"))
         .annotate(
-            title_de=Max("criterion__title"), title_en=Max("criterion__title_en"),
+            title_de=Max("criterion__title"),
+            title_en=Max("criterion__title_en"),
             position=Min("criterion__position"),
             mean_normalised=Avg(_normalised_points()),
             count=Count("pk"),

@@ -55,16 +55,24 @@ def _decode(csv_text):
         try:
             text = csv_text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ValidationError(_("Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
-                                    "„CSV UTF-8“ und laden Sie sie erneut hoch.")) from error
+            raise ValidationError(
+                _(
+                    "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
+                    "„CSV UTF-8“ und laden Sie sie erneut hoch."
+                )
+            ) from error
     else:
         if len(csv_text.encode("utf-8")) > MAX_BYTES:
             raise ValidationError(_("Die Datei ist größer als 1 MB. Bitte teilen Sie sie auf."))
         text = csv_text.removeprefix("\ufeff")
     if "\x00" in text:
         # UTF-16 without BOM decodes as "valid" UTF-8 full of NUL bytes.
-        raise ValidationError(_("Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
-                                "„CSV UTF-8“ und laden Sie sie erneut hoch."))
+        raise ValidationError(
+            _(
+                "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
+                "„CSV UTF-8“ und laden Sie sie erneut hoch."
+            )
+        )
     return text
 
 
@@ -82,11 +90,13 @@ def _read_records(text):
                 continue
             records.append((start, [cell.strip() for cell in cells]))
             if len(records) > MAX_ROWS + 1:
-                raise ValidationError(_("Die Datei hat mehr als %(max)s Zeilen. Bitte teilen Sie sie auf.")
-                                      % {"max": MAX_ROWS})
+                raise ValidationError(
+                    _("Die Datei hat mehr als %(max)s Zeilen. Bitte teilen Sie sie auf.") % {"max": MAX_ROWS}
+                )
     except csv.Error as error:
-        raise ValidationError(_("Zeile %(line)s: Die Zeile ist kein gültiges CSV.")
-                              % {"line": reader.line_num}) from error
+        raise ValidationError(
+            _("Zeile %(line)s: Die Zeile ist kein gültiges CSV.") % {"line": reader.line_num}
+        ) from error
     return records
 
 
@@ -124,16 +134,19 @@ def parse_assignment_csv(*, cycle, csv_text):
     strategies = {
         strategy.alliance.slug: strategy
         for strategy in Strategy.objects.filter(cycle=cycle, alliance__slug__in=slugs)
-        .select_related("alliance").prefetch_related("alliance__partners", "alliance__states")
+        .select_related("alliance")
+        .prefetch_related("alliance__partners", "alliance__states")
     }
     experts = {
         user.email_lower: user
-        for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+        for user in User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
         .select_related("expert_profile__federal_state")
     }
     statuses, load = {}, {}
     for strategy_id, expert_id, status in Assignment.objects.filter(strategy__cycle=cycle).values_list(
-            "strategy_id", "expert_id", "status"):
+        "strategy_id", "expert_id", "status"
+    ):
         statuses[strategy_id, expert_id] = status
         if status in ACTIVE_ASSIGNMENT_STATUSES:
             load[expert_id] = load.get(expert_id, 0) + 1
@@ -141,9 +154,19 @@ def parse_assignment_csv(*, cycle, csv_text):
 
     errors, rows, first_seen = [], [], {}
     for (line, cells), row in zip(body, values, strict=True):
-        error, parsed = _check_row(line=line, cells=cells, row=row, names=names, alliances=alliances,
-                                   strategies=strategies, experts=experts, statuses=statuses, load=load,
-                                   cap=policy.load_cap, first_seen=first_seen)
+        error, parsed = _check_row(
+            line=line,
+            cells=cells,
+            row=row,
+            names=names,
+            alliances=alliances,
+            strategies=strategies,
+            experts=experts,
+            statuses=statuses,
+            load=load,
+            cap=policy.load_cap,
+            first_seen=first_seen,
+        )
         if error:
             errors.append(error)
         else:
@@ -160,8 +183,9 @@ def _check_row(*, line, cells, row, names, alliances, strategies, experts, statu
         return _("Zeile %(line)s: %(problem)s") % {"line": line, "problem": message % params}, None
 
     if len(cells) != len(names):
-        return fail(_("Erwartet werden %(expected)s Felder, die Zeile hat %(found)s."),
-                    expected=len(names), found=len(cells))
+        return fail(
+            _("Erwartet werden %(expected)s Felder, die Zeile hat %(found)s."), expected=len(names), found=len(cells)
+        )
     slug, email = row["alliance"], row["expert"]
     reason = row.get("override_reason", "")
     alliance = alliances.get(slug)
@@ -178,26 +202,35 @@ def _check_row(*, line, cells, row, names, alliances, strategies, experts, statu
         return fail(_("Dieselbe Zuweisung steht bereits in Zeile %(first)s."), first=first_seen[pair])
     status = statuses.get(pair)
     if status in ACTIVE_ASSIGNMENT_STATUSES:
-        return fail(_("%(who)s ist der Strategie von %(alliance)s bereits zugewiesen."),
-                    who=expert, alliance=alliance.name)
+        return fail(
+            _("%(who)s ist der Strategie von %(alliance)s bereits zugewiesen."), who=expert, alliance=alliance.name
+        )
     if status == AssignmentStatus.CONFLICTED:
         return fail(_("%(who)s hat sich für %(alliance)s für befangen erklärt."), who=expert, alliance=alliance.name)
     # Prefetched partners and states, and a blank profile for experts without one, so conflict_flags runs
     # no query.
     flags = services.conflict_flags(
-        expert=expert, strategy=strategy, profile=getattr(expert, "expert_profile", None) or ExpertProfile(),
+        expert=expert,
+        strategy=strategy,
+        profile=getattr(expert, "expert_profile", None) or ExpertProfile(),
         partners=list(strategy.alliance.partners.all()),
         alliance_state_ids={state.pk for state in strategy.alliance.states.all()},
     )
     if flags and not reason:
-        return fail(_("Hinweis auf Befangenheit (%(flags)s) – bitte begründen Sie die Zuweisung in der Spalte "
-                      "override_reason."), flags=" ".join(flags))
+        return fail(
+            _(
+                "Hinweis auf Befangenheit (%(flags)s) – bitte begründen Sie die Zuweisung in der Spalte "
+                "override_reason."
+            ),
+            flags=" ".join(flags),
+        )
     if load.get(expert.pk, 0) + 1 > cap:
         return fail(_("%(who)s hätte damit mehr als die Höchstzahl von %(cap)s Strategien."), who=expert, cap=cap)
     load[expert.pk] = load.get(expert.pk, 0) + 1
     first_seen[pair] = line
-    return None, ImportRow(line=line, strategy=strategy, expert=expert, flags=tuple(flags),
-                           override_reason=reason if flags else "")
+    return None, ImportRow(
+        line=line, strategy=strategy, expert=expert, flags=tuple(flags), override_reason=reason if flags else ""
+    )
 
 
 @transaction.atomic

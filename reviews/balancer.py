@@ -125,8 +125,11 @@ def balance(*, needs, candidates, loads, cap):
         moved = False
         for strategy in order:
             for expert in sorted(chosen[strategy]):
-                lighter = [other for other in candidates[strategy]
-                           if other not in chosen[strategy] and load[other] <= load[expert] - 2 and load[other] < cap]
+                lighter = [
+                    other
+                    for other in candidates[strategy]
+                    if other not in chosen[strategy] and load[other] <= load[expert] - 2 and load[other] < cap
+                ]
                 if lighter:
                     other = min(lighter, key=lambda e, s=strategy: rank(s, e))
                     remove(strategy, expert)
@@ -151,8 +154,7 @@ def _policy_values(cycle, k, load_cap):
         return k, load_cap
     # Read-only: an unsaved policy carries the defaults policy_for() would create.
     policy = ReviewPolicy.objects.filter(cycle=cycle).first() or ReviewPolicy(cycle=cycle)
-    return (policy.experts_per_strategy if k is None else k,
-            policy.load_cap if load_cap is None else load_cap)
+    return (policy.experts_per_strategy if k is None else k, policy.load_cap if load_cap is None else load_cap)
 
 
 def propose_assignments(*, cycle, k=None, load_cap=None):
@@ -165,10 +167,14 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
     Runs at most six queries, whatever the size of the cycle.
     """
     k, load_cap = _policy_values(cycle, k, load_cap)
-    strategies = list(services.submitted_strategies(cycle)
-                      .prefetch_related("alliance__partners", "alliance__states").order_by("pk"))
-    experts = list(User.objects.filter(role=Role.EXPERT, is_active=True, expert_profile__isnull=False)
-                   .select_related("expert_profile__federal_state").order_by("pk"))
+    strategies = list(
+        services.submitted_strategies(cycle).prefetch_related("alliance__partners", "alliance__states").order_by("pk")
+    )
+    experts = list(
+        User.objects.filter(role=Role.EXPERT, is_active=True, expert_profile__isnull=False)
+        .select_related("expert_profile__federal_state")
+        .order_by("pk")
+    )
     existing = list(Assignment.objects.filter(strategy__cycle=cycle).values_list("strategy_id", "expert_id", "status"))
 
     taken = {(strategy_id, expert_id) for strategy_id, expert_id, _status in existing}
@@ -193,16 +199,21 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
             if (strategy.pk, expert.pk) in taken:
                 continue
             profile = expert.expert_profile
-            if services.conflict_flags(expert=expert, strategy=strategy, profile=profile, partners=partners,
-                                       alliance_state_ids=state_ids):
+            if services.conflict_flags(
+                expert=expert, strategy=strategy, profile=profile, partners=partners, alliance_state_ids=state_ids
+            ):
                 conflicts_avoided += 1
                 continue
             words = matched_keywords(profile.keywords(), text)
             candidates[strategy.pk][expert.pk] = len(words)
             matches[strategy.pk, expert.pk] = words
 
-    chosen = balance(needs=needs, candidates=candidates,
-                     loads={expert.pk: active_per_expert.get(expert.pk, 0) for expert in experts}, cap=load_cap)
+    chosen = balance(
+        needs=needs,
+        candidates=candidates,
+        loads={expert.pk: active_per_expert.get(expert.pk, 0) for expert in experts},
+        cap=load_cap,
+    )
 
     by_strategy = {strategy.pk: strategy for strategy in strategies}
     by_expert = {expert.pk: expert for expert in experts}
@@ -216,8 +227,11 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
             reasons = (_("Fachgebiete passen zum Innovationsfeld: %(words)s.") % {"words": ", ".join(words)},)
         else:
             reasons = (_("Keine passenden Fachgebiete; ausgewählt wegen geringer Auslastung."),)
-        rows.append(ProposedAssignment(strategy=by_strategy[strategy_id], expert=by_expert[expert_id],
-                                       score=len(words), reasons=reasons))
+        rows.append(
+            ProposedAssignment(
+                strategy=by_strategy[strategy_id], expert=by_expert[expert_id], score=len(words), reasons=reasons
+            )
+        )
 
     shortfalls = []
     for strategy in strategies:
@@ -227,18 +241,24 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
         possible = active_per_strategy.get(strategy.pk, 0) + len(candidates[strategy.pk])
         if possible < k:
             reason = _("Nur %(count)s Gutachter/innen ohne Hinweis auf Befangenheit verfügbar, %(k)s benötigt.") % {
-                "count": possible, "k": k}
+                "count": possible,
+                "k": k,
+            }
         else:
             reason = _("Die geeigneten Gutachter/innen haben die Höchstzahl von %(cap)s Strategien erreicht.") % {
-                "cap": load_cap}
+                "cap": load_cap
+            }
         shortfalls.append(Shortfall(strategy=strategy, assigned=assigned, missing=k - assigned, reason=reason))
 
     return Proposal(
-        cycle=cycle, k=k, load_cap=load_cap,
+        cycle=cycle,
+        k=k,
+        load_cap=load_cap,
         rows=sorted(rows, key=lambda row: (row.strategy.alliance.name, row.strategy.pk, row.expert.pk)),
         shortfalls=shortfalls,
-        loads={expert: active_per_expert.get(expert.pk, 0) + proposed_per_expert.get(expert.pk, 0)
-               for expert in experts},
+        loads={
+            expert: active_per_expert.get(expert.pk, 0) + proposed_per_expert.get(expert.pk, 0) for expert in experts
+        },
         conflicts_avoided=conflicts_avoided,
     )
 
@@ -251,15 +271,19 @@ def refreshed_pairs(pairs):
     """
     expert_ids = {expert.pk for _strategy, expert, _reason in pairs}
     experts = User.objects.in_bulk(expert_ids)
-    submitted = set(Strategy.objects.filter(pk__in={strategy.pk for strategy, _e, _r in pairs},
-                                            status=StrategyStatus.SUBMITTED).values_list("pk", flat=True))
+    submitted = set(
+        Strategy.objects.filter(
+            pk__in={strategy.pk for strategy, _e, _r in pairs}, status=StrategyStatus.SUBMITTED
+        ).values_list("pk", flat=True)
+    )
     fresh = []
     for strategy, expert, reason in pairs:
         if expert.pk not in experts:
             raise services.AssignmentRefused(_("%(who)s ist nicht mehr registriert.") % {"who": expert})
         if strategy.pk not in submitted:
-            raise services.AssignmentRefused(_("Die Strategie von %(alliance)s ist nicht mehr eingereicht.")
-                                             % {"alliance": strategy.alliance.name})
+            raise services.AssignmentRefused(
+                _("Die Strategie von %(alliance)s ist nicht mehr eingereicht.") % {"alliance": strategy.alliance.name}
+            )
         fresh.append((strategy, experts[expert.pk], reason))
     return fresh
 

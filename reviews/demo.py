@@ -33,17 +33,23 @@ def seed_profiles():
     states = {state.code: state for state in FederalState.objects.all()}
     for number, (affiliation, state, keywords) in enumerate(EXPERT_PROFILES, start=1):
         user = User.objects.get(email=f"expert{number}@demo.example")
-        ExpertProfile.objects.get_or_create(user=user, defaults={
-            "affiliation": affiliation, "email_domain": "", "federal_state": states[state],
-            "expertise_keywords": keywords,
-        })
+        ExpertProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "affiliation": affiliation,
+                "email_domain": "",
+                "federal_state": states[state],
+                "expertise_keywords": keywords,
+            },
+        )
 
 
 def seed_partners(cycle):
     for strategy in cycle.strategies.select_related("alliance"):
         alliance = strategy.alliance
         AlliancePartner.objects.get_or_create(
-            alliance=alliance, name=f"Geschäftsstelle {alliance.name}",
+            alliance=alliance,
+            name=f"Geschäftsstelle {alliance.name}",
             defaults={"email_domain": f"{alliance.slug}.example"},
         )
 
@@ -56,8 +62,9 @@ def seed(*, stdout):
     cycle = EvaluationCycle.objects.get(slug=CYCLE_SLUG)
     services.policy_for(cycle)
     if services.current_rubric(cycle) is None:
-        services.replace_rubric(cycle=cycle, criteria=services.parse_criteria_csv(
-            CRITERIA_CSV.read_text(encoding="utf-8")))
+        services.replace_rubric(
+            cycle=cycle, criteria=services.parse_criteria_csv(CRITERIA_CSV.read_text(encoding="utf-8"))
+        )
     seed_profiles()
     seed_partners(cycle)
     if Assignment.objects.filter(strategy__cycle=cycle).exists():
@@ -84,8 +91,10 @@ def seed(*, stdout):
                 if strategy_number == 1 and slot == 2:
                     state = "conflicted"
                 seed_review(assignment, state, slot)
-    counts = {status.label: Review.objects.filter(assignment__strategy__cycle=cycle, status=status).count()
-              for status in ReviewStatus}
+    counts = {
+        status.label: Review.objects.filter(assignment__strategy__cycle=cycle, status=status).count()
+        for status in ReviewStatus
+    }
     stdout.write("Gutachten: " + ", ".join(f"{label}: {count}" for label, count in counts.items()))
     return []
 
@@ -95,25 +104,38 @@ def seed_review(assignment, state, slot):
     if state == "awaiting":
         return
     if state == "conflicted":
-        services.declare_conflict(assignment=assignment, user=expert, has_conflict=True,
-                                  conflict_type=ConflictType.INSTITUTIONAL,
-                                  explanation="Frühere Beratungstätigkeit für einen Bündnispartner.")
+        services.declare_conflict(
+            assignment=assignment,
+            user=expert,
+            has_conflict=True,
+            conflict_type=ConflictType.INSTITUTIONAL,
+            explanation="Frühere Beratungstätigkeit für einen Bündnispartner.",
+        )
         return
     services.declare_conflict(assignment=assignment, user=expert, has_conflict=False)
     review = services.open_review(assignment=assignment, user=expert)
     scores = {
-        criterion.pk: (points_for(slot, criterion.code), False,
-                       f"Die Strategie überzeugt im Kriterium „{criterion.title}“ weitgehend.")
+        criterion.pk: (
+            points_for(slot, criterion.code),
+            False,
+            f"Die Strategie überzeugt im Kriterium „{criterion.title}“ weitgehend.",
+        )
         for criterion in review.rubric.criteria.all()
     }
     recommendation = ["fund", "conditions", "fund"][slot % 3]
     review = services.save_review_draft(
-        review=review, user=expert, scores=scores, expected_version=review.version,
-        fields={"recommendation": recommendation,
-                "strengths": "Breite regionale Verankerung und klare Ziele für die zweite Phase.",
-                "weaknesses": "Die Verstetigung ist finanziell noch nicht gesichert.",
-                "proposed_conditions": "Verstetigungskonzept bis Ende 2025 vorlegen."
-                if recommendation == "conditions" else ""},
+        review=review,
+        user=expert,
+        scores=scores,
+        expected_version=review.version,
+        fields={
+            "recommendation": recommendation,
+            "strengths": "Breite regionale Verankerung und klare Ziele für die zweite Phase.",
+            "weaknesses": "Die Verstetigung ist finanziell noch nicht gesichert.",
+            "proposed_conditions": "Verstetigungskonzept bis Ende 2025 vorlegen."
+            if recommendation == "conditions"
+            else "",
+        },
     )
     if state == "submitted":
         services.submit_review(review=review, user=expert)

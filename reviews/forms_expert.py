@@ -12,17 +12,24 @@ NOT_APPLICABLE = "na"
 class DeclarationForm(forms.Form):
     has_conflict = forms.TypedChoiceField(
         label=_("Besteht ein Interessenkonflikt gegenüber diesem Bündnis oder einem seiner Partner?"),
-        choices=[("no", _("Nein, es besteht kein Interessenkonflikt.")),
-                 ("yes", _("Ja, es besteht ein Interessenkonflikt."))],
-        coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+        choices=[
+            ("no", _("Nein, es besteht kein Interessenkonflikt.")),
+            ("yes", _("Ja, es besteht ein Interessenkonflikt.")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
         error_messages={"required": _("Bitte erklären Sie, ob ein Interessenkonflikt besteht.")},
     )
     conflict_type = forms.ChoiceField(
-        label=_("Art des Interessenkonflikts"), required=False,
+        label=_("Art des Interessenkonflikts"),
+        required=False,
         choices=[("", _("– bitte wählen –"))] + list(ConflictType.choices),
     )
     explanation = forms.CharField(
-        label=_("Erläuterung"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Erläuterung"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Nur bei einem Interessenkonflikt: kurz, worin er besteht."),
     )
 
@@ -44,38 +51,58 @@ class ReviewForm(forms.Form):
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    recommendation = forms.ChoiceField(label=_("Empfehlung"), required=False, widget=forms.RadioSelect,
-                                       choices=Recommendation.choices)
-    strengths = forms.CharField(label=_("Stärken"), required=False, max_length=20000,
-                                widget=forms.Textarea(attrs={"rows": 4}))
-    weaknesses = forms.CharField(label=_("Schwächen"), required=False, max_length=20000,
-                                 widget=forms.Textarea(attrs={"rows": 4}))
+    recommendation = forms.ChoiceField(
+        label=_("Empfehlung"), required=False, widget=forms.RadioSelect, choices=Recommendation.choices
+    )
+    strengths = forms.CharField(
+        label=_("Stärken"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    weaknesses = forms.CharField(
+        label=_("Schwächen"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     proposed_conditions = forms.CharField(
-        label=_("Vorgeschlagene Auflagen"), required=False, max_length=10000,
+        label=_("Vorgeschlagene Auflagen"),
+        required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Nötig, wenn Sie „mit Auflagen fördern“ empfehlen."))
+        help_text=_("Nötig, wenn Sie „mit Auflagen fördern“ empfehlen."),
+    )
     confidential_note = forms.CharField(
-        label=_("Vertrauliche Notiz an das BMBF"), required=False, max_length=10000,
+        label=_("Vertrauliche Notiz an das BMBF"),
+        required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Nur das BMBF und der Projektträger lesen diese Notiz; andere Gutachter/innen nie."))
+        help_text=_("Nur das BMBF und der Projektträger lesen diese Notiz; andere Gutachter/innen nie."),
+    )
 
     def __init__(self, *args, criteria, submitting=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         self.submitting = submitting
         for criterion in self.criteria:
-            choices = [(str(point), f"{point} – {label}" if label else str(point))
-                       for point, label in criterion.scale_points()]
+            choices = [
+                (str(point), f"{point} – {label}" if label else str(point)) for point, label in criterion.scale_points()
+            ]
             if criterion.allows_not_applicable:
                 choices.append((NOT_APPLICABLE, _("nicht anwendbar")))
             out_of_scale = gettext("%(criterion)s: Die Punktzahl muss zwischen %(min)s und %(max)s liegen.") % {
-                "criterion": criterion.display_title, "min": criterion.scale_min, "max": criterion.scale_max}
+                "criterion": criterion.display_title,
+                "min": criterion.scale_min,
+                "max": criterion.scale_max,
+            }
             self.fields[self.score_name(criterion)] = forms.ChoiceField(
-                label=_("Bewertung"), required=False, choices=choices, widget=forms.RadioSelect,
-                error_messages={"invalid_choice": out_of_scale})
+                label=_("Bewertung"),
+                required=False,
+                choices=choices,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": out_of_scale},
+            )
             self.fields[self.justification_name(criterion)] = forms.CharField(
                 label=_("Begründung") if criterion.justification_required else _("Begründung (freiwillig)"),
-                required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+                required=False,
+                max_length=10000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
 
     @staticmethod
     def score_name(criterion):
@@ -86,8 +113,14 @@ class ReviewForm(forms.Form):
         return f"justification_{criterion.pk}"
 
     def criterion_rows(self):
-        return [{"criterion": criterion, "score": self[self.score_name(criterion)],
-                 "justification": self[self.justification_name(criterion)]} for criterion in self.criteria]
+        return [
+            {
+                "criterion": criterion,
+                "score": self[self.score_name(criterion)],
+                "justification": self[self.justification_name(criterion)],
+            }
+            for criterion in self.criteria
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -98,15 +131,22 @@ class ReviewForm(forms.Form):
             if score_name in self.errors:
                 continue
             if not cleaned.get(score_name):
-                self.add_error(score_name, gettext("%(criterion)s: Bitte vergeben Sie Punkte.")
-                               % {"criterion": criterion.display_title})
+                self.add_error(
+                    score_name,
+                    gettext("%(criterion)s: Bitte vergeben Sie Punkte.") % {"criterion": criterion.display_title},
+                )
             if criterion.justification_required and not (cleaned.get(justification_name) or "").strip():
-                self.add_error(justification_name, gettext("%(criterion)s: Bitte begründen Sie die Bewertung.")
-                               % {"criterion": criterion.display_title})
+                self.add_error(
+                    justification_name,
+                    gettext("%(criterion)s: Bitte begründen Sie die Bewertung.")
+                    % {"criterion": criterion.display_title},
+                )
         if not cleaned.get("recommendation"):
             self.add_error("recommendation", _("Bitte geben Sie eine Empfehlung ab."))
-        elif cleaned["recommendation"] == Recommendation.FUND_WITH_CONDITIONS and \
-                not (cleaned.get("proposed_conditions") or "").strip():
+        elif (
+            cleaned["recommendation"] == Recommendation.FUND_WITH_CONDITIONS
+            and not (cleaned.get("proposed_conditions") or "").strip()
+        ):
             self.add_error("proposed_conditions", _("Bitte nennen Sie die vorgeschlagenen Auflagen."))
         return cleaned
 
@@ -122,8 +162,10 @@ class ReviewForm(forms.Form):
         return scores
 
     def service_fields(self):
-        return {name: self.cleaned_data.get(name, "") for name in
-                ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note")}
+        return {
+            name: self.cleaned_data.get(name, "")
+            for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note")
+        }
 
 
 def review_initial(review, scores=None):
@@ -132,7 +174,8 @@ def review_initial(review, scores=None):
     for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note"):
         initial[name] = getattr(review, name)
     for score in review.scores.all() if scores is None else scores:
-        initial[f"score_{score.criterion_id}"] = NOT_APPLICABLE if score.not_applicable else (
-            "" if score.value is None else str(score.value))
+        initial[f"score_{score.criterion_id}"] = (
+            NOT_APPLICABLE if score.not_applicable else ("" if score.value is None else str(score.value))
+        )
         initial[f"justification_{score.criterion_id}"] = score.justification
     return initial

@@ -10,7 +10,9 @@ __all__ = ["AssignForm", "ExpertProfileForm", "ReasonForm", "ReviewPolicyForm", 
 class AssignForm(forms.Form):
     override_reason = forms.CharField(
         label=_("Begründung für die Zuweisung trotz Hinweis auf Befangenheit"),
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, flagged, **kwargs):
@@ -23,7 +25,8 @@ class AssignForm(forms.Form):
         reason = self.cleaned_data["override_reason"].strip()
         if self.flagged and len(reason) < 10:
             raise forms.ValidationError(
-                _("Für diese Zuweisung ist eine schriftliche Begründung nötig (mindestens 10 Zeichen)."))
+                _("Für diese Zuweisung ist eine schriftliche Begründung nötig (mindestens 10 Zeichen).")
+            )
         return reason
 
 
@@ -31,8 +34,10 @@ class ExpertProfileForm(forms.ModelForm):
     class Meta:
         model = ExpertProfile
         fields = ["affiliation", "email_domain", "federal_state", "expertise_keywords", "declared_ties"]
-        widgets = {"expertise_keywords": forms.Textarea(attrs={"rows": 2}),
-                   "declared_ties": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "expertise_keywords": forms.Textarea(attrs={"rows": 2}),
+            "declared_ties": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean_email_domain(self):
         domain = self.cleaned_data["email_domain"].strip().lower().lstrip("@")
@@ -48,23 +53,34 @@ class VotumForm(forms.Form):
         choices=[choice for choice in Recommendation.choices if choice[0] != Recommendation.ABSTAIN],
     )
     proposed_amount = AmountField(
-        label=_("Vorgeschlagener Betrag (EUR)"), min_value=0, max_digits=12, decimal_places=2, localize=True,
-        error_messages={"invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
-                        "min_value": _("Der Betrag darf nicht negativ sein.")},
+        label=_("Vorgeschlagener Betrag (EUR)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
+            "min_value": _("Der Betrag darf nicht negativ sein."),
+        },
     )
-    conditions = forms.CharField(label=_("Auflagen"), required=False, max_length=10000,
-                                 widget=forms.Textarea(attrs={"rows": 3}))
-    summary = forms.CharField(label=_("Zusammenfassung des Votums"), max_length=20000,
-                              widget=forms.Textarea(attrs={"rows": 6}),
-                              error_messages={"required": _("Bitte fassen Sie das Votum zusammen.")})
+    conditions = forms.CharField(
+        label=_("Auflagen"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    summary = forms.CharField(
+        label=_("Zusammenfassung des Votums"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Bitte fassen Sie das Votum zusammen.")},
+    )
 
 
 class CriterionForm(forms.Form):
     code = forms.SlugField(label=_("Kürzel"), max_length=40)
     title = forms.CharField(label=_("Titel"), max_length=200)
     title_en = forms.CharField(label=_("Titel (englisch)"), max_length=200, required=False)
-    guiding_questions = forms.CharField(label=_("Leitfragen"), required=False, max_length=5000,
-                                        widget=forms.Textarea(attrs={"rows": 2}))
+    guiding_questions = forms.CharField(
+        label=_("Leitfragen"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     weight = forms.IntegerField(label=_("Gewicht"), min_value=1, max_value=100)
     scale_min = forms.IntegerField(label=_("Skala von"), min_value=0, max_value=10, initial=0)
     scale_max = forms.IntegerField(label=_("Skala bis"), min_value=1, max_value=10, initial=5)
@@ -73,8 +89,11 @@ class CriterionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("scale_min") is not None and cleaned.get("scale_max") is not None \
-                and cleaned["scale_max"] <= cleaned["scale_min"]:
+        if (
+            cleaned.get("scale_min") is not None
+            and cleaned.get("scale_max") is not None
+            and cleaned["scale_max"] <= cleaned["scale_min"]
+        ):
             raise forms.ValidationError(_("Das Ende der Skala muss über dem Anfang liegen."))
         return cleaned
 
@@ -83,8 +102,11 @@ class BaseCriterionFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        codes = [form.cleaned_data["code"].lower() for form in self.forms
-                 if form.cleaned_data and not self._should_delete_form(form)]
+        codes = [
+            form.cleaned_data["code"].lower()
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
         if len(codes) != len(set(codes)):
             raise forms.ValidationError(_("Jedes Kürzel darf nur einmal vorkommen."))
         if not codes:
@@ -117,37 +139,55 @@ class AssignmentImportForm(forms.Form):
 
 class ReviewPolicyForm(forms.Form):
     experts_per_strategy = forms.IntegerField(
-        label=_("Gutachten je Strategie"), min_value=1, max_value=20,
+        label=_("Gutachten je Strategie"),
+        min_value=1,
+        max_value=20,
         help_text=_("So viele Gutachter/innen weist der automatische Vorschlag jeder eingereichten Strategie zu."),
-        error_messages={"required": _("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind."),
-                        "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
-                        "min_value": _("Je Strategie ist mindestens %(limit_value)s Gutachten nötig."),
-                        "max_value": _("Je Strategie sind höchstens %(limit_value)s Gutachten möglich.")},
+        error_messages={
+            "required": _("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind."),
+            "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
+            "min_value": _("Je Strategie ist mindestens %(limit_value)s Gutachten nötig."),
+            "max_value": _("Je Strategie sind höchstens %(limit_value)s Gutachten möglich."),
+        },
     )
     load_cap = forms.IntegerField(
-        label=_("Höchstzahl Strategien je Gutachter/in"), min_value=1, max_value=100,
+        label=_("Höchstzahl Strategien je Gutachter/in"),
+        min_value=1,
+        max_value=100,
         help_text=_("Mehr Strategien werden einer Person weder von Hand noch automatisch zugewiesen."),
-        error_messages={"required": _("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an."),
-                        "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
-                        "min_value": _("Die Höchstzahl muss mindestens %(limit_value)s sein."),
-                        "max_value": _("Die Höchstzahl darf höchstens %(limit_value)s sein.")},
+        error_messages={
+            "required": _("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an."),
+            "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
+            "min_value": _("Die Höchstzahl muss mindestens %(limit_value)s sein."),
+            "max_value": _("Die Höchstzahl darf höchstens %(limit_value)s sein."),
+        },
     )
     disagreement_threshold = forms.DecimalField(
-        label=_("Schwelle für Uneinigkeit (Punkte auf 0–100)"), min_value=0, max_value=100, max_digits=5,
-        decimal_places=2, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text=_("Liegen die gewichteten Bewertungen einer Strategie um mehr als diesen Wert auseinander "
-                    "(höchste minus niedrigste), markiert das Dashboard sie als „uneinig“."),
-        error_messages={"required": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an."),
-                        "invalid": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an, z. B. 25 oder "
-                                     "22,5."),
-                        "min_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-                        "max_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-                        "max_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-                        "max_whole_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-                        "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen angeben.")},
+        label=_("Schwelle für Uneinigkeit (Punkte auf 0–100)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_(
+            "Liegen die gewichteten Bewertungen einer Strategie um mehr als diesen Wert auseinander "
+            "(höchste minus niedrigste), markiert das Dashboard sie als „uneinig“."
+        ),
+        error_messages={
+            "required": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an."),
+            "invalid": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an, z. B. 25 oder 22,5."),
+            "min_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+            "max_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+            "max_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+            "max_whole_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
+            "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen angeben."),
+        },
     )
     reason = forms.CharField(
-        label=_("Anlass der Änderung (optional)"), required=False, max_length=500,
+        label=_("Anlass der Änderung (optional)"),
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Wird mit der Änderung in der Historie gespeichert."),
         error_messages={"max_length": _("Bitte fassen Sie den Anlass in höchstens %(limit_value)d Zeichen.")},

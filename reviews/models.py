@@ -46,8 +46,9 @@ class RubricVersion(models.Model):
     cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="rubric_versions")
     number = models.PositiveSmallIntegerField(_("Version"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Bewertungsschema")
@@ -99,12 +100,17 @@ class Criterion(models.Model):
 
 
 class ExpertProfile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile",
-                                limit_choices_to={"role": Role.EXPERT})
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="expert_profile",
+        limit_choices_to={"role": Role.EXPERT},
+    )
     affiliation = models.CharField(_("Organisation"), max_length=200, blank=True)
     email_domain = models.CharField(_("E-Mail-Domain der Organisation"), max_length=100, blank=True)
-    federal_state = models.ForeignKey(FederalState, on_delete=models.PROTECT, null=True, blank=True,
-                                      verbose_name=_("Bundesland"))
+    federal_state = models.ForeignKey(
+        FederalState, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("Bundesland")
+    )
     expertise_keywords = models.TextField(_("Fachgebiete (Stichworte, durch Komma getrennt)"), blank=True)
     declared_ties = models.TextField(_("Erklärte Verbindungen zu Organisationen (eine je Zeile)"), blank=True)
     history = HistoricalRecords()
@@ -171,10 +177,15 @@ class Assignment(models.Model):
     """An expert asked to review one strategy."""
 
     strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments",
-                               limit_choices_to={"role": Role.EXPERT})
-    status = models.CharField(_("Status"), max_length=16, choices=AssignmentStatus.choices,
-                              default=AssignmentStatus.AWAITING_DECLARATION)
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        limit_choices_to={"role": Role.EXPERT},
+    )
+    status = models.CharField(
+        _("Status"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.AWAITING_DECLARATION
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(_("zugewiesen am"), default=timezone.now)
     conflict_flags = models.JSONField(_("Hinweise auf Befangenheit"), default=list, blank=True)
@@ -182,8 +193,7 @@ class Assignment(models.Model):
     # Letter shown to other experts instead of the name ("Gutachter/in A").
     pseudonym = models.CharField(_("Kennung"), max_length=2)
     declared_at = models.DateTimeField(_("Erklärung am"), null=True, blank=True)
-    conflict_type = models.CharField(_("Art des Konflikts"), max_length=16, choices=ConflictType.choices,
-                                     blank=True)
+    conflict_type = models.CharField(_("Art des Konflikts"), max_length=16, choices=ConflictType.choices, blank=True)
     conflict_explanation = models.TextField(_("Erläuterung"), blank=True)
     last_activity_at = models.DateTimeField(_("letzte Aktivität"), null=True, blank=True)
     history = HistoricalRecords()
@@ -237,8 +247,10 @@ class ReviewQuerySet(models.QuerySet):
         if user.role != Role.EXPERT:
             return self.none()
         own_counting = Review.objects.counting().filter(
-            assignment__expert=user, assignment__status=AssignmentStatus.CLEARED,
-            submission=models.OuterRef("submission"))
+            assignment__expert=user,
+            assignment__status=AssignmentStatus.CLEARED,
+            submission=models.OuterRef("submission"),
+        )
         return self.filter(
             Q(assignment__expert=user, assignment__status=AssignmentStatus.CLEARED)
             | (Q(status=ReviewStatus.SUBMITTED) & models.Exists(own_counting))
@@ -297,8 +309,9 @@ class Score(models.Model):
         verbose_name_plural = _("Bewertungen")
         constraints = [
             models.UniqueConstraint(fields=["review", "criterion"], name="score_one_per_criterion"),
-            models.CheckConstraint(condition=~(Q(value__isnull=False) & Q(not_applicable=True)),
-                                   name="score_value_or_not_applicable"),
+            models.CheckConstraint(
+                condition=~(Q(value__isnull=False) & Q(not_applicable=True)), name="score_value_or_not_applicable"
+            ),
         ]
 
     def __str__(self):
@@ -309,8 +322,9 @@ class PanelVotum(models.Model):
     """The panel's consolidated recommendation on one strategy."""
 
     strategy = models.OneToOneField(Strategy, on_delete=models.PROTECT, related_name="votum")
-    recommendation = models.CharField(_("Empfehlung"), max_length=16,
-                                      choices=[c for c in Recommendation.choices if c[0] != Recommendation.ABSTAIN])
+    recommendation = models.CharField(
+        _("Empfehlung"), max_length=16, choices=[c for c in Recommendation.choices if c[0] != Recommendation.ABSTAIN]
+    )
     proposed_amount = models.DecimalField(_("Vorgeschlagener Betrag (EUR)"), max_digits=12, decimal_places=2)
     conditions = models.TextField(_("Auflagen"), blank=True)
     summary = models.TextField(_("Zusammenfassung des Votums"))
@@ -341,8 +355,9 @@ class ReviewReminder(models.Model):
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8, choices=ReminderKind.choices)
     sent_at = models.DateTimeField(default=timezone.now)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     outstanding = models.PositiveSmallIntegerField(_("offene Gutachten"))
 
     class Meta:
@@ -350,8 +365,9 @@ class ReviewReminder(models.Model):
         verbose_name_plural = _("Erinnerungen")
         ordering = ["-sent_at"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "expert", "kind"], condition=~Q(kind="manual"),
-                                    name="automatic_reminder_once"),
+            models.UniqueConstraint(
+                fields=["cycle", "expert", "kind"], condition=~Q(kind="manual"), name="automatic_reminder_once"
+            ),
         ]
 
     def __str__(self):

@@ -101,10 +101,16 @@ def parse_criteria_csv(csv_text):
         except ValueError:
             errors.append(_("Zeile %(line)s: Das Gewicht muss eine positive ganze Zahl sein.") % {"line": line})
             weight = 0
-        rows.append({
-            "position": position, "code": code, "title": title, "title_en": (row.get("title_en") or "").strip(),
-            "guiding_questions": (row.get("guiding_questions_de") or "").strip(), "weight": weight,
-        })
+        rows.append(
+            {
+                "position": position,
+                "code": code,
+                "title": title,
+                "title_en": (row.get("title_en") or "").strip(),
+                "guiding_questions": (row.get("guiding_questions_de") or "").strip(),
+                "weight": weight,
+            }
+        )
     if errors:
         raise ValidationError(errors)
     if not rows:
@@ -127,7 +133,8 @@ def replace_rubric(*, cycle, criteria, user=None):
     elif rubric.reviews.exists():
         # Drafts follow the edited rubric; their scores for removed criteria go.
         Score.objects.filter(review__rubric=rubric).exclude(
-            criterion__code__in=[item["code"] for item in criteria]).delete()
+            criterion__code__in=[item["code"] for item in criteria]
+        ).delete()
     existing = {criterion.code: criterion for criterion in rubric.criteria.all()}
     for item in criteria:
         criterion = existing.pop(item["code"], None) or Criterion(rubric=rubric, code=item["code"])
@@ -169,15 +176,18 @@ def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_st
     state_ids = alliance_state_ids if alliance_state_ids is not None else {s.pk for s in alliance.states.all()}
     flags = []
     affiliation = (profile.affiliation if profile else "").strip().lower()
-    domains = {_email_domain(expert.email)} | ({profile.email_domain.lower()} if profile and profile.email_domain
-                                               else set())
+    domains = {_email_domain(expert.email)} | (
+        {profile.email_domain.lower()} if profile and profile.email_domain else set()
+    )
     for partner in partners:
         name = partner.name.strip().lower()
         if _same_organisation(affiliation, name):
             flags.append(_("Organisation „%(org)s“ ist Bündnispartner.") % {"org": partner.name})
         elif partner.email_domain and partner.email_domain.lower() in domains:
-            flags.append(_("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.")
-                         % {"domain": partner.email_domain, "org": partner.name})
+            flags.append(
+                _("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.")
+                % {"domain": partner.email_domain, "org": partner.name}
+            )
     if profile and profile.federal_state_id and profile.federal_state_id in state_ids:
         flags.append(_("Gleiches Bundesland: %(state)s.") % {"state": profile.federal_state.name})
     if profile:
@@ -197,8 +207,9 @@ def _next_pseudonym(strategy):
 
 
 def _active_load(expert, cycle):
-    return Assignment.objects.filter(expert=expert, strategy__cycle=cycle,
-                                     status__in=ACTIVE_ASSIGNMENT_STATUSES).count()
+    return Assignment.objects.filter(
+        expert=expert, strategy__cycle=cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES
+    ).count()
 
 
 def _assign(*, strategy, expert, user, override_reason, policy):
@@ -207,17 +218,21 @@ def _assign(*, strategy, expert, user, override_reason, policy):
     if expert.role != Role.EXPERT or not expert.is_active:
         raise AssignmentRefused(_("%(who)s ist nicht als Gutachter/in registriert.") % {"who": expert})
     if strategy.status != StrategyStatus.SUBMITTED:
-        raise AssignmentRefused(_("Die Strategie von %(alliance)s ist noch nicht eingereicht.")
-                                % {"alliance": strategy.alliance.name})
+        raise AssignmentRefused(
+            _("Die Strategie von %(alliance)s ist noch nicht eingereicht.") % {"alliance": strategy.alliance.name}
+        )
     existing = Assignment.objects.filter(strategy=strategy, expert=expert).first()
     if existing and existing.status in ACTIVE_ASSIGNMENT_STATUSES:
         raise AssignmentRefused(_("%(who)s ist dieser Strategie bereits zugewiesen.") % {"who": expert})
     if existing and existing.status == AssignmentStatus.CONFLICTED:
-        raise AssignmentRefused(_("%(who)s hat sich für %(alliance)s für befangen erklärt.")
-                                % {"who": expert, "alliance": strategy.alliance.name})
+        raise AssignmentRefused(
+            _("%(who)s hat sich für %(alliance)s für befangen erklärt.")
+            % {"who": expert, "alliance": strategy.alliance.name}
+        )
     if _active_load(expert, strategy.cycle) >= policy.load_cap:
-        raise AssignmentRefused(_("%(who)s hat bereits die Höchstzahl von %(cap)s Strategien.")
-                                % {"who": expert, "cap": policy.load_cap})
+        raise AssignmentRefused(
+            _("%(who)s hat bereits die Höchstzahl von %(cap)s Strategien.") % {"who": expert, "cap": policy.load_cap}
+        )
     flags = conflict_flags(expert=expert, strategy=strategy)
     override_reason = (override_reason or "").strip()
     if flags and not override_reason:
@@ -231,9 +246,14 @@ def _assign(*, strategy, expert, user, override_reason, policy):
         assignment.assigned_by, assignment.assigned_at = user, timezone.now()
         assignment.conflict_flags, assignment.override_reason = flags, override_reason if flags else ""
     else:
-        assignment = Assignment(strategy=strategy, expert=expert, assigned_by=user, conflict_flags=flags,
-                                override_reason=override_reason if flags else "",
-                                pseudonym=_next_pseudonym(strategy))
+        assignment = Assignment(
+            strategy=strategy,
+            expert=expert,
+            assigned_by=user,
+            conflict_flags=flags,
+            override_reason=override_reason if flags else "",
+            pseudonym=_next_pseudonym(strategy),
+        )
     assignment._history_user = user
     if flags:
         assignment._change_reason = _("Zuweisung trotz Hinweis: %(reason)s") % {"reason": override_reason}
@@ -259,8 +279,9 @@ def assign_expert(*, strategy, expert, user, override_reason=""):
     already assigned, flagged conflict without justification).
     """
     strategy = Strategy.objects.select_for_update().select_related("cycle", "alliance").get(pk=strategy.pk)
-    return _assign(strategy=strategy, expert=expert, user=user, override_reason=override_reason,
-                   policy=policy_for(strategy.cycle))
+    return _assign(
+        strategy=strategy, expert=expert, user=user, override_reason=override_reason, policy=policy_for(strategy.cycle)
+    )
 
 
 @transaction.atomic
@@ -272,8 +293,15 @@ def assign_many(*, pairs, user):
     created = []
     for strategy, expert, override_reason in pairs:
         locked = Strategy.objects.select_for_update().select_related("cycle", "alliance").get(pk=strategy.pk)
-        created.append(_assign(strategy=locked, expert=expert, user=user, override_reason=override_reason,
-                               policy=policy_for(locked.cycle)))
+        created.append(
+            _assign(
+                strategy=locked,
+                expert=expert,
+                user=user,
+                override_reason=override_reason,
+                policy=policy_for(locked.cycle),
+            )
+        )
     return created
 
 
@@ -348,15 +376,25 @@ def _new_draft(assignment, submission):
     previous = assignment.reviews.filter(status=ReviewStatus.SUBMITTED).order_by("-submitted_at").first()
     rubric = current_rubric(assignment.strategy.cycle)
     review = Review(
-        assignment=assignment, submission=submission, rubric=rubric,
-        strengths=previous.strengths if previous else "", weaknesses=previous.weaknesses if previous else "",
+        assignment=assignment,
+        submission=submission,
+        rubric=rubric,
+        strengths=previous.strengths if previous else "",
+        weaknesses=previous.weaknesses if previous else "",
         proposed_conditions=previous.proposed_conditions if previous else "",
         confidential_note=previous.confidential_note if previous else "",
     )
     scores = []
     if previous and rubric is not None and previous.rubric_id == rubric.pk:
-        scores = [Score(criterion_id=s.criterion_id, value=s.value, not_applicable=s.not_applicable,
-                        justification=s.justification) for s in previous.scores.all()]
+        scores = [
+            Score(
+                criterion_id=s.criterion_id,
+                value=s.value,
+                not_applicable=s.not_applicable,
+                justification=s.justification,
+            )
+            for s in previous.scores.all()
+        ]
     return review, scores
 
 
@@ -487,12 +525,14 @@ def save_review_draft(*, user, scores, fields, expected_version, review=None, as
         if criterion is None:
             continue
         if value is not None and not (criterion.scale_min <= value <= criterion.scale_max):
-            raise ValidationError(_("%(criterion)s: Die Punktzahl muss zwischen %(min)s und %(max)s liegen.")
-                                  % {"criterion": criterion.title, "min": criterion.scale_min,
-                                     "max": criterion.scale_max})
+            raise ValidationError(
+                _("%(criterion)s: Die Punktzahl muss zwischen %(min)s und %(max)s liegen.")
+                % {"criterion": criterion.title, "min": criterion.scale_min, "max": criterion.scale_max}
+            )
         if not_applicable and not criterion.allows_not_applicable:
-            raise ValidationError(_("%(criterion)s: „nicht anwendbar“ ist hier nicht zulässig.")
-                                  % {"criterion": criterion.title})
+            raise ValidationError(
+                _("%(criterion)s: „nicht anwendbar“ ist hier nicht zulässig.") % {"criterion": criterion.title}
+            )
         score = existing.get(criterion_id) or Score(review=review, criterion=criterion)
         score.value = None if not_applicable else value
         score.not_applicable = bool(not_applicable)
@@ -535,8 +575,9 @@ def submit_review(*, review, user, now=None):
     missing, or ReviewLocked after the deadline.
     """
     now = now or timezone.now()
-    review = Review.objects.select_for_update().select_related("assignment__strategy__cycle", "rubric").get(
-        pk=review.pk)
+    review = (
+        Review.objects.select_for_update().select_related("assignment__strategy__cycle", "rubric").get(pk=review.pk)
+    )
     if review.status != ReviewStatus.DRAFT:
         raise ReviewLocked(_("Das Gutachten ist bereits abgegeben."))
     _ensure_before_review_deadline(review, now)
@@ -560,8 +601,15 @@ def save_and_submit_review(*, user, scores, fields, expected_version, review=Non
     Side effects: as save_review_draft, then submit_review. Raises ReviewConflict, ReviewLocked or
     ValidationError (listing what is missing); nothing is stored then.
     """
-    review = save_review_draft(review=review, assignment=assignment, user=user, scores=scores, fields=fields,
-                               expected_version=expected_version, now=now)
+    review = save_review_draft(
+        review=review,
+        assignment=assignment,
+        user=user,
+        scores=scores,
+        fields=fields,
+        expected_version=expected_version,
+        now=now,
+    )
     return submit_review(review=review, user=user, now=now)
 
 
@@ -595,8 +643,9 @@ def submitted_reviews_by_criterion(*, strategy, submission):
     )
     criteria = list(reviews[0].rubric.criteria.all()) if reviews else []
     by_review = [{score.criterion_id: score for score in review.scores.all()} for review in reviews]
-    rows = [{"criterion": criterion, "scores": [scores.get(criterion.pk) for scores in by_review]}
-            for criterion in criteria]
+    rows = [
+        {"criterion": criterion, "scores": [scores.get(criterion.pk) for scores in by_review]} for criterion in criteria
+    ]
     return reviews, rows
 
 
@@ -719,8 +768,9 @@ def notify_experts_of_resubmission(*, submission):
     if submission.number < 2:
         return
     strategy = submission.strategy
-    experts = [a.expert for a in strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
-               .select_related("expert")]
+    experts = [
+        a.expert for a in strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES).select_related("expert")
+    ]
     send_notification(
         recipients=experts,
         kind=NotificationKind.RESUBMISSION,
@@ -742,8 +792,11 @@ def resubmission_changes(*, assignment, current):
     if current is None:
         return None, []
     pinned_ids = set(Review.history.filter(assignment_id=assignment.pk).values_list("submission_id", flat=True))
-    earlier = (Submission.objects.filter(strategy_id=assignment.strategy_id, pk__in=pinned_ids,
-                                         number__lt=current.number).order_by("-number").first())
+    earlier = (
+        Submission.objects.filter(strategy_id=assignment.strategy_id, pk__in=pinned_ids, number__lt=current.number)
+        .order_by("-number")
+        .first()
+    )
     if earlier is None:
         return None, []
     changes = []
@@ -768,8 +821,17 @@ def resubmission_changes(*, assignment, current):
                 lines.append(("context", line[1:]))
         changes.append({"name": name, "label": label, "diff": lines, "added": added, "removed": removed})
     if earlier.budget != current.budget:
-        changes.append({"name": "budget", "label": _("Finanzplan"), "diff": [], "added": 0, "removed": 0,
-                        "budget_before": earlier.budget_total, "budget_after": current.budget_total})
+        changes.append(
+            {
+                "name": "budget",
+                "label": _("Finanzplan"),
+                "diff": [],
+                "added": 0,
+                "removed": 0,
+                "budget_before": earlier.budget_total,
+                "budget_after": current.budget_total,
+            }
+        )
     return earlier, changes
 
 
@@ -795,13 +857,16 @@ def _validate_policy(values):
     if k is None:
         errors["experts_per_strategy"] = [_("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind.")]
     elif not 1 <= k <= MAX_EXPERTS_PER_STRATEGY:
-        errors["experts_per_strategy"] = [_("Je Strategie sind mindestens 1 und höchstens %(limit)s Gutachten "
-                                            "möglich.") % {"limit": MAX_EXPERTS_PER_STRATEGY}]
+        errors["experts_per_strategy"] = [
+            _("Je Strategie sind mindestens 1 und höchstens %(limit)s Gutachten möglich.")
+            % {"limit": MAX_EXPERTS_PER_STRATEGY}
+        ]
     if cap is None:
         errors["load_cap"] = [_("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an.")]
     elif not 1 <= cap <= MAX_LOAD_CAP:
-        errors["load_cap"] = [_("Die Höchstzahl je Gutachter/in muss zwischen 1 und %(limit)s liegen.")
-                              % {"limit": MAX_LOAD_CAP}]
+        errors["load_cap"] = [
+            _("Die Höchstzahl je Gutachter/in muss zwischen 1 und %(limit)s liegen.") % {"limit": MAX_LOAD_CAP}
+        ]
     if threshold is None or not threshold.is_finite():
         errors["disagreement_threshold"] = [_("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an.")]
     elif not Decimal("0") <= threshold <= Decimal("100"):
@@ -816,24 +881,43 @@ def policy_warnings(policy):
     warnings = []
     experts = User.objects.filter(role=Role.EXPERT, is_active=True).count()
     if policy.experts_per_strategy > experts:
-        warnings.append(ngettext(
-            "Es gibt nur %(count)s aktive Gutachter/in; %(k)s Gutachten je Strategie lassen sich so nicht besetzen.",
-            "Es gibt nur %(count)s aktive Gutachter/innen; %(k)s Gutachten je Strategie lassen sich so nicht "
-            "besetzen.", experts) % {"count": experts, "k": policy.experts_per_strategy})
+        warnings.append(
+            ngettext(
+                "Es gibt nur %(count)s aktive Gutachter/in; %(k)s Gutachten je Strategie lassen sich so nicht besetzen.",  # noqa: E501 - one msgid
+                "Es gibt nur %(count)s aktive Gutachter/innen; %(k)s Gutachten je Strategie lassen sich so nicht "
+                "besetzen.",
+                experts,
+            )
+            % {"count": experts, "k": policy.experts_per_strategy}
+        )
     strategies = submitted_strategies(policy.cycle).count()
     needed, capacity = strategies * policy.experts_per_strategy, experts * policy.load_cap
     if needed > capacity:
-        warnings.append(_("Für %(strategies)s eingereichte Strategien sind %(needed)s Gutachten nötig, die aktiven "
-                          "Gutachter/innen können bei dieser Höchstzahl aber nur %(capacity)s übernehmen.")
-                        % {"strategies": strategies, "needed": needed, "capacity": capacity})
-    over_cap = (Assignment.objects.filter(strategy__cycle=policy.cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES)
-                .values("expert").annotate(load=Count("pk")).filter(load__gt=policy.load_cap).count())
+        warnings.append(
+            _(
+                "Für %(strategies)s eingereichte Strategien sind %(needed)s Gutachten nötig, die aktiven "
+                "Gutachter/innen können bei dieser Höchstzahl aber nur %(capacity)s übernehmen."
+            )
+            % {"strategies": strategies, "needed": needed, "capacity": capacity}
+        )
+    over_cap = (
+        Assignment.objects.filter(strategy__cycle=policy.cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        .values("expert")
+        .annotate(load=Count("pk"))
+        .filter(load__gt=policy.load_cap)
+        .count()
+    )
     if over_cap:
-        warnings.append(ngettext(
-            "%(count)s Gutachter/in hat schon mehr Zuweisungen als die neue Höchstzahl; bestehende Zuweisungen "
-            "bleiben, neue sind für sie nicht mehr möglich.",
-            "%(count)s Gutachter/innen haben schon mehr Zuweisungen als die neue Höchstzahl; bestehende "
-            "Zuweisungen bleiben, neue sind für sie nicht mehr möglich.", over_cap) % {"count": over_cap})
+        warnings.append(
+            ngettext(
+                "%(count)s Gutachter/in hat schon mehr Zuweisungen als die neue Höchstzahl; bestehende Zuweisungen "
+                "bleiben, neue sind für sie nicht mehr möglich.",
+                "%(count)s Gutachter/innen haben schon mehr Zuweisungen als die neue Höchstzahl; bestehende "
+                "Zuweisungen bleiben, neue sind für sie nicht mehr möglich.",
+                over_cap,
+            )
+            % {"count": over_cap}
+        )
     return warnings
 
 
@@ -854,8 +938,11 @@ def update_review_policy(*, cycle, user, experts_per_strategy, load_cap, disagre
     Returns (policy, names of the changed settings, German warnings such as too few experts for k).
     Raises ValidationError (a message per field) for values that cannot be stored.
     """
-    values = {"experts_per_strategy": experts_per_strategy, "load_cap": load_cap,
-              "disagreement_threshold": disagreement_threshold}
+    values = {
+        "experts_per_strategy": experts_per_strategy,
+        "load_cap": load_cap,
+        "disagreement_threshold": disagreement_threshold,
+    }
     errors = _validate_policy(values)
     if errors:
         raise ValidationError(errors)
@@ -875,9 +962,12 @@ def _save_policy(*, cycle, user, values, reason):
     if changed:
         for name in POLICY_FIELDS:
             setattr(policy, name, values[name])
-        change_reason = (_("Begutachtungsregeln angelegt") if created else
-                         _("Begutachtungsregeln geändert: %(fields)s")
-                         % {"fields": ", ".join(str(_policy_field_label(name)) for name in changed)})
+        change_reason = (
+            _("Begutachtungsregeln angelegt")
+            if created
+            else _("Begutachtungsregeln geändert: %(fields)s")
+            % {"fields": ", ".join(str(_policy_field_label(name)) for name in changed)}
+        )
         reason = (reason or "").strip()
         if reason:
             change_reason = f"{change_reason} – {reason}"

@@ -37,8 +37,7 @@ access_log = logging.getLogger("portal.access")
 def _assignment_or_404(request, pk, *, cleared=False):
     """Role check first (403), then the expert's scope (404)."""
     require_permission(request.user, "reviews.use_expert_pages")
-    queryset = Assignment.objects.readable_by(request.user) if cleared else Assignment.objects.visible_to(
-        request.user)
+    queryset = Assignment.objects.readable_by(request.user) if cleared else Assignment.objects.visible_to(request.user)
     return get_object_or_404(queryset.select_related("strategy__alliance", "strategy__cycle"), pk=pk)
 
 
@@ -92,10 +91,17 @@ def my_assignments(request):
     active = [row for row in rows if row["assignment"].status in ACTIVE_ASSIGNMENT_STATUSES]
     submitted = sum(1 for row in active if row["state"] == "submitted")
     now = timezone.now()
-    return render(request, "reviews/expert/my_assignments.html", {
-        "cycle": cycle, "rows": rows, "active_count": len(active), "submitted_count": submitted,
-        "deadline_passed": cycle is not None and now > cycle.review_deadline,
-    })
+    return render(
+        request,
+        "reviews/expert/my_assignments.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "active_count": len(active),
+            "submitted_count": submitted,
+            "deadline_passed": cycle is not None and now > cycle.review_deadline,
+        },
+    )
 
 
 # --- One assignment -----------------------------------------------------------------------------------------
@@ -106,8 +112,11 @@ def _document_ids(assignment, submission):
     submission_ids = set(assignment.reviews.values_list("submission_id", flat=True))
     if submission is not None:
         submission_ids.add(submission.pk)
-    return {str(document["id"]) for snapshot in Submission.objects.filter(pk__in=submission_ids)
-            for document in snapshot.documents}
+    return {
+        str(document["id"])
+        for snapshot in Submission.objects.filter(pk__in=submission_ids)
+        for document in snapshot.documents
+    }
 
 
 def _others_reviews(assignment, submission):
@@ -115,8 +124,9 @@ def _others_reviews(assignment, submission):
     if not services.may_see_other_reviews(assignment=assignment):
         return None, None
     reviews, rows = services.submitted_reviews_by_criterion(strategy=assignment.strategy, submission=submission)
-    visible = set(Review.objects.visible_to(assignment.expert).filter(pk__in=[r.pk for r in reviews])
-                  .values_list("pk", flat=True))
+    visible = set(
+        Review.objects.visible_to(assignment.expert).filter(pk__in=[r.pk for r in reviews]).values_list("pk", flat=True)
+    )
     keep = [index for index, review in enumerate(reviews) if review.pk in visible]
     reviews = [reviews[index] for index in keep]
     rows = [{"criterion": row["criterion"], "scores": [row["scores"][index] for index in keep]} for row in rows]
@@ -141,14 +151,19 @@ def assignment_detail(request, pk):
     review, submission = reading.review, reading.submission
     earlier, changes = services.resubmission_changes(assignment=assignment, current=submission)
     reviews, rows = _others_reviews(assignment, submission)
-    context.update({
-        "review": review, "submission": submission,
-        "sections": [(name, label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
-        "budget": budget_table(assignment.strategy.cycle.years, submission.budget),
-        "earlier": earlier, "changes": changes,
-        "others": reviews, "rows": rows,
-        "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline,
-    })
+    context.update(
+        {
+            "review": review,
+            "submission": submission,
+            "sections": [(name, label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
+            "budget": budget_table(assignment.strategy.cycle.years, submission.budget),
+            "earlier": earlier,
+            "changes": changes,
+            "others": reviews,
+            "rows": rows,
+            "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline,
+        }
+    )
     return render(request, "reviews/expert/assignment.html", context)
 
 
@@ -164,20 +179,35 @@ def declare(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.declare_conflict(assignment=assignment, user=request.user, has_conflict=data["has_conflict"],
-                                      conflict_type=data["conflict_type"], explanation=data["explanation"])
+            services.declare_conflict(
+                assignment=assignment,
+                user=request.user,
+                has_conflict=data["has_conflict"],
+                conflict_type=data["conflict_type"],
+                explanation=data["explanation"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             if data["has_conflict"]:
-                messages.success(request, _("Ihre Erklärung ist gespeichert. Die Zuweisung ist beendet; der "
-                                            "Projektträger wurde informiert."))
+                messages.success(
+                    request,
+                    _("Ihre Erklärung ist gespeichert. Die Zuweisung ist beendet; der Projektträger wurde informiert."),
+                )
                 return redirect("reviews:my_assignments")
             messages.success(request, _("Vielen Dank. Die Unterlagen der Strategie sind jetzt für Sie freigegeben."))
             return redirect("reviews:assignment", assignment.pk)
-    return render(request, "reviews/expert/declaration.html", {
-        "assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle, "form": form,
-    }, status=422)
+    return render(
+        request,
+        "reviews/expert/declaration.html",
+        {
+            "assignment": assignment,
+            "strategy": assignment.strategy,
+            "cycle": assignment.strategy.cycle,
+            "form": form,
+        },
+        status=422,
+    )
 
 
 @login_required
@@ -192,8 +222,9 @@ def document_download(request, pk, public_id):
     document = get_object_or_404(StrategyDocument, strategy=assignment.strategy, public_id=public_id)
     alliance_services.record_document_download(document=document, user=request.user)
     access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type="application/pdf")
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type="application/pdf"
+    )
 
 
 # --- The review ---------------------------------------------------------------------------------------------
@@ -210,8 +241,13 @@ def review_form(request, pk):
     reading = services.review_for_reading(assignment=assignment)
     review = reading.review
     criteria = list(review.rubric.criteria.all())
-    context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle,
-               "review": review, "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline}
+    context = {
+        "assignment": assignment,
+        "strategy": assignment.strategy,
+        "cycle": assignment.strategy.cycle,
+        "review": review,
+        "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline,
+    }
     if review.status == ReviewStatus.SUBMITTED:
         if request.method == "POST":
             messages.error(request, _("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
@@ -230,14 +266,24 @@ def review_form(request, pk):
         if form.is_valid():
             action = services.save_and_submit_review if submitting else services.save_review_draft
             try:
-                action(assignment=assignment, user=request.user, scores=form.service_scores(),
-                       fields=form.service_fields(), expected_version=form.cleaned_data["version"])
+                action(
+                    assignment=assignment,
+                    user=request.user,
+                    scores=form.service_scores(),
+                    fields=form.service_fields(),
+                    expected_version=form.cleaned_data["version"],
+                )
             except services.ReviewConflict:
                 status = 409
-                form.add_error(None, _("Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen "
-                                       "Tab) gespeichert. Ihre Eingaben wurden nicht gespeichert, sind aber unten "
-                                       "erhalten. Bitte laden Sie die Seite neu, prüfen Sie den gespeicherten Stand "
-                                       "und übernehmen Sie Ihre Änderungen."))
+                form.add_error(
+                    None,
+                    _(
+                        "Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen "
+                        "Tab) gespeichert. Ihre Eingaben wurden nicht gespeichert, sind aber unten "
+                        "erhalten. Bitte laden Sie die Seite neu, prüfen Sie den gespeicherten Stand "
+                        "und übernehmen Sie Ihre Änderungen."
+                    ),
+                )
             except services.ReviewLocked as locked:
                 form.add_error(None, locked.message)
             except ValidationError as error:
@@ -250,4 +296,3 @@ def review_form(request, pk):
                 return redirect("reviews:review", assignment.pk)
     context["form"] = form
     return render(request, "reviews/expert/review_form.html", context, status=status)
-

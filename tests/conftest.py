@@ -48,8 +48,10 @@ def fast_hashing_and_private_storage(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "private")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
     }
 
 
@@ -111,8 +113,14 @@ def admin_user(db):
 @pytest.fixture
 def actors(alliance, expert, programme_office, ministry, admin_user):
     """Anonymous, the alliance's manager and one user of each other role, by the names permission matrices use."""
-    return {"anonymous": None, "manager": manager_of(alliance), "expert": expert,
-            "programme_office": programme_office, "ministry": ministry, "admin": admin_user}
+    return {
+        "anonymous": None,
+        "manager": manager_of(alliance),
+        "expert": expert,
+        "programme_office": programme_office,
+        "ministry": ministry,
+        "admin": admin_user,
+    }
 
 
 @pytest.fixture
@@ -123,8 +131,9 @@ def celery_worker(settings, transactional_db):
     if not settings.REDIS_URL:
         pytest.fail("REDIS_URL must point to a running Redis for worker tests (make test sets it).")
     celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
-                      queues=["celery", "pdf"], shutdown_timeout=10) as worker:
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, perform_ping_check=False, queues=["celery", "pdf"], shutdown_timeout=10
+    ) as worker:
         yield worker
     celery_app.conf.task_always_eager = True
 

@@ -117,8 +117,12 @@ class CompleteStrategyFactory(StrategyFactory):
     @factory.post_generation
     def budget(obj, create, extracted, **kwargs):
         if create:
-            BudgetLine.objects.create(strategy=obj, year=obj.cycle.first_funding_year,
-                                      category=BudgetCategory.PERSONNEL, amount=Decimal("500000"))
+            BudgetLine.objects.create(
+                strategy=obj,
+                year=obj.cycle.first_funding_year,
+                category=BudgetCategory.PERSONNEL,
+                amount=Decimal("500000"),
+            )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -139,11 +143,15 @@ def role_actors(**given):
     """Anonymous and one user of each staff role for a permission matrix, by actor name; `given` replaces an
     actor or adds more (manager=..., other_manager=...)."""
     actors = {"anonymous": None}
-    for name, role in (("expert", Role.EXPERT), ("programme_office", Role.PROGRAMME_OFFICE),
-                       ("ministry", Role.MINISTRY)):
+    for name, role in (
+        ("expert", Role.EXPERT),
+        ("programme_office", Role.PROGRAMME_OFFICE),
+        ("ministry", Role.MINISTRY),
+    ):
         actors[name] = given.pop(name) if name in given else UserFactory(role=role)
-    actors["admin"] = given.pop("admin") if "admin" in given else UserFactory(role=Role.ADMIN, is_staff=True,
-                                                                              is_superuser=True)
+    actors["admin"] = (
+        given.pop("admin") if "admin" in given else UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    )
     actors.update(given)
     return actors
 
@@ -167,8 +175,9 @@ def encrypted_pdf_bytes():
 
 
 def pdf_upload(name="strategie.pdf", pages=1, content=None):
-    return SimpleUploadedFile(name, content if content is not None else pdf_bytes(pages),
-                              content_type="application/pdf")
+    return SimpleUploadedFile(
+        name, content if content is not None else pdf_bytes(pages), content_type="application/pdf"
+    )
 
 
 # --- Review stage -------------------------------------------------------------------------------------------
@@ -191,8 +200,9 @@ def submitted_strategy(cycle, alliance, manager=None):
 
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
     manager = manager or manager_of(alliance)
-    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                            uploaded_file=pdf_upload())
+    alliance_services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
+    )
     submission = alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy, submission
@@ -236,9 +246,15 @@ def submitted_review(assignment, points, recommendation="fund", not_applicable=(
         na = criterion.code in not_applicable
         scores[criterion.pk] = (None if na else value, na, "Begründung")
     review = review_services.save_review_draft(
-        review=review, user=assignment.expert, scores=scores,
-        fields={"recommendation": recommendation, "strengths": "Stärken", "weaknesses": "Schwächen",
-                "proposed_conditions": "Auflage" if recommendation == "conditions" else ""},
+        review=review,
+        user=assignment.expert,
+        scores=scores,
+        fields={
+            "recommendation": recommendation,
+            "strengths": "Stärken",
+            "weaknesses": "Schwächen",
+            "proposed_conditions": "Auflage" if recommendation == "conditions" else "",
+        },
         expected_version=review.version,
     )
     return review_services.submit_review(review=review, user=assignment.expert)
@@ -252,9 +268,15 @@ def ministry_user(email):
 
 
 def decision_content(**overrides):
-    content = {"outcome": "approved", "granted_amount": Decimal("500000"), "funding_start": date(2025, 4, 1),
-               "funding_end": date(2028, 3, 31), "conditions": "", "rationale": "Überzeugende Strategie.",
-               "over_request_reason": ""}
+    content = {
+        "outcome": "approved",
+        "granted_amount": Decimal("500000"),
+        "funding_start": date(2025, 4, 1),
+        "funding_end": date(2028, 3, 31),
+        "conditions": "",
+        "rationale": "Überzeugende Strategie.",
+        "over_request_reason": "",
+    }
     content.update(overrides)
     return content
 
@@ -366,8 +388,12 @@ class FaqEntryFactory(factory.django.DjangoModelFactory):
 def scored_strategy(cycle, alliance, *, rubric, points, recommendation="fund"):
     """A submitted strategy with one submitted review giving `points` on every criterion of `rubric`."""
     strategy, submission = submitted_strategy(cycle, alliance)
-    review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy), submission=submission, rubric=rubric,
-                           recommendation=recommendation)
+    review = ReviewFactory(
+        assignment=AssignmentFactory(strategy=strategy),
+        submission=submission,
+        rubric=rubric,
+        recommendation=recommendation,
+    )
     for criterion in rubric.criteria.all():
         ScoreFactory(review=review, criterion=criterion, value=points, justification="Begründung")
     return strategy
@@ -383,9 +409,13 @@ def strategy_with_spread_reviews(cycle):
     strategy, submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
     criteria = list(rubric.criteria.order_by("position"))
     for letter, (recommendation, points) in zip("ABC", SPREAD_REVIEWS, strict=True):
-        review = ReviewFactory(assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
-                               submission=submission, rubric=rubric, recommendation=recommendation,
-                               proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "")
+        review = ReviewFactory(
+            assignment=AssignmentFactory(strategy=strategy, pseudonym=letter),
+            submission=submission,
+            rubric=rubric,
+            recommendation=recommendation,
+            proposed_conditions="Beirat einrichten" if recommendation == "conditions" else "",
+        )
         for criterion, value in zip(criteria, points, strict=True):
             ScoreFactory(review=review, criterion=criterion, value=value, justification=f"Begründung {letter}")
     return strategy
@@ -400,8 +430,16 @@ def ready_dossier(*, kind, cycle, strategy=None, requested_by=None, content=b"%P
 
     from dossiers.models import Dossier, DossierStatus
 
-    dossier = Dossier(kind=kind, cycle=cycle, strategy=strategy, requested_by=requested_by,
-                      status=DossierStatus.READY, progress=100, fingerprint="0" * 64, finished_at=timezone.now())
+    dossier = Dossier(
+        kind=kind,
+        cycle=cycle,
+        strategy=strategy,
+        requested_by=requested_by,
+        status=DossierStatus.READY,
+        progress=100,
+        fingerprint="0" * 64,
+        finished_at=timezone.now(),
+    )
     dossier.file.save(f"{kind}.bin", ContentFile(content), save=False)
     dossier.save()
     return dossier

@@ -13,8 +13,10 @@ def dossier_panel(context, kind, cycle, strategy=None):
     request = context["request"]
     if not may_read(request.user, kind=kind, strategy=strategy):
         return {"hidden": True}
-    return {**panel_context(request, kind=kind, cycle=cycle, strategy=strategy),
-            "csrf_token": context.get("csrf_token")}
+    return {
+        **panel_context(request, kind=kind, cycle=cycle, strategy=strategy),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.filter

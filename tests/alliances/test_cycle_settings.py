@@ -63,8 +63,11 @@ def snapshot(cycle):
 @pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 def test_cycle_settings_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
-    url = {"settings": settings_url(cycle), "current": reverse("alliances:current_cycle_settings"),
-           "unknown": reverse("alliances:cycle_settings", args=["gibt-es-nicht"])}[target]
+    url = {
+        "settings": settings_url(cycle),
+        "current": reverse("alliances:current_cycle_settings"),
+        "unknown": reverse("alliances:cycle_settings", args=["gibt-es-nicht"]),
+    }[target]
     before = snapshot(cycle)
     data = form_data(cycle, name="Zwischenbegutachtung 2024 (neu)")
     response = request_as(client, actors[ACTORS[actor_index]], method, url, data)
@@ -77,9 +80,17 @@ def test_cycle_settings_permission_matrix(client, cycle, actors, target, method,
 def test_programme_office_saves_dates_budget_and_override_with_history(client, cycle, programme_office):
     client.force_login(programme_office)
     new_deadline = cycle.submission_deadline + timedelta(days=7)
-    response = client.post(settings_url(cycle), form_data(
-        cycle, name="Zwischenbegutachtung 2024/25", submission_deadline=local(new_deadline),
-        budget="95.000.000,50", phase_override=Phase.SUBMISSION, reason="Verlängerung nach Beschluss des BMBF"))
+    response = client.post(
+        settings_url(cycle),
+        form_data(
+            cycle,
+            name="Zwischenbegutachtung 2024/25",
+            submission_deadline=local(new_deadline),
+            budget="95.000.000,50",
+            phase_override=Phase.SUBMISSION,
+            reason="Verlängerung nach Beschluss des BMBF",
+        ),
+    )
     assert response.status_code == 302
     cycle.refresh_from_db()
     assert cycle.name == "Zwischenbegutachtung 2024/25"
@@ -90,12 +101,15 @@ def test_programme_office_saves_dates_budget_and_override_with_history(client, c
     assert record.history_user == programme_office
     assert record.history_change_reason == (
         "Einstellungen geändert: Name, Einreichungsfrist, Budget (EUR), Phase (manuell) – "
-        "Verlängerung nach Beschluss des BMBF")
+        "Verlängerung nach Beschluss des BMBF"
+    )
     page = client.get(settings_url(cycle)).content.decode()
     assert "Petra Träger" in page
     assert "Budget (EUR): 120.000.000,00 EUR → 95.000.000,50 EUR" in page
-    assert (f"Einreichungsfrist: {timezone.localtime(new_deadline - timedelta(days=7)):%d.%m.%Y, %H:%M} → "
-            f"{timezone.localtime(new_deadline):%d.%m.%Y, %H:%M}") in page
+    assert (
+        f"Einreichungsfrist: {timezone.localtime(new_deadline - timedelta(days=7)):%d.%m.%Y, %H:%M} → "
+        f"{timezone.localtime(new_deadline):%d.%m.%Y, %H:%M}"
+    ) in page
     assert "Verlängerung nach Beschluss des BMBF" in page
 
 
@@ -115,16 +129,27 @@ BAD_INPUTS = [
     ({"name": "x" * 121}, "name", "Der Name ist zu lang: höchstens 120 Zeichen."),
     ({"submission_deadline": ""}, "submission_deadline", "Bitte geben Sie „Einreichungsfrist“ an."),
     ({"review_deadline": "morgen"}, "review_deadline", "Bitte geben Sie Datum und Uhrzeit gültig an."),
-    ({"submission_opens_at": "2099-01-01T00:00"}, "submission_deadline",
-     "„Einreichungsfrist“ muss nach „Einreichung ab“"),
-    ({"review_deadline": "2000-01-01T00:00"}, "review_deadline",
-     "„Frist für Gutachten“ muss nach „Einreichungsfrist“"),
-    ({"panel_deadline": "2000-01-01T00:00"}, "panel_deadline",
-     "„Ende der Jurysitzungen“ muss nach „Frist für Gutachten“"),
-    ({"decision_deadline": "2000-01-01T00:00"}, "decision_deadline",
-     "„Entscheidung bis“ muss nach „Ende der Jurysitzungen“"),
-    ({"released_at": "2000-01-01T00:00"}, "released_at",
-     "Die Entscheidungen können erst nach dem Ende der Jurysitzungen"),
+    (
+        {"submission_opens_at": "2099-01-01T00:00"},
+        "submission_deadline",
+        "„Einreichungsfrist“ muss nach „Einreichung ab“",
+    ),
+    ({"review_deadline": "2000-01-01T00:00"}, "review_deadline", "„Frist für Gutachten“ muss nach „Einreichungsfrist“"),
+    (
+        {"panel_deadline": "2000-01-01T00:00"},
+        "panel_deadline",
+        "„Ende der Jurysitzungen“ muss nach „Frist für Gutachten“",
+    ),
+    (
+        {"decision_deadline": "2000-01-01T00:00"},
+        "decision_deadline",
+        "„Entscheidung bis“ muss nach „Ende der Jurysitzungen“",
+    ),
+    (
+        {"released_at": "2000-01-01T00:00"},
+        "released_at",
+        "Die Entscheidungen können erst nach dem Ende der Jurysitzungen",
+    ),
     ({"budget": ""}, "budget", "Bitte geben Sie das Budget der Runde an."),
     ({"budget": "-1,00"}, "budget", "Das Budget darf nicht negativ sein."),
     ({"budget": "2.000.000.000,00"}, "budget", "Das Budget ist unplausibel hoch"),
@@ -136,8 +161,9 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), BAD_INPUTS, ids=[b[2][:40] for b in BAD_INPUTS])
-def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(client, cycle, programme_office,
-                                                                       overrides, field, message):
+def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(
+    client, cycle, programme_office, overrides, field, message
+):
     before = snapshot(cycle)
     client.force_login(programme_office)
     response = client.post(settings_url(cycle), form_data(cycle, **overrides))
@@ -152,10 +178,16 @@ def test_service_refuses_dates_out_of_order_naming_each_field(cycle, programme_o
     before = snapshot(cycle)
     with pytest.raises(ValidationError) as refused:
         services.update_cycle_settings(
-            cycle=cycle, user=programme_office, name=cycle.name,
-            submission_opens_at=cycle.submission_opens_at, submission_deadline=cycle.submission_deadline,
-            review_deadline=cycle.submission_deadline, panel_deadline=cycle.panel_deadline,
-            decision_deadline=cycle.panel_deadline - timedelta(days=1), budget=Decimal("-5"))
+            cycle=cycle,
+            user=programme_office,
+            name=cycle.name,
+            submission_opens_at=cycle.submission_opens_at,
+            submission_deadline=cycle.submission_deadline,
+            review_deadline=cycle.submission_deadline,
+            panel_deadline=cycle.panel_deadline,
+            decision_deadline=cycle.panel_deadline - timedelta(days=1),
+            budget=Decimal("-5"),
+        )
     assert set(refused.value.message_dict) == {"review_deadline", "decision_deadline", "budget"}
     assert snapshot(cycle) == before
 
@@ -191,10 +223,16 @@ def test_stale_form_is_refused_with_409_and_keeps_the_typed_values(client, cycle
     client.force_login(programme_office)
     stale = form_data(cycle, name="Meine Fassung")
     services.update_cycle_settings(
-        cycle=cycle, user=UserFactory(role=Role.PROGRAMME_OFFICE), name="Fassung der Kollegin",
-        submission_opens_at=cycle.submission_opens_at, submission_deadline=cycle.submission_deadline,
-        review_deadline=cycle.review_deadline, panel_deadline=cycle.panel_deadline,
-        decision_deadline=cycle.decision_deadline, budget=cycle.budget)
+        cycle=cycle,
+        user=UserFactory(role=Role.PROGRAMME_OFFICE),
+        name="Fassung der Kollegin",
+        submission_opens_at=cycle.submission_opens_at,
+        submission_deadline=cycle.submission_deadline,
+        review_deadline=cycle.review_deadline,
+        panel_deadline=cycle.panel_deadline,
+        decision_deadline=cycle.decision_deadline,
+        budget=cycle.budget,
+    )
     before = snapshot(cycle)
     response = client.post(settings_url(cycle), stale)
     assert response.status_code == 409
@@ -225,10 +263,17 @@ def test_phase_override_replaces_the_derived_phase_and_closes_submission(client,
 
 def test_ministry_reads_the_settings_and_history_without_a_form(client, cycle, ministry, programme_office):
     services.update_cycle_settings(
-        cycle=cycle, user=programme_office, name=cycle.name, submission_opens_at=cycle.submission_opens_at,
-        submission_deadline=cycle.submission_deadline, review_deadline=cycle.review_deadline,
-        panel_deadline=cycle.panel_deadline, decision_deadline=cycle.decision_deadline,
-        budget=Decimal("110000000"), reason="Haushaltssperre")
+        cycle=cycle,
+        user=programme_office,
+        name=cycle.name,
+        submission_opens_at=cycle.submission_opens_at,
+        submission_deadline=cycle.submission_deadline,
+        review_deadline=cycle.review_deadline,
+        panel_deadline=cycle.panel_deadline,
+        decision_deadline=cycle.decision_deadline,
+        budget=Decimal("110000000"),
+        reason="Haushaltssperre",
+    )
     client.force_login(ministry)
     response = client.get(settings_url(cycle))
     page = response.content.decode()
@@ -252,13 +297,19 @@ def test_history_lists_changes_newest_first_with_who_and_what(cycle, programme_o
     other = UserFactory(role=Role.PROGRAMME_OFFICE, full_name="Otto Zwei")
     for user, budget in ((programme_office, Decimal("100000000")), (other, Decimal("90000000"))):
         services.update_cycle_settings(
-            cycle=cycle, user=user, name=cycle.name, submission_opens_at=cycle.submission_opens_at,
-            submission_deadline=cycle.submission_deadline, review_deadline=cycle.review_deadline,
-            panel_deadline=cycle.panel_deadline, decision_deadline=cycle.decision_deadline, budget=budget)
+            cycle=cycle,
+            user=user,
+            name=cycle.name,
+            submission_opens_at=cycle.submission_opens_at,
+            submission_deadline=cycle.submission_deadline,
+            review_deadline=cycle.review_deadline,
+            panel_deadline=cycle.panel_deadline,
+            decision_deadline=cycle.decision_deadline,
+            budget=budget,
+        )
     entries = cycle_history(cycle)
     assert [entry["record"].history_user for entry in entries] == [other, programme_office, None]
-    assert entries[0]["changes"] == [{"label": "Budget (EUR)", "old": "100.000.000,00 EUR",
-                                      "new": "90.000.000,00 EUR"}]
+    assert entries[0]["changes"] == [{"label": "Budget (EUR)", "old": "100.000.000,00 EUR", "new": "90.000.000,00 EUR"}]
     assert entries[-1]["created"] is True
 
 
@@ -270,14 +321,22 @@ def test_nav_links_to_the_cycle_settings_for_the_programme_office(client, cycle,
 
 
 @pytest.mark.parametrize("changes", [2, 20])
-def test_settings_page_query_count_does_not_grow_with_the_history(client, cycle, programme_office,
-                                                                  django_assert_num_queries, changes):
+def test_settings_page_query_count_does_not_grow_with_the_history(
+    client, cycle, programme_office, django_assert_num_queries, changes
+):
     editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
     for n in range(changes):
         services.update_cycle_settings(
-            cycle=cycle, user=editors[n % 3], name=f"Runde {n}", submission_opens_at=cycle.submission_opens_at,
-            submission_deadline=cycle.submission_deadline, review_deadline=cycle.review_deadline,
-            panel_deadline=cycle.panel_deadline, decision_deadline=cycle.decision_deadline, budget=cycle.budget)
+            cycle=cycle,
+            user=editors[n % 3],
+            name=f"Runde {n}",
+            submission_opens_at=cycle.submission_opens_at,
+            submission_deadline=cycle.submission_deadline,
+            review_deadline=cycle.review_deadline,
+            panel_deadline=cycle.panel_deadline,
+            decision_deadline=cycle.decision_deadline,
+            budget=cycle.budget,
+        )
     client.force_login(programme_office)
     # session, user, cycle, its history with the editors
     with django_assert_num_queries(4):

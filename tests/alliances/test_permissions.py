@@ -40,8 +40,9 @@ def world(cycle, alliance, other_alliance):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
     CompleteStrategyFactory(cycle=cycle, alliance=other_alliance)
     own = manager_of(alliance)
-    document = services.add_strategy_document(strategy=strategy, user=own, kind=DocumentKind.MAIN,
-                                              uploaded_file=pdf_upload())
+    document = services.add_strategy_document(
+        strategy=strategy, user=own, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
+    )
     return strategy, document, role_actors(own_manager=own, other_manager=manager_of(other_alliance))
 
 
@@ -76,8 +77,9 @@ def test_manager_of_another_alliance_cannot_reach_a_submission_receipt(client, w
 def test_document_of_another_strategy_is_not_found_through_own_strategy_url(client, world, other_alliance):
     strategy, document, actors = world
     client.force_login(manager_of(other_alliance))
-    own_url = reverse("alliances:document_download",
-                      args=[strategy.cycle.slug, other_alliance.slug, document.public_id])
+    own_url = reverse(
+        "alliances:document_download", args=[strategy.cycle.slug, other_alliance.slug, document.public_id]
+    )
     assert client.get(own_url).status_code == 404
 
 

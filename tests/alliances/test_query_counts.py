@@ -13,13 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def build_cycle(cycle, count):
     for number in range(count):
-        alliance = AllianceFactory(slug=f"b-{count}-{number}", name=f"Bündnis {number:03d}",
-                                   states=["SN", "BB"] if number % 2 else ["BY"])
+        alliance = AllianceFactory(
+            slug=f"b-{count}-{number}", name=f"Bündnis {number:03d}", states=["SN", "BB"] if number % 2 else ["BY"]
+        )
         if number % 3 == 0:
             strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
             manager = manager_of(alliance)
-            services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                           uploaded_file=pdf_upload())
+            services.add_strategy_document(
+                strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
+            )
             if number % 6 == 0:
                 services.submit_strategy(strategy=strategy, user=manager)
         else:
@@ -61,12 +63,14 @@ STRATEGY_PAGE_QUERIES = 7
 def test_strategy_page_query_count_does_not_grow_with_documents(client, cycle, alliance, manager, documents):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
     for number in range(documents):
-        services.add_strategy_document(strategy=strategy, user=manager,
-                                       kind=DocumentKind.MAIN if number == 0 else DocumentKind.ANNEX,
-                                       uploaded_file=pdf_upload(f"Anlage {number}.pdf"))
+        services.add_strategy_document(
+            strategy=strategy,
+            user=manager,
+            kind=DocumentKind.MAIN if number == 0 else DocumentKind.ANNEX,
+            uploaded_file=pdf_upload(f"Anlage {number}.pdf"),
+        )
     client.force_login(manager)
-    queries, response = count_queries(
-        client, reverse("alliances:strategy", args=[cycle.slug, alliance.slug]))
+    queries, response = count_queries(client, reverse("alliances:strategy", args=[cycle.slug, alliance.slug]))
     assert len(response.context["documents"]) == documents
     assert queries == STRATEGY_PAGE_QUERIES
 

@@ -39,10 +39,17 @@ def world(cycle, alliance, other_alliance):
     StrategyFactory(cycle=cycle, alliance=other_alliance)
     own = manager_of(alliance)
     office = UserFactory(role=Role.PROGRAMME_OFFICE)
-    question = services.ask_question(cycle=cycle, alliance=alliance, user=own, topic="process",
-                                     text="Wie lange dauert die Begutachtung?", attachment=pdf_upload())
-    question = services.answer_question(question=question, user=office, answer="Etwa acht Wochen.",
-                                        expected_version=question.version)
+    question = services.ask_question(
+        cycle=cycle,
+        alliance=alliance,
+        user=own,
+        topic="process",
+        text="Wie lange dauert die Begutachtung?",
+        attachment=pdf_upload(),
+    )
+    question = services.answer_question(
+        question=question, user=office, answer="Etwa acht Wochen.", expected_version=question.version
+    )
     return question, role_actors(own_manager=own, other_manager=manager_of(other_alliance), programme_office=office)
 
 

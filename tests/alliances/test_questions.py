@@ -39,13 +39,13 @@ def taking_part(strategy, other_strategy):
 
 @pytest.fixture
 def question(cycle, alliance, manager, taking_part, programme_office):
-    return services.ask_question(cycle=cycle, alliance=alliance, user=manager, topic=QuestionTopic.BUDGET,
-                                 text=QUESTION_TEXT)
+    return services.ask_question(
+        cycle=cycle, alliance=alliance, user=manager, topic=QuestionTopic.BUDGET, text=QUESTION_TEXT
+    )
 
 
 def answered(question, office, answer="Ja, wenn die Reise dem Vorhaben dient."):
-    return services.answer_question(question=question, user=office, answer=answer,
-                                    expected_version=question.version)
+    return services.answer_question(question=question, user=office, answer=answer, expected_version=question.version)
 
 
 def messages_of(kind):
@@ -60,8 +60,9 @@ def test_asking_keeps_the_question_in_history_and_notifies_the_programme_office_
 ):
     second_office = UserFactory(role=Role.PROGRAMME_OFFICE, email="pt2@ptj.example")
     with django_capture_on_commit_callbacks(execute=True):
-        question = services.ask_question(cycle=cycle, alliance=alliance, user=manager,
-                                         topic=QuestionTopic.BUDGET, text=QUESTION_TEXT)
+        question = services.ask_question(
+            cycle=cycle, alliance=alliance, user=manager, topic=QuestionTopic.BUDGET, text=QUESTION_TEXT
+        )
     assert question.status == QuestionStatus.OPEN and question.version == 1
     record = question.history.get()
     assert record.history_user == manager and record.history_change_reason == "Frage gestellt"
@@ -95,15 +96,17 @@ def test_the_ask_form_refuses_an_empty_question_and_one_over_the_length_limit(cl
 
 def test_the_service_refuses_a_question_over_the_length_limit(cycle, alliance, manager, taking_part):
     with pytest.raises(ValidationError, match="zu lang"):
-        services.ask_question(cycle=cycle, alliance=alliance, user=manager, topic="process",
-                              text="x" * (services.QUESTION_MAX_LENGTH + 1))
+        services.ask_question(
+            cycle=cycle, alliance=alliance, user=manager, topic="process", text="x" * (services.QUESTION_MAX_LENGTH + 1)
+        )
 
 
 def test_an_attachment_that_is_not_a_pdf_is_refused(client, manager, taking_part):
     client.force_login(manager)
     fake = pdf_upload(name="frage.pdf", content=b"MZ\x90\x00 this is an executable")
-    response = client.post(reverse("alliances:question_ask"),
-                           {"topic": "process", "text": QUESTION_TEXT, "attachment": fake})
+    response = client.post(
+        reverse("alliances:question_ask"), {"topic": "process", "text": QUESTION_TEXT, "attachment": fake}
+    )
     assert response.status_code == 422
     assert "Die Datei ist kein PDF-Dokument. Bitte laden Sie eine PDF-Datei hoch." in response.content.decode()
     assert not Question.objects.exists()
@@ -113,12 +116,18 @@ def test_a_manager_asks_with_a_pdf_and_the_office_downloads_it_under_its_origina
     client, manager, other_manager, programme_office, taking_part
 ):
     client.force_login(manager)
-    response = client.post(reverse("alliances:question_ask"), {
-        "topic": "budget", "text": QUESTION_TEXT, "attachment": pdf_upload(name="../Übersicht Reisen.pdf"),
-    })
+    response = client.post(
+        reverse("alliances:question_ask"),
+        {
+            "topic": "budget",
+            "text": QUESTION_TEXT,
+            "attachment": pdf_upload(name="../Übersicht Reisen.pdf"),
+        },
+    )
     question = Question.objects.get()
-    assert response.status_code == 302 and response.url == reverse("alliances:question_detail",
-                                                                      args=[question.public_id])
+    assert response.status_code == 302 and response.url == reverse(
+        "alliances:question_detail", args=[question.public_id]
+    )
     assert question.attachment.name == f"questions/{question.cycle_id}/{question.public_id}.pdf"
     assert question.attachment_name == "Übersicht Reisen.pdf" and len(question.attachment_sha256) == 64
     url = reverse("alliances:question_attachment", args=[question.public_id])
@@ -135,8 +144,13 @@ def test_a_manager_sees_the_questions_and_answers_of_their_alliance_only(
     client, question, programme_office, cycle, other_alliance, other_manager
 ):
     answered(question, programme_office)
-    other = services.ask_question(cycle=cycle, alliance=other_alliance, user=other_manager, topic="process",
-                                  text="Eine Frage des anderen Bündnisses?")
+    other = services.ask_question(
+        cycle=cycle,
+        alliance=other_alliance,
+        user=other_manager,
+        topic="process",
+        text="Eine Frage des anderen Bündnisses?",
+    )
     client.force_login(question.asked_by)
     page = client.get(reverse("alliances:my_questions")).content.decode()
     assert QUESTION_TEXT in page and "Eine Frage des anderen Bündnisses?" not in page
@@ -155,8 +169,7 @@ def test_an_expert_reaching_the_questions_is_refused_with_403(client, expert, qu
 # --- Answering ----------------------------------------------------------------------------------------------
 
 
-def test_answering_notifies_the_alliance_managers_and_keeps_each_state_in_history(question, programme_office,
-                                                                                   alliance):
+def test_answering_notifies_the_alliance_managers_and_keeps_each_state_in_history(question, programme_office, alliance):
     colleague = manager_of(alliance, email="kollegin@gesunde-lausitz.example")
     OutgoingMessage.objects.all().delete()
     current = answered(question, programme_office)
@@ -166,8 +179,9 @@ def test_answering_notifies_the_alliance_managers_and_keeps_each_state_in_histor
     assert {m.recipient_email for m in notices} == {question.asked_by.email, colleague.email}
     assert "Ja, wenn die Reise" not in notices[0].body_text
     assert "/questions/" in notices[0].body_text and "WIR! Strategy Portal" in notices[0].body_text
-    services.answer_question(question=current, user=programme_office, answer="Ja, mit Begründung.",
-                             expected_version=current.version)
+    services.answer_question(
+        question=current, user=programme_office, answer="Ja, mit Begründung.", expected_version=current.version
+    )
     reasons = list(question.history.order_by("history_date").values_list("history_change_reason", "status"))
     assert reasons == [("Frage gestellt", "open"), ("Beantwortet", "answered"), ("Antwort geändert", "answered")]
     # A corrected answer does not e-mail the alliance a second time.
@@ -176,11 +190,9 @@ def test_answering_notifies_the_alliance_managers_and_keeps_each_state_in_histor
 
 def test_of_two_answers_with_the_same_expected_version_exactly_one_wins(question, programme_office):
     second_office = UserFactory(role=Role.PROGRAMME_OFFICE, email="pt2@ptj.example")
-    services.answer_question(question=question, user=programme_office, answer="Erste Antwort",
-                             expected_version=1)
+    services.answer_question(question=question, user=programme_office, answer="Erste Antwort", expected_version=1)
     with pytest.raises(services.QuestionConflict) as conflict:
-        services.answer_question(question=question, user=second_office, answer="Zweite Antwort",
-                                 expected_version=1)
+        services.answer_question(question=question, user=second_office, answer="Zweite Antwort", expected_version=1)
     assert conflict.value.current.answered_by == programme_office
     question.refresh_from_db()
     assert question.answer == "Erste Antwort" and question.version == 2
@@ -191,16 +203,16 @@ def test_two_concurrent_answers_in_threads_leave_exactly_one_winner(cycle, allia
     StrategyFactory(cycle=cycle, alliance=alliance)
     asker = manager_of(alliance)
     offices = [UserFactory(role=Role.PROGRAMME_OFFICE, email=f"pt{n}@ptj.example") for n in range(2)]
-    question = services.ask_question(cycle=cycle, alliance=alliance, user=asker, topic="process",
-                                     text=QUESTION_TEXT)
+    question = services.ask_question(cycle=cycle, alliance=alliance, user=asker, topic="process", text=QUESTION_TEXT)
     barrier = threading.Barrier(2)
     outcomes = []
 
     def answer(office):
         try:
             barrier.wait(timeout=10)
-            services.answer_question(question=question, user=office, answer=f"Antwort von {office.email}",
-                                     expected_version=1)
+            services.answer_question(
+                question=question, user=office, answer=f"Antwort von {office.email}", expected_version=1
+            )
             outcomes.append(("won", office.email))
         except services.QuestionConflict:
             outcomes.append(("told", office.email))
@@ -236,8 +248,9 @@ def test_the_office_answering_second_is_told_and_keeps_its_text(client, question
 
 def test_an_empty_answer_is_refused(client, question, programme_office):
     client.force_login(programme_office)
-    response = client.post(reverse("alliances:question_answer", args=[question.public_id]),
-                           {"version": 1, "answer": "  "})
+    response = client.post(
+        reverse("alliances:question_answer", args=[question.public_id]), {"version": 1, "answer": "  "}
+    )
     assert response.status_code == 422
     assert "Bitte geben Sie eine Antwort ein." in response.content.decode()
     question.refresh_from_db()
@@ -250,36 +263,45 @@ def test_the_ministry_sees_the_queue_read_only_and_cannot_answer(client, questio
     assert "Sie sehen die Fragen nur lesend" in page and QUESTION_TEXT[:60] in page
     detail = client.get(reverse("alliances:question_detail", args=[question.public_id])).content.decode()
     assert reverse("alliances:question_answer", args=[question.public_id]) not in detail
-    response = client.post(reverse("alliances:question_answer", args=[question.public_id]),
-                           {"version": 1, "answer": "Geht nicht."})
+    response = client.post(
+        reverse("alliances:question_answer", args=[question.public_id]), {"version": 1, "answer": "Geht nicht."}
+    )
     assert response.status_code == 403
 
 
 # --- Internal comments --------------------------------------------------------------------------------------
 
 
-def test_the_office_asks_the_ministry_internally_and_the_alliance_never_sees_it(client, question,
-                                                                               programme_office, ministry):
+def test_the_office_asks_the_ministry_internally_and_the_alliance_never_sees_it(
+    client, question, programme_office, ministry
+):
     OutgoingMessage.objects.all().delete()
     client.force_login(programme_office)
-    response = client.post(reverse("alliances:question_comment", args=[question.public_id]),
-                           {"text": "Bitte um Stellungnahme zur Förderfähigkeit.", "ask_ministry": "on"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("alliances:question_comment", args=[question.public_id]),
+        {"text": "Bitte um Stellungnahme zur Förderfähigkeit.", "ask_ministry": "on"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert "Bitte um Stellungnahme zur Förderfähigkeit." in response.content.decode()
     assert [m.recipient_email for m in messages_of(NotificationKind.QUESTION)] == [ministry.email]
     assert "Förderfähigkeit" not in messages_of(NotificationKind.QUESTION)[0].body_text
     client.force_login(ministry)
-    response = client.post(reverse("alliances:question_comment", args=[question.public_id]),
-                           {"text": "Förderfähig, wenn projektbezogen."})
+    response = client.post(
+        reverse("alliances:question_comment", args=[question.public_id]), {"text": "Förderfähig, wenn projektbezogen."}
+    )
     assert response.status_code == 302
-    assert {m.recipient_email for m in messages_of(NotificationKind.QUESTION)} == {ministry.email,
-                                                                                     programme_office.email}
+    assert {m.recipient_email for m in messages_of(NotificationKind.QUESTION)} == {
+        ministry.email,
+        programme_office.email,
+    }
     client.force_login(question.asked_by)
     page = client.get(reverse("alliances:question_detail", args=[question.public_id])).content.decode()
     assert "Stellungnahme" not in page and "projektbezogen" not in page
-    assert client.post(reverse("alliances:question_comment", args=[question.public_id]),
-                       {"text": "Ich auch"}).status_code == 403
+    assert (
+        client.post(reverse("alliances:question_comment", args=[question.public_id]), {"text": "Ich auch"}).status_code
+        == 403
+    )
 
 
 def test_an_empty_internal_comment_is_refused(client, question, ministry):
@@ -293,19 +315,26 @@ def test_an_empty_internal_comment_is_refused(client, question, ministry):
 # --- Publishing to the FAQ ----------------------------------------------------------------------------------
 
 
-def test_publishing_warns_when_the_text_still_names_the_alliance_by_name_or_acronym(question, programme_office,
-                                                                                    alliance):
+def test_publishing_warns_when_the_text_still_names_the_alliance_by_name_or_acronym(
+    question, programme_office, alliance
+):
     alliance.acronym = "GeLa"
     alliance.save()
     question = answered(question, programme_office)
     for text in ("Darf gesunde lausitz Reisen planen?", "Darf GELA Reisen planen?"):
         with pytest.raises(services.IdentityWarning):
-            services.publish_to_faq(question=question, user=programme_office, topic="budget",
-                                    question_text=text, answer_text="Ja.")
+            services.publish_to_faq(
+                question=question, user=programme_office, topic="budget", question_text=text, answer_text="Ja."
+            )
     assert not FaqEntry.objects.exists()
     # A word that merely contains the acronym is no warning.
-    entry = services.publish_to_faq(question=question, user=programme_office, topic="budget",
-                                    question_text="Dürfen Bündnisse Gelackmeierte einladen?", answer_text="Ja.")
+    entry = services.publish_to_faq(
+        question=question,
+        user=programme_office,
+        topic="budget",
+        question_text="Dürfen Bündnisse Gelackmeierte einladen?",
+        answer_text="Ja.",
+    )
     assert entry.source_question == question
 
 
@@ -333,10 +362,14 @@ def test_publishing_shows_the_rewritten_question_and_keeps_the_original_private(
 ):
     answered(question, programme_office)
     client.force_login(programme_office)
-    response = client.post(reverse("alliances:question_publish", args=[question.public_id]), {
-        "topic": "budget", "question": "Sind Reisekosten zu Partnern im Ausland förderfähig?",
-        "answer": "Ja, wenn die Reise dem Vorhaben dient.",
-    })
+    response = client.post(
+        reverse("alliances:question_publish", args=[question.public_id]),
+        {
+            "topic": "budget",
+            "question": "Sind Reisekosten zu Partnern im Ausland förderfähig?",
+            "answer": "Ja, wenn die Reise dem Vorhaben dient.",
+        },
+    )
     assert response.status_code == 302 and response.url == reverse("alliances:faq", args=[cycle.slug])
     client.force_login(other_manager)
     page = client.get(reverse("alliances:faq", args=[cycle.slug])).content.decode()
@@ -347,14 +380,17 @@ def test_publishing_shows_the_rewritten_question_and_keeps_the_original_private(
 
 def test_an_open_question_cannot_be_published_and_a_question_only_once(question, programme_office):
     with pytest.raises(ValidationError, match="Nur eine beantwortete Frage"):
-        services.publish_to_faq(question=question, user=programme_office, topic="budget",
-                                question_text="Allgemein?", answer_text="Ja.")
+        services.publish_to_faq(
+            question=question, user=programme_office, topic="budget", question_text="Allgemein?", answer_text="Ja."
+        )
     question = answered(question, programme_office)
-    services.publish_to_faq(question=question, user=programme_office, topic="budget",
-                            question_text="Allgemein?", answer_text="Ja.")
+    services.publish_to_faq(
+        question=question, user=programme_office, topic="budget", question_text="Allgemein?", answer_text="Ja."
+    )
     with pytest.raises(ValidationError, match="bereits in der FAQ"):
-        services.publish_to_faq(question=question, user=programme_office, topic="budget",
-                                question_text="Allgemein?", answer_text="Ja.")
+        services.publish_to_faq(
+            question=question, user=programme_office, topic="budget", question_text="Allgemein?", answer_text="Ja."
+        )
 
 
 # --- The FAQ ------------------------------------------------------------------------------------------------
@@ -363,20 +399,33 @@ def test_an_open_question_cannot_be_published_and_a_question_only_once(question,
 def test_the_faq_is_grouped_by_topic_and_searched_case_insensitively_in_question_and_answer(
     client, cycle, other_manager, taking_part
 ):
-    FaqEntryFactory(cycle=cycle, topic=QuestionTopic.DEADLINES, question="Wann endet die Frist?",
-                    answer="Am Ende des Fristtages.")
-    FaqEntryFactory(cycle=cycle, topic=QuestionTopic.BUDGET, question="Sind Investitionen zulässig?",
-                    answer="Ja, mit Begründung im Finanzplan.")
-    FaqEntryFactory(cycle=cycle, topic=QuestionTopic.CRITERIA, question="Wie wird gewichtet?",
-                    answer="Nach dem veröffentlichten Bewertungsschema.")
+    FaqEntryFactory(
+        cycle=cycle, topic=QuestionTopic.DEADLINES, question="Wann endet die Frist?", answer="Am Ende des Fristtages."
+    )
+    FaqEntryFactory(
+        cycle=cycle,
+        topic=QuestionTopic.BUDGET,
+        question="Sind Investitionen zulässig?",
+        answer="Ja, mit Begründung im Finanzplan.",
+    )
+    FaqEntryFactory(
+        cycle=cycle,
+        topic=QuestionTopic.CRITERIA,
+        question="Wie wird gewichtet?",
+        answer="Nach dem veröffentlichten Bewertungsschema.",
+    )
     client.force_login(other_manager)
     url = reverse("alliances:faq", args=[cycle.slug])
     response = client.get(url)
     assert [label for _value, label, _entries in response.context["groups"]] == [
-        "Finanzplan und Budget", "Bewertungskriterien", "Fristen und Termine"]
+        "Finanzplan und Budget",
+        "Bewertungskriterien",
+        "Fristen und Termine",
+    ]
     response = client.get(url, {"q": "FINANZPLAN"})
     assert [e.question for _v, _l, entries in response.context["groups"] for e in entries] == [
-        "Sind Investitionen zulässig?"]
+        "Sind Investitionen zulässig?"
+    ]
     response = client.get(url, {"q": "frist"}, headers={"HX-Request": "true", "HX-Target": "faq-ergebnisse"})
     page = response.content.decode()
     assert "<html" not in page and "Wann endet die Frist?" in page and "Investitionen" not in page
@@ -397,16 +446,28 @@ def test_a_manager_of_an_alliance_outside_the_cycle_does_not_see_its_faq(client,
 
 def publish_entries(question, office, count, now):
     question = answered(question, office)
-    entries = [services.publish_to_faq(question=question, user=office, topic="budget",
-                                       question_text="Allgemeine Frage?", answer_text="Ja.", now=now)]
+    entries = [
+        services.publish_to_faq(
+            question=question,
+            user=office,
+            topic="budget",
+            question_text="Allgemeine Frage?",
+            answer_text="Ja.",
+            now=now,
+        )
+    ]
     for number in range(count - 1):
-        entries.append(FaqEntryFactory(cycle=question.cycle, published_by=office, published_at=now,
-                                       question=f"Weitere Frage {number}?"))
+        entries.append(
+            FaqEntryFactory(
+                cycle=question.cycle, published_by=office, published_at=now, question=f"Weitere Frage {number}?"
+            )
+        )
     return entries
 
 
-def test_several_faq_entries_in_one_day_give_one_email_per_manager(question, programme_office, manager,
-                                                                   other_manager, alliance):
+def test_several_faq_entries_in_one_day_give_one_email_per_manager(
+    question, programme_office, manager, other_manager, alliance
+):
     colleague = manager_of(alliance, email="kollegin@gesunde-lausitz.example")
     muted = manager_of(alliance, email="stumm@gesunde-lausitz.example")
     NotificationPreference.objects.create(user=muted, kind=NotificationKind.FAQ_DIGEST)
@@ -436,17 +497,23 @@ def test_the_next_days_digest_covers_only_the_entries_published_since_the_last_o
     assert services.send_faq_digests(now=tomorrow) == 1
     assert services.send_faq_digests(now=tomorrow + timedelta(days=1)) == 0
     assert FaqDigest.objects.count() == 2
-    subjects = list(OutgoingMessage.objects.filter(kind=NotificationKind.FAQ_DIGEST).order_by("pk")
-                    .values_list("subject", flat=True))
+    subjects = list(
+        OutgoingMessage.objects.filter(kind=NotificationKind.FAQ_DIGEST)
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
     assert [subject.split(" zur ")[0] for subject in subjects] == [
-        "[WIR! Strategy Portal] 2 neue FAQ-Einträge", "[WIR! Strategy Portal] Ein neuer FAQ-Eintrag"]
+        "[WIR! Strategy Portal] 2 neue FAQ-Einträge",
+        "[WIR! Strategy Portal] Ein neuer FAQ-Eintrag",
+    ]
 
 
 def test_a_digest_claimed_concurrently_for_the_same_day_is_not_sent_twice(question, programme_office):
     now = timezone.now()
     publish_entries(question, programme_office, 1, now - timedelta(hours=1))
-    FaqDigest.objects.create(cycle=question.cycle, day=timezone.localdate(now), entry_count=0,
-                             sent_at=now - timedelta(days=2))
+    FaqDigest.objects.create(
+        cycle=question.cycle, day=timezone.localdate(now), entry_count=0, sent_at=now - timedelta(days=2)
+    )
     assert services.send_faq_digest(cycle=question.cycle, now=now) == 0
     assert not OutgoingMessage.objects.filter(kind=NotificationKind.FAQ_DIGEST).exists()
 
@@ -462,15 +529,18 @@ def build_questions(cycle, office, count):
         alliances.append((alliance, manager_of(alliance)))
     for number in range(count):
         alliance, asker = alliances[number % 4]
-        question = QuestionFactory(cycle=cycle, alliance=alliance, asked_by=asker,
-                                   topic=QuestionTopic.values[number % 6])
+        question = QuestionFactory(
+            cycle=cycle, alliance=alliance, asked_by=asker, topic=QuestionTopic.values[number % 6]
+        )
         if number % 2:
-            Question.objects.filter(pk=question.pk).update(status=QuestionStatus.ANSWERED, answer="Antwort",
-                                                           answered_by=office, answered_at=timezone.now())
+            Question.objects.filter(pk=question.pk).update(
+                status=QuestionStatus.ANSWERED, answer="Antwort", answered_by=office, answered_at=timezone.now()
+            )
             question.comments.create(author=office, text="Notiz")
         if number % 4 == 1:
-            FaqEntryFactory(cycle=cycle, source_question=question, published_by=office,
-                            topic=QuestionTopic.values[number % 6])
+            FaqEntryFactory(
+                cycle=cycle, source_question=question, published_by=office, topic=QuestionTopic.values[number % 6]
+            )
     return alliances[0][1]
 
 
@@ -493,8 +563,7 @@ def test_the_office_queue_keeps_its_query_count_at_8_and_80_questions(client, cy
 
 
 @pytest.mark.parametrize("size", [8, 80])
-def test_the_managers_question_list_keeps_its_query_count_at_8_and_80_questions(client, cycle, programme_office,
-                                                                                 size):
+def test_the_managers_question_list_keeps_its_query_count_at_8_and_80_questions(client, cycle, programme_office, size):
     asker = build_questions(cycle, programme_office, size * 4)
     client.force_login(asker)
     queries, response = count_queries(client, reverse("alliances:my_questions"))

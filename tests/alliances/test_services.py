@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def complete_strategy(cycle, alliance, manager):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
-    services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                   uploaded_file=pdf_upload("Strategie.pdf", pages=2))
+    services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Strategie.pdf", pages=2)
+    )
     strategy.refresh_from_db()
     return strategy
 
@@ -32,8 +33,12 @@ def save(strategy, user, **overrides):
 
 
 def test_saving_a_draft_bumps_the_version_and_records_history(strategy, manager):
-    saved = save(strategy, manager, sections={"summary": "  Unsere Strategie.  "},
-                 budget={(2025, BudgetCategory.PERSONNEL): Decimal("1000.50")})
+    saved = save(
+        strategy,
+        manager,
+        sections={"summary": "  Unsere Strategie.  "},
+        budget={(2025, BudgetCategory.PERSONNEL): Decimal("1000.50")},
+    )
     assert saved.version == strategy.version + 1
     assert saved.summary == "Unsere Strategie."
     assert saved.budget_lines.get().amount == Decimal("1000.50")
@@ -69,8 +74,9 @@ def test_submitting_freezes_a_snapshot_and_locks_editing(complete_strategy, mana
         save(complete_strategy, manager)
 
 
-def test_submission_emails_a_receipt_with_timestamp_and_fingerprint(complete_strategy, manager,
-                                                                   django_capture_on_commit_callbacks):
+def test_submission_emails_a_receipt_with_timestamp_and_fingerprint(
+    complete_strategy, manager, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         submission = services.submit_strategy(strategy=complete_strategy, user=manager)
     assert len(mail.outbox) == 1
@@ -120,11 +126,14 @@ def test_submitting_after_the_deadline_is_refused(complete_strategy, manager):
     assert not Submission.objects.exists()
 
 
-def test_an_extension_lets_one_alliance_submit_after_the_general_deadline(complete_strategy, manager,
-                                                                         programme_office):
+def test_an_extension_lets_one_alliance_submit_after_the_general_deadline(complete_strategy, manager, programme_office):
     cycle = complete_strategy.cycle
-    services.extend_deadline(strategy=complete_strategy, user=programme_office,
-                             until=cycle.submission_deadline + timedelta(days=3), reason="Krankheit im Team")
+    services.extend_deadline(
+        strategy=complete_strategy,
+        user=programme_office,
+        until=cycle.submission_deadline + timedelta(days=3),
+        reason="Krankheit im Team",
+    )
     late = cycle.submission_deadline + timedelta(days=1)
     submission = services.submit_strategy(strategy=complete_strategy, user=manager, now=late)
     assert submission.submitted_at == late
@@ -133,25 +142,41 @@ def test_an_extension_lets_one_alliance_submit_after_the_general_deadline(comple
 
 def test_an_extension_needs_a_reason_and_a_future_date(strategy, programme_office):
     with pytest.raises(ValidationError):
-        services.extend_deadline(strategy=strategy, user=programme_office,
-                                 until=timezone.now() + timedelta(days=1), reason=" ")
+        services.extend_deadline(
+            strategy=strategy, user=programme_office, until=timezone.now() + timedelta(days=1), reason=" "
+        )
     with pytest.raises(ValidationError):
-        services.extend_deadline(strategy=strategy, user=programme_office,
-                                 until=timezone.now() - timedelta(days=1), reason="Begründung")
+        services.extend_deadline(
+            strategy=strategy, user=programme_office, until=timezone.now() - timedelta(days=1), reason="Begründung"
+        )
 
 
-def test_reopening_keeps_the_old_snapshot_and_allows_a_second_submission(complete_strategy, manager,
-                                                                       programme_office):
+def test_reopening_keeps_the_old_snapshot_and_allows_a_second_submission(complete_strategy, manager, programme_office):
     first = services.submit_strategy(strategy=complete_strategy, user=manager)
-    services.reopen_submission(strategy=complete_strategy, user=programme_office,
-                               reason="Finanzplan unvollständig, bitte ergänzen")
+    services.reopen_submission(
+        strategy=complete_strategy, user=programme_office, reason="Finanzplan unvollständig, bitte ergänzen"
+    )
     complete_strategy.refresh_from_db()
     assert complete_strategy.status == StrategyStatus.REOPENED
-    save(complete_strategy, manager, sections={**{"summary": "Überarbeitet"},
-                                               **{name: "x" for name in ["vision", "innovation_field_development",
-                                                                         "measures", "alliance_management",
-                                                                         "skilled_workers", "continuation"]}},
-         budget={(2025, BudgetCategory.PERSONNEL): Decimal("600000")})
+    save(
+        complete_strategy,
+        manager,
+        sections={
+            **{"summary": "Überarbeitet"},
+            **{
+                name: "x"
+                for name in [
+                    "vision",
+                    "innovation_field_development",
+                    "measures",
+                    "alliance_management",
+                    "skilled_workers",
+                    "continuation",
+                ]
+            },
+        },
+        budget={(2025, BudgetCategory.PERSONNEL): Decimal("600000")},
+    )
     second = services.submit_strategy(strategy=complete_strategy, user=manager)
     first.refresh_from_db()
     assert first.sections["summary"] == "Zusammenfassung der Strategie."
@@ -170,8 +195,9 @@ def test_reopening_needs_a_reason_and_a_submitted_strategy(complete_strategy, ma
 
 def test_a_new_main_document_replaces_the_old_one_but_keeps_its_file(complete_strategy, manager):
     old = complete_strategy.documents.get()
-    services.add_strategy_document(strategy=complete_strategy, user=manager, kind=DocumentKind.MAIN,
-                                   uploaded_file=pdf_upload("Neu.pdf"))
+    services.add_strategy_document(
+        strategy=complete_strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Neu.pdf")
+    )
     old.refresh_from_db()
     assert old.removed_at is not None
     assert old.file.storage.exists(old.file.name)
@@ -179,16 +205,21 @@ def test_a_new_main_document_replaces_the_old_one_but_keeps_its_file(complete_st
 
 
 def test_documents_are_stored_under_server_generated_names(strategy, manager):
-    document = services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.ANNEX,
-                                              uploaded_file=pdf_upload("../../böse name.pdf"))
+    document = services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.ANNEX, uploaded_file=pdf_upload("../../böse name.pdf")
+    )
     assert document.file.name == f"strategies/{strategy.pk}/{document.public_id}.pdf"
     assert document.original_name == "böse name.pdf"
 
 
 def test_a_bad_pdf_stores_nothing(strategy, manager):
     with pytest.raises(ValidationError):
-        services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                       uploaded_file=pdf_upload(content=b"%PDF-1.7 kaputt"))
+        services.add_strategy_document(
+            strategy=strategy,
+            user=manager,
+            kind=DocumentKind.MAIN,
+            uploaded_file=pdf_upload(content=b"%PDF-1.7 kaputt"),
+        )
     assert not strategy.documents.exists()
 
 

@@ -9,8 +9,15 @@ from tests.factories import CompleteStrategyFactory, encrypted_pdf_bytes, pdf_up
 
 pytestmark = pytest.mark.django_db
 
-SECTIONS = ["summary", "vision", "innovation_field_development", "measures", "alliance_management",
-            "skilled_workers", "continuation"]
+SECTIONS = [
+    "summary",
+    "vision",
+    "innovation_field_development",
+    "measures",
+    "alliance_management",
+    "skilled_workers",
+    "continuation",
+]
 
 
 def strategy_url(strategy, name="strategy"):
@@ -31,8 +38,9 @@ def manager_client(client, manager):
 
 
 def test_manager_saves_sections_and_german_formatted_budget(manager_client, strategy):
-    response = manager_client.post(strategy_url(strategy, "strategy_save"),
-                                   form_data(strategy, budget_2025_personnel="250.000,50"))
+    response = manager_client.post(
+        strategy_url(strategy, "strategy_save"), form_data(strategy, budget_2025_personnel="250.000,50")
+    )
     assert response.status_code == 302
     strategy.refresh_from_db()
     assert strategy.summary == "Text für summary"
@@ -49,8 +57,9 @@ def test_manager_saves_sections_and_german_formatted_budget(manager_client, stra
     ],
 )
 def test_a_bad_budget_amount_is_refused_in_german_and_nothing_is_stored(manager_client, strategy, value, message):
-    response = manager_client.post(strategy_url(strategy, "strategy_save"),
-                                   form_data(strategy, budget_2025_travel=value, summary="Neuer Text"))
+    response = manager_client.post(
+        strategy_url(strategy, "strategy_save"), form_data(strategy, budget_2025_travel=value, summary="Neuer Text")
+    )
     assert response.status_code == 422
     assert message in response.content.decode()
     strategy.refresh_from_db()
@@ -59,8 +68,12 @@ def test_a_bad_budget_amount_is_refused_in_german_and_nothing_is_stored(manager_
 
 
 def test_a_budget_above_the_cap_is_refused(manager_client, strategy):
-    data = form_data(strategy, budget_2025_personnel="3.000.000", budget_2026_personnel="3.000.000",
-                     budget_2027_personnel="3.000.000")
+    data = form_data(
+        strategy,
+        budget_2025_personnel="3.000.000",
+        budget_2026_personnel="3.000.000",
+        budget_2027_personnel="3.000.000",
+    )
     response = manager_client.post(strategy_url(strategy, "strategy_save"), data)
     assert response.status_code == 422
     assert "übersteigt damit den Höchstbetrag" in response.content.decode()
@@ -82,8 +95,10 @@ def test_a_second_editor_with_a_stale_form_gets_a_conflict_and_keeps_the_typed_t
     client.force_login(manager)
     stale_version = strategy.version
     client.post(strategy_url(strategy, "strategy_save"), form_data(strategy, summary="Fassung der Kollegin"))
-    response = client.post(strategy_url(strategy, "strategy_save"),
-                           {**form_data(strategy, summary="Meine eigene Fassung"), "version": stale_version})
+    response = client.post(
+        strategy_url(strategy, "strategy_save"),
+        {**form_data(strategy, summary="Meine eigene Fassung"), "version": stale_version},
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "inzwischen von" in body
@@ -111,17 +126,20 @@ def test_a_bad_upload_is_refused_in_german_and_nothing_is_stored(manager_client,
 
 def test_an_upload_over_the_size_limit_is_refused(manager_client, strategy, settings):
     settings.UPLOAD_MAX_BYTES = 500
-    response = manager_client.post(strategy_url(strategy, "document_upload"),
-                                   {"kind": "main", "file": pdf_upload(pages=3)})
+    response = manager_client.post(
+        strategy_url(strategy, "document_upload"), {"kind": "main", "file": pdf_upload(pages=3)}
+    )
     assert response.status_code == 422
     assert "erlaubt sind höchstens 500" in response.content.decode()
     assert not StrategyDocument.objects.exists()
 
 
 def test_an_htmx_upload_answers_with_the_documents_partial(manager_client, strategy):
-    response = manager_client.post(strategy_url(strategy, "document_upload"),
-                                   {"kind": "main", "file": pdf_upload("Unsere Strategie.pdf", pages=2)},
-                                   headers={"HX-Request": "true"})
+    response = manager_client.post(
+        strategy_url(strategy, "document_upload"),
+        {"kind": "main", "file": pdf_upload("Unsere Strategie.pdf", pages=2)},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="dokumente-bereich">')
@@ -141,8 +159,9 @@ def test_an_upload_with_a_hostile_name_keeps_only_a_clean_name(manager_client, s
 def test_download_streams_the_pdf_and_logs_the_access(manager_client, strategy, manager):
     manager_client.post(strategy_url(strategy, "document_upload"), {"kind": "main", "file": pdf_upload("S.pdf")})
     document = StrategyDocument.objects.get()
-    response = manager_client.get(reverse("alliances:document_download",
-                                          args=[strategy.cycle.slug, strategy.alliance.slug, document.public_id]))
+    response = manager_client.get(
+        reverse("alliances:document_download", args=[strategy.cycle.slug, strategy.alliance.slug, document.public_id])
+    )
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert 'filename="S.pdf"' in response["Content-Disposition"]
@@ -186,8 +205,9 @@ def test_programme_office_reopens_with_a_reason(client, programme_office, cycle,
     refused = client.post(strategy_url(strategy, "strategy_reopen"), {"reason": "kurz"})
     assert refused.status_code == 422
     assert "mindestens 10 Zeichen" in refused.content.decode()
-    response = client.post(strategy_url(strategy, "strategy_reopen"),
-                           {"reason": "Die Anlage zum Finanzplan fehlt noch."})
+    response = client.post(
+        strategy_url(strategy, "strategy_reopen"), {"reason": "Die Anlage zum Finanzplan fehlt noch."}
+    )
     assert response.status_code == 302
     strategy.refresh_from_db()
     assert strategy.status == "reopened"
@@ -197,14 +217,19 @@ def test_programme_office_reopens_with_a_reason(client, programme_office, cycle,
 def test_programme_office_extends_the_deadline_for_one_alliance(client, programme_office, strategy, other_strategy):
     client.force_login(programme_office)
     new_deadline = timezone.localtime() + timedelta(days=20)
-    response = client.post(strategy_url(strategy, "strategy_extend"), {
-        "new_deadline": new_deadline.strftime("%Y-%m-%dT%H:%M"), "reason": "Personalwechsel im Bündnis",
-    })
+    response = client.post(
+        strategy_url(strategy, "strategy_extend"),
+        {
+            "new_deadline": new_deadline.strftime("%Y-%m-%dT%H:%M"),
+            "reason": "Personalwechsel im Bündnis",
+        },
+    )
     assert response.status_code == 302
     strategy.refresh_from_db()
     other_strategy.refresh_from_db()
     assert timezone.localtime(strategy.extended_deadline).strftime("%Y-%m-%d %H:%M") == new_deadline.strftime(
-        "%Y-%m-%d %H:%M")
+        "%Y-%m-%d %H:%M"
+    )
     assert other_strategy.extended_deadline is None
 
 

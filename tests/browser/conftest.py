@@ -49,6 +49,7 @@ RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
 # --- processes --------------------------------------------------------------------------------
 
+
 def _children_by_parent():
     children = {}
     for entry in Path("/proc").iterdir():
@@ -92,6 +93,7 @@ def own_chromium_pids():
 
 # --- Playwright ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(autouse=True)
 def plain_http_cookies(settings):
     settings.SESSION_COOKIE_SECURE = False
@@ -110,8 +112,9 @@ def browser():
 
     expect.set_options(timeout=TIMEOUT_MS)
     playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                                          timeout=30_000)
+    chromium = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=30_000
+    )
     chromium.wir_pids = own_chromium_pids()
     try:
         yield chromium
@@ -153,8 +156,9 @@ def page(browser, live_server, request):
 
     `page.problems` lists console errors (CSP violations among them) and uncaught page errors.
     """
-    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", base_url=live_server.url,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="de-DE", timezone_id="Europe/Berlin", base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     new_page = context.new_page()
@@ -179,8 +183,7 @@ def page(browser, live_server, request):
         if report is not None and report.failed:
             RESULTS_DIR.mkdir(exist_ok=True)
             with contextlib.suppress(Exception):  # a screenshot must not hide the real failure
-                new_page.screenshot(path=str(RESULTS_DIR / f"{request.node.name}.png"), full_page=True,
-                                    timeout=5_000)
+                new_page.screenshot(path=str(RESULTS_DIR / f"{request.node.name}.png"), full_page=True, timeout=5_000)
         browser.wir_pids |= own_chromium_pids()
         context.close()
 
@@ -203,6 +206,7 @@ def live_server(request):
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
 
 def login(page, live_server, email, password=PASSWORD):
     """Logs in through the real login form and waits until the portal has left the login page."""

@@ -33,11 +33,15 @@ def world(cycle, alliance, manager, programme_office):
     """Gesunde Lausitz submitted, reviewed twice, with the jury's Votum; two people in the ministry."""
     programme_rubric(cycle)
     strategy, _submission = submitted_strategy(cycle, alliance, manager)
-    reviews = [submitted_review(cleared_assignment(strategy, office=programme_office), points)
-               for points in (4, 5)]
-    review_services.save_votum(strategy=strategy, user=programme_office, recommendation="conditions",
-                               proposed_amount=Decimal("450000"), conditions="Beirat einrichten",
-                               summary=VOTUM_SUMMARY)
+    reviews = [submitted_review(cleared_assignment(strategy, office=programme_office), points) for points in (4, 5)]
+    review_services.save_votum(
+        strategy=strategy,
+        user=programme_office,
+        recommendation="conditions",
+        proposed_amount=Decimal("450000"),
+        conditions="Beirat einrichten",
+        summary=VOTUM_SUMMARY,
+    )
     return {
         "strategy": strategy,
         "experts": [review.assignment.expert for review in reviews],
@@ -86,14 +90,16 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     login(page, live_server, bmbf2.email)
     page.goto(detail_url)
     expect(decision_panel(page)).to_contain_text(f"vorgeschlagen von {bmbf1.full_name}")
-    confirmation = decision_panel(page).locator("form").filter(
-        has=page.get_by_role("button", name="Endgültig bestätigen"))
+    confirmation = (
+        decision_panel(page).locator("form").filter(has=page.get_by_role("button", name="Endgültig bestätigen"))
+    )
     confirmation.get_by_label("Ihr Passwort zur Bestätigung").fill("falsches-passwort")
     confirmation.get_by_role("button", name="Endgültig bestätigen").click()
     expect(decision_panel(page)).to_contain_text("Das Passwort ist falsch.")
     assert FundingDecision.objects.get().status == DecisionStatus.PROPOSED
-    confirmation = decision_panel(page).locator("form").filter(
-        has=page.get_by_role("button", name="Endgültig bestätigen"))
+    confirmation = (
+        decision_panel(page).locator("form").filter(has=page.get_by_role("button", name="Endgültig bestätigen"))
+    )
     confirmation.get_by_label("Ihr Passwort zur Bestätigung").fill(PASSWORD)
     confirmation.get_by_role("button", name="Endgültig bestätigen").click()
     expect(page.locator("#meldungen")).to_contain_text("Die Entscheidung ist bestätigt und damit endgültig.")
@@ -111,7 +117,11 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     logout(page)
     decision = FundingDecision.objects.get()
     assert (decision.status, decision.proposed_by, decision.confirmed_by, decision.released_by) == (
-        DecisionStatus.RELEASED, bmbf1, bmbf2, bmbf2)
+        DecisionStatus.RELEASED,
+        bmbf1,
+        bmbf2,
+        bmbf2,
+    )
     message = OutgoingMessage.objects.get(kind=NotificationKind.DECISION)
     assert message.status != MessageStatus.HELD
 

@@ -28,8 +28,9 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     colleagues = [cleared_assignment(strategy, office=office) for _ in range(2)]
     for colleague in colleagues:
         submitted_review(colleague, 2)
-    expert = ExpertProfileFactory(user=UserFactory(role=Role.EXPERT, email="gutachterin@uni.example",
-                                                   full_name="Dr. Gudrun Achter")).user
+    expert = ExpertProfileFactory(
+        user=UserFactory(role=Role.EXPERT, email="gutachterin@uni.example", full_name="Dr. Gudrun Achter")
+    ).user
     assignment = services.assign_expert(strategy=strategy, expert=expert, user=office)
 
     # The expert logs in and lands on the assignments, one declaration due.

@@ -11,8 +11,9 @@ from tests.factories import StrategyFactory, pdf_bytes
 
 pytestmark = pytest.mark.browser
 
-QUESTION = ("Gesunde Lausitz plant eine Geschäftsstelle in Cottbus. Dürfen deren Mietkosten ab 2026 "
-            "im Finanzplan stehen?")
+QUESTION = (
+    "Gesunde Lausitz plant eine Geschäftsstelle in Cottbus. Dürfen deren Mietkosten ab 2026 im Finanzplan stehen?"
+)
 FAQ_QUESTION = "Dürfen Mietkosten einer Geschäftsstelle im Finanzplan stehen?"
 ANSWER = "Ja, Mietkosten der Geschäftsstelle sind als Sachausgaben förderfähig, wenn sie angemessen sind."
 
@@ -43,7 +44,8 @@ def test_a_question_is_asked_answered_published_and_found_by_another_alliance(
     assert_page_sound(page)
     question = Question.objects.get()
     assert [m.recipient_email for m in OutgoingMessage.objects.filter(kind=NotificationKind.QUESTION)] == [
-        programme_office.email]
+        programme_office.email
+    ]
     logout(page)
 
     # The programme office finds it in the queue, answers it and publishes it to the FAQ.

@@ -84,7 +84,8 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     expect(page.locator("#meldungen")).to_contain_text("Ihre Strategie wurde eingereicht.")
     submission = Strategy.objects.get(pk=strategy.pk).submissions.get()
     expect(page.locator("[data-testid=eingangszeit]")).to_have_text(
-        re.compile(r"^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} Uhr$"))
+        re.compile(r"^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} Uhr$")
+    )
     expect(page.locator("code.fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     expect(page.locator("code.fingerprint")).to_have_text(submission.fingerprint)
     expect(page.locator(".receipt")).to_contain_text(manager.full_name)

@@ -46,23 +46,34 @@ def reviewed_strategy(cycle, office, reviewers, slug="gesunde-lausitz"):
         expert = ExpertProfileFactory(user__full_name=f"Dr. Expertin {slug} {number}").user
         review = submitted_review(cleared_assignment(strategy, expert=expert, office=office), 3 + number % 2)
         Score.objects.filter(review=review).update(justification=f"Begründung {number} von {slug}")
-    review_services.save_votum(strategy=strategy, user=office, recommendation="conditions",
-                               proposed_amount=Decimal("480000"), conditions="Beirat", summary="Votum der Jury.")
+    review_services.save_votum(
+        strategy=strategy,
+        user=office,
+        recommendation="conditions",
+        proposed_amount=Decimal("480000"),
+        conditions="Beirat",
+        summary="Votum der Jury.",
+    )
     return strategy
 
 
 def detail(client, user, strategy, language="de"):
     client.force_login(user)
-    response = client.get(reverse("decisions:alliance", args=[strategy.cycle.slug, strategy.alliance.slug]),
-                          HTTP_ACCEPT_LANGUAGE=language)
+    response = client.get(
+        reverse("decisions:alliance", args=[strategy.cycle.slug, strategy.alliance.slug]), HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 200
     return response
 
 
 def test_the_ministry_reads_everything_it_decides_on(client, cycle, office):
     strategy = reviewed_strategy(cycle, office, reviewers=2)
-    DeadlineExtension.objects.create(strategy=strategy, new_deadline=timezone.now() + timedelta(days=7),
-                                     reason="Krankheit im Team", granted_by=office)
+    DeadlineExtension.objects.create(
+        strategy=strategy,
+        new_deadline=timezone.now() + timedelta(days=7),
+        reason="Krankheit im Team",
+        granted_by=office,
+    )
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
     page = detail(client, bmbf2, strategy).content.decode()
@@ -112,8 +123,9 @@ ALLIANCE_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("reviewers", [1, 3])
-def test_alliance_page_query_count_is_the_same_for_one_and_three_reviews(client, cycle, office, reviewers,
-                                                                          django_assert_num_queries):
+def test_alliance_page_query_count_is_the_same_for_one_and_three_reviews(
+    client, cycle, office, reviewers, django_assert_num_queries
+):
     strategy = reviewed_strategy(cycle, office, reviewers=reviewers)
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     for _round in range(reviewers):  # more decisions and events with more reviews
@@ -121,12 +133,11 @@ def test_alliance_page_query_count_is_the_same_for_one_and_three_reviews(client,
         services.withdraw_proposal(decision=decision, user=bmbf1)
     DeadlineExtension.objects.bulk_create(
         DeadlineExtension(strategy=strategy, new_deadline=timezone.now(), reason=f"Grund {n}", granted_by=office)
-        for n in range(reviewers))
+        for n in range(reviewers)
+    )
     detail(client, bmbf2, strategy)  # the session and the template loaders warmed outside the count
     target = reverse("decisions:alliance", args=[cycle.slug, strategy.alliance.slug])
     with django_assert_num_queries(ALLIANCE_PAGE_QUERIES):
         response = client.get(target)
     assert len(response.context["reviews"]) == reviewers
     assert len(response.context["decisions"]) == reviewers
-
-

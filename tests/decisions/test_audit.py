@@ -16,21 +16,26 @@ PASSWORD = "richtig-geheim-2024"
 @pytest.fixture
 def world(cycle):
     strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz"))
-    return {"strategy": strategy, "bmbf1": ministry_user("bmbf1@bmbf.example"),
-            "bmbf2": ministry_user("bmbf2@bmbf.example")}
+    return {
+        "strategy": strategy,
+        "bmbf1": ministry_user("bmbf1@bmbf.example"),
+        "bmbf2": ministry_user("bmbf2@bmbf.example"),
+    }
 
 
 def proposed_with_conditions(world, **overrides):
-    content = decision_content(outcome="conditions", granted_amount=Decimal("450000.00"),
-                               conditions="Beirat einrichten")
+    content = decision_content(
+        outcome="conditions", granted_amount=Decimal("450000.00"), conditions="Beirat einrichten"
+    )
     content.update(overrides)
     return services.propose_decision(strategy=world["strategy"], user=world["bmbf1"], **content)
 
 
 def timeline(client, world, language="de"):
     client.force_login(world["bmbf2"])
-    response = client.get(reverse("decisions:timeline", args=[world["strategy"].cycle.slug]),
-                          HTTP_ACCEPT_LANGUAGE=language)
+    response = client.get(
+        reverse("decisions:timeline", args=[world["strategy"].cycle.slug]), HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -72,9 +77,12 @@ def test_the_alliance_page_shows_the_same_formatted_events(client, world):
 
 def test_a_change_records_each_changed_field_with_its_old_and_new_value(client, world):
     decision = proposed_with_conditions(world)
-    services.change_proposal(decision=decision, user=world["bmbf2"], expected_version=decision.version,
-                             **decision_content(outcome="approved", granted_amount=Decimal("400000"),
-                                                rationale="Überzeugende Strategie."))
+    services.change_proposal(
+        decision=decision,
+        user=world["bmbf2"],
+        expected_version=decision.version,
+        **decision_content(outcome="approved", granted_amount=Decimal("400000"), rationale="Überzeugende Strategie."),
+    )
     event = DecisionEvent.objects.get(decision=decision, action=DecisionAction.CHANGED)
     assert event.details["before_outcome"] == "conditions" and event.details["outcome"] == "approved"
     assert event.details["before_granted_amount"] == "450000.00"
@@ -93,32 +101,49 @@ def test_confirmation_override_supersession_and_release_show_who_and_what(client
     cycle.budget = Decimal("400000")
     cycle.save()
     first = proposed_with_conditions(world)
-    services.confirm_decision(decision=first, user=world["bmbf2"], password=PASSWORD,
-                              budget_override_reason="Sondermittel")
+    services.confirm_decision(
+        decision=first, user=world["bmbf2"], password=PASSWORD, budget_override_reason="Sondermittel"
+    )
     correction = services.propose_decision(
-        strategy=world["strategy"], user=world["bmbf2"], supersedes=first, supersession_reason="Rechenfehler",
-        **decision_content(outcome="conditions", granted_amount=Decimal("380000"), conditions="Beirat einrichten"))
+        strategy=world["strategy"],
+        user=world["bmbf2"],
+        supersedes=first,
+        supersession_reason="Rechenfehler",
+        **decision_content(outcome="conditions", granted_amount=Decimal("380000"), conditions="Beirat einrichten"),
+    )
     services.confirm_decision(decision=correction, user=world["bmbf1"], password=PASSWORD)
     services.release_decision(decision=correction, user=world["bmbf2"])
     page = timeline(client, world)
-    for text in ("bestätigte Summe danach: 450.000,00 EUR", "Budget der Runde: 400.000,00 EUR",
-                 "Begründung: Sondermittel", f"ersetzt durch Entscheidung Nr.: {correction.pk}",
-                 f"ersetzt Entscheidung Nr.: {first.pk}", "Begründung: Rechenfehler",
-                 "bestätigte Summe danach: 380.000,00 EUR", "durch Korrektur ersetzt", "freigegeben",
-                 "Budget überschritten mit Begründung", str(world["bmbf1"]), str(world["bmbf2"])):
+    for text in (
+        "bestätigte Summe danach: 450.000,00 EUR",
+        "Budget der Runde: 400.000,00 EUR",
+        "Begründung: Sondermittel",
+        f"ersetzt durch Entscheidung Nr.: {correction.pk}",
+        f"ersetzt Entscheidung Nr.: {first.pk}",
+        "Begründung: Rechenfehler",
+        "bestätigte Summe danach: 380.000,00 EUR",
+        "durch Korrektur ersetzt",
+        "freigegeben",
+        "Budget überschritten mit Begründung",
+        str(world["bmbf1"]),
+        str(world["bmbf2"]),
+    ):
         assert text in page, text
 
 
-@pytest.mark.parametrize(("key", "value", "shown"), [
-    ("outcome", "rejected", "abgelehnt"),
-    ("status", "released", "freigegeben"),
-    ("budget", "12000000", "12.000.000,00 EUR"),
-    ("funding_end", "2028-03-31", "31.03.2028"),
-    ("outcome", "unknown", "unknown"),
-    ("granted_amount", "viel", "viel"),
-    ("funding_start", "", "—"),
-    ("reason", "Text", "Text"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("outcome", "rejected", "abgelehnt"),
+        ("status", "released", "freigegeben"),
+        ("budget", "12000000", "12.000.000,00 EUR"),
+        ("funding_end", "2028-03-31", "31.03.2028"),
+        ("outcome", "unknown", "unknown"),
+        ("granted_amount", "viel", "viel"),
+        ("funding_start", "", "—"),
+        ("reason", "Text", "Text"),
+    ],
+)
 def test_format_detail_shows_stored_values_as_people_read_them(key, value, shown):
     assert format_detail(key, value) == shown
 

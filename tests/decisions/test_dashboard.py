@@ -39,51 +39,105 @@ def build_cycle(cycle, size):
     office = User.objects.create(email="pt@ptj.example", full_name="Petra Träger", role=Role.PROGRAMME_OFFICE)
     bmbf1 = User.objects.create(email="bmbf1@bmbf.example", full_name="Bea Eins", role=Role.MINISTRY)
     bmbf2 = User.objects.create(email="bmbf2@bmbf.example", full_name="Ben Zwei", role=Role.MINISTRY)
-    experts = User.objects.bulk_create(User(email=f"gutachter{n}@uni.example", full_name=f"Gutachter {n}",
-                                            role=Role.EXPERT) for n in range(REVIEWS * 4))
+    experts = User.objects.bulk_create(
+        User(email=f"gutachter{n}@uni.example", full_name=f"Gutachter {n}", role=Role.EXPERT)
+        for n in range(REVIEWS * 4)
+    )
     rubric = RubricVersion.objects.create(cycle=cycle, number=1)
     criteria = Criterion.objects.bulk_create(
         Criterion(rubric=rubric, position=i, code=f"k{i + 1}", title=f"Kriterium {i + 1}", weight=weight)
-        for i, weight in enumerate(WEIGHTS))
+        for i, weight in enumerate(WEIGHTS)
+    )
     alliances = Alliance.objects.bulk_create(
-        Alliance(slug=f"b-{n:03d}", name=f"Bündnis {n:03d}", innovation_field=f"Feld {n % 5}")
-        for n in range(size))
+        Alliance(slug=f"b-{n:03d}", name=f"Bündnis {n:03d}", innovation_field=f"Feld {n % 5}") for n in range(size)
+    )
     states = {state.code: state for state in FederalState.objects.filter(code__in=STATE_CODES)}
     Alliance.states.through.objects.bulk_create(
         Alliance.states.through(alliance=alliance, federalstate=states[STATE_CODES[n % len(STATE_CODES)]])
-        for n, alliance in enumerate(alliances))
+        for n, alliance in enumerate(alliances)
+    )
     strategies = Strategy.objects.bulk_create(
-        Strategy(cycle=cycle, alliance=alliance,
-                 status=StrategyStatus.DRAFT if n % 5 == 4 else StrategyStatus.SUBMITTED)
-        for n, alliance in enumerate(alliances))
+        Strategy(
+            cycle=cycle, alliance=alliance, status=StrategyStatus.DRAFT if n % 5 == 4 else StrategyStatus.SUBMITTED
+        )
+        for n, alliance in enumerate(alliances)
+    )
     BudgetLine.objects.bulk_create(
-        BudgetLine(strategy=strategy, year=cycle.first_funding_year, category=BudgetCategory.PERSONNEL,
-                   amount=Decimal("400000") + n * Decimal("1234.56"))
-        for n, strategy in enumerate(strategies))
+        BudgetLine(
+            strategy=strategy,
+            year=cycle.first_funding_year,
+            category=BudgetCategory.PERSONNEL,
+            amount=Decimal("400000") + n * Decimal("1234.56"),
+        )
+        for n, strategy in enumerate(strategies)
+    )
     submitted = [(n, s) for n, s in enumerate(strategies) if s.status == StrategyStatus.SUBMITTED]
     now = timezone.now()
     submissions = Submission.objects.bulk_create(
-        Submission(strategy=s, number=1, submitted_at=now, submitted_by=office, sections={}, budget=[],
-                   documents=[], fingerprint="0" * 64) for _n, s in submitted)
+        Submission(
+            strategy=s,
+            number=1,
+            submitted_at=now,
+            submitted_by=office,
+            sections={},
+            budget=[],
+            documents=[],
+            fingerprint="0" * 64,
+        )
+        for _n, s in submitted
+    )
     assignments = Assignment.objects.bulk_create(
-        Assignment(strategy=s, expert=experts[(n + r) % len(experts)], assigned_by=office, status="cleared",
-                   pseudonym="ABC"[r]) for n, s in submitted for r in range(REVIEWS))
+        Assignment(
+            strategy=s, expert=experts[(n + r) % len(experts)], assigned_by=office, status="cleared", pseudonym="ABC"[r]
+        )
+        for n, s in submitted
+        for r in range(REVIEWS)
+    )
     recommendations = ["fund", "conditions", "reject"]
     reviews = Review.objects.bulk_create(
-        Review(assignment=assignments[i * REVIEWS + r], submission=submission, rubric=rubric, status="submitted",
-               recommendation=recommendations[(n + r) % 3], submitted_at=now)
-        for i, ((n, _s), submission) in enumerate(zip(submitted, submissions, strict=True)) for r in range(REVIEWS))
+        Review(
+            assignment=assignments[i * REVIEWS + r],
+            submission=submission,
+            rubric=rubric,
+            status="submitted",
+            recommendation=recommendations[(n + r) % 3],
+            submitted_at=now,
+        )
+        for i, ((n, _s), submission) in enumerate(zip(submitted, submissions, strict=True))
+        for r in range(REVIEWS)
+    )
     Score.objects.bulk_create(
         Score(review=reviews[i * REVIEWS + r], criterion=criterion, value=points_for(n, r, c))
-        for i, (n, _s) in enumerate(submitted) for r in range(REVIEWS) for c, criterion in enumerate(criteria))
+        for i, (n, _s) in enumerate(submitted)
+        for r in range(REVIEWS)
+        for c, criterion in enumerate(criteria)
+    )
     PanelVotum.objects.bulk_create(
-        PanelVotum(strategy=s, recommendation=recommendations[n % 3], proposed_amount=Decimal("300000"),
-                   summary="Votum", written_by=office) for n, s in submitted if n % 2 == 0)
+        PanelVotum(
+            strategy=s,
+            recommendation=recommendations[n % 3],
+            proposed_amount=Decimal("300000"),
+            summary="Votum",
+            written_by=office,
+        )
+        for n, s in submitted
+        if n % 2 == 0
+    )
     FundingDecision.objects.bulk_create(
-        FundingDecision(strategy=s, outcome="approved", granted_amount=Decimal("250000") + n,
-                        funding_start=date(2025, 4, 1), funding_end=date(2028, 3, 31), rationale="Gut.",
-                        proposed_by=bmbf1, status=DecisionStatus.CONFIRMED if n % 4 == 0 else DecisionStatus.PROPOSED,
-                        confirmed_by=bmbf2 if n % 4 == 0 else None) for n, s in submitted if n % 2 == 0)
+        FundingDecision(
+            strategy=s,
+            outcome="approved",
+            granted_amount=Decimal("250000") + n,
+            funding_start=date(2025, 4, 1),
+            funding_end=date(2028, 3, 31),
+            rationale="Gut.",
+            proposed_by=bmbf1,
+            status=DecisionStatus.CONFIRMED if n % 4 == 0 else DecisionStatus.PROPOSED,
+            confirmed_by=bmbf2 if n % 4 == 0 else None,
+        )
+        for n, s in submitted
+        if n % 2 == 0
+    )
     return {"office": office, "ministry": bmbf1}
 
 
@@ -227,8 +281,9 @@ def test_filters_by_state_status_and_votum_recommendation(client, cycle, small):
 
     combined = client.get(dashboard_url(cycle, state="SN", status="submitted", sort="-median")).context["rows"]
     assert [row.alliance.name for row in combined] == sorted(
-        (row.alliance.name for row in combined), key=lambda name: -float(
-            next(r for r in combined if r.alliance.name == name).score_median))
+        (row.alliance.name for row in combined),
+        key=lambda name: -float(next(r for r in combined if r.alliance.name == name).score_median),
+    )
     assert {row.alliance.name for row in combined} == {"Bündnis 000", "Bündnis 008"}
 
 
@@ -242,8 +297,9 @@ def test_row_numbers_are_the_aggregates_of_the_reviews(client, cycle, small):
     client.force_login(small["ministry"])
     rows = {row.alliance.name: row for row in client.get(dashboard_url(cycle)).context["rows"]}
     row = rows["Bündnis 001"]
-    scores = sorted(sum(w * points_for(1, r, c) * 20 for c, w in enumerate(WEIGHTS)) / sum(WEIGHTS)
-                    for r in range(REVIEWS))
+    scores = sorted(
+        sum(w * points_for(1, r, c) * 20 for c, w in enumerate(WEIGHTS)) / sum(WEIGHTS) for r in range(REVIEWS)
+    )
     assert row.review_count == 3 and row.reviews_expected == 3
     assert float(row.score_median) == pytest.approx(scores[1])
     assert float(row.score_spread) == pytest.approx(scores[2] - scores[0])
@@ -282,12 +338,13 @@ def test_charts_are_svg_with_tables_of_the_same_numbers(client, cycle, small):
     line = next(line for line in distribution["lines"] if line["alliance"] == "Bündnis 001")
     assert len(line["dots"]) == 3 and [dot["label"] for dot in line["dots"]] == ["A", "B", "C"]
     assert line["median"] == Decimal(str(rows["Bündnis 001"].score_median)).quantize(Decimal("0.1"))
-    assert f"<td class=\"text-end\">{str(line['median']).replace('.', ',')}</td>" in page
+    assert f'<td class="text-end">{str(line["median"]).replace(".", ",")}</td>' in page
     heatmap = response.context["heatmap"]
     assert [c["code"] for c in heatmap["criteria"]] == [f"k{i}" for i in range(1, CRITERIA + 1)]
     cells = next(r for r in heatmap["rows"] if r["alliance"] == "Bündnis 001")["cells"]
     assert cells[0]["value"] == Decimal(sum(points_for(1, r, 0) * 20 for r in range(REVIEWS)) / 3).quantize(
-        Decimal("0.1"))
+        Decimal("0.1")
+    )
     draft_cells = next(r for r in heatmap["rows"] if r["alliance"] == "Bündnis 004")["cells"]
     assert all(cell["value"] is None for cell in draft_cells)
     assert '<abbr title="Kriterium 1">k1</abbr>' in page
@@ -317,8 +374,10 @@ def test_dashboard_query_count_is_the_same_at_24_and_240_alliances(client, cycle
         started = time.perf_counter()
         client.get(url)
         timings.append(time.perf_counter() - started)
-    print(f"\ndashboard at {size} alliances: {DASHBOARD_QUERIES} queries, "
-          f"{', '.join(f'{t * 1000:.0f}' for t in timings)} ms per request")
+    print(
+        f"\ndashboard at {size} alliances: {DASHBOARD_QUERIES} queries, "
+        f"{', '.join(f'{t * 1000:.0f}' for t in timings)} ms per request"
+    )
 
 
 # --- Exports ----------------------------------------------------------------------------------------------
@@ -378,14 +437,16 @@ def test_xlsx_export_has_the_numbers_of_the_page(client, cycle, small):
 
 
 def test_exports_neutralise_formula_injection(client, cycle, small):
-    Alliance.objects.filter(slug="b-000").update(name='=HYPERLINK("http://evil.example","x")',
-                                                 innovation_field="+SUM(A1:A2)")
+    Alliance.objects.filter(slug="b-000").update(
+        name='=HYPERLINK("http://evil.example","x")', innovation_field="+SUM(A1:A2)"
+    )
     Alliance.objects.filter(slug="b-001").update(name="@cmd|' /C calc'!A0", innovation_field="-2+3")
     client.force_login(small["ministry"])
-    table = list(csv.reader(io.StringIO(export(client, cycle, "export_csv").content.decode("utf-8")[1:]),
-                            delimiter=";"))
+    table = list(
+        csv.reader(io.StringIO(export(client, cycle, "export_csv").content.decode("utf-8")[1:]), delimiter=";")
+    )
     cells = [cell for row in table for cell in row]
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells
     assert "'+SUM(A1:A2)" in cells and "'-2+3" in cells
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 
@@ -393,14 +454,15 @@ def test_exports_neutralise_formula_injection(client, cycle, small):
     texts = [cell for cell in sheet.iter_rows(min_row=2) for cell in cell]
     assert all(cell.data_type != "f" for cell in texts)
     strings = [cell.value for cell in texts if isinstance(cell.value, str)]
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in strings
+    assert '\'=HYPERLINK("http://evil.example","x")' in strings
     assert not any(value.startswith(("=", "+", "-", "@")) for value in strings)
 
 
 def test_exports_follow_the_filters_of_the_page(client, cycle, small):
     client.force_login(small["ministry"])
-    table = list(csv.reader(io.StringIO(export(client, cycle, "export_csv", status="draft").content.decode()[1:]),
-                            delimiter=";"))
+    table = list(
+        csv.reader(io.StringIO(export(client, cycle, "export_csv", status="draft").content.decode()[1:]), delimiter=";")
+    )
     assert [row[0] for row in table[1:]] == ["Bündnis 004", "Bündnis 009"]
 
 
@@ -416,7 +478,8 @@ def test_the_disagreement_column_speaks_the_active_language(client, cycle, small
     english_column = [row[english[0].index("Disagreement")] for row in english[1:]]
     assert set(german_column) == {"ja", "nein"}
     assert english_column == [{"ja": "yes", "nein": "no"}[value] for value in german_column]
-    sheet = load_workbook(io.BytesIO(client.get(dashboard_url(cycle, "export_xlsx"),
-                                                HTTP_ACCEPT_LANGUAGE="en").content)).active
+    sheet = load_workbook(
+        io.BytesIO(client.get(dashboard_url(cycle, "export_xlsx"), HTTP_ACCEPT_LANGUAGE="en").content)
+    ).active
     rows = list(sheet.values)
     assert [row[rows[0].index("Disagreement")] for row in rows[1:]] == english_column

@@ -61,16 +61,25 @@ def test_a_confirmed_decision_is_immutable(strategy, bmbf1, bmbf2):
     with pytest.raises(ValueError, match="immutable"):
         decision.save()
     with pytest.raises(services.DecisionRefused, match="endgültig"):
-        services.change_proposal(decision=decision, user=bmbf1, expected_version=decision.version,
-                                 **decision_content(granted_amount=Decimal("2")))
+        services.change_proposal(
+            decision=decision,
+            user=bmbf1,
+            expected_version=decision.version,
+            **decision_content(granted_amount=Decimal("2")),
+        )
 
 
 def test_a_correction_supersedes_the_old_decision_with_a_reason(strategy, bmbf1, bmbf2):
     old = services.confirm_decision(decision=propose(strategy, bmbf1), user=bmbf2, password=PASSWORD)
     with pytest.raises(ValidationError):
         propose(strategy, bmbf2, supersedes=old, supersession_reason="")
-    correction = propose(strategy, bmbf2, supersedes=old, supersession_reason="Rechenfehler im Finanzplan",
-                         granted_amount=Decimal("450000"))
+    correction = propose(
+        strategy,
+        bmbf2,
+        supersedes=old,
+        supersession_reason="Rechenfehler im Finanzplan",
+        granted_amount=Decimal("450000"),
+    )
     services.confirm_decision(decision=correction, user=bmbf1, password=PASSWORD)
     old.refresh_from_db()
     correction.refresh_from_db()
@@ -90,8 +99,9 @@ def test_the_budget_guard_refuses_an_overrun_without_reason(cycle, bmbf1, bmbf2)
         services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
     assert refused.value.needs_override
     assert "über dem Budget" in refused.value.message
-    confirmed = services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD,
-                                          budget_override_reason="Nachtragshaushalt 2025 zugesagt")
+    confirmed = services.confirm_decision(
+        decision=decision, user=bmbf2, password=PASSWORD, budget_override_reason="Nachtragshaushalt 2025 zugesagt"
+    )
     assert confirmed.budget_override_reason == "Nachtragshaushalt 2025 zugesagt"
     assert DecisionEvent.objects.filter(decision=decision, action=DecisionAction.BUDGET_OVERRIDE).exists()
 
@@ -124,12 +134,13 @@ def test_releasing_an_unconfirmed_decision_is_refused(strategy, bmbf1):
         services.release_decision(decision=propose(strategy, bmbf1), user=bmbf1)
 
 
-def test_release_writes_the_letter_and_sends_the_held_email(strategy, bmbf1, bmbf2,
-                                                          django_capture_on_commit_callbacks):
+def test_release_writes_the_letter_and_sends_the_held_email(strategy, bmbf1, bmbf2, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        decision = services.confirm_decision(decision=propose(strategy, bmbf1, outcome="conditions",
-                                                              conditions="Verstetigungskonzept bis 2026"),
-                                             user=bmbf2, password=PASSWORD)
+        decision = services.confirm_decision(
+            decision=propose(strategy, bmbf1, outcome="conditions", conditions="Verstetigungskonzept bis 2026"),
+            user=bmbf2,
+            password=PASSWORD,
+        )
     held = OutgoingMessage.objects.get(kind=NotificationKind.DECISION)
     assert held.status == MessageStatus.HELD
     assert not [m for m in mail.outbox if "Förderentscheidung" in m.subject]

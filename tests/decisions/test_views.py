@@ -38,8 +38,15 @@ def world(cycle):
 
 
 def form(**overrides):
-    data = {"outcome": "approved", "granted_amount": "450.000,00", "funding_start": "2025-04-01",
-            "funding_end": "2028-03-31", "conditions": "", "rationale": "Überzeugend.", "over_request_reason": ""}
+    data = {
+        "outcome": "approved",
+        "granted_amount": "450.000,00",
+        "funding_start": "2025-04-01",
+        "funding_end": "2028-03-31",
+        "conditions": "",
+        "rationale": "Überzeugend.",
+        "over_request_reason": "",
+    }
     data.update(overrides)
     return data
 
@@ -74,8 +81,9 @@ def test_a_second_proposal_changes_the_pending_one_unless_it_is_stale(client, wo
     stale = client.post(url("propose", strategy), form(granted_amount="400.000,00", version=decision.version - 1))
     assert stale.status_code == 422
     assert "Der Vorschlag wurde inzwischen geändert." in stale.content.decode()
-    changed = client.post(url("propose", strategy), form(granted_amount="400.000,00", version=decision.version),
-                          follow=True)
+    changed = client.post(
+        url("propose", strategy), form(granted_amount="400.000,00", version=decision.version), follow=True
+    )
     assert "Eine zweite Person im BMBF muss ihn bestätigen." in changed.content.decode()
     decision = FundingDecision.objects.get()
     assert decision.granted_amount == Decimal("400000.00")
@@ -89,11 +97,14 @@ def test_a_correction_needs_a_reason_and_is_then_proposed_through_http(client, w
     refused = client.post(url("correct", strategy, decision.pk), form(granted_amount="300.000,00"))
     assert refused.status_code == 422
     assert "Bitte begründen Sie die Korrektur." in refused.content.decode()
-    corrected = client.post(url("correct", strategy, decision.pk),
-                            form(granted_amount="300.000,00", supersession_reason="Rechenfehler im Finanzplan"),
-                            follow=True)
+    corrected = client.post(
+        url("correct", strategy, decision.pk),
+        form(granted_amount="300.000,00", supersession_reason="Rechenfehler im Finanzplan"),
+        follow=True,
+    )
     assert "Die Korrektur ist vorgeschlagen. Sie gilt, sobald eine zweite Person sie bestätigt." in (
-        corrected.content.decode())
+        corrected.content.decode()
+    )
     correction = FundingDecision.objects.get(supersedes=decision)
     assert (correction.status, correction.granted_amount) == (DecisionStatus.PROPOSED, Decimal("300000.00"))
 
@@ -136,8 +147,11 @@ def test_releasing_an_unconfirmed_decision_is_refused(client, world):
 
 
 def released(world):
-    decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"],
-                                         **decision_content(outcome="conditions", conditions="Beirat einrichten"))
+    decision = services.propose_decision(
+        strategy=world["strategy"],
+        user=world["bmbf1"],
+        **decision_content(outcome="conditions", conditions="Beirat einrichten"),
+    )
     services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
     return services.release_decision(decision=decision, user=world["bmbf1"])
 
@@ -184,8 +198,9 @@ MATRIX = [
 def test_decision_permission_matrix(client, world, name, method, expected, actor_index):
     strategy = world["strategy"]
     decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
-    actors = role_actors(manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user,
-                         ministry=world["bmbf2"])
+    actors = role_actors(
+        manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=world["bmbf2"]
+    )
     if name == "my_decisions":
         target = reverse("decisions:my_decisions")
     elif name in ("release_all", "timeline"):
@@ -213,8 +228,9 @@ def test_the_change_form_is_prefilled_with_iso_dates_a_date_input_can_read(clien
 
 def test_german_dates_typed_into_a_text_field_are_accepted(client, world):
     client.force_login(world["bmbf1"])
-    response = client.post(url("propose", world["strategy"]),
-                           form(funding_start="01.04.2025", funding_end="31.03.2028"))
+    response = client.post(
+        url("propose", world["strategy"]), form(funding_start="01.04.2025", funding_end="31.03.2028")
+    )
     assert response.status_code == 302
     decision = FundingDecision.objects.get()
     assert (decision.funding_start, decision.funding_end) == (date(2025, 4, 1), date(2028, 3, 31))
@@ -258,8 +274,9 @@ def test_managers_read_their_released_decision_with_letter_but_no_reviews(client
 @pytest.mark.parametrize("stage", ["none", "proposed", "confirmed"])
 def test_before_release_the_managers_page_says_no_decision_is_released(client, world, stage):
     if stage != "none":
-        decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"],
-                                             **decision_content(granted_amount=Decimal("444000")))
+        decision = services.propose_decision(
+            strategy=world["strategy"], user=world["bmbf1"], **decision_content(granted_amount=Decimal("444000"))
+        )
         if stage == "confirmed":
             services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
     page = my_decisions(client, world["strategy"].alliance.memberships.first().user)
@@ -312,8 +329,9 @@ def test_my_decisions_query_count_is_the_same_at_two_sizes(client, cycle, django
         strategy = StrategyFactory(cycle=cycle, alliance=AllianceFactory(slug=f"b-{number}"))
         MembershipFactory(user=manager, alliance=strategy.alliance)
         if number % 2 == 0:
-            decision = services.propose_decision(strategy=strategy, user=bmbf1,
-                                                 **decision_content(over_request_reason="Sonderfall"))
+            decision = services.propose_decision(
+                strategy=strategy, user=bmbf1, **decision_content(over_request_reason="Sonderfall")
+            )
             services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
             services.release_decision(decision=decision, user=bmbf1)
     client.force_login(manager)
@@ -361,7 +379,8 @@ def table_region_faults(page):
         if box is None:
             faults.append(f"table {number} is not inside a .table-responsive box")
         elif not table["links"] and not (
-            box.get("tabindex") == "0" and box.get("role") == "region"
+            box.get("tabindex") == "0"
+            and box.get("role") == "region"
             and (box.get("aria-label") or (table["caption_id"] and box.get("aria-labelledby") == table["caption_id"]))
         ):
             faults.append(f"table {number} has no links but its box is not a focusable, named region")

@@ -55,8 +55,7 @@ assignment = cleared_assignment(strategy)
 alliance_services.reopen_submission(strategy=strategy, user=office, reason="Budget fehlt.")
 strategy.refresh_from_db()
 alliance_services.submit_strategy(strategy=strategy, user=manager)
-notices = OutgoingMessage.objects.filter(kind=NotificationKind.RESUBMISSION,
-                                         recipient=assignment.expert).count()
+notices = OutgoingMessage.objects.filter(kind=NotificationKind.RESUBMISSION, recipient=assignment.expert).count()
 
 bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
 decision = decision_services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
@@ -65,5 +64,13 @@ after_confirmation = kinds(strategy)
 decision_services.release_decision(decision=decision, user=bmbf1)
 after_release = kinds(strategy)
 
-json.dump({"debug": settings.DEBUG, "after_submission": after_submission, "resubmission_notices": notices,
-           "after_confirmation": after_confirmation, "after_release": after_release}, sys.stdout)
+json.dump(
+    {
+        "debug": settings.DEBUG,
+        "after_submission": after_submission,
+        "resubmission_notices": notices,
+        "after_confirmation": after_confirmation,
+        "after_release": after_release,
+    },
+    sys.stdout,
+)

@@ -55,7 +55,8 @@ def request_archive(client, cycle, capture, headers=None):
 
 
 def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cycle_report(
-        client, ministry, archive_cycle, django_capture_on_commit_callbacks):
+    client, ministry, archive_cycle, django_capture_on_commit_callbacks
+):
     client.force_login(ministry)
     response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
     assert response["Location"] == reverse("dossiers:detail", args=[archive.public_id])
@@ -71,8 +72,13 @@ def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cy
     with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as bundle:
         assert bundle.testzip() is None
         names = sorted(bundle.namelist())
-        assert names == sorted([f"evaluation_diana_{day}.pdf", f"evaluation_gesunde-lausitz_{day}.pdf",
-                                f"cycle_report_zwischenbegutachtung-2024_{day}.pdf"])
+        assert names == sorted(
+            [
+                f"evaluation_diana_{day}.pdf",
+                f"evaluation_gesunde-lausitz_{day}.pdf",
+                f"cycle_report_zwischenbegutachtung-2024_{day}.pdf",
+            ]
+        )
         pages = 0
         for name in names:
             reader = PdfReader(io.BytesIO(bundle.read(name)))
@@ -88,8 +94,9 @@ def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cy
     assert not Dossier.objects.filter(strategy__alliance__slug="nur-entwurf").exists()
 
 
-def test_the_archive_reports_its_progress_while_it_is_built(client, ministry, archive_cycle, monkeypatch,
-                                                            django_capture_on_commit_callbacks):
+def test_the_archive_reports_its_progress_while_it_is_built(
+    client, ministry, archive_cycle, monkeypatch, django_capture_on_commit_callbacks
+):
     seen = []
     real_set_progress = services._set_progress
 
@@ -123,8 +130,7 @@ def test_the_status_page_shows_the_archive_queued_then_ready(client, ministry, a
     assert "ZIP-Archiv aller Bewertungs-Dossiers herunterladen" in page
 
 
-def test_the_dashboard_offers_the_archive_and_shows_a_pending_one_with_its_progress(client, ministry,
-                                                                                    archive_cycle):
+def test_the_dashboard_offers_the_archive_and_shows_a_pending_one_with_its_progress(client, ministry, archive_cycle):
     client.force_login(ministry)
     dashboard = reverse("decisions:dashboard", args=[archive_cycle.slug])
     page = client.get(dashboard).content.decode()
@@ -138,8 +144,9 @@ def test_the_dashboard_offers_the_archive_and_shows_a_pending_one_with_its_progr
     assert "wird erstellt – 30 %" in page
 
 
-def test_an_unchanged_cycle_reuses_the_ready_archive(client, ministry, archive_cycle,
-                                                     django_capture_on_commit_callbacks):
+def test_an_unchanged_cycle_reuses_the_ready_archive(
+    client, ministry, archive_cycle, django_capture_on_commit_callbacks
+):
     client.force_login(ministry)
     _response, first = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
     _response, again = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
@@ -148,7 +155,8 @@ def test_an_unchanged_cycle_reuses_the_ready_archive(client, ministry, archive_c
 
 
 def test_an_archive_whose_parts_fail_is_failed_with_a_german_message(
-        client, ministry, archive_cycle, settings, tmp_path, django_capture_on_commit_callbacks):
+    client, ministry, archive_cycle, settings, tmp_path, django_capture_on_commit_callbacks
+):
     templates = broken_print_templates(tmp_path)
     broken = tmp_path / "broken-templates" / "dossiers" / "print"
     (broken / "strategy.html").rename(broken / "evaluation.html")
@@ -202,7 +210,8 @@ def evaluation_dossiers(strategy):
 
 
 def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
-        cycle, django_capture_on_commit_callbacks):
+    cycle, django_capture_on_commit_callbacks
+):
     strategy = scored_strategy(cycle, AllianceFactory(), rubric=programme_rubric(cycle), points=4)
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     assert decision_confirmed.has_listeners()
@@ -218,8 +227,12 @@ def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
 
     with django_capture_on_commit_callbacks(execute=True):
         correction = decision_services.propose_decision(
-            strategy=strategy, user=bmbf2, supersedes=confirmed, supersession_reason="Rechenfehler",
-            **decision_content(granted_amount=Decimal("450000")))
+            strategy=strategy,
+            user=bmbf2,
+            supersedes=confirmed,
+            supersession_reason="Rechenfehler",
+            **decision_content(granted_amount=Decimal("450000")),
+        )
         decision_services.confirm_decision(decision=correction, user=bmbf1, password=PASSWORD)
     first_again, second = evaluation_dossiers(strategy)
     assert first_again.pk == first.pk
@@ -231,4 +244,3 @@ def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
     with django_capture_on_commit_callbacks(execute=True):
         decision_services.release_decision(decision=correction, user=bmbf2)
     assert len({dossier.fingerprint for dossier in evaluation_dossiers(strategy)}) == 3
-

@@ -35,11 +35,13 @@ def report_cycle(cycle):
         alliance = AllianceFactory(name=name, slug=name.lower().replace(" ", "-"))
         strategies[name] = scored_strategy(cycle, alliance, rubric=rubric, points=points)
     proposer, confirmer = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
-    decision = decision_services.propose_decision(strategy=strategies["Zukunft Erzgebirge"], user=proposer,
-                                                  **decision_content(granted_amount=Decimal("400000")))
+    decision = decision_services.propose_decision(
+        strategy=strategies["Zukunft Erzgebirge"], user=proposer, **decision_content(granted_amount=Decimal("400000"))
+    )
     decision_services.confirm_decision(decision=decision, user=confirmer, password=PASSWORD)
-    decision_services.propose_decision(strategy=strategies["Moorland Energie"], user=confirmer,
-                                       **decision_content(granted_amount=Decimal("250000")))
+    decision_services.propose_decision(
+        strategy=strategies["Moorland Energie"], user=confirmer, **decision_content(granted_amount=Decimal("250000"))
+    )
     return cycle
 
 
@@ -98,7 +100,7 @@ def test_cycle_report_shows_the_budget_figures(report_cycle):
     assert "noch frei 119.600.000,00 EUR" in budget
     overview = folded_text(reader.pages[1])
     # Requested and granted of the confirmed alliance, in its row.
-    confirmed_row = overview[overview.index("Zukunft Erzgebirge"):overview.index("Moorland Energie")]
+    confirmed_row = overview[overview.index("Zukunft Erzgebirge") : overview.index("Moorland Energie")]
     assert "500.000,00" in confirmed_row and "400.000,00" in confirmed_row
 
 
@@ -110,8 +112,13 @@ def test_cycle_report_metadata_outline_and_structure(report_cycle):
     assert reader.trailer["/Root"]["/Lang"] == "de"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     titles = outline_titles(reader)
-    for expected in ["Bericht: Zwischenbegutachtung 2024", "Übersicht und Rangfolge", "Budget der Runde",
-                     "Punkte im Vergleich", *RANKING]:
+    for expected in [
+        "Bericht: Zwischenbegutachtung 2024",
+        "Übersicht und Rangfolge",
+        "Budget der Runde",
+        "Punkte im Vergleich",
+        *RANKING,
+    ]:
         assert expected in titles, titles
     assert [title for title in titles if title in RANKING] == RANKING
     qpdf_check(dossier.file.path)

@@ -22,8 +22,9 @@ HOSTILE = "<script>alert(1)</script> url(http://evil.example/x.png) & Co."
 
 @pytest.fixture
 def bmbf(db):
-    return UserFactory(email="bmbf1@bmbf.example", role=Role.MINISTRY), UserFactory(email="bmbf2@bmbf.example",
-                                                                                     role=Role.MINISTRY)
+    return UserFactory(email="bmbf1@bmbf.example", role=Role.MINISTRY), UserFactory(
+        email="bmbf2@bmbf.example", role=Role.MINISTRY
+    )
 
 
 @pytest.fixture
@@ -54,8 +55,14 @@ def pdf_text(dossier):
 
 @pytest.fixture
 def released_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
-    decision = confirmed(letter_strategy, bmbf, outcome="conditions", granted_amount=Decimal("450000"),
-                         conditions="Beirat einrichten", rationale="Überzeugende Strategie.")
+    decision = confirmed(
+        letter_strategy,
+        bmbf,
+        outcome="conditions",
+        granted_amount=Decimal("450000"),
+        conditions="Beirat einrichten",
+        rationale="Überzeugende Strategie.",
+    )
     release(decision, bmbf, django_capture_on_commit_callbacks)
     return letters(letter_strategy).get()
 
@@ -78,11 +85,16 @@ def test_releasing_a_decision_renders_its_letter_as_a_tagged_pdf(released_letter
 
 
 def test_a_released_correction_gets_a_new_letter_with_a_new_fingerprint(
-        released_letter, letter_strategy, bmbf, django_capture_on_commit_callbacks):
+    released_letter, letter_strategy, bmbf, django_capture_on_commit_callbacks
+):
     first = letter_strategy.decisions.get()
     correction = decision_services.propose_decision(
-        strategy=letter_strategy, user=bmbf[1], supersedes=first, supersession_reason="Rechenfehler",
-        **decision_content(granted_amount=Decimal("380000")))
+        strategy=letter_strategy,
+        user=bmbf[1],
+        supersedes=first,
+        supersession_reason="Rechenfehler",
+        **decision_content(granted_amount=Decimal("380000")),
+    )
     decision_services.confirm_decision(decision=correction, user=bmbf[0], password=PASSWORD)
     assert letters(letter_strategy).count() == 1  # a confirmed correction is not yet the alliance's letter
     release(correction, bmbf, django_capture_on_commit_callbacks)
@@ -97,8 +109,9 @@ def test_a_released_correction_gets_a_new_letter_with_a_new_fingerprint(
 def test_without_a_released_decision_there_is_no_letter(letter_strategy, bmbf):
     confirmed(letter_strategy, bmbf)
     with pytest.raises(services.DossierUnavailable, match="noch keine Förderentscheidung freigegeben"):
-        services.request_dossier(kind=DossierKind.DECISION_LETTER, cycle=letter_strategy.cycle,
-                                 strategy=letter_strategy)
+        services.request_dossier(
+            kind=DossierKind.DECISION_LETTER, cycle=letter_strategy.cycle, strategy=letter_strategy
+        )
 
 
 def test_user_text_with_html_appears_as_text_in_the_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
@@ -117,39 +130,57 @@ def test_user_text_with_html_appears_as_text_in_the_letter(letter_strategy, bmbf
 def matrix(letter_strategy, bmbf, expert, programme_office):
     other_alliance = AllianceFactory(slug="diana", name="DIANA")
     return {
-        "anonymous": None, "own_manager": letter_strategy.alliance.memberships.first().user,
-        "other_manager": manager_of(other_alliance), "expert": expert, "programme_office": programme_office,
-        "ministry": bmbf[0], "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
+        "anonymous": None,
+        "own_manager": letter_strategy.alliance.memberships.first().user,
+        "other_manager": manager_of(other_alliance),
+        "expert": expert,
+        "programme_office": programme_office,
+        "ministry": bmbf[0],
+        "admin": UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True),
     }
 
 
 def request_url(strategy):
-    return reverse("dossiers:request", args=[DossierKind.DECISION_LETTER, strategy.cycle.slug,
-                                             strategy.alliance.slug])
+    return reverse("dossiers:request", args=[DossierKind.DECISION_LETTER, strategy.cycle.slug, strategy.alliance.slug])
 
 
-BEFORE_RELEASE = {"anonymous": LOGIN, "own_manager": 404, "other_manager": 404, "expert": 404,
-                  "programme_office": 302, "ministry": 302, "admin": 404}
+BEFORE_RELEASE = {
+    "anonymous": LOGIN,
+    "own_manager": 404,
+    "other_manager": 404,
+    "expert": 404,
+    "programme_office": 302,
+    "ministry": 302,
+    "admin": 404,
+}
 
 
 @pytest.mark.parametrize("actor", list(BEFORE_RELEASE))
-def test_before_release_only_ministry_and_programme_office_may_request_the_letter(client, matrix, letter_strategy,
-                                                                                  actor):
+def test_before_release_only_ministry_and_programme_office_may_request_the_letter(
+    client, matrix, letter_strategy, actor
+):
     response = request_as(client, matrix[actor], "post", request_url(letter_strategy))
     assert_status(response, BEFORE_RELEASE[actor], actor)
     assert not letters(letter_strategy).exists()  # unavailable without a released decision
 
 
-AFTER_RELEASE = {"anonymous": LOGIN, "own_manager": 200, "other_manager": 404, "expert": 404,
-                 "programme_office": 200, "ministry": 200, "admin": 404}
+AFTER_RELEASE = {
+    "anonymous": LOGIN,
+    "own_manager": 200,
+    "other_manager": 404,
+    "expert": 404,
+    "programme_office": 200,
+    "ministry": 200,
+    "admin": 404,
+}
 
 
 @pytest.mark.parametrize("actor", list(AFTER_RELEASE))
-def test_after_release_the_own_managers_office_and_ministry_read_the_letter(client, matrix, released_letter,
-                                                                            letter_strategy, actor):
+def test_after_release_the_own_managers_office_and_ministry_read_the_letter(
+    client, matrix, released_letter, letter_strategy, actor
+):
     want = AFTER_RELEASE[actor]
-    download = request_as(client, matrix[actor], "get", reverse("dossiers:download",
-                                                                args=[released_letter.public_id]))
+    download = request_as(client, matrix[actor], "get", reverse("dossiers:download", args=[released_letter.public_id]))
     assert_status(download, want, actor)
     if want == 200:
         assert download["Content-Type"] == "application/pdf"
@@ -162,11 +193,13 @@ def test_after_release_the_own_managers_office_and_ministry_read_the_letter(clie
 
 
 def test_the_letter_panel_is_not_found_for_the_own_manager_before_release(
-        client, matrix, letter_strategy, bmbf, programme_office):
+    client, matrix, letter_strategy, bmbf, programme_office
+):
     confirmed(letter_strategy, bmbf)
     client.force_login(matrix["own_manager"])
-    panel = reverse("dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug,
-                                            letter_strategy.alliance.slug])
+    panel = reverse(
+        "dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug, letter_strategy.alliance.slug]
+    )
     assert client.get(panel).status_code == 404
 
 
@@ -175,11 +208,13 @@ def test_the_letter_panel_is_not_found_for_the_own_manager_before_release(
 
 def test_the_managers_decision_pages_offer_the_letter_pdf(client, matrix, released_letter, letter_strategy):
     client.force_login(matrix["own_manager"])
-    panel = reverse("dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug,
-                                            letter_strategy.alliance.slug])
-    for page in (reverse("decisions:my_decisions"),
-                 reverse("decisions:alliance_decision", args=[letter_strategy.cycle.slug,
-                                                              letter_strategy.alliance.slug])):
+    panel = reverse(
+        "dossiers:panel", args=[DossierKind.DECISION_LETTER, letter_strategy.cycle.slug, letter_strategy.alliance.slug]
+    )
+    for page in (
+        reverse("decisions:my_decisions"),
+        reverse("decisions:alliance_decision", args=[letter_strategy.cycle.slug, letter_strategy.alliance.slug]),
+    ):
         content = client.get(page).content.decode()
         assert "Entscheidungsschreiben (PDF)" in content
         assert panel in content and request_url(letter_strategy) in content
@@ -190,8 +225,9 @@ def test_the_managers_decision_pages_offer_the_letter_pdf(client, matrix, releas
     assert f'value="{reverse("decisions:my_decisions")}"' in body
 
 
-def test_the_ministrys_alliance_page_offers_the_letter_once_released(client, matrix, letter_strategy, bmbf,
-                                                                     django_capture_on_commit_callbacks):
+def test_the_ministrys_alliance_page_offers_the_letter_once_released(
+    client, matrix, letter_strategy, bmbf, django_capture_on_commit_callbacks
+):
     page = reverse("decisions:alliance", args=[letter_strategy.cycle.slug, letter_strategy.alliance.slug])
     client.force_login(matrix["ministry"])
     decision = confirmed(letter_strategy, bmbf)

@@ -12,6 +12,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def reviewed(cycle):
     """A strategy with three submitted reviews whose weighted scores spread 40 points (80, 76, 40)."""

@@ -26,8 +26,9 @@ def broken_print_templates(tmp_path):
     """Template settings whose first directory holds a strategy print template with a syntax error."""
     broken = tmp_path / "broken-templates" / "dossiers" / "print"
     broken.mkdir(parents=True)
-    (broken / "strategy.html").write_text("{% extends 'dossiers/print/base.html' %}{% block body %}{% if %}"
-                                          "{% endblock %}", encoding="utf-8")
+    (broken / "strategy.html").write_text(
+        "{% extends 'dossiers/print/base.html' %}{% block body %}{% if %}{% endblock %}", encoding="utf-8"
+    )
     templates = [dict(engine) for engine in django_settings.TEMPLATES]
     templates[0]["DIRS"] = [tmp_path / "broken-templates", *templates[0]["DIRS"]]
     return templates
@@ -40,8 +41,7 @@ def stored_files(settings):
 
 @pytest.fixture
 def strategy_for_faults(db, cycle):
-    strategy, _submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz",
-                                                                      slug="gesunde-lausitz"))
+    strategy, _submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"))
     return strategy
 
 
@@ -51,7 +51,8 @@ def request_url(strategy, kind="strategy"):
 
 @pytest.mark.django_db
 def test_a_template_error_leaves_a_failed_dossier_with_a_german_message_and_no_file(
-        client, programme_office, strategy_for_faults, settings, tmp_path, django_capture_on_commit_callbacks):
+    client, programme_office, strategy_for_faults, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.TEMPLATES = broken_print_templates(tmp_path)
     client.force_login(programme_office)
     with django_capture_on_commit_callbacks(execute=True):
@@ -68,8 +69,9 @@ def test_a_template_error_leaves_a_failed_dossier_with_a_german_message_and_no_f
 
 @pytest.mark.django_db
 def test_a_task_for_a_dossier_deleted_while_it_waited_ends_quietly(strategy_for_faults, settings):
-    dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle,
-                                       strategy=strategy_for_faults, enqueue=False)
+    dossier = services.request_dossier(
+        kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults, enqueue=False
+    )
     dossier_id = dossier.pk
     dossier.delete()
     assert render_dossier_task.delay(dossier_id).get() == "missing"
@@ -79,10 +81,12 @@ def test_a_task_for_a_dossier_deleted_while_it_waited_ends_quietly(strategy_for_
 
 @pytest.mark.django_db
 def test_the_failed_dossier_page_shows_the_message_and_a_retry_button(
-        client, programme_office, strategy_for_faults, settings, tmp_path):
+    client, programme_office, strategy_for_faults, settings, tmp_path
+):
     settings.TEMPLATES = broken_print_templates(tmp_path)
-    dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle,
-                                       strategy=strategy_for_faults)
+    dossier = services.request_dossier(
+        kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults
+    )
     services.render_dossier(dossier_id=dossier.pk)
     client.force_login(programme_office)
     for headers in ({}, HTMX):
@@ -98,10 +102,14 @@ def test_the_failed_dossier_page_shows_the_message_and_a_retry_button(
 @pytest.mark.django_db
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["form", "htmx"])
 def test_retry_queues_a_fresh_dossier_that_renders_once_the_fault_is_gone(
-        client, programme_office, strategy_for_faults, tmp_path, django_capture_on_commit_callbacks, headers):
+    client, programme_office, strategy_for_faults, tmp_path, django_capture_on_commit_callbacks, headers
+):
     with override_settings(TEMPLATES=broken_print_templates(tmp_path)):
-        failed = services.render_dossier(dossier_id=services.request_dossier(
-            kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults).pk)
+        failed = services.render_dossier(
+            dossier_id=services.request_dossier(
+                kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults
+            ).pk
+        )
     assert failed.status == DossierStatus.FAILED
     client.force_login(programme_office)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -123,8 +131,9 @@ def test_retry_queues_a_fresh_dossier_that_renders_once_the_fault_is_gone(
 
 @pytest.mark.django_db
 def test_retry_of_a_dossier_that_did_not_fail_changes_nothing(client, programme_office, strategy_for_faults):
-    dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle,
-                                       strategy=strategy_for_faults)
+    dossier = services.request_dossier(
+        kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults
+    )
     client.force_login(programme_office)
     response = client.post(reverse("dossiers:retry", args=[dossier.public_id]))
     assert response["Location"] == reverse("dossiers:detail", args=[dossier.public_id])
@@ -132,14 +141,19 @@ def test_retry_of_a_dossier_that_did_not_fail_changes_nothing(client, programme_
 
 
 @pytest.mark.django_db
-def test_a_storage_that_cannot_be_written_leaves_a_failed_dossier_without_file(strategy_for_faults, settings,
-                                                                                 tmp_path):
-    dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle,
-                                       strategy=strategy_for_faults)
+def test_a_storage_that_cannot_be_written_leaves_a_failed_dossier_without_file(strategy_for_faults, settings, tmp_path):
+    dossier = services.request_dossier(
+        kind=DossierKind.STRATEGY, cycle=strategy_for_faults.cycle, strategy=strategy_for_faults
+    )
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the storage expects a directory", encoding="utf-8")
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "private")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "private")},
+        },
+    }
     dossier = services.render_dossier(dossier_id=dossier.pk)
     assert dossier.status == DossierStatus.FAILED
     assert "konnte nicht erstellt werden" in dossier.error_message
@@ -173,7 +187,8 @@ def wait_for(predicate, seconds):
 
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_down_the_request_is_recorded_and_the_sweep_sends_it_once_redis_is_back(
-        request, client, real_broker, cycle, ministry):
+    request, client, real_broker, cycle, ministry
+):
     strategy, _submission = submitted_strategy(cycle, AllianceFactory())
     client.force_login(ministry)
     with broker_at(CLOSED_BROKER):
@@ -208,8 +223,9 @@ def test_the_sweep_resends_dossiers_stuck_in_rendering_but_not_those_still_at_wo
     busy = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=busy_strategy)
     now = timezone.now()
     Dossier.objects.filter(pk=stuck.pk).update(status=DossierStatus.RENDERING, started_at=now - timedelta(minutes=30))
-    Dossier.objects.filter(pk=busy.pk).update(status=DossierStatus.RENDERING, started_at=now - timedelta(minutes=1),
-                                              created_at=now - timedelta(minutes=10))
+    Dossier.objects.filter(pk=busy.pk).update(
+        status=DossierStatus.RENDERING, started_at=now - timedelta(minutes=1), created_at=now - timedelta(minutes=10)
+    )
     assert sweep_queued_dossiers() == 1  # tasks run in-process here
     assert Dossier.objects.get(pk=stuck.pk).status == DossierStatus.READY
     assert Dossier.objects.get(pk=busy.pk).status == DossierStatus.RENDERING

@@ -24,11 +24,14 @@ def world(cycle, programme_office):
     cleared = ExpertProfileFactory().user
     review_services.declare_conflict(
         assignment=review_services.assign_expert(strategy=strategy, expert=cleared, user=programme_office),
-        user=cleared, has_conflict=False)
+        user=cleared,
+        has_conflict=False,
+    )
     waiting = ExpertProfileFactory().user
     review_services.assign_expert(strategy=strategy, expert=waiting, user=programme_office)
     return {
-        "strategy": strategy, "dossier": dossier,
+        "strategy": strategy,
+        "dossier": dossier,
         "actors": {
             "own_manager": strategy.alliance.memberships.first().user,
             "other_manager": manager_of(AllianceFactory()),
@@ -45,15 +48,27 @@ def world(cycle, programme_office):
 ALLOWED = {"own_manager", "cleared_expert", "programme_office", "ministry"}
 
 
-@pytest.mark.parametrize("actor", ["own_manager", "other_manager", "cleared_expert", "waiting_expert",
-                                   "other_expert", "programme_office", "ministry", "admin"])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        "own_manager",
+        "other_manager",
+        "cleared_expert",
+        "waiting_expert",
+        "other_expert",
+        "programme_office",
+        "ministry",
+        "admin",
+    ],
+)
 def test_only_readers_of_the_strategy_reach_its_dossier(client, world, actor):
     client.force_login(world["actors"][actor])
     dossier = world["dossier"]
     download = client.get(reverse("dossiers:download", args=[dossier.public_id]))
     status = client.get(reverse("dossiers:detail", args=[dossier.public_id]))
-    request = client.post(reverse("dossiers:request", args=["strategy", dossier.cycle.slug,
-                                                            world["strategy"].alliance.slug]))
+    request = client.post(
+        reverse("dossiers:request", args=["strategy", dossier.cycle.slug, world["strategy"].alliance.slug])
+    )
     expected = 200 if actor in ALLOWED else 404
     assert download.status_code == expected
     assert status.status_code == expected
@@ -69,6 +84,7 @@ def test_anonymous_visitors_are_sent_to_login(client, world):
 @pytest.mark.parametrize("actor", ["programme_office", "own_manager", "cleared_expert"])
 def test_evaluation_dossiers_are_for_the_ministry_only(client, world, actor):
     client.force_login(world["actors"][actor])
-    response = client.post(reverse("dossiers:request", args=["evaluation", world["strategy"].cycle.slug,
-                                                             world["strategy"].alliance.slug]))
+    response = client.post(
+        reverse("dossiers:request", args=["evaluation", world["strategy"].cycle.slug, world["strategy"].alliance.slug])
+    )
     assert response.status_code == 404

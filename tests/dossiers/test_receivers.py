@@ -21,13 +21,23 @@ def scenario_result(transactional_db, tmp_path):
     database = settings.DATABASES["default"]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
-        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="portal.example",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example",
         DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), DJANGO_SETTINGS_MODULE="portal.settings",
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+        DJANGO_SETTINGS_MODULE="portal.settings",
     )
     env.pop("REDIS_URL", None)
-    completed = subprocess.run([sys.executable, "-m", "tests.dossiers.receivers_scenario"],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.dossiers.receivers_scenario"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -38,5 +48,8 @@ def test_every_receiver_fires_after_garbage_collection_in_a_production_process(s
     assert scenario_result["resubmission_notices"] == 1
     assert DossierKind.EVALUATION in scenario_result["after_confirmation"]
     assert DossierKind.DECISION_LETTER not in scenario_result["after_confirmation"]
-    assert set(scenario_result["after_release"]) == {DossierKind.STRATEGY, DossierKind.EVALUATION,
-                                                    DossierKind.DECISION_LETTER}
+    assert set(scenario_result["after_release"]) == {
+        DossierKind.STRATEGY,
+        DossierKind.EVALUATION,
+        DossierKind.DECISION_LETTER,
+    }

@@ -40,13 +40,19 @@ def qpdf_check(path):
 @pytest.fixture
 def submitted(cycle):
     alliance = AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz", states=["BB", "SN"])
-    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance,
-                                       summary="<script>alert(1)</script> url(http://evil.example/x.png) & Co.")
+    strategy = CompleteStrategyFactory(
+        cycle=cycle, alliance=alliance, summary="<script>alert(1)</script> url(http://evil.example/x.png) & Co."
+    )
     manager = manager_of(alliance)
-    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                            uploaded_file=pdf_upload("Strategie.pdf", pages=3))
-    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.LETTER_OF_SUPPORT,
-                                            uploaded_file=pdf_upload("Brief Landrat.pdf", pages=2))
+    alliance_services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Strategie.pdf", pages=3)
+    )
+    alliance_services.add_strategy_document(
+        strategy=strategy,
+        user=manager,
+        kind=DocumentKind.LETTER_OF_SUPPORT,
+        uploaded_file=pdf_upload("Brief Landrat.pdf", pages=2),
+    )
     alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy
@@ -67,8 +73,13 @@ def test_strategy_dossier_has_pages_outline_metadata_and_appended_documents(subm
     assert reader.trailer["/Root"]["/Lang"] == "de"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     titles = outline_titles(reader)
-    for expected in ("Profil des Bündnisses", "Zusammenfassung", "Finanzplan", "Anlage 1: Strategie.pdf",
-                     "Anlage 2: Brief Landrat.pdf"):
+    for expected in (
+        "Profil des Bündnisses",
+        "Zusammenfassung",
+        "Finanzplan",
+        "Anlage 1: Strategie.pdf",
+        "Anlage 2: Brief Landrat.pdf",
+    ):
         assert expected in titles
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Gesunde Lausitz" in text
@@ -116,8 +127,9 @@ def test_a_resubmission_asks_for_a_fresh_dossier(submitted, programme_office):
     alliance_services.reopen_submission(strategy=submitted, user=programme_office, reason="Bitte Anlage ergänzen")
     submitted.refresh_from_db()
     manager = submitted.alliance.memberships.first().user
-    alliance_services.add_strategy_document(strategy=submitted, user=manager, kind=DocumentKind.ANNEX,
-                                            uploaded_file=pdf_upload("Nachtrag.pdf"))
+    alliance_services.add_strategy_document(
+        strategy=submitted, user=manager, kind=DocumentKind.ANNEX, uploaded_file=pdf_upload("Nachtrag.pdf")
+    )
     alliance_services.submit_strategy(strategy=submitted, user=manager)
     fresh = services.request_dossier(kind=DossierKind.STRATEGY, cycle=submitted.cycle, strategy=submitted)
     assert fresh.pk != first.pk
@@ -127,12 +139,18 @@ def test_a_resubmission_asks_for_a_fresh_dossier(submitted, programme_office):
 def test_a_very_long_strategy_renders(cycle):
     alliance = AllianceFactory()
     long_text = ("Die Strategie beschreibt Maßnahmen zur Fachkräftesicherung in der Region. " * 12 + "\n\n") * 60
-    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, measures=long_text[:30000],
-                                       vision=long_text[:20000], continuation=long_text[:20000],
-                                       skilled_workers=long_text[:20000])
+    strategy = CompleteStrategyFactory(
+        cycle=cycle,
+        alliance=alliance,
+        measures=long_text[:30000],
+        vision=long_text[:20000],
+        continuation=long_text[:20000],
+        skilled_workers=long_text[:20000],
+    )
     manager = manager_of(alliance)
-    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                            uploaded_file=pdf_upload(content=pdf_bytes(120)))
+    alliance_services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(content=pdf_bytes(120))
+    )
     alliance_services.submit_strategy(strategy=strategy, user=manager)
     dossier = render(strategy)
     assert dossier.status == DossierStatus.READY

@@ -30,24 +30,27 @@ def panel(client, dossier, headers=HTMX):
 
 def polling_attributes(html):
     """The htmx attributes of the panel's own element (forms inside it have their own)."""
-    opening_tag = html[:html.index(">") + 1]
+    opening_tag = html[: html.index(">") + 1]
     return re.findall(r'hx-(?:get|trigger|swap)="([^"]*)"', opening_tag)
 
 
-@pytest.mark.parametrize(("status", "progress", "label"), [
-    (DossierStatus.QUEUED, 0, "in der Warteschlange – 0 %"),
-    (DossierStatus.RENDERING, 45, "wird erstellt – 45 %"),
-])
-def test_a_pending_dossier_panel_polls_itself_every_two_seconds(client, programme_office, strategy_with_dossier,
-                                                                  status, progress, label):
+@pytest.mark.parametrize(
+    ("status", "progress", "label"),
+    [
+        (DossierStatus.QUEUED, 0, "in der Warteschlange – 0 %"),
+        (DossierStatus.RENDERING, 45, "wird erstellt – 45 %"),
+    ],
+)
+def test_a_pending_dossier_panel_polls_itself_every_two_seconds(
+    client, programme_office, strategy_with_dossier, status, progress, label
+):
     _strategy, dossier = strategy_with_dossier
     Dossier.objects.filter(pk=dossier.pk).update(status=status, progress=progress)
     client.force_login(programme_office)
     html = panel(client, dossier)
     assert "<html" not in html and "<nav" not in html  # the partial alone, not the page
     assert html.strip().startswith(f'<div class="dossier-status" id="dossier-{dossier.public_id}"')
-    assert polling_attributes(html) == [reverse("dossiers:detail", args=[dossier.public_id]), "every 2s",
-                                        "outerHTML"]
+    assert polling_attributes(html) == [reverse("dossiers:detail", args=[dossier.public_id]), "every 2s", "outerHTML"]
     assert f'<progress max="100" value="{progress}"' in html
     assert label in html
     assert 'role="status"' in html and 'aria-live="polite"' in html
@@ -62,8 +65,7 @@ def test_the_full_page_carries_the_same_polling_panel(client, programme_office, 
     assert "in der Warteschlange – 0 %" in html
 
 
-def test_a_ready_dossier_panel_stops_polling_and_offers_the_download(client, programme_office,
-                                                                       strategy_with_dossier):
+def test_a_ready_dossier_panel_stops_polling_and_offers_the_download(client, programme_office, strategy_with_dossier):
     _strategy, dossier = strategy_with_dossier
     dossier = services.render_dossier(dossier_id=dossier.pk)
     # 22:30 UTC on 30 June is half past midnight on 1 July in Berlin.
@@ -94,8 +96,9 @@ def test_a_failed_dossier_panel_stops_polling_and_offers_a_retry(client, program
 def test_requesting_with_htmx_answers_with_the_polling_panel_of_the_new_dossier(client, programme_office, cycle):
     strategy, _submission = submitted_strategy(cycle, AllianceFactory())
     client.force_login(programme_office)
-    response = client.post(reverse("dossiers:request", args=["strategy", cycle.slug, strategy.alliance.slug]),
-                           headers=HTMX)
+    response = client.post(
+        reverse("dossiers:request", args=["strategy", cycle.slug, strategy.alliance.slug]), headers=HTMX
+    )
     assert response.status_code == 200
     dossier = Dossier.objects.get(strategy=strategy)
     html = response.content.decode()

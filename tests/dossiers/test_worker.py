@@ -34,8 +34,9 @@ def submitted_strategy(cycle, pages=2, text_repeats=1):
     body = "Geplante Maßnahmen im Innovationsfeld. " * 40 * text_repeats
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, measures=body[:30000])
     manager = manager_of(alliance)
-    alliance_services.add_strategy_document(strategy=strategy, user=manager, kind=DocumentKind.MAIN,
-                                            uploaded_file=pdf_upload(content=pdf_bytes(pages)))
+    alliance_services.add_strategy_document(
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(content=pdf_bytes(pages))
+    )
     alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy
@@ -67,16 +68,43 @@ def test_a_requested_dossier_is_rendered_by_the_worker_and_reused(client, celery
 
 
 def start_worker_process(log_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1",
-           "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL,
-           "PRIVATE_MEDIA_ROOT": settings.STORAGES["default"]["OPTIONS"]["location"],
-           "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-           "CELERY_UNACKED_RESTORE_THROTTLE": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PRIVATE_MEDIA_ROOT": settings.STORAGES["default"]["OPTIONS"]["location"],
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
     log = open(log_path, "ab")  # noqa: SIM115 - closed when the process ends
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "pdf", "--pool", "solo",
-         "--concurrency", "1", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "pdf",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -93,16 +121,18 @@ def test_a_worker_killed_mid_render_leads_to_redelivery_and_completion(real_brok
     second = None
     try:
         dossier = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
-        assert wait_for(lambda: status_of(dossier) == DossierStatus.RENDERING, 60), \
-            (tmp_path / "worker1.log").read_text()
+        assert wait_for(lambda: status_of(dossier) == DossierStatus.RENDERING, 60), (
+            tmp_path / "worker1.log"
+        ).read_text()
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=20)
         assert status_of(dossier) == DossierStatus.RENDERING
         second = start_worker_process(tmp_path / "worker2.log")
         # acks_late + reject_on_worker_lost: the unacknowledged message returns after the visibility timeout,
         # which the test settings shorten; the sweep covers it as well.
-        assert wait_for(lambda: status_of(dossier) == DossierStatus.READY, 120), \
-            (tmp_path / "worker2.log").read_text()[-3000:]
+        assert wait_for(lambda: status_of(dossier) == DossierStatus.READY, 120), (tmp_path / "worker2.log").read_text()[
+            -3000:
+        ]
         assert Dossier.objects.get(pk=dossier.pk).attempts >= 2
     finally:
         for process in (first, second):

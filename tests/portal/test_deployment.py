@@ -53,12 +53,24 @@ def test_image_installs_the_lock_file_and_runs_gunicorn_as_a_non_root_user():
 
 
 def test_deploy_check_is_clean_with_production_settings_from_the_environment():
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DEBUG", "REDIS_URL", "EMAIL_HOST", "ALLOWED_HOSTS", "SECRET_KEY",
-                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="portal.example",
-               DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wir_portal"))
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "REDIS_URL", "EMAIL_HOST", "ALLOWED_HOSTS", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example",
+        DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wir_portal"),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

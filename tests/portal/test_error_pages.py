@@ -65,8 +65,9 @@ def test_the_403_page_renders_for_anonymous_visitors():
     assert 'id="hauptnavigation"' not in body
 
 
-@pytest.mark.parametrize(("template", "heading"), [("500.html", "Es ist ein Fehler aufgetreten"),
-                                                     ("400.html", "Ungültige Anfrage")])
+@pytest.mark.parametrize(
+    ("template", "heading"), [("500.html", "Es ist ein Fehler aufgetreten"), ("400.html", "Ungültige Anfrage")]
+)
 def test_the_500_and_400_templates_render_from_an_empty_context(template, heading):
     body = loader.get_template(template).template.render(Context())
     assert body.lstrip().startswith("<!doctype html>")

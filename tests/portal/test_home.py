@@ -39,8 +39,9 @@ def test_anonymous_visitor_is_sent_to_login(client):
 
 
 def test_login_with_email_and_password(client, manager):
-    response = client.post(reverse("login"), {"username": "MANAGER@gesunde-lausitz.example",
-                                              "password": "richtig-geheim-2024"})
+    response = client.post(
+        reverse("login"), {"username": "MANAGER@gesunde-lausitz.example", "password": "richtig-geheim-2024"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(manager.pk)
 

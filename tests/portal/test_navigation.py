@@ -37,8 +37,12 @@ def test_the_programme_office_overview_marks_only_the_overview_link(client, prog
 
 @pytest.mark.parametrize(
     ("name", "label"),
-    [("outbox", "Postausgang"), ("alliances:question_queue", "Fragen"), ("reviews:office_home", "Begutachtung"),
-     ("alliances:current_cycle_settings", "Einstellungen der Runde")],
+    [
+        ("outbox", "Postausgang"),
+        ("alliances:question_queue", "Fragen"),
+        ("reviews:office_home", "Begutachtung"),
+        ("alliances:current_cycle_settings", "Einstellungen der Runde"),
+    ],
 )
 def test_each_programme_office_section_marks_its_own_link(client, programme_office, cycle, name, label):
     client.force_login(programme_office)
@@ -71,11 +75,19 @@ def test_a_page_outside_every_section_marks_no_link(client, cycle):
 
 @pytest.mark.parametrize(
     ("view_name", "section"),
-    [("alliances:question_detail", "questions"), ("alliances:faq", "faq"),
-     ("alliances:cycle_settings", "cycle_settings"), ("alliances:submission", "alliances"),
-     ("reviews:office_votum", "reviews"), ("decisions:alliance", "decisions"),
-     ("decisions:alliance_decision", "my_decisions"), ("outbox_message", "outbox"), ("dossiers:detail", None),
-     ("password_change", None), (None, None)],
+    [
+        ("alliances:question_detail", "questions"),
+        ("alliances:faq", "faq"),
+        ("alliances:cycle_settings", "cycle_settings"),
+        ("alliances:submission", "alliances"),
+        ("reviews:office_votum", "reviews"),
+        ("decisions:alliance", "decisions"),
+        ("decisions:alliance_decision", "my_decisions"),
+        ("outbox_message", "outbox"),
+        ("dossiers:detail", None),
+        ("password_change", None),
+        (None, None),
+    ],
 )
 def test_url_names_map_to_their_navigation_section(view_name, section):
     assert nav_section(view_name) == section

@@ -35,25 +35,38 @@ pytestmark = pytest.mark.django_db
 REFUSING = {"default": {"BACKEND": "tests.mail_backends.RefusingBackend"}}
 
 
-def test_every_existing_notification_goes_through_the_outbox(cycle, programme_office,
-                                                             django_capture_on_commit_callbacks):
+def test_every_existing_notification_goes_through_the_outbox(
+    cycle, programme_office, django_capture_on_commit_callbacks
+):
     programme_rubric(cycle)
     with django_capture_on_commit_callbacks(execute=True):
         strategy, submission = submitted_strategy(cycle, AllianceFactory())
         assignment = cleared_assignment(strategy, office=programme_office)
-        conflicted = review_services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user,
-                                                   user=programme_office)
-        review_services.declare_conflict(assignment=conflicted, user=conflicted.expert, has_conflict=True,
-                                         conflict_type="personal", explanation="Verwandtschaft")
+        conflicted = review_services.assign_expert(
+            strategy=strategy, expert=ExpertProfileFactory().user, user=programme_office
+        )
+        review_services.declare_conflict(
+            assignment=conflicted,
+            user=conflicted.expert,
+            has_conflict=True,
+            conflict_type="personal",
+            explanation="Verwandtschaft",
+        )
         review_services.send_manual_reminder(cycle=cycle, user=programme_office)
-        alliance_services.reopen_submission(strategy=strategy, user=programme_office,
-                                            reason="Anlage fehlt im Finanzplan")
+        alliance_services.reopen_submission(
+            strategy=strategy, user=programme_office, reason="Anlage fehlt im Finanzplan"
+        )
         strategy.refresh_from_db()
         alliance_services.submit_strategy(strategy=strategy, user=submission.submitted_by)
     kinds = set(OutgoingMessage.objects.values_list("kind", flat=True))
-    assert kinds == {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.ASSIGNMENT,
-                     NotificationKind.CONFLICT_DECLARED, NotificationKind.REVIEW_REMINDER,
-                     NotificationKind.SUBMISSION_REOPENED, NotificationKind.RESUBMISSION}
+    assert kinds == {
+        NotificationKind.SUBMISSION_RECEIPT,
+        NotificationKind.ASSIGNMENT,
+        NotificationKind.CONFLICT_DECLARED,
+        NotificationKind.REVIEW_REMINDER,
+        NotificationKind.SUBMISSION_REOPENED,
+        NotificationKind.RESUBMISSION,
+    }
     assert OutgoingMessage.objects.exclude(status=MessageStatus.SENT).count() == 0
     assert len(mail.outbox) == OutgoingMessage.objects.count()
     receipt = OutgoingMessage.objects.filter(kind=NotificationKind.SUBMISSION_RECEIPT).last()
@@ -61,15 +74,23 @@ def test_every_existing_notification_goes_through_the_outbox(cycle, programme_of
     assert receipt.cause_url.startswith("/cycles/")
     assert assignment.expert.email in set(OutgoingMessage.objects.values_list("recipient_email", flat=True))
     # the notification settings offer each role the kinds it is sent: the mapping must know every one sent here
-    unknown = [(message.recipient.role, message.kind) for message in OutgoingMessage.objects.select_related("recipient")
-               if message.kind not in NOTIFICATION_KINDS_BY_ROLE[message.recipient.role]]
+    unknown = [
+        (message.recipient.role, message.kind)
+        for message in OutgoingMessage.objects.select_related("recipient")
+        if message.kind not in NOTIFICATION_KINDS_BY_ROLE[message.recipient.role]
+    ]
     assert unknown == []
 
 
 def test_a_failed_send_is_retried_then_marked_failed_and_can_be_sent_again(settings, manager):
     settings.MAILERS = REFUSING
-    message = send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="Test",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 1})[0]
+    message = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.QUESTION,
+        subject="Test",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )[0]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         deliver_message.apply(args=[message.pk])
         message.refresh_from_db()
@@ -85,16 +106,26 @@ def test_a_failed_send_is_retried_then_marked_failed_and_can_be_sent_again(setti
 
 
 def test_delivery_is_idempotent(manager):
-    message = send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="Einmal",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 1})[0]
+    message = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.QUESTION,
+        subject="Einmal",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )[0]
     deliver_message.apply(args=[message.pk])
     deliver_message.apply(args=[message.pk])
     assert [m.subject for m in mail.outbox].count("[WIR! Strategy Portal] Einmal") == 1
 
 
 def test_the_sweep_resends_messages_left_queued(manager):
-    message = send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="Liegengeblieben",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 1})[0]
+    message = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.QUESTION,
+        subject="Liegengeblieben",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )[0]
     OutgoingMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     assert sweep_outbox.apply().get() == 1
     message.refresh_from_db()
@@ -103,9 +134,14 @@ def test_the_sweep_resends_messages_left_queued(manager):
 
 def test_held_messages_wait_for_release(manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        send_notification(recipients=[manager], kind=NotificationKind.DECISION, subject="Entscheidung",
-                          template="reviews/email/reminder", context={"cycle": None, "count": 1},
-                          release_key="decision-1")
+        send_notification(
+            recipients=[manager],
+            kind=NotificationKind.DECISION,
+            subject="Entscheidung",
+            template="reviews/email/reminder",
+            context={"cycle": None, "count": 1},
+            release_key="decision-1",
+        )
     assert OutgoingMessage.objects.get().status == MessageStatus.HELD
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,11 +152,25 @@ def test_held_messages_wait_for_release(manager, django_capture_on_commit_callba
 def test_muted_kinds_are_skipped_but_required_ones_are_not(manager):
     services.set_notification_preferences(user=manager, wanted_kinds=[])
     assert NotificationPreference.objects.filter(user=manager).count() == len(
-        services.optional_notification_kinds(role=manager.role))
-    assert send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="x",
-                             template="reviews/email/reminder", context={"cycle": None, "count": 1}) == []
-    receipts = send_notification(recipients=[manager], kind=NotificationKind.SUBMISSION_RECEIPT, subject="x",
-                                 template="reviews/email/reminder", context={"cycle": None, "count": 1})
+        services.optional_notification_kinds(role=manager.role)
+    )
+    assert (
+        send_notification(
+            recipients=[manager],
+            kind=NotificationKind.QUESTION,
+            subject="x",
+            template="reviews/email/reminder",
+            context={"cycle": None, "count": 1},
+        )
+        == []
+    )
+    receipts = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.SUBMISSION_RECEIPT,
+        subject="x",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )
     assert len(receipts) == 1
 
 
@@ -148,11 +198,16 @@ PREFERENCE_LABELS = {
     NotificationKind.DECISION: "Förderentscheidung",
 }
 OFFERED_BY_ROLE = [
-    (Role.ALLIANCE_MANAGER, {NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION,
-                             NotificationKind.FAQ_DIGEST},
-     {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION}),
-    (Role.EXPERT, {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION},
-     set()),
+    (
+        Role.ALLIANCE_MANAGER,
+        {NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION, NotificationKind.FAQ_DIGEST},
+        {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION},
+    ),
+    (
+        Role.EXPERT,
+        {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION},
+        set(),
+    ),
     (Role.PROGRAMME_OFFICE, {NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}, set()),
     (Role.MINISTRY, {NotificationKind.QUESTION}, set()),
     (Role.ADMIN, set(), set()),
@@ -195,8 +250,9 @@ def test_saving_stores_only_kinds_the_role_receives(client, manager):
 
 def test_a_kind_the_role_is_never_sent_is_refused_and_nothing_is_stored(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION,
-                                                                            NotificationKind.ASSIGNMENT]})
+    response = client.post(
+        reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION, NotificationKind.ASSIGNMENT]}
+    )
     assert response.status_code == 200
     assert "Bitte eine gültige Auswahl treffen." in response.content.decode()
     assert not NotificationPreference.objects.filter(user=manager).exists()
@@ -211,12 +267,22 @@ def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [(Role.PROGRAMME_OFFICE, 200), (Role.MINISTRY, 403), (Role.EXPERT, 403), (Role.ALLIANCE_MANAGER, 403),
-     (Role.ADMIN, 403)],
+    [
+        (Role.PROGRAMME_OFFICE, 200),
+        (Role.MINISTRY, 403),
+        (Role.EXPERT, 403),
+        (Role.ALLIANCE_MANAGER, 403),
+        (Role.ADMIN, 403),
+    ],
 )
 def test_only_the_programme_office_reads_the_outbox(client, manager, role, expected):
-    message = send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="x",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 1})[0]
+    message = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.QUESTION,
+        subject="x",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )[0]
     client.force_login(UserFactory(role=role, is_superuser=role == Role.ADMIN))
     assert client.get(reverse("outbox")).status_code == expected
     assert client.get(reverse("outbox_message", args=[message.pk])).status_code == expected
@@ -231,8 +297,13 @@ def test_anonymous_visitors_go_to_login_for_the_outbox(client):
 
 def test_the_outbox_shows_failures_with_their_error(client, settings, manager, programme_office):
     settings.MAILERS = REFUSING
-    message = send_notification(recipients=[manager], kind=NotificationKind.QUESTION, subject="Kaputt",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 1})[0]
+    message = send_notification(
+        recipients=[manager],
+        kind=NotificationKind.QUESTION,
+        subject="Kaputt",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )[0]
     for _ in range(MAX_ATTEMPTS):
         deliver_message.apply(args=[message.pk])
     client.force_login(programme_office)
@@ -246,8 +317,13 @@ def test_the_outbox_shows_failures_with_their_error(client, settings, manager, p
 @pytest.mark.parametrize("size", [5, 60])
 def test_outbox_list_query_count_is_fixed(client, programme_office, size):
     recipients = [UserFactory(role=Role.EXPERT) for _ in range(size)]
-    send_notification(recipients=recipients, kind=NotificationKind.QUESTION, subject="Massenversand",
-                      template="reviews/email/reminder", context={"cycle": None, "count": 1})
+    send_notification(
+        recipients=recipients,
+        kind=NotificationKind.QUESTION,
+        subject="Massenversand",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+    )
     client.force_login(programme_office)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("outbox"))

@@ -20,7 +20,12 @@ def wait_for(predicate, seconds=15.0):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_outbox_messages_through_redis(celery_worker):
     recipient = UserFactory(email="empfaengerin@example.org")
-    message = send_notification(recipients=[recipient], kind=NotificationKind.QUESTION, subject="Über Redis",
-                                template="reviews/email/reminder", context={"cycle": None, "count": 2})[0]
+    message = send_notification(
+        recipients=[recipient],
+        kind=NotificationKind.QUESTION,
+        subject="Über Redis",
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 2},
+    )[0]
     assert wait_for(lambda: OutgoingMessage.objects.get(pk=message.pk).status == MessageStatus.SENT)
     assert [sent.to for sent in mail.outbox] == [["empfaengerin@example.org"]]

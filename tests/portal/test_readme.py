@@ -24,8 +24,9 @@ def variables_read_by_settings():
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             function = node.func
             name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            is_environ = name != "get" or (isinstance(function, ast.Attribute)
-                                           and ast.unparse(function.value) == "os.environ")
+            is_environ = name != "get" or (
+                isinstance(function, ast.Attribute) and ast.unparse(function.value) == "os.environ"
+            )
             if name in ENV_READERS and is_environ and isinstance(node.args[0].value, str):
                 names.add(node.args[0].value)
         elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
@@ -60,8 +61,9 @@ def test_every_make_target_in_the_readme_exists():
     assert "make run" in commands and "make test" in commands
     targets = {command.split()[1] for command in commands}
     for target in targets:
-        dry_run = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=False,
-                                 timeout=60)
+        dry_run = subprocess.run(
+            ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=False, timeout=60
+        )
         assert dry_run.returncode == 0, f"make {target}: {dry_run.stderr}"
 
 
@@ -69,21 +71,30 @@ def test_every_make_target_in_the_readme_exists():
 def fresh_checkout_env(tmp_path_factory):
     """The environment of a fresh clone after `make .env`: nothing set but what the README says to set."""
     scratch = tmp_path_factory.mktemp("readme")
-    made = subprocess.run(["make", "-s", "-C", str(scratch), "-f", str(ROOT / "Makefile"), ".env"],
-                          capture_output=True, text=True, check=False, timeout=60)
+    made = subprocess.run(
+        ["make", "-s", "-C", str(scratch), "-f", str(ROOT / "Makefile"), ".env"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "PYTEST_", "DEBUG", "SECRET_KEY", "REDIS", "ALLOWED_HOSTS",
-                                  "STATIC_ROOT"))}
-    env.update(PORTAL_ENV_FILE=str(scratch / ".env"), DATABASE_URL=f"sqlite:///{scratch / 'db.sqlite3'}",
-               PRIVATE_MEDIA_ROOT=str(scratch / "private"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_", "DEBUG", "SECRET_KEY", "REDIS", "ALLOWED_HOSTS", "STATIC_ROOT"))
+    }
+    env.update(
+        PORTAL_ENV_FILE=str(scratch / ".env"),
+        DATABASE_URL=f"sqlite:///{scratch / 'db.sqlite3'}",
+        PRIVATE_MEDIA_ROOT=str(scratch / "private"),
+    )
     return env
 
 
 def run_as_written(command, env):
     assert command.startswith(f"{PYTHON} manage.py ")
-    return subprocess.run(command.split(), cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-                          timeout=300)
+    return subprocess.run(command.split(), cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
 # Cheap commands the test runs for real, in this order, against a fresh SQLite database.
@@ -107,7 +118,14 @@ def test_every_manage_py_command_in_the_readme_runs_as_written_with_the_checkout
 
 def test_manage_py_without_env_file_or_debug_names_what_is_missing(fresh_checkout_env):
     env = {**fresh_checkout_env, "PORTAL_ENV_FILE": "/dev/null"}
-    completed = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-                               text=True, check=False, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert completed.returncode != 0
     assert "SECRET_KEY" in completed.stderr

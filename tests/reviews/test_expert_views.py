@@ -49,8 +49,14 @@ def assign(strategy, office, expert=None):
 
 
 def review_post(review, points=3, justification="Gut begründet.", **extra):
-    data = {"version": review.version, "recommendation": "fund", "strengths": "Breite Verankerung.",
-            "weaknesses": "Verstetigung offen.", "proposed_conditions": "", "confidential_note": "Nur für das BMBF."}
+    data = {
+        "version": review.version,
+        "recommendation": "fund",
+        "strengths": "Breite Verankerung.",
+        "weaknesses": "Verstetigung offen.",
+        "proposed_conditions": "",
+        "confidential_note": "Nur für das BMBF.",
+    }
     for criterion in review.rubric.criteria.all():
         data[f"score_{criterion.pk}"] = str(points)
         data[f"justification_{criterion.pk}"] = justification
@@ -83,8 +89,13 @@ def test_my_assignments_lists_each_state_progress_and_deadline(client, cycle, st
         if label == "draft":
             services.open_review(assignment=assignment, user=expert)
         if label == "conflicted":
-            services.declare_conflict(assignment=assignment, user=expert, has_conflict=True,
-                                      conflict_type="personal", explanation="Ehemalige Kollegin.")
+            services.declare_conflict(
+                assignment=assignment,
+                user=expert,
+                has_conflict=True,
+                conflict_type="personal",
+                explanation="Ehemalige Kollegin.",
+            )
         if label == "withdrawn":
             services.withdraw_assignment(assignment=assignment, user=office, reason="Ersatz gefunden.")
         states[label] = assignment
@@ -92,10 +103,14 @@ def test_my_assignments_lists_each_state_progress_and_deadline(client, cycle, st
     client.force_login(expert)
     page = client.get(reverse("reviews:my_assignments")).content.decode()
     assert "1 von 4 abgegeben" in page
-    for label, text in [("submitted", "abgegeben"), ("draft", "Entwurf"),
-                        ("cleared", "freigegeben – Gutachten noch nicht begonnen"),
-                        ("awaiting", "Erklärung zur Befangenheit fällig"),
-                        ("conflicted", "Befangenheit erklärt – beendet"), ("withdrawn", "zurückgezogen")]:
+    for label, text in [
+        ("submitted", "abgegeben"),
+        ("draft", "Entwurf"),
+        ("cleared", "freigegeben – Gutachten noch nicht begonnen"),
+        ("awaiting", "Erklärung zur Befangenheit fällig"),
+        ("conflicted", "Befangenheit erklärt – beendet"),
+        ("withdrawn", "zurückgezogen"),
+    ]:
         assert f'data-state="{label}">{text}</td>' in page
         assert f"Bündnis {label}" in page
     assert timezone.localtime(cycle.review_deadline).strftime("%d.%m.%Y, %H:%M") in page
@@ -117,8 +132,7 @@ def assignments_for(expert, cycle, office, count):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_my_assignments_query_count_does_not_grow(client, cycle, rubric, office, count,
-                                                   django_assert_num_queries):
+def test_my_assignments_query_count_does_not_grow(client, cycle, rubric, office, count, django_assert_num_queries):
     services.policy_for(cycle).__class__.objects.filter(cycle=cycle).update(load_cap=40)
     expert = ExpertProfileFactory().user
     assignments_for(expert, cycle, office, count)
@@ -189,13 +203,16 @@ def test_a_conflict_needs_type_and_explanation(client, strategy, office):
 
 
 def test_declaring_a_conflict_ends_the_assignment_and_tells_the_office(
-        client, strategy, office, django_capture_on_commit_callbacks):
+    client, strategy, office, django_capture_on_commit_callbacks
+):
     assignment = assign(strategy, office)
     client.force_login(assignment.expert)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reviews:declare", args=[assignment.pk]), {
-            "has_conflict": "yes", "conflict_type": "institutional", "explanation": "Beratung für einen Partner."})
+        response = client.post(
+            reverse("reviews:declare", args=[assignment.pk]),
+            {"has_conflict": "yes", "conflict_type": "institutional", "explanation": "Beratung für einen Partner."},
+        )
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert (assignment.status, assignment.conflict_type) == (AssignmentStatus.CONFLICTED, "institutional")
@@ -221,10 +238,15 @@ def test_a_document_outside_the_snapshot_answers_404(client, cycle, strategy, of
     assert client.get(foreign).status_code == 404
     # A document uploaded after the submission (strategy reopened) is not part of the snapshot.
     manager = strategy.alliance.memberships.first().user
-    alliance_services.reopen_submission(strategy=strategy, user=office, reason="Nachbesserung Finanzplan.",
-                                        extend_until=timezone.now() + timedelta(days=3))
-    late = alliance_services.add_strategy_document(strategy=strategy, user=manager, kind="annex",
-                                                   uploaded_file=pdf_upload("nachtrag.pdf"))
+    alliance_services.reopen_submission(
+        strategy=strategy,
+        user=office,
+        reason="Nachbesserung Finanzplan.",
+        extend_until=timezone.now() + timedelta(days=3),
+    )
+    late = alliance_services.add_strategy_document(
+        strategy=strategy, user=manager, kind="annex", uploaded_file=pdf_upload("nachtrag.pdf")
+    )
     assert client.get(reverse("reviews:document", args=[assignment.pk, late.public_id])).status_code == 404
     assert not DocumentDownload.objects.exists()
 
@@ -232,13 +254,15 @@ def test_a_document_outside_the_snapshot_answers_404(client, cycle, strategy, of
 def resubmit(strategy, office):
     """The alliance reopens, changes the measures and submits again: submission 2."""
     manager = strategy.alliance.memberships.first().user
-    alliance_services.reopen_submission(strategy=strategy, user=office, reason="Maßnahmen präzisieren.",
-                                        extend_until=timezone.now() + timedelta(days=3))
+    alliance_services.reopen_submission(
+        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
+    )
     strategy.refresh_from_db()
     sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}
     sections["measures"] = "Drei Vorhabenlinien.\nNeu: ein Reallabor in Cottbus."
-    alliance_services.save_strategy_draft(strategy=strategy, user=manager, expected_version=strategy.version,
-                                          sections=sections, budget={})
+    alliance_services.save_strategy_draft(
+        strategy=strategy, user=manager, expected_version=strategy.version, sections=sections, budget={}
+    )
     alliance_services.submit_strategy(strategy=strategy, user=manager)
 
 
@@ -370,8 +394,10 @@ def test_submitting_locks_the_review(client, cleared):
     assert review.status == ReviewStatus.SUBMITTED
     assert review.submitted_at is not None
     assert review.scores.count() == review.rubric.criteria.count()
-    again = client.post(reverse("reviews:review", args=[cleared.pk]),
-                        review_post(review, points=1, save="1", strengths="Nachträglich geändert."))
+    again = client.post(
+        reverse("reviews:review", args=[cleared.pk]),
+        review_post(review, points=1, save="1", strengths="Nachträglich geändert."),
+    )
     assert again.status_code == 302
     review.refresh_from_db()
     assert review.strengths == "Breite Verankerung."
@@ -398,8 +424,12 @@ def test_a_second_tab_saving_a_stale_version_is_refused_and_keeps_its_text(clien
 
 def stored_state():
     """Everything a GET must leave alone: reviews with their snapshot and version, scores, history rows."""
-    return (sorted(Review.objects.values_list("pk", "submission_id", "version", "status")),
-            Score.objects.count(), Review.history.count(), Score.history.count())
+    return (
+        sorted(Review.objects.values_list("pk", "submission_id", "version", "status")),
+        Score.objects.count(),
+        Review.history.count(),
+        Score.history.count(),
+    )
 
 
 def test_opening_the_pages_of_a_fresh_assignment_stores_nothing(client, cleared):
@@ -415,8 +445,7 @@ def test_opening_the_pages_of_a_fresh_assignment_stores_nothing(client, cleared)
     assert 'data-state="cleared">freigegeben – Gutachten noch nicht begonnen</td>' in listing
 
 
-def test_opening_the_pages_after_a_resubmission_leaves_the_older_draft_where_it_is(client, strategy, cleared,
-                                                                                     office):
+def test_opening_the_pages_after_a_resubmission_leaves_the_older_draft_where_it_is(client, strategy, cleared, office):
     draft = save_draft(client, cleared, strengths="Auf Fassung 1 geschrieben.")
     resubmit(strategy, office)
     before = stored_state()
@@ -430,8 +459,9 @@ def test_opening_the_pages_after_a_resubmission_leaves_the_older_draft_where_it_
     assert "Auf Fassung 1 geschrieben." in form_page
     assert 'name="version" value="2"' in form_page
     # The first save moves the draft to the new snapshot and stores the input.
-    response = client.post(reverse("reviews:review", args=[cleared.pk]),
-                           review_post(draft, save="1", strengths="Für Fassung 2 ergänzt."))
+    response = client.post(
+        reverse("reviews:review", args=[cleared.pk]), review_post(draft, save="1", strengths="Für Fassung 2 ergänzt.")
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert (draft.submission.number, draft.version, draft.strengths) == (2, 3, "Für Fassung 2 ergänzt.")
@@ -445,8 +475,9 @@ def review_initial_post(reading):
     return data
 
 
-def test_after_a_resubmission_the_form_shows_the_carried_over_review_without_storing_it(client, strategy,
-                                                                                        cleared, office):
+def test_after_a_resubmission_the_form_shows_the_carried_over_review_without_storing_it(
+    client, strategy, cleared, office
+):
     earlier = submitted_review(cleared, 4)
     resubmit(strategy, office)
     client.force_login(cleared.expert)
@@ -498,8 +529,9 @@ def test_two_tabs_from_an_unsaved_draft_the_first_save_creates_it_and_the_second
     url = reverse("reviews:review", args=[cleared.pk])
     first = client.post(url, review_post(review, save="1", strengths="Aus dem ersten Tab."))
     assert first.status_code == 302
-    second = client.post(url, review_post(review, points=1, submit="1",
-                                          strengths="Aus dem zweiten Tab, lange getippt."))
+    second = client.post(
+        url, review_post(review, points=1, submit="1", strengths="Aus dem zweiten Tab, lange getippt.")
+    )
     assert second.status_code == 409
     page = second.content.decode()
     assert "an anderer Stelle (etwa in einem anderen Tab) gespeichert" in page
@@ -513,8 +545,10 @@ def test_after_the_deadline_nothing_is_saved_or_submitted(client, cycle, cleared
     review = open_form(client, cleared)
     now = timezone.now()
     cycle.__class__.objects.filter(pk=cycle.pk).update(
-        submission_opens_at=now - timedelta(days=90), submission_deadline=now - timedelta(days=40),
-        review_deadline=now - timedelta(hours=1))
+        submission_opens_at=now - timedelta(days=90),
+        submission_deadline=now - timedelta(days=40),
+        review_deadline=now - timedelta(hours=1),
+    )
     url = reverse("reviews:review", args=[cleared.pk])
     assert "Die Frist für Gutachten ist abgelaufen." in client.get(url).content.decode()
     for action in ("save", "submit"):
@@ -570,7 +604,7 @@ def test_others_reviews_mark_the_experts_own_column_only(client, strategy, offic
     client.force_login(mine.expert)
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert page.count("(Ihr Gutachten)") == 1
-    assert f"{mine.pseudonym_label} <span class=\"fw-normal\">(Ihr Gutachten)</span>" in page
+    assert f'{mine.pseudonym_label} <span class="fw-normal">(Ihr Gutachten)</span>' in page
 
 
 def test_an_abstention_unlocks_nothing(client, strategy, office):

@@ -87,10 +87,12 @@ def test_office_permission_matrix(client, world, name, method, expected, actor_i
 
 def flagged_expert(alliance):
     AlliancePartner.objects.create(alliance=alliance, name="Hochschule Lausitz", email_domain="hs-lausitz.example")
-    return ExpertProfileFactory(user=UserFactory(role=Role.EXPERT, email="prof@hs-lausitz.example"),
-                                affiliation="Hochschule Lausitz",
-                                federal_state=FederalState.objects.get(code="BB"),
-                                declared_ties="Gesunde Lausitz").user
+    return ExpertProfileFactory(
+        user=UserFactory(role=Role.EXPERT, email="prof@hs-lausitz.example"),
+        affiliation="Hochschule Lausitz",
+        federal_state=FederalState.objects.get(code="BB"),
+        declared_ties="Gesunde Lausitz",
+    ).user
 
 
 def test_conflict_flags_name_every_reason(cycle):
@@ -149,8 +151,13 @@ def test_votum_only_when_reviews_are_complete(client, cycle, programme_office):
     cleared_assignment(strategy)
     client.force_login(programme_office)
     url = reverse("reviews:office_votum", args=[cycle.slug, strategy.pk])
-    data = {"version": 0, "recommendation": "conditions", "proposed_amount": "6.500.000,00",
-            "conditions": "Verstetigungskonzept vorlegen", "summary": "Überzeugende Strategie."}
+    data = {
+        "version": 0,
+        "recommendation": "conditions",
+        "proposed_amount": "6.500.000,00",
+        "conditions": "Verstetigungskonzept vorlegen",
+        "summary": "Überzeugende Strategie.",
+    }
     refused = client.post(url, data)
     assert refused.status_code == 422
     assert "sobald alle zugewiesenen Gutachten abgegeben sind" in refused.content.decode()
@@ -235,8 +242,9 @@ def test_progress_and_expert_pages_keep_their_query_counts(client, cycle, progra
     build_reviews(cycle, strategies, programme_office)
     client.force_login(programme_office)
     assert count_queries(client, reverse("reviews:office_progress", args=[cycle.slug]))[0] == 5
-    assert count_queries(client, reverse("reviews:office_progress", args=[cycle.slug]),
-                         {"state": "outstanding"})[0] == 5
+    assert (
+        count_queries(client, reverse("reviews:office_progress", args=[cycle.slug]), {"state": "outstanding"})[0] == 5
+    )
     assert count_queries(client, reverse("reviews:office_experts", args=[cycle.slug]))[0] == 4
     assert count_queries(client, reverse("reviews:office_assignments", args=[cycle.slug]))[0] == 9
 
@@ -247,14 +255,17 @@ def test_deadline_passed_review_cannot_be_submitted(cycle):
     assignment = cleared_assignment(strategy)
     review = services.open_review(assignment=assignment, user=assignment.expert)
     with pytest.raises(services.ReviewLocked, match="Frist für Gutachten"):
-        services.submit_review(review=review, user=assignment.expert,
-                               now=cycle.review_deadline + timedelta(minutes=1))
+        services.submit_review(review=review, user=assignment.expert, now=cycle.review_deadline + timedelta(minutes=1))
     assert timezone.now() < cycle.review_deadline
 
 
 def rubric_post(criteria, extra=None):
-    data = {"kriterien-TOTAL_FORMS": str(len(criteria)), "kriterien-INITIAL_FORMS": str(len(criteria)),
-            "kriterien-MIN_NUM_FORMS": "0", "kriterien-MAX_NUM_FORMS": "1000"}
+    data = {
+        "kriterien-TOTAL_FORMS": str(len(criteria)),
+        "kriterien-INITIAL_FORMS": str(len(criteria)),
+        "kriterien-MIN_NUM_FORMS": "0",
+        "kriterien-MAX_NUM_FORMS": "1000",
+    }
     for index, criterion in enumerate(criteria):
         for name in ("code", "title", "title_en", "guiding_questions", "weight", "scale_min", "scale_max"):
             data[f"kriterien-{index}-{name}"] = str(getattr(criterion, name))
@@ -287,8 +298,10 @@ def test_rubric_is_edited_in_place_until_a_review_is_submitted_then_versioned(cl
 def test_rubric_with_duplicate_codes_is_refused(client, cycle, programme_office):
     criteria = list(programme_rubric(cycle).criteria.all())
     client.force_login(programme_office)
-    response = client.post(reverse("reviews:office_rubric", args=[cycle.slug]),
-                           rubric_post(criteria, {"kriterien-1-code": criteria[0].code}))
+    response = client.post(
+        reverse("reviews:office_rubric", args=[cycle.slug]),
+        rubric_post(criteria, {"kriterien-1-code": criteria[0].code}),
+    )
     assert response.status_code == 422
     assert "Jedes Kürzel darf nur einmal vorkommen." in response.content.decode()
 

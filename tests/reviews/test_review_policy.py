@@ -68,8 +68,9 @@ def test_first_save_creates_the_policy_with_history(client, cycle, programme_off
 
 
 def test_the_history_lists_the_values_a_policy_was_created_with(client, cycle, programme_office):
-    services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
-                                  disagreement_threshold=Decimal("25.50"))
+    services.update_review_policy(
+        cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6, disagreement_threshold=Decimal("25.50")
+    )
     client.force_login(programme_office)
     page = client.get(policy_url(cycle)).content.decode()
     assert "<li>Gutachten je Strategie: 3</li>" in page
@@ -78,8 +79,9 @@ def test_the_history_lists_the_values_a_policy_was_created_with(client, cycle, p
 
 
 def test_update_records_who_and_what_in_the_history_shown_on_the_page(client, cycle, programme_office, ministry):
-    services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
-                                  disagreement_threshold=Decimal("25"))
+    services.update_review_policy(
+        cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6, disagreement_threshold=Decimal("25")
+    )
     client.force_login(programme_office)
     client.post(policy_url(cycle), {**VALID, "experts_per_strategy": "3", "load_cap": "6"})
     policy = ReviewPolicy.objects.get(cycle=cycle)
@@ -123,13 +125,16 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["no-policy-yet", "existing-policy"])
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_INPUTS,
-                         ids=[f"{b[1]}={b[0][b[1]][:8]}" for b in BAD_INPUTS])
-def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(client, cycle, programme_office, existing,
-                                                                       overrides, field, message):
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"), BAD_INPUTS, ids=[f"{b[1]}={b[0][b[1]][:8]}" for b in BAD_INPUTS]
+)
+def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(
+    client, cycle, programme_office, existing, overrides, field, message
+):
     if existing:
-        services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
-                                      disagreement_threshold=Decimal("25"))
+        services.update_review_policy(
+            cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6, disagreement_threshold=Decimal("25")
+        )
     before = stored(cycle)
     client.force_login(programme_office)
     response = client.post(policy_url(cycle), {**VALID, **overrides})
@@ -141,8 +146,13 @@ def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(client, c
 
 def test_service_refuses_out_of_range_values_naming_each_field(cycle, programme_office):
     with pytest.raises(ValidationError) as refused:
-        services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=0, load_cap=0,
-                                      disagreement_threshold=Decimal("100.5"))
+        services.update_review_policy(
+            cycle=cycle,
+            user=programme_office,
+            experts_per_strategy=0,
+            load_cap=0,
+            disagreement_threshold=Decimal("100.5"),
+        )
     assert set(refused.value.message_dict) == {"experts_per_strategy", "load_cap", "disagreement_threshold"}
     assert refused.value.message_dict["load_cap"] == ["Die Höchstzahl je Gutachter/in muss zwischen 1 und 100 liegen."]
     assert stored(cycle) is None
@@ -165,7 +175,8 @@ def test_load_cap_below_current_loads_and_too_little_capacity_warn(cycle, progra
         strategy, _submission = submitted_strategy(cycle, AllianceFactory(slug=f"buendnis-{name}"))
         AssignmentFactory(strategy=strategy, expert=expert)
     _policy, changed, warnings = services.update_review_policy(
-        cycle=cycle, user=programme_office, experts_per_strategy=1, load_cap=2, disagreement_threshold=Decimal("25"))
+        cycle=cycle, user=programme_office, experts_per_strategy=1, load_cap=2, disagreement_threshold=Decimal("25")
+    )
     assert changed == ["experts_per_strategy", "load_cap", "disagreement_threshold"]
     assert warnings == [
         "Für 3 eingereichte Strategien sind 3 Gutachten nötig, die aktiven Gutachter/innen können bei dieser "
@@ -179,11 +190,13 @@ def test_balancer_uses_the_saved_reviews_per_strategy_and_load_cap(cycle, progra
     strategies = [submitted_strategy(cycle, AllianceFactory(slug=f"b-{n}"))[0] for n in range(3)]
     for _n in range(4):
         ExpertProfileFactory()
-    services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6,
-                                  disagreement_threshold=Decimal("25"))
+    services.update_review_policy(
+        cycle=cycle, user=programme_office, experts_per_strategy=3, load_cap=6, disagreement_threshold=Decimal("25")
+    )
     assert len(propose_assignments(cycle=cycle).pairs()) == 9
-    services.update_review_policy(cycle=cycle, user=programme_office, experts_per_strategy=2, load_cap=1,
-                                  disagreement_threshold=Decimal("25"))
+    services.update_review_policy(
+        cycle=cycle, user=programme_office, experts_per_strategy=2, load_cap=1, disagreement_threshold=Decimal("25")
+    )
     proposal = propose_assignments(cycle=cycle)
     assert (proposal.k, proposal.load_cap) == (2, 1)
     assert len(proposal.pairs()) == 4  # four experts, at most one strategy each
@@ -229,12 +242,18 @@ def test_review_navigation_and_cycle_settings_link_to_the_policy(client, cycle, 
 
 
 @pytest.mark.parametrize("changes", [2, 20])
-def test_policy_page_query_count_does_not_grow_with_the_history(client, cycle, programme_office,
-                                                                django_assert_num_queries, changes):
+def test_policy_page_query_count_does_not_grow_with_the_history(
+    client, cycle, programme_office, django_assert_num_queries, changes
+):
     editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
     for n in range(changes):
-        services.update_review_policy(cycle=cycle, user=editors[n % 3], experts_per_strategy=1 + n % 5, load_cap=6,
-                                      disagreement_threshold=Decimal(n))
+        services.update_review_policy(
+            cycle=cycle,
+            user=editors[n % 3],
+            experts_per_strategy=1 + n % 5,
+            load_cap=6,
+            disagreement_threshold=Decimal(n),
+        )
     client.force_login(programme_office)
     # session, user, cycle, policy, its history with the editors, active experts
     with django_assert_num_queries(6):

@@ -46,7 +46,10 @@ def test_review_for_reading_of_a_fresh_assignment_is_an_unsaved_draft_and_writes
     assert all(query["sql"].lstrip().upper().startswith("SELECT") for query in queries.captured_queries)
     assert reading.is_new and not reading.older_draft
     assert (reading.review.version, reading.review.submission, reading.review.rubric) == (
-        services.NEW_DRAFT_VERSION, submission, rubric)
+        services.NEW_DRAFT_VERSION,
+        submission,
+        rubric,
+    )
     assert reading.scores == []
     assert not Review.objects.exists() and not Review.history.exists()
 
@@ -54,8 +57,9 @@ def test_review_for_reading_of_a_fresh_assignment_is_an_unsaved_draft_and_writes
 def test_review_for_reading_before_the_declaration_is_refused(cycle):
     programme_rubric(cycle)
     strategy, _submission = submitted_strategy(cycle, AllianceFactory())
-    assignment = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user,
-                                        user=UserFactory(role=Role.PROGRAMME_OFFICE))
+    assignment = services.assign_expert(
+        strategy=strategy, expert=ExpertProfileFactory().user, user=UserFactory(role=Role.PROGRAMME_OFFICE)
+    )
     with pytest.raises(services.ReviewLocked):
         services.review_for_reading(assignment=assignment)
 
@@ -65,13 +69,23 @@ def test_saving_with_the_new_draft_version_creates_the_draft_once(cycle):
     strategy, submission = submitted_strategy(cycle, AllianceFactory())
     assignment = cleared_assignment(strategy)
     scores, fields = draft_input(rubric)
-    review = services.save_review_draft(assignment=assignment, user=assignment.expert, scores=scores, fields=fields,
-                                        expected_version=services.NEW_DRAFT_VERSION)
+    review = services.save_review_draft(
+        assignment=assignment,
+        user=assignment.expert,
+        scores=scores,
+        fields=fields,
+        expected_version=services.NEW_DRAFT_VERSION,
+    )
     assert (review.submission, review.status, review.strengths) == (submission, ReviewStatus.DRAFT, "Stärken 3")
     scores, fields = draft_input(rubric, points=1)
     with pytest.raises(services.ReviewConflict):
-        services.save_and_submit_review(assignment=assignment, user=assignment.expert, scores=scores, fields=fields,
-                                        expected_version=services.NEW_DRAFT_VERSION)
+        services.save_and_submit_review(
+            assignment=assignment,
+            user=assignment.expert,
+            scores=scores,
+            fields=fields,
+            expected_version=services.NEW_DRAFT_VERSION,
+        )
     review.refresh_from_db()
     assert (review.status, review.strengths, Review.objects.count()) == (ReviewStatus.DRAFT, "Stärken 3", 1)
 
@@ -82,12 +96,18 @@ def test_a_refused_first_save_stores_no_draft(cycle):
     assignment = cleared_assignment(strategy)
     scores, fields = draft_input(rubric)
     with pytest.raises(services.ReviewConflict):
-        services.save_review_draft(assignment=assignment, user=assignment.expert, scores=scores, fields=fields,
-                                   expected_version=1)
+        services.save_review_draft(
+            assignment=assignment, user=assignment.expert, scores=scores, fields=fields, expected_version=1
+        )
     fields["recommendation"] = ""
     with pytest.raises(ValidationError):
-        services.save_and_submit_review(assignment=assignment, user=assignment.expert, scores=scores, fields=fields,
-                                        expected_version=services.NEW_DRAFT_VERSION)
+        services.save_and_submit_review(
+            assignment=assignment,
+            user=assignment.expert,
+            scores=scores,
+            fields=fields,
+            expected_version=services.NEW_DRAFT_VERSION,
+        )
     assert not Review.objects.exists() and not Score.objects.exists() and not Review.history.exists()
 
 

@@ -24,8 +24,17 @@ from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "other_expert", "awaiting", "conflicted", "withdrawn", "cleared",
-          "programme_office", "ministry"]
+ACTORS = [
+    "anonymous",
+    "manager",
+    "other_expert",
+    "awaiting",
+    "conflicted",
+    "withdrawn",
+    "cleared",
+    "programme_office",
+    "ministry",
+]
 MATRIX = [
     # page, method: anonymous, manager, other expert, awaiting, conflicted, withdrawn, cleared, office, ministry
     ("my_assignments", "get", [LOGIN, 403, 200, 200, 200, 200, 200, 403, 403]),
@@ -46,8 +55,13 @@ def world(cycle):
     office = UserFactory(role=Role.PROGRAMME_OFFICE)
     awaiting = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
     conflicted = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
-    services.declare_conflict(assignment=conflicted, user=conflicted.expert, has_conflict=True,
-                              conflict_type="financial", explanation="Beteiligung an einem Partnerunternehmen.")
+    services.declare_conflict(
+        assignment=conflicted,
+        user=conflicted.expert,
+        has_conflict=True,
+        conflict_type="financial",
+        explanation="Beteiligung an einem Partnerunternehmen.",
+    )
     withdrawn = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
     services.withdraw_assignment(assignment=withdrawn, user=office, reason="Ersatz gefunden.")
     cleared = cleared_assignment(strategy, office=office)
@@ -55,9 +69,12 @@ def world(cycle):
     other = cleared_assignment(other_strategy, office=office)
     own = {"awaiting": awaiting, "conflicted": conflicted, "withdrawn": withdrawn, "cleared": cleared}
     actors = {
-        "anonymous": None, "manager": manager_of(alliance), "other_expert": other.expert,
+        "anonymous": None,
+        "manager": manager_of(alliance),
+        "other_expert": other.expert,
         **{name: assignment.expert for name, assignment in own.items()},
-        "programme_office": office, "ministry": UserFactory(role=Role.MINISTRY),
+        "programme_office": office,
+        "ministry": UserFactory(role=Role.MINISTRY),
     }
     return {"strategy": strategy, "submission": submission, "own": own, "cleared": cleared, "actors": actors}
 
@@ -97,7 +114,8 @@ def test_querysets_agree_with_the_pages(world, actor_name):
     if actor.role == Role.EXPERT:
         assert readable == (row["document"][index] == 200)
         assert Assignment.objects.visible_to(actor).filter(pk=assignment.pk).exists() == (
-            row["assignment"][index] == 200)
+            row["assignment"][index] == 200
+        )
     listed = set(Assignment.objects.listed_for_expert(actor).values_list("pk", flat=True))
     if actor.role == Role.EXPERT:
         assert listed == set(Assignment.objects.filter(expert=actor).values_list("pk", flat=True))

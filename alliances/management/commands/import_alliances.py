@@ -27,7 +27,9 @@ class Command(BaseCommand):
             self.stdout.write(f"angelegt: {slug}")
         for slug, fields in report.updated:
             self.stdout.write(f"aktualisiert: {slug} ({', '.join(fields)})")
-        self.stdout.write(self.style.SUCCESS(
-            f"{len(report.created)} angelegt, {len(report.updated)} aktualisiert, "
-            f"{len(report.unchanged)} unverändert."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(report.created)} angelegt, {len(report.updated)} aktualisiert, "
+                f"{len(report.unchanged)} unverändert."
+            )
+        )

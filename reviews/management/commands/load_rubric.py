@@ -29,7 +29,9 @@ class Command(BaseCommand):
         before = current_rubric(cycle)
         rubric = replace_rubric(cycle=cycle, criteria=rows)
         verb = "neue Version" if before is None or before.pk != rubric.pk else "aktualisiert"
-        self.stdout.write(self.style.SUCCESS(
-            f"Bewertungsschema Version {rubric.number} ({verb}): {len(rows)} Kriterien, "
-            f"Gewichte zusammen {sum(row['weight'] for row in rows)}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bewertungsschema Version {rubric.number} ({verb}): {len(rows)} Kriterien, "
+                f"Gewichte zusammen {sum(row['weight'] for row in rows)}."
+            )
+        )
