@@ -21,3 +21,10 @@ class PortalPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=_("E-Mail-Adresse"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+
+def add_refusal(form, refusal, *, field=None):
+    """Shows a refused action on the form it came from: each German reason as an error of `field` (or the form)."""
+    for reason in refusal.reasons:
+        form.add_error(field, reason)
+    return form
