@@ -244,6 +244,10 @@ class StrategyQuerySet(models.QuerySet):
             return self.filter(alliance__memberships__user=user)
         return self.none()
 
+    def submitted(self):
+        """Strategies whose latest submission stands: submitted and not reopened."""
+        return self.filter(status=StrategyStatus.SUBMITTED)
+
     def with_checklist(self):
         """Annotates what is still missing, computed in SQL for list pages."""
         section_missing = [
@@ -326,6 +330,14 @@ class Strategy(models.Model):
     @property
     def deadline(self):
         return self.extended_deadline or self.cycle.submission_deadline
+
+    @property
+    def latest_submission(self):
+        """The newest snapshot (None before the first submission); uses prefetched submissions when present."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("submissions")
+        if prefetched is not None:
+            return max(prefetched, key=lambda submission: submission.number, default=None)
+        return self.submissions.order_by("-number").first()
 
     def accepts_work_at(self, moment):
         """Whether the alliance may edit and submit at this moment."""

@@ -245,3 +245,19 @@ def test_two_concurrent_saves_with_the_same_version_let_exactly_one_win(cycle, a
     for thread in threads:
         thread.join(timeout=20)
     assert sorted(outcomes) == ["conflict", "saved"]
+
+
+def test_the_latest_submission_and_submitted_strategies_have_one_home(cycle, alliance, programme_office):
+    from alliances.models import Strategy
+    from tests.factories import submitted_strategy
+
+    strategy, first = submitted_strategy(cycle, alliance)
+    assert strategy.latest_submission == first
+    assert list(Strategy.objects.submitted()) == [strategy]
+    services.reopen_submission(strategy=strategy, user=programme_office, reason="Budget fehlt.")
+    strategy.refresh_from_db()
+    assert not Strategy.objects.submitted().exists()
+    second = services.submit_strategy(strategy=strategy, user=first.submitted_by)
+    assert strategy.latest_submission == second
+    prefetched = Strategy.objects.prefetch_related("submissions").get(pk=strategy.pk)
+    assert prefetched.latest_submission == second
