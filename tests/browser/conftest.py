@@ -6,7 +6,7 @@ in CI (`CI=true`), where they fail.
 
 Fixtures for journeys in this directory:
 - `browser`  session-scoped headless Chromium
-- `page`     a fresh context per test (de-DE, Europe/Berlin, 10 s timeouts); a screenshot goes to
+- `page`     a fresh context per test (de-DE, Europe/Berlin, 20 s timeouts); a screenshot goes to
              test-results/ when the test fails; `page.problems` collects console errors, uncaught
              exceptions and CSP violations
 - `live_server` the Django live server, bound to 127.0.0.1, serving the collected /static/ files
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000  # bounded, with room for a busy machine
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
 

@@ -57,10 +57,10 @@ def test_a_requested_dossier_is_rendered_by_the_worker_and_reused(client, celery
     assert wait_for(lambda: status_of(dossier) == DossierStatus.READY, 60)
     panel = client.get(reverse("dossiers:detail", args=[dossier.public_id]), headers={"HX-Request": "true"})
     assert "hx-trigger" not in panel.content.decode()
-    started = time.monotonic()
+    # Reuse is a lookup, not a render; its latency is measured by `make bench-dossiers`, not here.
     again = services.request_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
-    assert time.monotonic() - started < 0.05
     assert again.pk == dossier.pk
+    assert Dossier.objects.filter(strategy=strategy, kind=DossierKind.STRATEGY).count() == 1
     download = client.get(reverse("dossiers:download", args=[dossier.public_id]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF-")

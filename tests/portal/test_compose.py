@@ -459,7 +459,11 @@ def start_gunicorn(database_url):
     while time.monotonic() < deadline:
         assert process.poll() is None, output(process)
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            # Any HTTP answer means a worker has loaded the portal; a busy machine may take longer than the probe's 5 s.
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/health/")
+            connection.getresponse().read()
+            connection.close()
             return process, f"http://127.0.0.1:{port}/health/"
         except OSError:
             time.sleep(0.2)
