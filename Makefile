@@ -55,6 +55,7 @@ services:
 
 test: install system-packages services $(TEST_STATIC)/staticfiles.json
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
@@ -75,6 +76,7 @@ bench-dossiers: install system-packages services
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Line wrapping pinned, so only real changes show in the catalogue's diff.
 messages: install
