@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from alliances.models.alliance import Alliance
 from alliances.models.cycle import PHASE_ORDER, EvaluationCycle, Phase
+from portal.formatting import euro
 from portal.models import Role
 
 
@@ -229,7 +230,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_category_display()} {self.year}: {self.amount} EUR"
+        return f"{self.get_category_display()} {self.year}: {euro(self.amount)}"
 
 
 class DocumentKind(models.TextChoices):
