@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -61,7 +60,6 @@ def _context(request, cycle, form, warnings=()):
     }
 
 
-@login_required
 @require_GET
 def current_cycle_settings(request):
     """The settings of the cycle users work in."""
@@ -69,7 +67,6 @@ def current_cycle_settings(request):
     return redirect_to_current_cycle("alliances:cycle_settings")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def cycle_settings(request, cycle_slug):
     """Dates, budget and manual phase of a cycle, with its change history; read-only for the ministry."""
@@ -128,7 +125,6 @@ def cycle_settings(request, cycle_slug):
     return render(request, "alliances/cycle_settings.html", _context(request, cycle, form, warnings), status=status)
 
 
-@login_required
 @require_GET
 def cycle_overview(request, cycle_slug):
     """All alliances of a cycle with their submission state, for the programme office and the ministry."""

@@ -1,7 +1,6 @@
 """The FAQ of a cycle: every alliance of the cycle reads it, searchable and grouped by topic."""
 
 import rules
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -13,14 +12,12 @@ from alliances.shortcuts import redirect_to_current_cycle
 from portal.rules import require_permission
 
 
-@login_required
 @require_GET
 def faq_current(request):
     require_permission(request.user, "alliances.view_faq")
     return redirect_to_current_cycle("alliances:faq")
 
 
-@login_required
 @require_GET
 def faq(request, cycle_slug):
     """The cycle's FAQ, grouped by topic and searchable; every alliance of the cycle reads it."""

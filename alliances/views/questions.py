@@ -5,7 +5,6 @@ import logging
 import rules
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404
@@ -70,7 +69,6 @@ def _detail_context(request, question, answer_form=None, comment_form=None):
     }
 
 
-@login_required
 @require_GET
 def my_questions(request):
     """The alliance manager's questions of the current cycle, with their answers."""
@@ -92,7 +90,6 @@ def my_questions(request):
     return render(request, "alliances/questions/my_questions.html", {"cycle": cycle, "questions": list(questions)})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def question_ask(request):
     require_permission(request.user, "alliances.ask_question")
@@ -135,7 +132,6 @@ def question_ask(request):
     )
 
 
-@login_required
 @require_GET
 def question_queue(request):
     """All questions of the current cycle for the programme office (and, read-only, the ministry)."""
@@ -175,14 +171,12 @@ def question_queue(request):
     )
 
 
-@login_required
 @require_GET
 def question_detail(request, public_id):
     question = _question_or_404(request, public_id)
     return render(request, "alliances/questions/detail.html", _detail_context(request, question))
 
 
-@login_required
 @require_GET
 def question_attachment(request, public_id):
     question = _question_or_404(request, public_id)
@@ -197,7 +191,6 @@ def question_attachment(request, public_id):
     )
 
 
-@login_required
 @require_POST
 def question_answer(request, public_id):
     question = _question_or_404(request, public_id)
@@ -235,7 +228,6 @@ def question_answer(request, public_id):
     )
 
 
-@login_required
 @require_POST
 def question_comment(request, public_id):
     question = _question_or_404(request, public_id)
@@ -264,7 +256,6 @@ def question_comment(request, public_id):
     return render(request, "alliances/questions/detail.html", context, status=status)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def question_publish(request, public_id):
     """The programme office rewrites an answered question without the alliance's identity and publishes it."""

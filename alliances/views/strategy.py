@@ -5,7 +5,6 @@ import logging
 import rules
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -70,7 +69,6 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
     }
 
 
-@login_required
 @require_GET
 def my_strategies(request):
     """The alliance manager's start page: their alliances' strategies in the current cycle."""
@@ -86,14 +84,12 @@ def my_strategies(request):
     return render(request, "alliances/my_strategies.html", {"strategies": strategies, "cycle": cycle})
 
 
-@login_required
 @require_GET
 def strategy_detail(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     return render(request, "alliances/strategy_detail.html", _workspace_context(request, strategy))
 
 
-@login_required
 @require_POST
 def strategy_save(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -145,7 +141,6 @@ def _documents_response(request, strategy, upload_form=None, status=200):
     return render(request, "alliances/strategy_detail.html", context, status=status)
 
 
-@login_required
 @require_POST
 def document_upload(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -175,7 +170,6 @@ def _document_or_404(strategy, public_id):
     )
 
 
-@login_required
 @require_POST
 def document_remove(request, cycle_slug, alliance_slug, public_id):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -190,7 +184,6 @@ def document_remove(request, cycle_slug, alliance_slug, public_id):
     return _documents_response(request, strategy)
 
 
-@login_required
 @require_GET
 def document_download(request, cycle_slug, alliance_slug, public_id):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -203,7 +196,6 @@ def document_download(request, cycle_slug, alliance_slug, public_id):
     )
 
 
-@login_required
 @require_GET
 def strategy_preview(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -220,7 +212,6 @@ def strategy_preview(request, cycle_slug, alliance_slug):
     )
 
 
-@login_required
 @require_GET
 def strategy_history(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)

@@ -1,7 +1,6 @@
 """Submitting a strategy and reading a submission; the programme office reopens or extends a deadline."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,6 @@ from alliances.views.strategy import _strategy_or_404, _strategy_url
 from portal.rules import require_permission
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def strategy_submit(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -47,7 +45,6 @@ def strategy_submit(request, cycle_slug, alliance_slug):
     )
 
 
-@login_required
 @require_GET
 def submission_detail(request, cycle_slug, alliance_slug, number):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -91,7 +88,6 @@ def _strategy_action(request, strategy, *, form_class, perform, success_message,
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def strategy_reopen(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -109,7 +105,6 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def strategy_extend(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
