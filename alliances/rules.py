@@ -5,6 +5,7 @@ Role checks answer 403; object scope is enforced by `Strategy.objects.visible_to
 
 import rules
 
+from alliances.models import Strategy
 from portal.rules import is_alliance_manager, is_programme_office, is_staff_reader
 
 
@@ -23,6 +24,8 @@ def strategy_is_editable(user, strategy):
 # Role-level gates: who may reach strategy pages at all.
 rules.add_perm("alliances.use_strategy_pages", is_alliance_manager | is_staff_reader)
 rules.add_perm("alliances.view_overview", is_staff_reader)
+# Works on its own alliances' strategies (the scope follows from Strategy.objects.visible_to).
+rules.add_perm("alliances.work_on_strategies", is_alliance_manager)
 
 rules.add_perm("alliances.view_strategy", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
 rules.add_perm("alliances.edit_strategy", is_alliance_manager & manages_strategy_alliance & strategy_is_editable)
@@ -46,14 +49,26 @@ def asks_for_own_alliance(user, question):
     return question.alliance.memberships.filter(user=user).exists()
 
 
+@rules.predicate
+def takes_part_in_cycle(user, cycle):
+    """The user manages an alliance with a strategy in the cycle."""
+    if cycle is None:
+        return False
+    return Strategy.objects.filter(cycle=cycle, alliance__memberships__user=user).exists()
+
+
 # Role-level gates: experts and admins never reach the questions (403).
 rules.add_perm("alliances.reach_questions", is_alliance_manager | is_staff_reader)
 rules.add_perm("alliances.ask_question", is_alliance_manager)
 rules.add_perm("alliances.view_question_queue", is_staff_reader)
 rules.add_perm("alliances.view_faq", is_alliance_manager | is_staff_reader)
+# Scope of one cycle's FAQ (404 outside it): staff read every cycle's, managers those their alliances take part in.
+rules.add_perm("alliances.read_cycle_faq", is_staff_reader | (is_alliance_manager & takes_part_in_cycle))
 
 rules.add_perm("alliances.view_question", is_staff_reader | (is_alliance_manager & asks_for_own_alliance))
 rules.add_perm("alliances.answer_question", is_programme_office)
 rules.add_perm("alliances.comment_question", is_staff_reader)
+# The programme office may ask the ministry for a statement along with an internal comment.
+rules.add_perm("alliances.ask_ministry", is_programme_office)
 rules.add_perm("alliances.view_question_comments", is_staff_reader)
 rules.add_perm("alliances.publish_question", is_programme_office)

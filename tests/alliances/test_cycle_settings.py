@@ -292,7 +292,7 @@ def test_the_history_marks_the_creation_of_the_cycle(client, cycle, programme_of
 
 
 def test_history_lists_changes_newest_first_with_who_and_what(cycle, programme_office):
-    from alliances.views_cycle import cycle_history
+    from alliances.views.cycle import cycle_history
 
     other = UserFactory(role=Role.PROGRAMME_OFFICE, full_name="Otto Zwei")
     for user, budget in ((programme_office, Decimal("100000000")), (other, Decimal("90000000"))):
@@ -309,7 +309,9 @@ def test_history_lists_changes_newest_first_with_who_and_what(cycle, programme_o
         )
     entries = cycle_history(cycle)
     assert [entry["record"].history_user for entry in entries] == [other, programme_office, None]
-    assert entries[0]["changes"] == [{"label": "Budget (EUR)", "old": "100.000.000,00 EUR", "new": "90.000.000,00 EUR"}]
+    assert entries[0]["changes"] == [
+        {"field": "budget", "label": "Budget (EUR)", "old": "100.000.000,00 EUR", "new": "90.000.000,00 EUR"}
+    ]
     assert entries[-1]["created"] is True
 
 

@@ -71,7 +71,7 @@ def test_question_permission_matrix(client, world, name, method, expected, actor
 
 
 def test_every_question_url_is_in_the_matrix():
-    from alliances.urls_questions import urlpatterns
+    from alliances.urls import question_urlpatterns as urlpatterns
 
     assert {pattern.name for pattern in urlpatterns} == {name for name, _method, _expected in MATRIX}
 

@@ -426,7 +426,7 @@ def test_the_faq_is_grouped_by_topic_and_searched_case_insensitively_in_question
     assert [e.question for _v, _l, entries in response.context["groups"] for e in entries] == [
         "Sind Investitionen zulässig?"
     ]
-    response = client.get(url, {"q": "frist"}, headers={"HX-Request": "true", "HX-Target": "faq-ergebnisse"})
+    response = client.get(url, {"q": "frist"}, headers={"HX-Request": "true", "HX-Target": "faq-results"})
     page = response.content.decode()
     assert "<html" not in page and "Wann endet die Frist?" in page and "Investitionen" not in page
     response = client.get(url, {"q": "Bewertungsschema gewichtet"})

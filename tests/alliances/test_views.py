@@ -142,7 +142,7 @@ def test_an_htmx_upload_answers_with_the_documents_partial(manager_client, strat
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="dokumente-bereich">')
+    assert body.lstrip().startswith('<div id="documents-area">')
     assert "Unsere Strategie.pdf" in body
     assert "<html" not in body
 

@@ -26,7 +26,7 @@ SECTION_TEXTS = {
 
 
 def checklist_item(page, label):
-    return page.locator("#checkliste li").filter(has_text=label)
+    return page.locator("#checklist li").filter(has_text=label)
 
 
 def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, manager, strategy, tmp_path):
@@ -36,12 +36,12 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     # The manager logs in and lands on the one strategy of the alliance, with everything still open.
     login(page, live_server, manager.email)
     expect(page.get_by_role("heading", level=1, name="Gesunde Lausitz")).to_be_visible()
-    expect(page.locator("#checkliste li.done")).to_have_count(0)
-    expect(page.locator("#checkliste li.open")).to_have_count(len(STRATEGY_SECTIONS) + 2)
+    expect(page.locator("#checklist li.done")).to_have_count(0)
+    expect(page.locator("#checklist li.open")).to_have_count(len(STRATEGY_SECTIONS) + 2)
     assert_page_sound(page)
 
     # Fills every section and one budget amount; the live total follows the typing.
-    form = page.locator("#strategie-formular")
+    form = page.locator("#strategy-form")
     for name, label, _limit in STRATEGY_SECTIONS:
         form.get_by_label(str(label)).fill(SECTION_TEXTS[name])
     year = strategy.cycle.first_funding_year
@@ -57,16 +57,16 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
 
     # Uploads the strategy document; htmx swaps documents and checklist without reloading the page.
     page.evaluate("window.__sameDocument = true")
-    upload = page.locator("#dokumente form[enctype='multipart/form-data']")
+    upload = page.locator("#documents form[enctype='multipart/form-data']")
     upload.get_by_label("Art des Dokuments").select_option(label="Strategiedokument")
     upload.get_by_label("PDF-Datei").set_input_files(str(pdf_path))
     upload.get_by_role("button", name="Hochladen").click()
-    expect(page.locator("#dokumente")).to_contain_text("Strategie Gesunde Lausitz.pdf")
-    expect(page.locator("#dokumente")).to_contain_text("2 Seiten")
+    expect(page.locator("#documents")).to_contain_text("Strategie Gesunde Lausitz.pdf")
+    expect(page.locator("#documents")).to_contain_text("2 Seiten")
     expect(page.locator("#meldungen")).to_have_text("„Strategie Gesunde Lausitz.pdf“ wurde hochgeladen.")
     expect(page.locator("[id=meldungen]")).to_have_count(1)
-    expect(page.locator("#checkliste li.open")).to_have_count(0)
-    expect(page.locator("#checkliste li.done")).to_have_count(len(STRATEGY_SECTIONS) + 2)
+    expect(page.locator("#checklist li.open")).to_have_count(0)
+    expect(page.locator("#checklist li.done")).to_have_count(len(STRATEGY_SECTIONS) + 2)
     expect(checklist_item(page, "Strategiedokument (PDF)")).to_contain_text("✓ Strategiedokument (PDF) (erledigt)")
     assert page.evaluate("window.__sameDocument") is True, "the upload reloaded the page instead of swapping"
     assert_page_sound(page)
@@ -83,7 +83,7 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Eingangsbestätigung")
     expect(page.locator("#meldungen")).to_contain_text("Ihre Strategie wurde eingereicht.")
     submission = Strategy.objects.get(pk=strategy.pk).submissions.get()
-    expect(page.locator("[data-testid=eingangszeit]")).to_have_text(
+    expect(page.locator("[data-testid=received-at]")).to_have_text(
         re.compile(r"^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} Uhr$")
     )
     expect(page.locator("code.fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
@@ -100,6 +100,6 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     # Back on the strategy, the workspace is locked and lists the submission.
     page.get_by_role("link", name="Zurück zur Strategie").click()
     expect(page.get_by_text("Die Strategie ist eingereicht und für die Bearbeitung gesperrt.")).to_be_visible()
-    expect(page.locator("#strategie-formular")).to_have_count(0)
+    expect(page.locator("#strategy-form")).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile(r"^Nr\. 1 vom "))).to_be_visible()
     assert_page_sound(page)

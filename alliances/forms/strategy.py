@@ -1,29 +1,13 @@
-from decimal import Decimal
+"""Forms of the strategy workspace and of the programme office's actions on a strategy."""
 
 from django import forms
-from django.utils.formats import get_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from alliances import validators
+from alliances.forms.fields import AmountField, budget_field_name
 from alliances.models import STRATEGY_SECTIONS, BudgetCategory, DocumentKind
 from portal.uploads import inspect_pdf
-
-# One cell above this is surely a typing error: the whole phase II is capped at 7 Mio. EUR.
-MAX_BUDGET_CELL = Decimal("7000000")
-
-
-def budget_field_name(year, category):
-    return f"budget_{year}_{category}"
-
-
-class AmountField(forms.DecimalField):
-    """A euro amount typed the way people write it: "250.000,50" in German, "250,000.50" in English."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("EUR").removesuffix("€")
-            text = text.replace(get_format("THOUSAND_SEPARATOR"), "").replace(get_format("DECIMAL_SEPARATOR"), ".")
-            value = text
-        return super().to_python(value)
 
 
 class StrategyForm(forms.Form):
@@ -41,33 +25,19 @@ class StrategyForm(forms.Form):
                 max_length=limit,
                 widget=forms.Textarea(attrs={"rows": 6, "maxlength": limit}),
                 help_text=_("Höchstens %(limit)s Zeichen.") % {"limit": number_format(limit, force_grouping=True)},
-                error_messages={
-                    "max_length": _(
-                        "Der Text ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."
-                    )
-                },
+                error_messages={"max_length": validators.SECTION_TOO_LONG},
             )
         for year in strategy.cycle.years:
             for category, category_label in BudgetCategory.choices:
                 self.fields[budget_field_name(year, category)] = AmountField(
                     label=_("%(category)s %(year)s (EUR)") % {"category": category_label, "year": year},
                     required=False,
-                    min_value=Decimal("0"),
-                    max_value=MAX_BUDGET_CELL,
-                    max_digits=12,
-                    decimal_places=2,
                     localize=True,
+                    validators=[validators.validate_budget_cell],
                     widget=forms.TextInput(
                         attrs={"inputmode": "decimal", "class": "form-control form-control-sm text-end"}
                     ),
-                    error_messages={
-                        "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 125.000,00."),
-                        "min_value": _("Der Betrag darf nicht negativ sein."),
-                        "max_value": _("Der Betrag ist unplausibel hoch: höchstens %(limit_value)s EUR je Feld."),
-                        "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen (Cent) angeben."),
-                        "max_digits": _("Der Betrag ist unplausibel hoch."),
-                        "max_whole_digits": _("Der Betrag ist unplausibel hoch."),
-                    },
+                    error_messages={"invalid": validators.AMOUNT_INVALID},
                 )
 
     def full_clean(self):
@@ -77,7 +47,7 @@ class StrategyForm(forms.Form):
             if name.startswith("budget_"):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-                widget.attrs["aria-describedby"] = f"id_{name}_fehler"
+                widget.attrs["aria-describedby"] = f"id_{name}_error"
 
     def section_fields(self):
         return [self[name] for name, _label, _limit in STRATEGY_SECTIONS]
@@ -92,20 +62,12 @@ class StrategyForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        budget = self.budget_values(cleaned)
-        total = sum((amount for amount in budget.values() if amount is not None), Decimal("0"))
-        cap = self.strategy.cycle.max_grant_per_alliance
-        if total > cap:
-            raise forms.ValidationError(
-                _(
-                    "Der Finanzplan summiert sich auf %(total)s EUR und übersteigt damit den Höchstbetrag von "
-                    "%(cap)s EUR je Bündnis."
-                )
-                % {
-                    "total": number_format(total, 2, force_grouping=True),
-                    "cap": number_format(cap, 2, force_grouping=True),
-                }
+        try:
+            validators.validate_budget_within_cap(
+                self.budget_values(cleaned), self.strategy.cycle.max_grant_per_alliance
             )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
     def budget_values(self, cleaned=None):

@@ -5,9 +5,8 @@ import logging
 import rules
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -16,33 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliances import services
-from alliances.forms_questions import (
+from alliances.forms import (
     AnswerForm,
     CommentForm,
     FaqPublishForm,
-    FaqSearchForm,
     QuestionForm,
     QueueFilterForm,
 )
-from alliances.models import (
-    Alliance,
-    EvaluationCycle,
-    FaqEntry,
-    Question,
-    QuestionComment,
-    QuestionStatus,
-    QuestionTopic,
-    current_cycle,
-)
-from alliances.shortcuts import redirect_to_current_cycle
-from portal.models import Role
+from alliances.models import Alliance, Question, QuestionStatus, current_cycle
+from alliances.selectors import cycle_alliances, is_published, question_comments
+from portal.forms import add_refusal
 from portal.rules import require_permission
 
 access_log = logging.getLogger("portal.access")
-
-
-def _published():
-    return Exists(FaqEntry.objects.filter(source_question=OuterRef("pk")))
 
 
 def _question_or_404(request, public_id):
@@ -51,7 +36,7 @@ def _question_or_404(request, public_id):
     queryset = (
         Question.objects.visible_to(request.user)
         .select_related("cycle", "alliance", "asked_by", "answered_by")
-        .annotate(is_published=_published())
+        .annotate(is_published=is_published())
     )
     question = get_object_or_404(queryset, public_id=public_id)
     require_permission(request.user, "alliances.view_question", question)
@@ -62,10 +47,6 @@ def _detail_url(question):
     return reverse("alliances:question_detail", args=[question.public_id])
 
 
-def _comments(question):
-    return list(QuestionComment.objects.filter(question=question).select_related("author"))
-
-
 def _detail_context(request, question, answer_form=None, comment_form=None):
     user = request.user
     can_answer = rules.has_perm("alliances.answer_question", user, question)
@@ -73,22 +54,21 @@ def _detail_context(request, question, answer_form=None, comment_form=None):
     if can_answer and answer_form is None:
         answer_form = AnswerForm(initial={"version": question.version, "answer": question.answer})
     if can_comment and comment_form is None:
-        comment_form = CommentForm(can_ask_ministry=user.role == Role.PROGRAMME_OFFICE)
+        comment_form = CommentForm(can_ask_ministry=rules.has_perm("alliances.ask_ministry", user))
     return {
         "question": question,
         "can_answer": can_answer,
         "answer_form": answer_form,
         "can_comment": can_comment,
         "comment_form": comment_form,
-        "comments": _comments(question) if rules.has_perm("alliances.view_question_comments", user) else [],
+        "comments": question_comments(question) if rules.has_perm("alliances.view_question_comments", user) else [],
         "can_publish": rules.has_perm("alliances.publish_question", user, question)
         and question.status == QuestionStatus.ANSWERED
         and not question.is_published,
-        "is_staff_reader": user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY),
+        "is_staff_reader": rules.has_perm("alliances.view_question_queue", user),
     }
 
 
-@login_required
 @require_GET
 def my_questions(request):
     """The alliance manager's questions of the current cycle, with their answers."""
@@ -101,7 +81,7 @@ def my_questions(request):
             Question.objects.visible_to(request.user)
             .filter(cycle=cycle)
             .select_related("alliance", "asked_by")
-            .annotate(is_published=_published())
+            .annotate(is_published=is_published())
             .order_by("-asked_at")
         )
         if cycle
@@ -110,14 +90,13 @@ def my_questions(request):
     return render(request, "alliances/questions/my_questions.html", {"cycle": cycle, "questions": list(questions)})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def question_ask(request):
     require_permission(request.user, "alliances.ask_question")
     cycle = current_cycle()
     if cycle is None:
         raise Http404
-    alliances = services.cycle_alliances(cycle).filter(memberships__user=request.user).order_by("name")
+    alliances = cycle_alliances(cycle).filter(memberships__user=request.user).order_by("name")
     posted = request.method == "POST"
     form = QuestionForm(request.POST if posted else None, request.FILES if posted else None, alliances=alliances)
     if request.method == "POST" and form.is_valid():
@@ -153,20 +132,19 @@ def question_ask(request):
     )
 
 
-@login_required
 @require_GET
 def question_queue(request):
     """All questions of the current cycle for the programme office (and, read-only, the ministry)."""
     require_permission(request.user, "alliances.view_question_queue")
     cycle = current_cycle()
-    alliances = services.cycle_alliances(cycle).order_by("name") if cycle else Alliance.objects.none()
+    alliances = cycle_alliances(cycle).order_by("name") if cycle else Alliance.objects.none()
     filter_form = QueueFilterForm(request.GET or None, alliances=alliances)
     questions = (
         Question.objects.visible_to(request.user)
         .filter(cycle=cycle)
         .select_related("alliance", "asked_by", "answered_by")
         .annotate(
-            is_published=_published(),
+            is_published=is_published(),
             comment_count=Count("comments"),
             open_first=Case(
                 When(status=QuestionStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -193,14 +171,12 @@ def question_queue(request):
     )
 
 
-@login_required
 @require_GET
 def question_detail(request, public_id):
     question = _question_or_404(request, public_id)
     return render(request, "alliances/questions/detail.html", _detail_context(request, question))
 
 
-@login_required
 @require_GET
 def question_attachment(request, public_id):
     question = _question_or_404(request, public_id)
@@ -215,7 +191,6 @@ def question_attachment(request, public_id):
     )
 
 
-@login_required
 @require_POST
 def question_answer(request, public_id):
     question = _question_or_404(request, public_id)
@@ -235,15 +210,7 @@ def question_answer(request, public_id):
             data["version"] = conflict.current.version
             form = AnswerForm(data)
             form.is_valid()
-            form.add_error(
-                None,
-                _(
-                    "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
-                    "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
-                    "wenn sie diese ersetzen soll."
-                )
-                % {"who": conflict.current.answered_by or _("einer anderen Person")},
-            )
+            add_refusal(form, conflict)
             question = _question_or_404(request, public_id)
             return render(
                 request,
@@ -261,12 +228,11 @@ def question_answer(request, public_id):
     )
 
 
-@login_required
 @require_POST
 def question_comment(request, public_id):
     question = _question_or_404(request, public_id)
     require_permission(request.user, "alliances.comment_question", question)
-    can_ask = request.user.role == Role.PROGRAMME_OFFICE
+    can_ask = rules.has_perm("alliances.ask_ministry", request.user)
     form = CommentForm(request.POST, can_ask_ministry=can_ask)
     status = 422
     if form.is_valid():
@@ -282,7 +248,7 @@ def question_comment(request, public_id):
         else:
             if not request.htmx:
                 messages.success(request, _("Der interne Kommentar wurde gespeichert."))
-                return redirect(_detail_url(question) + "#kommentare")
+                return redirect(_detail_url(question) + "#comments")
             form, status = CommentForm(can_ask_ministry=can_ask), 200
     context = _detail_context(request, question, comment_form=form)
     if request.htmx:
@@ -290,7 +256,6 @@ def question_comment(request, public_id):
     return render(request, "alliances/questions/detail.html", context, status=status)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def question_publish(request, public_id):
     """The programme office rewrites an answered question without the alliance's identity and publishes it."""
@@ -318,14 +283,7 @@ def question_publish(request, public_id):
             )
         except services.IdentityWarning as found:
             identity_names, warning = found.names, True
-            form.add_error(
-                None,
-                _(
-                    "Der Text nennt noch das Bündnis (%(names)s). Bitte formulieren Sie ihn ohne Bezug auf das "
-                    "Bündnis, oder bestätigen Sie unten, dass er trotzdem veröffentlicht werden soll."
-                )
-                % {"names": ", ".join(found.names)},
-            )
+            add_refusal(form, found)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -348,46 +306,3 @@ def question_publish(request, public_id):
         },
         status=422 if form.errors else 200,
     )
-
-
-@login_required
-@require_GET
-def faq_current(request):
-    require_permission(request.user, "alliances.view_faq")
-    return redirect_to_current_cycle("alliances:faq")
-
-
-@login_required
-@require_GET
-def faq(request, cycle_slug):
-    """The cycle's FAQ, grouped by topic and searchable; every alliance of the cycle reads it."""
-    require_permission(request.user, "alliances.view_faq")
-    cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
-    if (
-        request.user.role == Role.ALLIANCE_MANAGER
-        and not services.cycle_alliances(cycle).filter(memberships__user=request.user).exists()
-    ):
-        raise Http404
-    form = FaqSearchForm(request.GET or None)
-    entries = FaqEntry.objects.filter(cycle=cycle)
-    query = ""
-    if form.is_valid():
-        query = form.cleaned_data["q"].strip()
-        entries = services.faq_search(entries, query)
-        if form.cleaned_data["topic"]:
-            entries = entries.filter(topic=form.cleaned_data["topic"])
-    by_topic = {}
-    for entry in entries.order_by("-published_at"):
-        by_topic.setdefault(entry.topic, []).append(entry)
-    groups = [(value, label, by_topic[value]) for value, label in QuestionTopic.choices if value in by_topic]
-    context = {
-        "cycle": cycle,
-        "form": form,
-        "groups": groups,
-        "query": query,
-        "result_count": sum(len(items) for _value, _label, items in groups),
-        "can_ask": rules.has_perm("alliances.ask_question", request.user),
-    }
-    if request.htmx and request.htmx.target == "faq-ergebnisse":
-        return render(request, "alliances/questions/partials/faq_results.html", context)
-    return render(request, "alliances/questions/faq.html", context)

@@ -1,22 +1,26 @@
-"""The cycle settings page: the programme office edits dates, budget and phase override; the ministry reads."""
+"""A cycle's pages: the overview of all alliances, and the settings (the programme office edits, the ministry reads)."""
 
 from datetime import datetime
 from decimal import Decimal
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alliances import services
-from alliances.forms_cycle import CycleSettingsForm
-from alliances.models import EvaluationCycle, Phase
+from alliances.filters import OverviewFilter
+from alliances.forms import CycleSettingsForm
+from alliances.models import SECTION_FIELDS, EvaluationCycle, FederalState, Phase, Strategy
 from alliances.shortcuts import redirect_to_current_cycle
+from portal.formatting import euro
+from portal.forms import add_refusal
+from portal.history import change_history
 from portal.rules import require_permission
 
 HISTORY_LIMIT = 50
@@ -28,7 +32,7 @@ def _display(name, value):
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "d.m.Y, H:i")
     if isinstance(value, Decimal):
-        return _("%(amount)s EUR") % {"amount": number_format(value, 2, force_grouping=True)}
+        return euro(value)
     if name == "phase_override":
         return Phase(value).label
     return str(value)
@@ -36,24 +40,7 @@ def _display(name, value):
 
 def cycle_history(cycle, limit=HISTORY_LIMIT):
     """The latest changes of the cycle, newest first: who, when, why and each setting from old to new."""
-    records = list(cycle.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    entries = []
-    for record, previous in zip(records, [*records[1:], None], strict=False):
-        if len(entries) == limit:
-            break
-        changes = []
-        if previous is not None:
-            for change in record.diff_against(previous).changes:
-                field = EvaluationCycle._meta.get_field(change.field)
-                changes.append(
-                    {
-                        "label": field.verbose_name,
-                        "old": _display(change.field, change.old),
-                        "new": _display(change.field, change.new),
-                    }
-                )
-        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
-    return entries
+    return change_history(cycle, limit=limit, display=_display)
 
 
 def _context(request, cycle, form, warnings=()):
@@ -73,7 +60,6 @@ def _context(request, cycle, form, warnings=()):
     }
 
 
-@login_required
 @require_GET
 def current_cycle_settings(request):
     """The settings of the cycle users work in."""
@@ -81,7 +67,6 @@ def current_cycle_settings(request):
     return redirect_to_current_cycle("alliances:cycle_settings")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def cycle_settings(request, cycle_slug):
     """Dates, budget and manual phase of a cycle, with its change history; read-only for the ministry."""
@@ -122,18 +107,11 @@ def cycle_settings(request, cycle_slug):
                 post["version"] = services.cycle_settings_version(conflict.current)
                 form = CycleSettingsForm(post, initial=initial)
                 form.is_valid()
-                form.add_error(
-                    None,
-                    _(
-                        "Die Einstellungen wurden inzwischen von anderer Seite geändert. Ihre "
-                        "Eingaben wurden nicht gespeichert, sind aber unten erhalten. Bitte prüfen "
-                        "Sie die Historie und speichern Sie dann erneut."
-                    ),
-                )
+                add_refusal(form, conflict)
                 cycle = conflict.current
                 status = 409
             except services.CycleDeadlineWarning as warning:
-                warnings = warning.messages
+                warnings = warning.reasons
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -145,3 +123,22 @@ def cycle_settings(request, cycle_slug):
         if form.errors and status == 200:
             status = 422
     return render(request, "alliances/cycle_settings.html", _context(request, cycle, form, warnings), status=status)
+
+
+@require_GET
+def cycle_overview(request, cycle_slug):
+    """All alliances of a cycle with their submission state, for the programme office and the ministry."""
+    require_permission(request.user, "alliances.view_overview")
+    cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
+    base = (
+        Strategy.objects.filter(cycle=cycle)
+        .select_related("alliance", "updated_by")
+        .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
+        .with_checklist()
+        .annotate(last_submitted_at=Max("submissions__submitted_at"))
+        .defer(*SECTION_FIELDS)
+        .order_by("alliance__name")
+    )
+    overview = OverviewFilter(request.GET or None, queryset=base)
+    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()} for strategy in overview.qs]
+    return render(request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "rows": rows})

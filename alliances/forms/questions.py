@@ -3,18 +3,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliances import validators
 from alliances.models import QuestionStatus, QuestionTopic
-from alliances.services import ANSWER_MAX_LENGTH, COMMENT_MAX_LENGTH, QUESTION_MAX_LENGTH
 from portal.uploads import inspect_pdf
 
 
-def _text_field(label, limit, required_message, too_long_message, rows=6, help_text=None):
+def _text_field(label, rule, rows=6, help_text=None):
+    """A required text field that checks `rule` (a validators.TextRule) with its messages."""
     return forms.CharField(
         label=label,
-        max_length=limit,
-        widget=forms.Textarea(attrs={"rows": rows, "maxlength": limit}),
+        max_length=rule.limit,
+        widget=forms.Textarea(attrs={"rows": rows, "maxlength": rule.limit}),
         help_text=help_text,
-        error_messages={"required": required_message, "max_length": too_long_message},
+        error_messages={"required": rule.required, "max_length": rule.too_long},
     )
 
 
@@ -32,15 +33,13 @@ class QuestionForm(forms.Form):
         label=_("Thema"),
         choices=[("", _("Bitte wählen"))] + list(QuestionTopic.choices),
         error_messages={
-            "required": _("Bitte wählen Sie ein Thema."),
+            "required": validators.TOPIC_REQUIRED,
             "invalid_choice": _("Bitte wählen Sie ein Thema aus der Liste."),
         },
     )
     text = _text_field(
         _("Ihre Frage"),
-        QUESTION_MAX_LENGTH,
-        _("Bitte geben Sie Ihre Frage ein."),
-        _("Die Frage ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        validators.QUESTION_TEXT,
         help_text=_("Höchstens 4.000 Zeichen. Die Frage sehen nur Ihr Bündnis, der Projektträger und das BMBF."),
     )
     attachment = forms.FileField(
@@ -77,9 +76,7 @@ class AnswerForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     answer = _text_field(
         _("Antwort"),
-        ANSWER_MAX_LENGTH,
-        _("Bitte geben Sie eine Antwort ein."),
-        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        validators.ANSWER_TEXT,
         rows=8,
     )
 
@@ -87,9 +84,7 @@ class AnswerForm(forms.Form):
 class CommentForm(forms.Form):
     text = _text_field(
         _("Interner Kommentar"),
-        COMMENT_MAX_LENGTH,
-        _("Bitte geben Sie einen Kommentar ein."),
-        _("Der Kommentar ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        validators.COMMENT_TEXT,
         rows=3,
         help_text=_("Nur Projektträger und BMBF sehen interne Kommentare."),
     )
@@ -103,20 +98,16 @@ class CommentForm(forms.Form):
 
 class FaqPublishForm(forms.Form):
     topic = forms.ChoiceField(
-        label=_("Thema"), choices=QuestionTopic.choices, error_messages={"required": _("Bitte wählen Sie ein Thema.")}
+        label=_("Thema"), choices=QuestionTopic.choices, error_messages={"required": validators.TOPIC_REQUIRED}
     )
     question = _text_field(
         _("Frage für die FAQ (ohne Bezug auf ein Bündnis)"),
-        QUESTION_MAX_LENGTH,
-        _("Bitte formulieren Sie die Frage für die FAQ."),
-        _("Die Frage ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        validators.FAQ_QUESTION_TEXT,
         help_text=_("Formulieren Sie die Frage so, dass kein Bündnis, keine Person und keine Region erkennbar ist."),
     )
     answer = _text_field(
         _("Antwort"),
-        ANSWER_MAX_LENGTH,
-        _("Bitte geben Sie eine Antwort ein."),
-        _("Die Antwort ist zu lang: höchstens %(limit_value)d Zeichen, eingegeben %(show_value)d."),
+        validators.ANSWER_TEXT,
         rows=8,
     )
     confirm_identity = forms.BooleanField(

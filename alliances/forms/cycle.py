@@ -1,14 +1,13 @@
 """The programme office's form for a cycle's dates, budget and phase override."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.forms import AmountField
+from alliances import validators
+from alliances.forms.fields import AmountField
 from alliances.models import EvaluationCycle, Phase
-from alliances.services import CYCLE_DATE_FIELDS, CYCLE_NAME_MAX_LENGTH, MAX_CYCLE_BUDGET
+from alliances.validators import CYCLE_DATE_FIELDS, CYCLE_NAME_MAX_LENGTH
 
 DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -34,7 +33,7 @@ def _datetime_field(name, required=True):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_WIDGET_FORMAT),
         help_text=_("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]},
         error_messages={
-            "required": _("Bitte geben Sie „%(field)s“ an.") % {"field": label},
+            "required": validators.cycle_date_required_message(name),
             "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an."),
         },
     )
@@ -49,10 +48,7 @@ class CycleSettingsForm(forms.Form):
     name = forms.CharField(
         label=_("Name der Begutachtungsrunde"),
         max_length=CYCLE_NAME_MAX_LENGTH,
-        error_messages={
-            "required": _("Bitte geben Sie einen Namen an."),
-            "max_length": _("Der Name ist zu lang: höchstens %(limit_value)d Zeichen."),
-        },
+        error_messages={"required": validators.CYCLE_NAME_REQUIRED, "max_length": validators.CYCLE_NAME_TOO_LONG},
     )
     submission_opens_at = _datetime_field("submission_opens_at")
     submission_deadline = _datetime_field("submission_deadline")
@@ -62,31 +58,23 @@ class CycleSettingsForm(forms.Form):
     released_at = _datetime_field("released_at", required=False)
     budget = AmountField(
         label=_("Budget der Runde (EUR)"),
-        min_value=Decimal("0"),
-        max_value=MAX_CYCLE_BUDGET,
-        max_digits=14,
-        decimal_places=2,
         localize=True,
+        validators=[validators.validate_cycle_budget],
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_(
             "Gesamtbudget für die zweite Umsetzungsphase aller Bündnisse, z. B. 120.000.000,00. Ob es die "
             "bestätigten Förderentscheidungen deckt, prüft das Dashboard."
         ),
         error_messages={
-            "required": _("Bitte geben Sie das Budget der Runde an."),
-            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 120.000.000,00."),
-            "min_value": _("Das Budget darf nicht negativ sein."),
-            "max_value": _("Das Budget ist unplausibel hoch: höchstens %(limit_value)s EUR."),
-            "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen (Cent) angeben."),
-            "max_digits": _("Das Budget ist unplausibel hoch."),
-            "max_whole_digits": _("Das Budget ist unplausibel hoch."),
+            "required": validators.CYCLE_BUDGET_REQUIRED,
+            "invalid": validators.CYCLE_BUDGET_INVALID,
         },
     )
     phase_override = forms.ChoiceField(
         label=_("Phase (manuell)"),
         required=False,
         choices=phase_override_choices,
-        error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Phasen.")},
+        error_messages={"invalid_choice": validators.PHASE_INVALID},
         help_text=_(
             "Eine manuelle Phase gilt statt der aus den Terminen berechneten, bis Sie sie wieder auf "
             "„keine“ setzen; die Termine selbst bleiben unverändert. Eine Phase nach der Einreichung schließt "

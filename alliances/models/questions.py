@@ -1,0 +1,136 @@
+"""Questions of alliances to the programme office, internal comments, and the published FAQ."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from alliances.models.alliance import Alliance
+from alliances.models.cycle import EvaluationCycle
+from portal.models import Role
+
+
+class QuestionTopic(models.TextChoices):
+    STRATEGY_CONTENT = "content", _("Inhalt der Strategie")
+    BUDGET = "budget", _("Finanzplan und Budget")
+    CRITERIA = "criteria", _("Bewertungskriterien")
+    PROCESS = "process", _("Verfahren")
+    DEADLINES = "deadlines", _("Fristen und Termine")
+    OTHER = "other", _("Sonstiges")
+
+
+class QuestionStatus(models.TextChoices):
+    OPEN = "open", _("offen")
+    ANSWERED = "answered", _("beantwortet")
+
+
+class QuestionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
+            return self
+        if user.role == Role.ALLIANCE_MANAGER:
+            return self.filter(alliance__memberships__user=user)
+        return self.none()
+
+
+def question_attachment_path(instance, filename):
+    return f"questions/{instance.cycle_id}/{instance.public_id}.pdf"
+
+
+class Question(models.Model):
+    """A question an alliance puts to the programme office about the evaluation."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="questions")
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="questions")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    topic = models.CharField(_("Thema"), max_length=16, choices=QuestionTopic.choices)
+    text = models.TextField(_("Frage"))
+    attachment = models.FileField(_("Anhang (PDF)"), upload_to=question_attachment_path, blank=True, max_length=300)
+    attachment_name = models.CharField(_("Dateiname des Anhangs"), max_length=255, blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    asked_at = models.DateTimeField(_("gestellt am"), default=timezone.now)
+    status = models.CharField(_("Status"), max_length=16, choices=QuestionStatus.choices, default=QuestionStatus.OPEN)
+    answer = models.TextField(_("Antwort"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("beantwortet am"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Frage")
+        verbose_name_plural = _("Fragen")
+        ordering = ["-asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=QuestionStatus.OPEN) | ~Q(answer=""), name="answered_question_has_answer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.alliance}: {self.text[:60]}"
+
+
+class QuestionComment(models.Model):
+    """An internal note between programme office and ministry; alliances never see it."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("Kommentar"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interner Kommentar")
+        verbose_name_plural = _("interne Kommentare")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.author}: {self.text[:40]}"
+
+
+class FaqEntry(models.Model):
+    """A published, anonymised question and answer that every alliance of the cycle can read."""
+
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="faq_entries")
+    topic = models.CharField(_("Thema"), max_length=16, choices=QuestionTopic.choices)
+    question = models.TextField(_("Frage (ohne Bezug auf ein Bündnis)"))
+    answer = models.TextField(_("Antwort"))
+    # The private original; never shown to other alliances.
+    source_question = models.ForeignKey(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="faq_entries"
+    )
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("veröffentlicht am"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("FAQ-Eintrag")
+        verbose_name_plural = _("FAQ-Einträge")
+        ordering = ["topic", "-published_at"]
+
+    def __str__(self):
+        return self.question[:80]
+
+
+class FaqDigest(models.Model):
+    """The one digest e-mail of a day about new FAQ entries of a cycle."""
+
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.CASCADE, related_name="faq_digests")
+    day = models.DateField()
+    entry_count = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "day"], name="faq_digest_once_a_day")]
+
+    def __str__(self):
+        return f"{self.cycle} {self.day}"

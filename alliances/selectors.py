@@ -1,0 +1,31 @@
+"""Reads of the alliances stage that several views and services share."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from alliances.models import Alliance, FaqEntry, QuestionComment
+
+
+def cycle_alliances(cycle):
+    """The alliances taking part in a cycle: those with a strategy in it."""
+    return Alliance.objects.filter(strategies__cycle=cycle).distinct()
+
+
+def active_managers(alliance):
+    """The active users who manage `alliance`, the recipients of its notices."""
+    return [membership.user for membership in alliance.memberships.select_related("user").filter(user__is_active=True)]
+
+
+def faq_search(queryset, query):
+    """Case-insensitive search over the FAQ's questions and answers; every word must occur."""
+    for word in (query or "").split()[:10]:
+        queryset = queryset.filter(Q(question__icontains=word) | Q(answer__icontains=word))
+    return queryset
+
+
+def is_published():
+    """Annotation: whether a question has been published to the FAQ."""
+    return Exists(FaqEntry.objects.filter(source_question=OuterRef("pk")))
+
+
+def question_comments(question):
+    return list(QuestionComment.objects.filter(question=question).select_related("author"))

@@ -1,0 +1,144 @@
+"""Questions and answers: alliances ask, the programme office answers, staff leave internal comments."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliances import validators
+from alliances.models import Question, QuestionComment, QuestionStatus
+from alliances.selectors import active_managers, cycle_alliances
+from portal.exceptions import Conflict
+from portal.models import NotificationKind, Role, User
+from portal.notifications import send_notification
+from portal.uploads import inspect_pdf
+
+# Kept as names for callers that read the limits.
+QUESTION_MAX_LENGTH = validators.QUESTION_TEXT.limit
+ANSWER_MAX_LENGTH = validators.ANSWER_TEXT.limit
+COMMENT_MAX_LENGTH = validators.COMMENT_TEXT.limit
+
+
+class QuestionConflict(Conflict):
+    """Someone else answered or changed the question since the form was loaded; `current` is the question now."""
+
+    def __init__(self, current):
+        super().__init__(
+            _(
+                "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
+                "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
+                "wenn sie diese ersetzen soll."
+            )
+            % {"who": current.answered_by or _("einer anderen Person")},
+            current=current,
+        )
+
+
+def _active_users_with_role(role):
+    return list(User.objects.filter(role=role, is_active=True))
+
+
+def _question_url(question):
+    return reverse("alliances:question_detail", args=[question.public_id])
+
+
+@transaction.atomic
+def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=None):
+    """An alliance manager asks the programme office a question, optionally with a PDF.
+
+    Side effects: stores the attachment under the private root (server-generated name), creates the
+    Question (kept in history) and e-mails every programme office user a notice without the question's text.
+    Raises ValidationError for an empty or too long text, an unknown topic, an alliance that does not take
+    part in the cycle, or an attachment that is not an acceptable PDF.
+    """
+    now = now or timezone.now()
+    text = validators.clean_text(text, validators.QUESTION_TEXT)
+    validators.validate_topic(topic)
+    if not cycle_alliances(cycle).filter(pk=alliance.pk).exists():
+        raise ValidationError(_("Dieses Bündnis nimmt an der Begutachtungsrunde nicht teil."), code="cycle")
+    question = Question(cycle=cycle, alliance=alliance, asked_by=user, topic=topic, text=text, asked_at=now)
+    if attachment is not None:
+        facts = inspect_pdf(attachment)
+        question.attachment_name = facts.original_name
+        question.attachment_sha256 = facts.sha256
+        question.attachment.save(f"{question.public_id}.pdf", attachment, save=False)
+    question._history_user = user
+    question._change_reason = _("Frage gestellt")
+    question.save()
+    send_notification(
+        recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
+        kind=NotificationKind.QUESTION,
+        subject=_("Neue Frage im Portal (%(topic)s)") % {"topic": question.get_topic_display()},
+        template="alliances/email/question_asked",
+        context={"question": question},
+        cause=question,
+        cause_url=_question_url(question),
+    )
+    return question
+
+
+@transaction.atomic
+def answer_question(*, question, user, answer, expected_version, now=None):
+    """The programme office answers a question, or corrects its answer.
+
+    The row is locked and its version compared, so of two concurrent answers exactly one wins.
+    Side effects: stores the answer (kept in history), raises the version and, on the first answer,
+    e-mails the alliance's managers a notice with a link. Raises QuestionConflict when `expected_version`
+    is stale, ValidationError for an empty or too long answer.
+    """
+    now = now or timezone.now()
+    answer = validators.clean_text(answer, validators.ANSWER_TEXT)
+    current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
+    if current.version != expected_version:
+        raise QuestionConflict(Question.objects.select_related("answered_by").get(pk=current.pk))
+    first_answer = current.status == QuestionStatus.OPEN
+    current.answer = answer
+    current.status = QuestionStatus.ANSWERED
+    current.answered_by = user
+    current.answered_at = now
+    current.version += 1
+    current._history_user = user
+    current._change_reason = _("Beantwortet") if first_answer else _("Antwort geändert")
+    current.save()
+    if first_answer:
+        send_notification(
+            recipients=active_managers(current.alliance),
+            kind=NotificationKind.QUESTION,
+            subject=_("Ihre Frage wurde beantwortet"),
+            template="alliances/email/question_answered",
+            context={"question": current},
+            cause=current,
+            cause_url=_question_url(current),
+        )
+    return current
+
+
+@transaction.atomic
+def add_question_comment(*, question, user, text, ask_ministry=False, now=None):
+    """Adds an internal note between programme office and ministry; alliances never see it.
+
+    Side effects: creates a QuestionComment. A programme office note with `ask_ministry` e-mails the
+    ministry's users, a ministry note e-mails the programme office (a notice with a link, without the text).
+    Raises ValidationError for an empty or too long text.
+    """
+    now = now or timezone.now()
+    text = validators.clean_text(text, validators.COMMENT_TEXT)
+    comment = QuestionComment.objects.create(question=question, author=user, text=text, created_at=now)
+    if user.role == Role.MINISTRY:
+        recipients = _active_users_with_role(Role.PROGRAMME_OFFICE)
+    elif ask_ministry:
+        recipients = _active_users_with_role(Role.MINISTRY)
+    else:
+        recipients = []
+    if recipients:
+        send_notification(
+            recipients=recipients,
+            kind=NotificationKind.QUESTION,
+            subject=_("Interne Rückfrage zu einer Frage im Portal"),
+            template="alliances/email/question_comment",
+            context={"question": question, "comment": comment},
+            cause=question,
+            cause_url=_question_url(question),
+        )
+    return comment

@@ -1,0 +1,156 @@
+"""Submitting a strategy, and what the programme office does to a submission: reopen it, extend a deadline."""
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliances import validators
+from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, Strategy, StrategyStatus, Submission
+from alliances.selectors import active_managers
+from alliances.services.strategy import SubmissionRefused, _ensure_open_for_work, _locked_strategy, _touch
+from alliances.signals import strategy_submitted, submission_reopened
+from portal.models import NotificationKind
+from portal.notifications import send_notification
+
+
+def snapshot_fingerprint(*, cycle_slug, alliance_slug, sections, budget, documents):
+    canonical = json.dumps(
+        {
+            "cycle": cycle_slug,
+            "alliance": alliance_slug,
+            "sections": sections,
+            "budget": budget,
+            "documents": documents,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def submit_strategy(*, strategy, user, now=None):
+    """Submits a complete strategy before its deadline.
+
+    Side effects: freezes an immutable Submission (sections, budget, document hashes, who, when),
+    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers
+    and sends `strategy_submitted` after commit. Raises SubmissionRefused or StrategyLocked.
+    """
+    now = now or timezone.now()
+    current = _locked_strategy(strategy)
+    _ensure_open_for_work(current, now)
+    documents = list(current.documents.filter(removed_at__isnull=True).order_by("kind", "uploaded_at"))
+    missing = current.missing_items(documents)
+    if missing:
+        raise SubmissionRefused([_("Es fehlt noch: %(item)s.") % {"item": item} for item in missing])
+    sections = {name: getattr(current, name) for name in SECTION_FIELDS}
+    budget = [
+        {"year": line.year, "category": line.category, "amount": str(line.amount)}
+        for line in current.budget_lines.order_by("year", "category")
+    ]
+    document_facts = [
+        {
+            "id": str(doc.public_id),
+            "kind": doc.kind,
+            "name": doc.original_name,
+            "sha256": doc.sha256,
+            "size": doc.size,
+            "pages": doc.page_count,
+        }
+        for doc in documents
+    ]
+    latest = current.latest_submission
+    number = (latest.number if latest else 0) + 1
+    submission = Submission.objects.create(
+        strategy=current,
+        number=number,
+        submitted_at=now,
+        submitted_by=user,
+        sections=sections,
+        budget=budget,
+        documents=document_facts,
+        fingerprint=snapshot_fingerprint(
+            cycle_slug=current.cycle.slug,
+            alliance_slug=current.alliance.slug,
+            sections=sections,
+            budget=budget,
+            documents=document_facts,
+        ),
+    )
+    current.status = StrategyStatus.SUBMITTED
+    current.version += 1
+    _touch(current, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number})
+    send_notification(
+        recipients=active_managers(current.alliance),
+        kind=NotificationKind.SUBMISSION_RECEIPT,
+        subject=_("Eingangsbestätigung: erweiterte WIR!-Strategie %(alliance)s") % {"alliance": current.alliance.name},
+        template="alliances/email/receipt",
+        context={"submission": submission, "strategy": current},
+        cause=submission,
+        cause_url=reverse("alliances:submission", args=[current.cycle.slug, current.alliance.slug, number]),
+    )
+    transaction.on_commit(lambda: strategy_submitted.send(sender=Submission, submission=submission))
+    return submission
+
+
+@transaction.atomic
+def extend_deadline(*, strategy, user, until, reason, now=None):
+    """Grants one alliance a later submission deadline.
+
+    Side effects: logs a DeadlineExtension and records it in the strategy's history.
+    Raises ValidationError when the date is not in the future or no reason is given.
+    """
+    now = now or timezone.now()
+    reason = validators.clean_reason(reason, _("Bitte begründen Sie die Fristverlängerung."))
+    validators.validate_future_deadline(until, now)
+    current = _locked_strategy(strategy)
+    DeadlineExtension.objects.create(
+        strategy=current, new_deadline=until, reason=reason, granted_by=user, granted_at=now
+    )
+    current.extended_deadline = until
+    _touch(current, user, now, _("Frist verlängert: %(reason)s") % {"reason": reason})
+    return current
+
+
+@transaction.atomic
+def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
+    """Reopens the latest submission so the alliance can change and resubmit its strategy.
+
+    Side effects: records a Reopening with its reason, sets the strategy to "reopened"
+    (and its deadline, if `extend_until` is given), notifies the alliance's managers and
+    sends `submission_reopened` after commit. The earlier snapshot stays unchanged.
+    """
+    now = now or timezone.now()
+    reason = validators.clean_reason(reason, _("Bitte begründen Sie die Wiederöffnung."))
+    if extend_until is not None:
+        validators.validate_future_deadline(extend_until, now)
+    current = _locked_strategy(strategy)
+    if current.status != StrategyStatus.SUBMITTED:
+        raise ValidationError(_("Nur eine eingereichte Strategie kann wieder geöffnet werden."))
+    submission = current.latest_submission
+    reopening = Reopening.objects.create(submission=submission, reopened_by=user, reopened_at=now, reason=reason)
+    if extend_until is not None:
+        DeadlineExtension.objects.create(
+            strategy=current, new_deadline=extend_until, reason=reason, granted_by=user, granted_at=now
+        )
+        current.extended_deadline = extend_until
+    current.status = StrategyStatus.REOPENED
+    current.version += 1
+    _touch(current, user, now, _("Wieder geöffnet: %(reason)s") % {"reason": reason})
+    send_notification(
+        recipients=active_managers(current.alliance),
+        kind=NotificationKind.SUBMISSION_REOPENED,
+        subject=_("Ihre Strategie wurde wieder geöffnet"),
+        template="alliances/email/reopened",
+        context={"strategy": current, "reopening": reopening},
+        cause=current,
+        cause_url=reverse("alliances:strategy", args=[current.cycle.slug, current.alliance.slug]),
+    )
+    transaction.on_commit(lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening))
+    return reopening

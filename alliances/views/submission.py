@@ -1,0 +1,122 @@
+"""Submitting a strategy and reading a submission; the programme office reopens or extends a deadline."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from alliances import services
+from alliances.forms import DeadlineExtensionForm, ReopenForm
+from alliances.models import STRATEGY_SECTIONS, budget_table
+from alliances.views.strategy import _strategy_or_404, _strategy_url
+from portal.rules import require_permission
+
+
+@require_http_methods(["GET", "POST"])
+def strategy_submit(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    require_permission(request.user, "alliances.submit_strategy", strategy)
+    if request.method == "POST":
+        try:
+            submission = services.submit_strategy(strategy=strategy, user=request.user)
+        except services.SubmissionRefused as refused:
+            for reason in refused.reasons:
+                messages.error(request, reason)
+        except services.StrategyLocked as locked:
+            messages.error(request, locked.message)
+        else:
+            messages.success(
+                request, _("Ihre Strategie wurde eingereicht. Eine Eingangsbestätigung wurde per E-Mail versandt.")
+            )
+            return redirect("alliances:submission", cycle_slug, alliance_slug, submission.number)
+        return redirect(_strategy_url(strategy))
+    documents = list(strategy.active_documents())
+    return render(
+        request,
+        "alliances/strategy_submit.html",
+        {
+            "strategy": strategy,
+            "missing": strategy.missing_items(documents),
+            "documents": documents,
+            "can_submit": strategy.accepts_work_at(timezone.now()),
+        },
+    )
+
+
+@require_GET
+def submission_detail(request, cycle_slug, alliance_slug, number):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    submission = get_object_or_404(
+        strategy.submissions.select_related("submitted_by", "reopening__reopened_by"), number=number
+    )
+    return render(
+        request,
+        "alliances/submission_detail.html",
+        {
+            "strategy": strategy,
+            "submission": submission,
+            "budget": budget_table(strategy.cycle.years, submission.budget),
+            "sections": [(label, submission.sections.get(name, "")) for name, label, _limit in STRATEGY_SECTIONS],
+        },
+    )
+
+
+def _strategy_action(request, strategy, *, form_class, perform, success_message, title, submit_label):
+    """A programme-office action on one strategy: GET shows the form, a valid POST calls `perform` with the
+    cleaned data; a refusal (ValidationError) stays on the form with 422."""
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success_message)
+            return redirect(_strategy_url(strategy))
+    return render(
+        request,
+        "alliances/strategy_action.html",
+        {
+            "strategy": strategy,
+            "form": form,
+            "title": title,
+            "submit_label": submit_label,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def strategy_reopen(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    require_permission(request.user, "alliances.reopen_submission", strategy)
+    return _strategy_action(
+        request,
+        strategy,
+        form_class=ReopenForm,
+        perform=lambda data: services.reopen_submission(
+            strategy=strategy, user=request.user, reason=data["reason"], extend_until=data["extend_until"]
+        ),
+        success_message=_("Die Einreichung wurde wieder geöffnet."),
+        title=_("Einreichung wieder öffnen"),
+        submit_label=_("Wieder öffnen"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def strategy_extend(request, cycle_slug, alliance_slug):
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    require_permission(request.user, "alliances.extend_deadline", strategy)
+    return _strategy_action(
+        request,
+        strategy,
+        form_class=DeadlineExtensionForm,
+        perform=lambda data: services.extend_deadline(
+            strategy=strategy, user=request.user, until=data["new_deadline"], reason=data["reason"]
+        ),
+        success_message=_("Die Frist wurde verlängert."),
+        title=_("Frist für dieses Bündnis verlängern"),
+        submit_label=_("Frist verlängern"),
+    )
