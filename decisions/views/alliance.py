@@ -1,6 +1,5 @@
 """What an alliance's managers see of the decision stage: their released decisions, never reviews or experts."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -10,7 +9,6 @@ from decisions.models import FundingDecision
 from portal.rules import require_permission
 
 
-@login_required
 @require_GET
 def alliance_decision(request, cycle_slug, alliance_slug):
     """The released decision as the alliance sees it: outcome, conditions and letter, never the reviews."""
@@ -27,7 +25,6 @@ def alliance_decision(request, cycle_slug, alliance_slug):
     return render(request, "decisions/alliance_decision.html", {"decision": decision})
 
 
-@login_required
 @require_GET
 def my_decisions(request):
     """The alliance manager's decisions page: for each of their alliances in the current cycle the released

@@ -2,7 +2,6 @@
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -84,7 +83,6 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
     }
 
 
-@login_required
 @require_GET
 def alliance_detail(request, cycle_slug, alliance_slug):
     """Everything the ministry needs on one alliance: strategy, reviews side by side, Votum, decision."""
@@ -120,7 +118,6 @@ def _save_proposal(request, strategy, form, form_name, save, success_message):
     return _refused(request, strategy, status=status, **{form_name: form})
 
 
-@login_required
 @require_POST
 def propose(request, cycle_slug, alliance_slug):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -146,7 +143,6 @@ def propose(request, cycle_slug, alliance_slug):
     )
 
 
-@login_required
 @require_POST
 def withdraw(request, cycle_slug, alliance_slug, pk):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -160,7 +156,6 @@ def withdraw(request, cycle_slug, alliance_slug, pk):
     return _back(strategy)
 
 
-@login_required
 @require_POST
 def confirm(request, cycle_slug, alliance_slug, pk):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -183,7 +178,6 @@ def confirm(request, cycle_slug, alliance_slug, pk):
     return _refused(request, strategy, confirm_forms=form)
 
 
-@login_required
 @require_POST
 def correct(request, cycle_slug, alliance_slug, pk):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -210,7 +204,6 @@ def correct(request, cycle_slug, alliance_slug, pk):
     )
 
 
-@login_required
 @require_POST
 def release(request, cycle_slug, alliance_slug, pk):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -224,7 +217,6 @@ def release(request, cycle_slug, alliance_slug, pk):
     return _back(strategy)
 
 
-@login_required
 @require_POST
 def release_all(request, cycle_slug):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
@@ -241,7 +233,6 @@ def release_all(request, cycle_slug):
     return redirect("decisions:dashboard", cycle.slug)
 
 
-@login_required
 @require_GET
 def timeline(request, cycle_slug):
     """Every proposal, confirmation, correction, override and release of the cycle."""
