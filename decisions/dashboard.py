@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.models import BudgetLine, FederalState, Strategy, StrategyStatus
 from decisions.models import DecisionStatus, FundingDecision
-from decisions.services import confirmed_sum
+from decisions.selectors import confirmed_sum
 from reviews import aggregates
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation
 
@@ -47,10 +47,7 @@ COLUMNS = [
 
 def _current_decision(field):
     return Subquery(
-        FundingDecision.objects.filter(strategy=OuterRef("pk"), is_current=True)
-        .exclude(status=DecisionStatus.WITHDRAWN)
-        .order_by("-proposed_at")
-        .values(field)[:1]
+        FundingDecision.objects.filter(strategy=OuterRef("pk")).in_effect().order_by("-proposed_at").values(field)[:1]
     )
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.test.utils import override_settings
 
 from alliances.demo import CYCLE_SLUG
-from alliances.models import EvaluationCycle
-from decisions import services
+from alliances.models import EvaluationCycle, Strategy
+from decisions import selectors, services
 from decisions.models import FundingDecision, Outcome
 from portal.demo import DEMO_PASSWORD
 from portal.models import User
@@ -15,7 +15,7 @@ from reviews import services as review_services
 
 
 def _content(strategy, share, outcome=Outcome.APPROVED):
-    requested = services.requested_amount(strategy)
+    requested = selectors.requested_amount(strategy)
     amount = Decimal("0") if outcome == Outcome.REJECTED else (requested * share).quantize(Decimal("1000"))
     return {
         "outcome": outcome,
@@ -39,7 +39,9 @@ def seed(*, stdout):
     bmbf1 = User.objects.get(email="bmbf1@demo.example")
     bmbf2 = User.objects.get(email="bmbf2@demo.example")
     office = User.objects.get(email="pt@demo.example")
-    strategies = list(review_services.submitted_strategies(cycle).order_by("alliance__name"))
+    strategies = list(
+        Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
+    )
     with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
         for strategy in strategies:
             if review_services.reviews_complete(strategy):
@@ -47,7 +49,7 @@ def seed(*, stdout):
                     strategy=strategy,
                     user=office,
                     recommendation="conditions",
-                    proposed_amount=(services.requested_amount(strategy) * Decimal("0.9")).quantize(Decimal("1000")),
+                    proposed_amount=(selectors.requested_amount(strategy) * Decimal("0.9")).quantize(Decimal("1000")),
                     conditions="Verstetigungskonzept bis 30.06.2026 vorlegen.",
                     summary="Die Jury empfiehlt die Förderung der zweiten Phase mit einer Auflage zur Verstetigung.",
                 )

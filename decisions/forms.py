@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliances.forms import AmountField
+from decisions import validators
 from decisions.models import Outcome
 
 # An <input type="date"> reads and sends ISO dates only; a browser that falls back to a text field lets people
@@ -21,9 +22,9 @@ class DecisionForm(forms.Form):
         decimal_places=2,
         localize=True,
         error_messages={
-            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
-            "min_value": _("Der Betrag darf nicht negativ sein."),
-            "max_value": _("Der Betrag ist unplausibel hoch."),
+            "invalid": validators.AMOUNT_INVALID,
+            "min_value": validators.AMOUNT_NOT_NEGATIVE,
+            "max_value": validators.AMOUNT_TOO_HIGH,
         },
     )
     funding_start = forms.DateField(
@@ -43,7 +44,7 @@ class DecisionForm(forms.Form):
         label=_("Begründung"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Bitte begründen Sie die Entscheidung.")},
+        error_messages={"required": validators.RATIONALE_REQUIRED},
     )
     over_request_reason = forms.CharField(
         label=_("Begründung, falls der Betrag über der Beantragung liegt"),
@@ -72,7 +73,7 @@ class CorrectionForm(DecisionForm):
         label=_("Grund der Korrektur"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Bitte begründen Sie die Korrektur.")},
+        error_messages={"required": validators.CORRECTION_REASON_REQUIRED},
     )
 
 

@@ -8,6 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Strategy
+from portal.formatting import euro
 from portal.models import Role
 
 
@@ -50,8 +51,16 @@ class FundingDecisionQuerySet(models.QuerySet):
         if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
             return self
         if user.role == Role.ALLIANCE_MANAGER:
+            # Mirrors the `decisions.read_decision` rule.
             return self.filter(status=DecisionStatus.RELEASED, strategy__alliance__memberships__user=user)
         return self.none()
+
+    def released(self):
+        return self.filter(status=DecisionStatus.RELEASED)
+
+    def in_effect(self):
+        """Decisions not withdrawn and not replaced by a confirmed correction: proposed, confirmed or released."""
+        return self.filter(is_current=True).exclude(status=DecisionStatus.WITHDRAWN)
 
     def counting_against_budget(self):
         """Confirmed or released decisions that are still in force."""
@@ -130,6 +139,10 @@ class FundingDecision(models.Model):
     def is_final(self):
         return self.status in FINAL_STATUSES
 
+    @property
+    def is_released(self):
+        return self.status == DecisionStatus.RELEASED
+
 
 class DecisionAction(models.TextChoices):
     PROPOSED = "proposed", _("vorgeschlagen")
@@ -173,7 +186,7 @@ def format_detail(key, value):
         if key == "status":
             return str(DecisionStatus(value).label)
         if key in AMOUNT_DETAILS:
-            return formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True) + " EUR"
+            return euro(Decimal(value))
         if key in DATE_DETAILS:
             return formats.date_format(datetime.date.fromisoformat(value), "d.m.Y")
     except (ValueError, ArithmeticError):

@@ -1,47 +1,38 @@
 """Funding decisions under the four-eyes principle. Each operation runs in one transaction."""
 
-from decimal import Decimal
-
-from django.core.exceptions import ValidationError
+import rules
 from django.db import transaction
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle, Strategy
+from decisions import selectors, validators
 from decisions.models import (
     BEFORE_PREFIX,
     DecisionAction,
     DecisionEvent,
     DecisionStatus,
     FundingDecision,
-    Outcome,
 )
 from decisions.signals import decision_confirmed, decision_released
-from portal.models import NotificationKind, Role
+from portal.exceptions import Conflict, Refusal
+from portal.models import NotificationKind
 from portal.notifications import release_held_messages, send_notification
 
 
-class DecisionRefused(Exception):
-    """A decision operation was refused; `message` says why, in German."""
+class DecisionRefused(Refusal):
+    """A decision operation was refused; `message` says why, in German. `needs_override` marks the budget guard,
+    which a reason on the confirmation form lifts."""
 
-    def __init__(self, message, *, needs_override=False):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message="", *, needs_override=False, **kwargs):
+        super().__init__(message, **kwargs)
         self.needs_override = needs_override
 
 
-def requested_amount(strategy):
-    """The sum of the budget plan in the strategy's latest submission."""
-    submission = strategy.submissions.order_by("-number").first()
-    return submission.budget_total if submission else Decimal("0")
-
-
-def _euro(amount):
-    return number_format(amount, 2, force_grouping=True) + " EUR"
+class ProposalChanged(DecisionRefused, Conflict):
+    """Someone changed the proposal since the form was loaded; `current` is the proposal as it is now."""
 
 
 def _log(decision, action, actor, **details):
@@ -51,33 +42,13 @@ def _log(decision, action, actor, **details):
 
 
 def _require_ministry(user):
-    if user.role != Role.MINISTRY or not user.is_active:
+    # The same permission the views check; a service called from elsewhere refuses too.
+    if not rules.has_perm("decisions.decide", user):
         raise DecisionRefused(_("Nur das BMBF kann Förderentscheidungen treffen."))
 
 
-def _validate_content(
-    *, strategy, outcome, granted_amount, funding_start, funding_end, conditions, rationale, over_request_reason
-):
-    if outcome not in Outcome.values:
-        raise ValidationError(_("Bitte wählen Sie eine Entscheidung."))
-    if granted_amount is None or granted_amount < 0:
-        raise ValidationError(_("Der Betrag darf nicht negativ sein."))
-    if outcome == Outcome.REJECTED and granted_amount != 0:
-        raise ValidationError(_("Bei einer Ablehnung ist der bewilligte Betrag 0 EUR."))
-    if outcome != Outcome.REJECTED and granted_amount == 0:
-        raise ValidationError(_("Eine Bewilligung braucht einen Betrag über 0 EUR."))
-    if funding_end < funding_start:
-        raise ValidationError(_("Das Förderende liegt vor dem Förderbeginn."))
-    if outcome == Outcome.APPROVED_WITH_CONDITIONS and not conditions.strip():
-        raise ValidationError(_("Bitte nennen Sie die Auflagen."))
-    if not rationale.strip():
-        raise ValidationError(_("Bitte begründen Sie die Entscheidung."))
-    requested = requested_amount(strategy)
-    if granted_amount > requested and not over_request_reason.strip():
-        raise ValidationError(
-            _("Der Betrag von %(granted)s liegt über der beantragten Summe von %(requested)s. Bitte begründen Sie das.")
-            % {"granted": _euro(granted_amount), "requested": _euro(requested)}
-        )
+def _validate_content(*, strategy, **content):
+    validators.validate_decision_content(**content, requested=selectors.requested_amount(strategy))
 
 
 @transaction.atomic
@@ -108,9 +79,8 @@ def propose_decision(
             raise DecisionRefused(_("Nur eine geltende, bestätigte Entscheidung kann korrigiert werden."))
         if hasattr(supersedes, "superseded_by"):
             raise DecisionRefused(_("Zu dieser Entscheidung liegt bereits eine Korrektur vor."))
-        if not supersession_reason.strip():
-            raise ValidationError(_("Bitte begründen Sie die Korrektur."))
-    elif strategy.decisions.filter(is_current=True).exclude(status=DecisionStatus.WITHDRAWN).exists():
+        validators.validate_correction_reason(supersession_reason)
+    elif strategy.decisions.in_effect().exists():
         raise DecisionRefused(
             _(
                 "Für dieses Bündnis liegt bereits eine Entscheidung vor. Bearbeiten Sie den "
@@ -161,8 +131,8 @@ def change_proposal(*, decision, user, expected_version, **content):
     """Changes a proposal before confirmation; the editor becomes its proposer.
 
     Side effects: updates the proposal, logs the change with the earlier and the new value of every changed
-    field. Raises DecisionRefused for final decisions
-    or a stale version, ValidationError for bad content.
+    field. Raises DecisionRefused for final decisions, ProposalChanged (a Conflict) for a stale version,
+    ValidationError for bad content.
     """
     _require_ministry(user)
     decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
@@ -173,7 +143,9 @@ def change_proposal(*, decision, user, expected_version, **content):
     if decision.status != DecisionStatus.PROPOSED:
         raise DecisionRefused(_("Dieser Vorschlag ist zurückgezogen."))
     if decision.version != expected_version:
-        raise DecisionRefused(_("Der Vorschlag wurde inzwischen geändert. Bitte laden Sie die Seite neu."))
+        raise ProposalChanged(
+            _("Der Vorschlag wurde inzwischen geändert. Bitte laden Sie die Seite neu."), current=decision
+        )
     _validate_content(strategy=decision.strategy, **content)
     changes = {}
     for name, value in content.items():
@@ -212,13 +184,6 @@ def withdraw_proposal(*, decision, user):
     return decision
 
 
-def confirmed_sum(cycle, exclude=None):
-    queryset = FundingDecision.objects.counting_against_budget().filter(strategy__cycle=cycle)
-    if exclude is not None:
-        queryset = queryset.exclude(pk=exclude.pk)
-    return queryset.aggregate(total=Sum("granted_amount"))["total"] or Decimal("0")
-
-
 @transaction.atomic
 def confirm_decision(*, decision, user, password, budget_override_reason=""):
     """Confirms a proposal (four-eyes principle) after checking the user's password and the budget.
@@ -241,17 +206,10 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
         raise DecisionRefused(_("Diese Entscheidung ist bereits bestätigt oder zurückgezogen."))
     if decision.proposed_by_id == user.pk:
         raise DecisionRefused(_("Vier-Augen-Prinzip: Sie können Ihren eigenen Vorschlag nicht bestätigen."))
-    total = confirmed_sum(cycle, exclude=decision.supersedes) + decision.granted_amount
+    total = selectors.confirmed_sum(cycle, exclude=decision.supersedes) + decision.granted_amount
     budget_override_reason = (budget_override_reason or "").strip()
     if total > cycle.budget and not budget_override_reason:
-        raise DecisionRefused(
-            _(
-                "Mit dieser Entscheidung stiegen die bestätigten Mittel auf %(total)s und lägen über dem Budget "
-                "von %(budget)s. Eine Bestätigung ist nur mit Begründung möglich."
-            )
-            % {"total": _euro(total), "budget": _euro(cycle.budget)},
-            needs_override=True,
-        )
+        raise DecisionRefused(validators.over_budget_message(total=total, budget=cycle.budget), needs_override=True)
     if decision.supersedes_id:
         previous = FundingDecision.objects.select_for_update().get(pk=decision.supersedes_id)
         previous.is_current = False
@@ -299,7 +257,7 @@ def render_letter(decision):
             {
                 "decision": decision,
                 "strategy": decision.strategy,
-                "requested": requested_amount(decision.strategy),
+                "requested": selectors.requested_amount(decision.strategy),
             },
         )
 

@@ -10,6 +10,13 @@ class DossiersConfig(AppConfig):
         from alliances.signals import strategy_submitted
         from decisions.signals import decision_confirmed, decision_released
         from dossiers import receivers
+        from portal.slots import register_slot
+
+        # The dossier panels on earlier stages' pages; those pages only name the slot.
+        register_slot("strategy_detail.dossiers", template="dossiers/partials/strategy_detail.html")
+        register_slot("decision_detail.dossiers", template="dossiers/partials/decision_detail.html")
+        register_slot("decision_dashboard.dossiers", template="dossiers/partials/decision_dashboard.html")
+        register_slot("released_decision.dossiers", template="dossiers/partials/letter_panel.html")
 
         strategy_submitted.connect(receivers.request_strategy_dossier, dispatch_uid="dossiers.fresh_strategy_dossier")
         decision_confirmed.connect(

@@ -2,11 +2,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import EvaluationCycle, Strategy
+from alliances.models import AllianceMembership, EvaluationCycle, Strategy
+from decisions.models import FundingDecision
+from portal.models import Role
+from reviews.models import Assignment, AssignmentStatus
 
 
 class DossierKind(models.TextChoices):
@@ -19,6 +22,8 @@ class DossierKind(models.TextChoices):
 
 # Kinds whose subject is one strategy; the others are about a whole cycle.
 STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION, DossierKind.DECISION_LETTER)
+# Kinds for the ministry alone.
+MINISTRY_KINDS = (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE)
 
 
 class DossierStatus(models.TextChoices):
@@ -31,6 +36,29 @@ class DossierStatus(models.TextChoices):
 def dossier_path(instance, filename):
     extension = "zip" if instance.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
     return f"dossiers/{instance.cycle_id}/{instance.public_id}.{extension}"
+
+
+class DossierQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The dossiers `user` may read; mirrors the `dossiers.read_dossier` rule (see dossiers/rules.py)."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.MINISTRY:
+            return self
+        if user.role == Role.PROGRAMME_OFFICE:
+            return self.filter(kind__in=[DossierKind.STRATEGY, DossierKind.DECISION_LETTER])
+        if user.role == Role.ALLIANCE_MANAGER:
+            managed = AllianceMembership.objects.filter(alliance=OuterRef("strategy__alliance"), user=user)
+            released = FundingDecision.objects.filter(strategy=OuterRef("strategy")).released()
+            return self.filter(Exists(managed)).filter(
+                Q(kind=DossierKind.STRATEGY) | Q(Exists(released), kind=DossierKind.DECISION_LETTER)
+            )
+        if user.role == Role.EXPERT:
+            cleared = Assignment.objects.filter(
+                strategy=OuterRef("strategy"), expert=user, status=AssignmentStatus.CLEARED
+            )
+            return self.filter(Exists(cleared), kind=DossierKind.STRATEGY)
+        return self.none()
 
 
 class Dossier(models.Model):
@@ -54,6 +82,7 @@ class Dossier(models.Model):
     started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
     finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Dossier")

@@ -1,44 +1,94 @@
-"""Who may request and download which dossier. Anyone without a right to the subject gets 404."""
+"""Who may request and read which dossier.
+
+Two questions, asked in this order, with two different answers:
+
+1. May the user's role ever read this kind of dossier? If not, 403 (`dossiers.read_kind`, the object is the
+   kind). Evaluation dossiers, cycle reports and cycle archives are for the ministry alone; decision letters
+   for the ministry, the programme office and alliance managers; strategy dossiers for every role but the
+   admin.
+2. May the user read this one, i.e. its strategy? If not, 404 (`dossiers.read_dossier`, the object is a
+   `Dossier` or a `DossierSubject` for one not yet requested). Alliance managers read their own alliance's
+   strategy dossier, and its decision letter once a decision is released; experts the strategy dossier of a
+   strategy they are cleared for; the ministry and the programme office every dossier of the kinds they read.
+
+So an expert or the programme office asking for an evaluation dossier gets 403, and a manager asking for
+another alliance's strategy dossier, or for their own letter before release, gets 404. Lists use
+`Dossier.objects.visible_to(user)`, which mirrors rule 2.
+"""
+
+from typing import NamedTuple
 
 import rules
 
-from decisions.models import DecisionStatus
-from dossiers.models import DossierKind
-from portal.models import Role
+from alliances.models import Strategy
+from alliances.rules import manages_strategy_alliance
+from decisions.models import FundingDecision
+from dossiers.models import MINISTRY_KINDS, DossierKind
+from portal.rules import is_alliance_manager, is_expert, is_ministry, is_staff_reader
 from reviews.models import AssignmentStatus
 
 
-def _may_read_letter(user, strategy):
-    """The ministry and the programme office always; the alliance's own managers once a decision is released."""
-    if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
-        return True
-    if user.role == Role.ALLIANCE_MANAGER:
-        return (
-            strategy.alliance.memberships.filter(user=user).exists()
-            and strategy.decisions.filter(status=DecisionStatus.RELEASED).exists()
-        )
-    return False
+class DossierSubject(NamedTuple):
+    """What a dossier is about, before it exists: its kind and (for the strategy kinds) its strategy."""
+
+    kind: str
+    strategy: Strategy | None = None
 
 
-def may_read(user, *, kind, strategy=None):
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if kind in (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE):
-        return user.role == Role.MINISTRY
-    if kind == DossierKind.DECISION_LETTER:
-        return _may_read_letter(user, strategy)
-    if user.role in (Role.MINISTRY, Role.PROGRAMME_OFFICE):
-        return True
-    if user.role == Role.ALLIANCE_MANAGER:
-        return strategy.alliance.memberships.filter(user=user).exists()
-    if user.role == Role.EXPERT:
-        return strategy.assignments.filter(expert=user, status=AssignmentStatus.CLEARED).exists()
-    return False
+# Rule 1: the roles that may read each kind at all.
+KIND_READERS = {
+    DossierKind.STRATEGY: is_staff_reader | is_alliance_manager | is_expert,
+    DossierKind.DECISION_LETTER: is_staff_reader | is_alliance_manager,
+    **dict.fromkeys(MINISTRY_KINDS, is_ministry),
+}
 
 
 @rules.predicate
-def may_read_dossier(user, dossier):
-    return dossier is not None and may_read(user, kind=dossier.kind, strategy=dossier.strategy)
+def reads_kind(user, kind):
+    readers = KIND_READERS.get(kind)
+    return readers is not None and readers.test(user)
 
 
-rules.add_perm("dossiers.read_dossier", may_read_dossier)
+@rules.predicate
+def is_strategy_dossier(user, subject):
+    return subject is not None and subject.kind == DossierKind.STRATEGY
+
+
+@rules.predicate
+def is_letter(user, subject):
+    return subject is not None and subject.kind == DossierKind.DECISION_LETTER
+
+
+@rules.predicate
+def manages_subject_alliance(user, subject):
+    return subject is not None and subject.strategy is not None and manages_strategy_alliance(user, subject.strategy)
+
+
+@rules.predicate
+def decision_released(user, subject):
+    return FundingDecision.objects.filter(strategy=subject.strategy).released().exists()
+
+
+@rules.predicate
+def cleared_for_subject(user, subject):
+    return (
+        subject is not None
+        and subject.strategy is not None
+        and subject.strategy.assignments.filter(expert=user, status=AssignmentStatus.CLEARED).exists()
+    )
+
+
+@rules.predicate
+def reads_subject_kind(user, subject):
+    return subject is not None and reads_kind(user, subject.kind)
+
+
+# Rule 2, on top of rule 1: staff read every dossier of their kinds; managers and experts only their own.
+reads_dossier = reads_subject_kind & (
+    is_staff_reader
+    | (is_alliance_manager & manages_subject_alliance & (is_strategy_dossier | (is_letter & decision_released)))
+    | (is_expert & is_strategy_dossier & cleared_for_subject)
+)
+
+rules.add_perm("dossiers.read_kind", reads_kind)
+rules.add_perm("dossiers.read_dossier", reads_dossier)

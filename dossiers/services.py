@@ -10,17 +10,15 @@ import zipfile
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliances.models import STRATEGY_SECTIONS, Strategy, StrategyStatus, budget_table
-from decisions import charts, dashboard
-from decisions import services as decision_services
-from decisions.models import DecisionStatus, FundingDecision
-from dossiers import rendering
+from alliances.models import Strategy
+from decisions import selectors
+from decisions.models import FundingDecision
+from dossiers import contents, rendering
+from dossiers.contents import DossierUnavailable
 from dossiers.models import STRATEGY_KINDS, Dossier, DossierDownload, DossierKind, DossierStatus
-from reviews import services as review_services
 from reviews.models import Assignment, PanelVotum, Review
 
 logger = logging.getLogger(__name__)
@@ -29,18 +27,8 @@ logger = logging.getLogger(__name__)
 PRINT_LAYOUT_VERSION = 2
 
 
-class DossierUnavailable(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-def latest_submission(strategy):
-    return strategy.submissions.order_by("-number").first()
-
-
 def _strategy_inputs(strategy):
-    submission = latest_submission(strategy)
+    submission = strategy.latest_submission
     if submission is None:
         raise DossierUnavailable(_("Die Strategie ist noch nicht eingereicht."))
     alliance = strategy.alliance
@@ -70,18 +58,8 @@ def _evaluation_inputs(strategy):
     }
 
 
-def released_decision(strategy):
-    """The strategy's decision as the alliance last received it: the most recently released one."""
-    return (
-        FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.RELEASED)
-        .select_related("strategy__alliance", "strategy__cycle", "supersedes")
-        .order_by("-released_at", "-pk")
-        .first()
-    )
-
-
 def _letter_inputs(strategy):
-    decision = released_decision(strategy)
+    decision = selectors.released_decision(strategy)
     if decision is None:
         raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
     return {
@@ -177,150 +155,12 @@ def _set_progress(dossier_id, percent):
     Dossier.objects.filter(pk=dossier_id).update(progress=percent)
 
 
-def _uploads(submission, strategy):
-    documents = {str(doc.public_id): doc for doc in strategy.documents.all()}
-    uploads = []
-    for number, facts in enumerate(submission.documents, start=1):
-        document = documents.get(facts["id"])
-        upload = rendering.Upload(anchor=f"anlage-{number}", title=facts["name"], path="")
-        if document is None or not document.file:
-            upload.error = _("Datei nicht gefunden")
-        else:
-            try:
-                upload.path = document.file.path
-            except NotImplementedError:
-                upload.error = _("Datei nicht lesbar")
-        uploads.append(upload)
-    rendering.inspect_uploads([upload for upload in uploads if not upload.error])
-    return uploads
-
-
-def strategy_context(strategy):
-    submission = latest_submission(strategy)
-    uploads = _uploads(submission, strategy)
-    sections = [
-        {"name": name, "label": str(label), "text": submission.sections.get(name, "")}
-        for name, label, _limit in STRATEGY_SECTIONS
-    ]
-    toc = [{"anchor": "profil", "title": "Profil des Bündnisses"}]
-    toc += [{"anchor": f"abschnitt-{s['name']}", "title": s["label"]} for s in sections]
-    toc.append({"anchor": "finanzplan", "title": "Finanzplan"})
-    toc += [{"anchor": u.anchor, "title": f"Anlage {i}: {u.title}"} for i, u in enumerate(uploads, start=1)]
-    return {
-        "strategy": strategy,
-        "alliance": strategy.alliance,
-        "cycle": strategy.cycle,
-        "submission": submission,
-        "sections": sections,
-        "budget": budget_table(strategy.cycle.years, submission.budget),
-        "uploads": uploads,
-        "toc": toc,
-        "generated_at": timezone.now(),
-        "subject": strategy.alliance.name,
-        "title": f"Erweiterte WIR!-Strategie: {strategy.alliance.name}",
-    }
-
-
-def _score_rows(review, criteria):
-    scores = {score.criterion_id: score for score in review.scores.all()}
-    return [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
-
-
-def evaluation_context(strategy):
-    """The strategy dossier plus scores, charts, every review with names, the Votum and the decision."""
-    context = strategy_context(strategy)
-    row = dashboard.row_for(strategy=strategy)
-    submission = context["submission"]
-    reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
-    criteria = [item["criterion"] for item in criterion_rows]
-    for review in reviews:
-        review.score_rows = _score_rows(review, criteria)
-    points = dashboard.score_points(cycle=strategy.cycle)
-    means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
-    decision = (
-        FundingDecision.objects.filter(strategy=strategy, is_current=True)
-        .exclude(status=DecisionStatus.WITHDRAWN)
-        .order_by("-proposed_at")
-        .first()
-    )
-    context.update(
-        {
-            "stats": row,
-            "expected": row.reviews_expected or 0,
-            "reviews": reviews,
-            "show_names": True,
-            "distribution": charts.score_distribution(rows=[row], points=points),
-            "heatmap": charts.criterion_heatmap(rows=[row], means=means),
-            "votum": PanelVotum.objects.filter(strategy=strategy).first(),
-            "decision": decision,
-            "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
-        }
-    )
-    toc = context["toc"]
-    finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "finanzplan") + 1
-    toc[finance_index:finance_index] = [
-        {"anchor": "bewertung", "title": "Bewertung im Überblick"},
-        {"anchor": "gutachten", "title": "Gutachten"},
-        {"anchor": "votum", "title": "Votum der Jury"},
-        {"anchor": "entscheidung", "title": "Förderentscheidung"},
-    ]
-    return context
-
-
-def letter_context(strategy):
-    """The released decision letter as stored at release. Its HTML is trusted: templates/decisions/letter.html
-    escapes every user text (conditions, rationale, reason of a correction) when the letter is released."""
-    decision = released_decision(strategy)
-    if decision is None:
-        raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
-    letter = decision.letter_html or decision_services.render_letter(decision)
-    alliance = strategy.alliance
-    return {
-        "strategy": strategy,
-        "alliance": alliance,
-        "cycle": strategy.cycle,
-        "decision": decision,
-        "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see above
-        "generated_at": timezone.now(),
-        "subject": alliance.name,
-        "submission": None,
-        "uploads": [],
-        "title": f"Entscheidungsschreiben: {alliance.name}",
-    }
-
-
-def cycle_report_context(cycle):
-    rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
-    return {
-        "cycle": cycle,
-        "rows": rows,
-        "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
-        "distribution": charts.score_distribution(rows=rows, points=dashboard.score_points(cycle=cycle)),
-        "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),
-        "generated_at": timezone.now(),
-        "subject": cycle.name,
-        "submission": None,
-        "uploads": [],
-        "title": f"Bericht: {cycle.name}",
-    }
-
-
-def _render(dossier):
-    if dossier.kind == DossierKind.STRATEGY:
-        return "dossiers/print/strategy.html", strategy_context(dossier.strategy)
-    if dossier.kind == DossierKind.EVALUATION:
-        return "dossiers/print/evaluation.html", evaluation_context(dossier.strategy)
-    if dossier.kind == DossierKind.CYCLE_REPORT:
-        return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
-    if dossier.kind == DossierKind.DECISION_LETTER:
-        return "dossiers/print/letter.html", letter_context(dossier.strategy)
-    raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))
-
-
 def _build_archive(dossier):
     """Renders (or reuses) every evaluation dossier of the cycle and the cycle report, and zips them."""
     cycle = dossier.cycle
-    strategies = list(submitted_strategies(cycle).select_related("alliance").order_by("alliance__name"))
+    strategies = list(
+        Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
+    )
     parts = []
     for index, strategy in enumerate(strategies, start=1):
         part = request_dossier(kind=DossierKind.EVALUATION, cycle=cycle, strategy=strategy, enqueue=False)
@@ -377,7 +217,7 @@ def render_dossier(*, dossier_id):
             content, pages = _build_archive(dossier)
             extension = "zip"
         else:
-            template, context = _render(dossier)
+            template, context = contents.template_and_context(dossier)
             _set_progress(dossier_id, 20)
             html = rendering.render_html(template, context)
             _set_progress(dossier_id, 35)
@@ -433,7 +273,3 @@ def _fail(dossier_id, message):
 def record_download(*, dossier, user):
     """Side effects: stores who downloaded which dossier, and when."""
     return DossierDownload.objects.create(dossier=dossier, user=user)
-
-
-def submitted_strategies(cycle):
-    return Strategy.objects.filter(cycle=cycle, status=StrategyStatus.SUBMITTED)

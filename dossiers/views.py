@@ -1,7 +1,7 @@
 import logging
 
+import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,33 +12,38 @@ from django.views.decorators.http import require_GET, require_POST
 from alliances.models import EvaluationCycle, Strategy
 from dossiers import services
 from dossiers.models import STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
-from dossiers.rules import may_read
+from dossiers.rules import DossierSubject
+from portal.rules import require_permission
 
 access_log = logging.getLogger("portal.access")
 
 
 def _subject_or_404(request, kind, cycle_slug, alliance_slug):
+    """The cycle and strategy a dossier of `kind` would be about: 404 for a malformed address, 403 when the role
+    may never read this kind, 404 when it may but not for this subject (see dossiers/rules.py)."""
     if kind not in DossierKind.values or (kind in STRATEGY_KINDS) != (alliance_slug is not None):
         raise Http404
+    require_permission(request.user, "dossiers.read_kind", kind)
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
     strategy = None
     if kind in STRATEGY_KINDS:
         strategy = get_object_or_404(
             Strategy.objects.select_related("alliance", "cycle"), cycle=cycle, alliance__slug=alliance_slug
         )
-    if not may_read(request.user, kind=kind, strategy=strategy):
+    if not rules.has_perm("dossiers.read_dossier", request.user, DossierSubject(kind, strategy)):
         raise Http404
     return cycle, strategy
 
 
 def _dossier_or_404(request, public_id):
+    """The dossier, with the same two answers: 403 for a kind the role never reads, 404 beyond the user's scope."""
     dossier = get_object_or_404(Dossier.objects.select_related("strategy__alliance", "cycle"), public_id=public_id)
-    if not may_read(request.user, kind=dossier.kind, strategy=dossier.strategy):
+    require_permission(request.user, "dossiers.read_kind", dossier.kind)
+    if not rules.has_perm("dossiers.read_dossier", request.user, dossier):
         raise Http404
     return dossier
 
 
-@login_required
 @require_POST
 def request_dossier(request, kind, cycle_slug, alliance_slug=None):
     """Asks for a dossier; answers with its status panel, which polls until the dossier is done."""
@@ -51,7 +56,6 @@ def request_dossier(request, kind, cycle_slug, alliance_slug=None):
     return _queued_response(request, dossier)
 
 
-@login_required
 @require_GET
 def panel(request, kind, cycle_slug, alliance_slug=None):
     """The status of the subject's latest dossier with the request button; pages load it with htmx, so that
@@ -101,7 +105,6 @@ def _queued_response(request, dossier):
     return redirect("dossiers:detail", dossier.public_id)
 
 
-@login_required
 @require_GET
 def detail(request, public_id):
     dossier = _dossier_or_404(request, public_id)
@@ -109,7 +112,6 @@ def detail(request, public_id):
     return render(request, template, {"dossier": dossier})
 
 
-@login_required
 @require_POST
 def retry(request, public_id):
     dossier = _dossier_or_404(request, public_id)
@@ -125,7 +127,6 @@ def retry(request, public_id):
     return _queued_response(request, fresh)
 
 
-@login_required
 @require_GET
 def download(request, public_id):
     dossier = _dossier_or_404(request, public_id)

@@ -1,7 +1,7 @@
+import rules
 from django import template
 
-from decisions.models import DecisionStatus
-from dossiers.rules import may_read
+from dossiers.rules import DossierSubject
 from dossiers.views import panel_context
 
 register = template.Library()
@@ -11,15 +11,9 @@ register = template.Library()
 def dossier_panel(context, kind, cycle, strategy=None):
     """The "create dossier" button with the latest dossier of this subject, for readers of the subject."""
     request = context["request"]
-    if not may_read(request.user, kind=kind, strategy=strategy):
+    if not rules.has_perm("dossiers.read_dossier", request.user, DossierSubject(kind, strategy)):
         return {"hidden": True}
     return {
         **panel_context(request, kind=kind, cycle=cycle, strategy=strategy),
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.filter
-def has_released(decisions):
-    """Whether any of the (already loaded) decisions is released; costs no query."""
-    return any(decision.status == DecisionStatus.RELEASED for decision in decisions)

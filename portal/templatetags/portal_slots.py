@@ -1,5 +1,6 @@
 from django import template
 from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 from portal.slots import slot_templates
 
@@ -12,4 +13,5 @@ def slot(context, name, **extra):
     with context.push(**extra):
         flat = context.flatten()
         request = context.get("request")
-        return "".join(get_template(partial).render(flat, request) for partial in slot_templates(name))
+        # Each partial is rendered (and escaped) by its own template; the joined markup is safe as it stands.
+        return mark_safe("".join(get_template(partial).render(flat, request) for partial in slot_templates(name)))  # noqa: S308

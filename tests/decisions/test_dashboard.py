@@ -330,8 +330,8 @@ def test_charts_are_svg_with_tables_of_the_same_numbers(client, cycle, small):
     response = client.get(dashboard_url(cycle))
     page = response.content.decode()
     assert page.count('<svg class="chart-svg"') == 2
-    assert 'role="img" aria-labelledby="verteilung-titel"' in page
-    assert 'role="img" aria-labelledby="heatmap-titel"' in page
+    assert 'role="img" aria-labelledby="distribution-title"' in page
+    assert 'role="img" aria-labelledby="heatmap-title"' in page
     assert page.count("Daten der Grafik als Tabelle") == 2
     distribution = response.context["distribution"]
     rows = {row.alliance.name: row for row in response.context["rows"]}

@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from decisions import services
+from decisions import selectors, services
 from decisions.models import DecisionAction, DecisionEvent, DecisionStatus, FundingDecision
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 from tests.factories import AllianceFactory, decision_content, ministry_user, submitted_strategy
@@ -107,7 +107,7 @@ def test_the_budget_guard_refuses_an_overrun_without_reason(cycle, bmbf1, bmbf2)
 
 
 def test_an_amount_above_the_request_needs_a_reason(strategy, bmbf1):
-    requested = services.requested_amount(strategy)
+    requested = selectors.requested_amount(strategy)
     with pytest.raises(ValidationError, match="über der beantragten Summe"):
         propose(strategy, bmbf1, granted_amount=requested + 1)
     decision = propose(strategy, bmbf1, granted_amount=requested + 1, over_request_reason="Zusätzliches Reallabor")

@@ -79,7 +79,7 @@ def test_a_second_proposal_changes_the_pending_one_unless_it_is_stale(client, wo
     assert client.post(url("propose", strategy), form()).status_code == 302
     decision = FundingDecision.objects.get()
     stale = client.post(url("propose", strategy), form(granted_amount="400.000,00", version=decision.version - 1))
-    assert stale.status_code == 422
+    assert stale.status_code == 409  # a Conflict: someone changed the proposal meanwhile
     assert "Der Vorschlag wurde inzwischen geändert." in stale.content.decode()
     changed = client.post(
         url("propose", strategy), form(granted_amount="400.000,00", version=decision.version), follow=True
@@ -400,7 +400,7 @@ def test_every_table_on_the_ministrys_alliance_page_scrolls_in_a_focusable_named
     tables, faults = table_region_faults(page)
     assert len(tables) == 3  # budget plan, reviews side by side, decision events
     assert faults == []
-    assert "Dr. Erika Expertin" in page and 'id="vorgaenge"' in page
+    assert "Dr. Erika Expertin" in page and 'id="decision-events"' in page
 
 
 def test_the_decision_timeline_table_scrolls_in_a_focusable_named_region(client, world):

@@ -188,10 +188,11 @@ def test_only_the_ministry_may_request_or_download_the_archive(client, ministry,
     client.force_login(ministry)
     assert client.get(reverse("dossiers:download", args=[archive.public_id])).status_code == 200
     client.force_login(others[actor])
-    assert client.post(archive_url(cycle)).status_code == 404
-    assert client.get(reverse("dossiers:detail", args=[archive.public_id])).status_code == 404
-    assert client.get(reverse("dossiers:download", args=[archive.public_id])).status_code == 404
-    assert client.post(reverse("dossiers:retry", args=[archive.public_id])).status_code == 404
+    # No other role ever reads the archive: 403, not 404.
+    assert client.post(archive_url(cycle)).status_code == 403
+    assert client.get(reverse("dossiers:detail", args=[archive.public_id])).status_code == 403
+    assert client.get(reverse("dossiers:download", args=[archive.public_id])).status_code == 403
+    assert client.post(reverse("dossiers:retry", args=[archive.public_id])).status_code == 403
     assert Dossier.objects.filter(kind=DossierKind.CYCLE_ARCHIVE).count() == 1
     assert list(archive.downloads.values_list("user", flat=True)) == [ministry.pk]
 

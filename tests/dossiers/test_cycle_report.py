@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from alliances.models import Alliance, Strategy
 from decisions import services as decision_services
-from dossiers import services
+from dossiers import contents, services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import outline_titles, qpdf_check
 from tests.factories import (
@@ -55,7 +55,7 @@ def folded_text(page):
 
 
 def test_cycle_report_context_ranks_by_median_and_sums_the_budget(report_cycle):
-    context = services.cycle_report_context(report_cycle)
+    context = contents.cycle_report_context(report_cycle)
     assert [row.alliance.name for row in context["rows"]] == RANKING
     budget = context["budget"]
     assert budget["requested"] == Decimal("1500000")

@@ -144,14 +144,16 @@ def request_url(strategy):
     return reverse("dossiers:request", args=[DossierKind.DECISION_LETTER, strategy.cycle.slug, strategy.alliance.slug])
 
 
+# Roles that never read letters (expert, admin) get 403; managers beyond their scope (another alliance, or
+# their own before release) get 404.
 BEFORE_RELEASE = {
     "anonymous": LOGIN,
     "own_manager": 404,
     "other_manager": 404,
-    "expert": 404,
+    "expert": 403,
     "programme_office": 302,
     "ministry": 302,
-    "admin": 404,
+    "admin": 403,
 }
 
 
@@ -168,10 +170,10 @@ AFTER_RELEASE = {
     "anonymous": LOGIN,
     "own_manager": 200,
     "other_manager": 404,
-    "expert": 404,
+    "expert": 403,
     "programme_office": 200,
     "ministry": 200,
-    "admin": 404,
+    "admin": 403,
 }
 
 

@@ -3,7 +3,7 @@
 import pytest
 from pypdf import PdfReader
 
-from dossiers import services
+from dossiers import contents, services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import qpdf_check
 from tests.factories import (
@@ -20,7 +20,7 @@ def reviewed(cycle):
 
 
 def test_evaluation_context_carries_the_aggregated_numbers(reviewed):
-    context = services.evaluation_context(reviewed)
+    context = contents.evaluation_context(reviewed)
     stats = context["stats"]
     assert stats.review_count == 3 and context["expected"] == 3
     assert stats.score_median == pytest.approx(76.0)

@@ -61,3 +61,11 @@ def test_a_slot_renders_what_later_stages_registered(tmp_path, settings):
     page = Template('{% load portal_slots %}<p>{% slot "test.side" greeting="Hallo" %}</p>')
     assert page.render(Context({"request": RequestFactory().get("/")})) == "<p>[Hallo]</p>"
     assert Template('{% load portal_slots %}{% slot "test.empty" %}').render(Context({})) == ""
+
+
+def test_a_slot_keeps_the_markup_of_its_partials_and_escapes_only_their_values(tmp_path, settings):
+    (tmp_path / "slot_markup.html").write_text("<b>{{ greeting }}</b>", encoding="utf-8")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    register_slot("test.markup", template="slot_markup.html")
+    page = Template('{% load portal_slots %}{% slot "test.markup" greeting=greeting %}')
+    assert page.render(Context({"greeting": "<i>"})) == "<b>&lt;i&gt;</b>"

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances.models import EvaluationCycle, current_cycle
+from alliances.models import EvaluationCycle, Strategy, current_cycle
 from dossiers import services
 from dossiers.models import STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
 
@@ -164,7 +164,9 @@ class Command(BaseCommand):
         """The strategies to render for, ordered by alliance name; [None] for a dossier about the whole cycle."""
         if kind not in STRATEGY_KINDS:
             return [None]
-        strategies = services.submitted_strategies(cycle).select_related("alliance").order_by("alliance__name")
+        strategies = (
+            Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
+        )
         if not all_:
             strategies = strategies.filter(alliance__slug__in=alliance)
             missing = sorted(set(alliance) - {strategy.alliance.slug for strategy in strategies})

@@ -1,0 +1,154 @@
+"""What goes into each printed dossier: the print templates' contexts, read from every stage."""
+
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from alliances.models import STRATEGY_SECTIONS, budget_table
+from decisions import charts, dashboard, selectors
+from decisions import services as decision_services
+from dossiers import rendering
+from dossiers.models import DossierKind
+from portal.exceptions import Refusal
+from reviews import services as review_services
+from reviews.models import PanelVotum
+
+
+class DossierUnavailable(Refusal):
+    """The subject cannot have this dossier (yet); `message` says why, in German."""
+
+
+def _uploads(submission, strategy):
+    documents = {str(doc.public_id): doc for doc in strategy.documents.all()}
+    uploads = []
+    for number, facts in enumerate(submission.documents, start=1):
+        document = documents.get(facts["id"])
+        upload = rendering.Upload(anchor=f"anlage-{number}", title=facts["name"], path="")
+        if document is None or not document.file:
+            upload.error = _("Datei nicht gefunden")
+        else:
+            try:
+                upload.path = document.file.path
+            except NotImplementedError:
+                upload.error = _("Datei nicht lesbar")
+        uploads.append(upload)
+    rendering.inspect_uploads([upload for upload in uploads if not upload.error])
+    return uploads
+
+
+def strategy_context(strategy):
+    submission = strategy.latest_submission
+    uploads = _uploads(submission, strategy)
+    sections = [
+        {"name": name, "label": str(label), "text": submission.sections.get(name, "")}
+        for name, label, _limit in STRATEGY_SECTIONS
+    ]
+    toc = [{"anchor": "profil", "title": "Profil des Bündnisses"}]
+    toc += [{"anchor": f"abschnitt-{s['name']}", "title": s["label"]} for s in sections]
+    toc.append({"anchor": "finanzplan", "title": "Finanzplan"})
+    toc += [{"anchor": u.anchor, "title": f"Anlage {i}: {u.title}"} for i, u in enumerate(uploads, start=1)]
+    return {
+        "strategy": strategy,
+        "alliance": strategy.alliance,
+        "cycle": strategy.cycle,
+        "submission": submission,
+        "sections": sections,
+        "budget": budget_table(strategy.cycle.years, submission.budget),
+        "uploads": uploads,
+        "toc": toc,
+        "generated_at": timezone.now(),
+        "subject": strategy.alliance.name,
+        "title": f"Erweiterte WIR!-Strategie: {strategy.alliance.name}",
+    }
+
+
+def _score_rows(review, criteria):
+    scores = {score.criterion_id: score for score in review.scores.all()}
+    return [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
+
+
+def evaluation_context(strategy):
+    """The strategy dossier plus scores, charts, every review with names, the Votum and the decision."""
+    context = strategy_context(strategy)
+    row = dashboard.row_for(strategy=strategy)
+    submission = context["submission"]
+    reviews, criterion_rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
+    criteria = [item["criterion"] for item in criterion_rows]
+    for review in reviews:
+        review.score_rows = _score_rows(review, criteria)
+    points = dashboard.score_points(cycle=strategy.cycle)
+    means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
+    decision = selectors.decision_in_effect(strategy)
+    context.update(
+        {
+            "stats": row,
+            "expected": row.reviews_expected or 0,
+            "reviews": reviews,
+            "show_names": True,
+            "distribution": charts.score_distribution(rows=[row], points=points),
+            "heatmap": charts.criterion_heatmap(rows=[row], means=means),
+            "votum": PanelVotum.objects.filter(strategy=strategy).first(),
+            "decision": decision,
+            "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
+        }
+    )
+    toc = context["toc"]
+    finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "finanzplan") + 1
+    toc[finance_index:finance_index] = [
+        {"anchor": "bewertung", "title": "Bewertung im Überblick"},
+        {"anchor": "gutachten", "title": "Gutachten"},
+        {"anchor": "votum", "title": "Votum der Jury"},
+        {"anchor": "entscheidung", "title": "Förderentscheidung"},
+    ]
+    return context
+
+
+def letter_context(strategy):
+    """The released decision letter as stored at release. Its HTML is trusted: templates/decisions/letter.html
+    escapes every user text (conditions, rationale, reason of a correction) when the letter is released."""
+    decision = selectors.released_decision(strategy)
+    if decision is None:
+        raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
+    letter = decision.letter_html or decision_services.render_letter(decision)
+    alliance = strategy.alliance
+    return {
+        "strategy": strategy,
+        "alliance": alliance,
+        "cycle": strategy.cycle,
+        "decision": decision,
+        "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see above
+        "generated_at": timezone.now(),
+        "subject": alliance.name,
+        "submission": None,
+        "uploads": [],
+        "title": f"Entscheidungsschreiben: {alliance.name}",
+    }
+
+
+def cycle_report_context(cycle):
+    rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
+    return {
+        "cycle": cycle,
+        "rows": rows,
+        "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
+        "distribution": charts.score_distribution(rows=rows, points=dashboard.score_points(cycle=cycle)),
+        "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),
+        "generated_at": timezone.now(),
+        "subject": cycle.name,
+        "submission": None,
+        "uploads": [],
+        "title": f"Bericht: {cycle.name}",
+    }
+
+
+def template_and_context(dossier):
+    """The print template of a PDF dossier and the context it is rendered with."""
+    if dossier.kind == DossierKind.STRATEGY:
+        return "dossiers/print/strategy.html", strategy_context(dossier.strategy)
+    if dossier.kind == DossierKind.EVALUATION:
+        return "dossiers/print/evaluation.html", evaluation_context(dossier.strategy)
+    if dossier.kind == DossierKind.CYCLE_REPORT:
+        return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
+    if dossier.kind == DossierKind.DECISION_LETTER:
+        return "dossiers/print/letter.html", letter_context(dossier.strategy)
+    raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))
