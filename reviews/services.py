@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -657,11 +657,10 @@ def may_see_other_reviews(*, assignment):
 
 def reviews_complete(strategy):
     """Every active assignment has submitted a review of the latest snapshot."""
-    submission = latest_submission(strategy)
-    active = strategy.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
-    if submission is None or not active.exists():
+    active = strategy.assignments.active()
+    if strategy.latest_submission is None or not active.exists():
         return False
-    return not active.exclude(reviews__submission=submission, reviews__status=ReviewStatus.SUBMITTED).exists()
+    return not active.outstanding().exists()
 
 
 @transaction.atomic
@@ -696,17 +695,10 @@ def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, s
 
 
 def experts_with_outstanding_reviews(cycle):
-    """Experts and their count of assignments without a submitted review of the latest snapshot."""
+    """Experts and their count of active assignments whose review is not done (Assignment.is_done)."""
     outstanding = {}
-    assignments = (
-        Assignment.objects.filter(strategy__cycle=cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .select_related("expert")
-        .annotate(done=Count("reviews", filter=Q(reviews__status=ReviewStatus.SUBMITTED)))
-    )
-    for assignment in assignments:
-        if assignment.done == 0:
-            outstanding.setdefault(assignment.expert, 0)
-            outstanding[assignment.expert] += 1
+    for assignment in Assignment.objects.filter(strategy__cycle=cycle).outstanding().select_related("expert"):
+        outstanding[assignment.expert] = outstanding.get(assignment.expert, 0) + 1
     return outstanding
 
 

@@ -10,7 +10,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -59,9 +59,9 @@ def _state(assignment):
         return assignment.status
     if assignment.review_status is None:
         return "cleared"
-    if assignment.review_status == ReviewStatus.SUBMITTED:
-        return "submitted" if assignment.review_number == assignment.latest_number else "resubmitted"
-    return "draft"
+    if assignment.is_done:
+        return "submitted"
+    return "resubmitted" if assignment.review_status == ReviewStatus.SUBMITTED else "draft"
 
 
 @login_required
@@ -72,17 +72,13 @@ def my_assignments(request):
     cycle = current_cycle()
     rows = []
     if cycle is not None:
-        latest = Submission.objects.filter(strategy=OuterRef("strategy")).order_by("-number")
         newest_review = Review.objects.filter(assignment=OuterRef("pk")).order_by("-submission__number", "-pk")
         assignments = (
             Assignment.objects.listed_for_expert(request.user)
             .filter(strategy__cycle=cycle)
             .select_related("strategy__alliance")
-            .annotate(
-                latest_number=Subquery(latest.values("number")[:1], output_field=IntegerField()),
-                review_status=Subquery(newest_review.values("status")[:1]),
-                review_number=Subquery(newest_review.values("submission__number")[:1], output_field=IntegerField()),
-            )
+            .with_done()
+            .annotate(review_status=Subquery(newest_review.values("status")[:1]))
             .order_by("strategy__alliance__name")
         )
         for assignment in assignments:

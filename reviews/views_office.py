@@ -35,7 +35,6 @@ from reviews.models import (
     PanelVotum,
     Review,
     ReviewPolicy,
-    ReviewStatus,
 )
 
 
@@ -175,11 +174,7 @@ def progress(request, cycle_slug):
         .annotate(
             assigned=Count("assignments", filter=active, distinct=True),
             awaiting=Count("assignments", filter=Q(assignments__status="awaiting"), distinct=True),
-            submitted=Count(
-                "assignments__reviews",
-                filter=active & Q(assignments__reviews__status=ReviewStatus.SUBMITTED),
-                distinct=True,
-            ),
+            submitted=Count("assignments", filter=active & Q(assignments__in=Assignment.objects.done()), distinct=True),
             conflicts=Count("assignments", filter=Q(assignments__status="conflicted"), distinct=True),
             last_activity=Max("assignments__last_activity_at"),
         )
@@ -214,11 +209,7 @@ def experts(request, cycle_slug):
     active = in_cycle & Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)
     rows = _experts().annotate(
         assigned=Count("assignments", filter=active, distinct=True),
-        submitted=Count(
-            "assignments__reviews",
-            filter=active & Q(assignments__reviews__status=ReviewStatus.SUBMITTED),
-            distinct=True,
-        ),
+        submitted=Count("assignments", filter=active & Q(assignments__in=Assignment.objects.done()), distinct=True),
         conflicts=Count("assignments", filter=in_cycle & Q(assignments__status="conflicted"), distinct=True),
         last_activity=Max("assignments__last_activity_at", filter=in_cycle),
     )
