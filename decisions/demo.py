@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.test.utils import override_settings
 
 from alliances.demo import CYCLE_SLUG
-from alliances.models import EvaluationCycle
+from alliances.models import EvaluationCycle, Strategy
 from decisions import services
 from decisions.models import FundingDecision, Outcome
 from portal.demo import DEMO_PASSWORD
@@ -39,7 +39,9 @@ def seed(*, stdout):
     bmbf1 = User.objects.get(email="bmbf1@demo.example")
     bmbf2 = User.objects.get(email="bmbf2@demo.example")
     office = User.objects.get(email="pt@demo.example")
-    strategies = list(review_services.submitted_strategies(cycle).order_by("alliance__name"))
+    strategies = list(
+        Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
+    )
     with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
         for strategy in strategies:
             if review_services.reviews_complete(strategy):

@@ -40,7 +40,7 @@ def _decision(strategy, pk):
 
 
 def _detail_context(request, strategy, decision_form=None, confirm_forms=None, correction_form=None):
-    submission = review_services.latest_submission(strategy)
+    submission = strategy.latest_submission
     requested = submission.budget_total if submission else Decimal("0")  # as services.requested_amount
     reviews, rows = review_services.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
     decisions = list(
