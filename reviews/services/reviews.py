@@ -5,14 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from reviews import validators
 from reviews.exceptions import ReviewConflict, ReviewLocked
 from reviews.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
 from reviews.selectors import NEW_DRAFT_VERSION, new_draft
 
-STALE_REVIEW = _lazy(
+STALE_REVIEW = gettext_lazy(
     "Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen "
     "Tab) gespeichert. Ihre Eingaben wurden nicht gespeichert, sind aber unten "
     "erhalten. Bitte laden Sie die Seite neu, prüfen Sie den gespeicherten Stand "
