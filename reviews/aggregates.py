@@ -38,7 +38,6 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils.translation import get_language
 
-from alliances.models import Submission
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Recommendation, Review, ReviewPolicy, Score
 
 # Used when a cycle has no ReviewPolicy yet; the same as ReviewPolicy.disagreement_threshold's default.
@@ -83,14 +82,12 @@ def review_scores(reviews):
 
 def counting_reviews():
     """The reviews that count for a strategy's statistics (see the module docstring)."""
-    later_snapshot = Submission.objects.filter(
-        strategy=OuterRef("submission__strategy"), number__gt=OuterRef("submission__number")
-    )
     scored = Score.objects.filter(_applicable(), review=OuterRef("pk"))
     return (
         Review.objects.counting()
+        .of_latest_snapshot()
         .filter(assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .filter(~Exists(later_snapshot), Exists(scored))
+        .filter(Exists(scored))
     )
 
 

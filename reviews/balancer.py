@@ -168,7 +168,11 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
     """
     k, load_cap = _policy_values(cycle, k, load_cap)
     strategies = list(
-        services.submitted_strategies(cycle).prefetch_related("alliance__partners", "alliance__states").order_by("pk")
+        Strategy.objects.submitted()
+        .filter(cycle=cycle)
+        .select_related("alliance")
+        .prefetch_related("alliance__partners", "alliance__states")
+        .order_by("pk")
     )
     experts = list(
         User.objects.filter(role=Role.EXPERT, is_active=True, expert_profile__isnull=False)

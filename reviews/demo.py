@@ -5,7 +5,7 @@ from pathlib import Path
 from django.test.utils import override_settings
 
 from alliances.demo import CYCLE_SLUG
-from alliances.models import AlliancePartner, EvaluationCycle, FederalState
+from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Strategy
 from portal.models import Role, User
 from reviews import services
 from reviews.models import Assignment, ConflictType, ExpertProfile, Review, ReviewStatus
@@ -74,7 +74,9 @@ def seed(*, stdout):
     experts = list(User.objects.filter(role=Role.EXPERT, email__endswith="@demo.example").order_by("pk"))
     next_expert = 0
     with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
-        for strategy_number, strategy in enumerate(services.submitted_strategies(cycle).order_by("alliance__name")):
+        for strategy_number, strategy in enumerate(
+            Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
+        ):
             assignments = []
             while len(assignments) < 3 and next_expert < len(experts) * 3:
                 expert = experts[next_expert % len(experts)]

@@ -146,9 +146,26 @@ class ConflictType(models.TextChoices):
     OTHER = "other", _("sonstiger Grund")
 
 
+def _done_reviews_of_outer_assignment():
+    return Review.objects.done().filter(assignment=models.OuterRef("pk"))
+
+
 class AssignmentQuerySet(models.QuerySet):
     def active(self):
+        """Assignments that still expect a review: awaiting the declaration or cleared."""
         return self.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
+
+    def done(self):
+        """Assignments whose review is done (see ReviewQuerySet.done)."""
+        return self.filter(models.Exists(_done_reviews_of_outer_assignment()))
+
+    def with_done(self):
+        """Annotates `review_done` (the same fact as Assignment.is_done) for list pages."""
+        return self.annotate(review_done=models.Exists(_done_reviews_of_outer_assignment()))
+
+    def outstanding(self):
+        """Active assignments whose review is not done, including those whose review judged an older snapshot."""
+        return self.active().exclude(models.Exists(_done_reviews_of_outer_assignment()))
 
     def visible_to(self, user):
         if not (user and user.is_authenticated and user.is_active):
@@ -216,6 +233,14 @@ class Assignment(models.Model):
         return self.status == AssignmentStatus.CLEARED
 
     @property
+    def is_done(self):
+        """Whether the expert has submitted a review of the strategy's latest snapshot (ReviewQuerySet.done)."""
+        annotated = getattr(self, "review_done", None)
+        if annotated is not None:
+            return annotated
+        return Review.objects.done().filter(assignment=self).exists()
+
+    @property
     def pseudonym_label(self):
         return _("Gutachter/in %(letter)s") % {"letter": self.pseudonym}
 
@@ -233,6 +258,20 @@ class ReviewStatus(models.TextChoices):
 
 
 class ReviewQuerySet(models.QuerySet):
+    def of_latest_snapshot(self):
+        """Reviews of their strategy's latest submission (none later exists)."""
+        later = Submission.objects.filter(
+            strategy=models.OuterRef("submission__strategy"), number__gt=models.OuterRef("submission__number")
+        )
+        return self.filter(~models.Exists(later))
+
+    def done(self):
+        """The one definition of a done review: submitted, of the strategy's latest snapshot (any recommendation).
+
+        A resubmission makes the reviews of the older snapshot outstanding again.
+        """
+        return self.filter(status=ReviewStatus.SUBMITTED).of_latest_snapshot()
+
     def counting(self):
         """Reviews that count: submitted, with a recommendation other than abstention."""
         return self.filter(status=ReviewStatus.SUBMITTED).exclude(recommendation=Recommendation.ABSTAIN)

@@ -1,12 +1,23 @@
-"""Who may see and do what in the review stage.
+"""Who may see and do what in the review stage: every object-scope decision is a predicate here.
 
-Role checks answer 403; an expert's scope (assigned and cleared) is enforced by the querysets and answers 404.
+Role checks answer 403; an expert's scope (assigned and cleared) is enforced by these predicates and, for lists,
+by the `visible_to` querysets that mirror them, and answers 404.
 """
+
+from typing import NamedTuple
 
 import rules
 
+from alliances.models import Submission
 from portal.rules import is_expert, is_programme_office, is_staff_reader
-from reviews.models import AssignmentStatus, ReviewStatus
+from reviews.models import AssignmentStatus, Review, ReviewStatus
+
+
+class AssignmentDocument(NamedTuple):
+    """A document (by public id) asked for through an assignment: the object of `reviews.download_document`."""
+
+    assignment: object
+    public_id: str
 
 
 @rules.predicate
@@ -34,6 +45,38 @@ def review_is_draft(user, review):
     return review is not None and review.status == ReviewStatus.DRAFT
 
 
+@rules.predicate
+def has_counting_review_of_latest_snapshot(user, assignment):
+    """The expert's own counting review of the latest snapshot is submitted (mirrored by Review.visible_to)."""
+    if assignment is None:
+        return False
+    submission = assignment.strategy.latest_submission
+    return Review.objects.counting().filter(assignment=assignment, submission=submission).exists()
+
+
+def reviewed_document_ids(assignment):
+    """Public ids of the documents of the snapshots the assignment's reviews were written on, and the latest."""
+    submission_ids = set(assignment.reviews.values_list("submission_id", flat=True))
+    latest = assignment.strategy.latest_submission
+    if latest is not None:
+        submission_ids.add(latest.pk)
+    return {
+        str(document["id"])
+        for snapshot in Submission.objects.filter(pk__in=submission_ids)
+        for document in snapshot.documents
+    }
+
+
+@rules.predicate
+def document_of_reviewed_snapshot(user, item):
+    return item is not None and str(item.public_id) in reviewed_document_ids(item.assignment)
+
+
+@rules.predicate
+def document_assignment_readable(user, item):
+    return item is not None and rules.has_perm("reviews.read_strategy", user, item.assignment)
+
+
 rules.add_perm("reviews.use_expert_pages", is_expert)
 rules.add_perm("reviews.use_office_pages", is_staff_reader)
 rules.add_perm("reviews.manage_review", is_programme_office)
@@ -43,3 +86,8 @@ rules.add_perm("reviews.edit_review", is_expert & owns_review & review_is_draft)
 rules.add_perm("reviews.reopen_review", is_programme_office)
 rules.add_perm("reviews.write_votum", is_programme_office)
 rules.add_perm("reviews.see_expert_names", is_staff_reader)
+rules.add_perm(
+    "reviews.see_other_reviews",
+    is_expert & is_assigned_expert & assignment_is_cleared & has_counting_review_of_latest_snapshot,
+)
+rules.add_perm("reviews.download_document", is_expert & document_assignment_readable & document_of_reviewed_snapshot)

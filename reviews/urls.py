@@ -1,6 +1,31 @@
-from reviews.urls_expert import urlpatterns as expert_urlpatterns
-from reviews.urls_office import urlpatterns as office_urlpatterns
+from django.urls import path
+
+from reviews.views import assignments, expert, progress, setup, votum
 
 app_name = "reviews"
 
-urlpatterns = expert_urlpatterns + office_urlpatterns
+assignment = "reviews/assignments/<int:pk>/"
+cycle = "cycles/<slug:cycle_slug>/"
+
+urlpatterns = [
+    # The expert's pages.
+    path("reviews/", expert.my_assignments, name="my_assignments"),
+    path(assignment, expert.assignment_detail, name="assignment"),
+    path(assignment + "declaration/", expert.declare, name="declare"),
+    path(assignment + "review/", expert.review_form, name="review"),
+    path(assignment + "documents/<uuid:public_id>/", expert.document_download, name="document"),
+    # The programme office's pages (read-only for the ministry).
+    path("review-office/", progress.office_home, name="office_home"),
+    path(cycle + "rubric/", setup.rubric, name="office_rubric"),
+    path(cycle + "review-policy/", setup.policy, name="office_policy"),
+    path(cycle + "assignments/", assignments.assignments, name="office_assignments"),
+    path(cycle + "assignments/balancer/", assignments.balancer, name="office_balancer"),
+    path(cycle + "assignments/import/", assignments.assignment_import, name="office_import"),
+    path(cycle + "assignments/<int:strategy_pk>/<int:expert_pk>/", assignments.assign, name="office_assign"),
+    path(cycle + "review-progress/", progress.progress, name="office_progress"),
+    path(cycle + "experts/", progress.experts, name="office_experts"),
+    path(cycle + "experts/<int:expert_pk>/profile/", progress.expert_profile, name="office_expert_profile"),
+    path(cycle + "experts/reminder/", progress.send_reminder, name="office_reminder"),
+    path(cycle + "votum/<int:strategy_pk>/", votum.votum, name="office_votum"),
+    path(cycle + "reviews/<int:review_pk>/reopen/", votum.reopen_review, name="office_review_reopen"),
+]

@@ -36,7 +36,7 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     # The expert logs in and lands on the assignments, one declaration due.
     login(page, live_server, expert.email)
     expect(page.get_by_role("heading", level=1, name="Meine Begutachtungen")).to_be_visible()
-    expect(page.get_by_test_id("fortschritt")).to_have_text("0 von 1 abgegeben")
+    expect(page.get_by_test_id("progress")).to_have_text("0 von 1 abgegeben")
     assert_page_sound(page)
 
     # Declares that there is no conflict of interest; only then the strategy shows.
@@ -65,7 +65,7 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     expect(page.locator("#meldungen")).to_contain_text("Ihr Gutachten ist abgegeben.")
 
     # Now the others' reviews show side by side, by pseudonym, never by name.
-    table = page.get_by_test_id("andere-gutachten")
+    table = page.get_by_test_id("other-reviews")
     expect(table).to_be_visible()
     for colleague in colleagues:
         expect(table).to_contain_text(str(colleague.pseudonym_label))
@@ -79,4 +79,4 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     assert review.confidential_note == "Nur für das Ministerium."
 
     page.get_by_role("link", name="Zurück zu meinen Begutachtungen").click()
-    expect(page.get_by_test_id("fortschritt")).to_have_text("1 von 1 abgegeben")
+    expect(page.get_by_test_id("progress")).to_have_text("1 von 1 abgegeben")

@@ -11,7 +11,7 @@ from alliances import services as alliance_services
 from alliances.models import SECTION_FIELDS, DocumentDownload
 from portal.models import Role
 from reviews import services
-from reviews.forms_expert import review_initial
+from reviews.forms.expert import review_initial
 from reviews.models import AssignmentStatus, Review, ReviewStatus, Score
 from tests.factories import (
     AllianceFactory,
@@ -149,7 +149,7 @@ SECTION_TEXT = "Drei Vorhabenlinien."
 
 
 def document_url(assignment, submission=None):
-    submission = submission or services.latest_submission(assignment.strategy)
+    submission = submission or assignment.strategy.latest_submission
     return reverse("reviews:document", args=[assignment.pk, submission.documents[0]["id"]])
 
 
@@ -508,7 +508,7 @@ def test_the_first_save_creates_the_draft_on_the_latest_snapshot(client, cleared
     response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=2, save="1"))
     assert response.status_code == 302
     stored = Review.objects.get(assignment=cleared)
-    assert stored.submission == services.latest_submission(cleared.strategy)
+    assert stored.submission == cleared.strategy.latest_submission
     assert (stored.status, stored.strengths) == (ReviewStatus.DRAFT, "Breite Verankerung.")
     assert stored.scores.count() == stored.rubric.criteria.count()
     page = client.get(reverse("reviews:review", args=[cleared.pk])).content.decode()
@@ -580,7 +580,7 @@ def test_others_reviews_stay_hidden_until_the_own_review_is_submitted(client, st
     assert "Gutachter/in B" not in page and "Gutachter/in C" not in page
     client.post(reverse("reviews:review", args=[mine.pk]), review_post(review, points=5, submit="1"))
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
-    assert 'data-testid="andere-gutachten"' in page
+    assert 'data-testid="other-reviews"' in page
     assert "Gutachter/in A" in page and "Gutachter/in B" in page and "Gutachter/in C" in page
     assert "2 / 5" in page and "5 / 5" in page
 

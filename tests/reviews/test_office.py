@@ -11,7 +11,7 @@ from django.utils import timezone
 from alliances.models import AlliancePartner, FederalState
 from portal.models import Role
 from reviews import services
-from reviews.models import Assignment, PanelVotum, ReminderKind, ReviewReminder
+from reviews.models import Assignment, ExpertProfile, PanelVotum, ReminderKind, ReviewPolicy, ReviewReminder
 from tests.factories import (
     AllianceFactory,
     ExpertProfileFactory,
@@ -358,3 +358,25 @@ def test_a_bad_csv_names_the_line_and_applies_nothing(client, cycle, programme_o
     assert response.status_code == 422
     assert "Zeile 2" in response.content.decode()
     assert not Assignment.objects.exists()
+
+
+def test_office_pages_write_nothing_on_get(client, cycle, programme_office):
+    """The progress and assignment pages read the policy's defaults, the profile page an unsaved profile."""
+    strategy, _ = submitted_strategy(cycle, AllianceFactory())
+    expert = UserFactory(role=Role.EXPERT)
+    client.force_login(programme_office)
+    for url in (
+        reverse("reviews:office_progress", args=[cycle.slug]),
+        reverse("reviews:office_assignments", args=[cycle.slug]),
+        reverse("reviews:office_expert_profile", args=[cycle.slug, expert.pk]),
+    ):
+        assert client.get(url).status_code == 200
+    assert not ReviewPolicy.objects.exists()
+    assert not ExpertProfile.objects.exists()
+    response = client.post(
+        reverse("reviews:office_expert_profile", args=[cycle.slug, expert.pk]),
+        {"affiliation": "Universität Beispiel", "email_domain": "uni-beispiel.de", "expertise_keywords": "Energie"},
+    )
+    assert response.status_code == 302
+    profile = ExpertProfile.objects.get(user=expert)
+    assert (profile.affiliation, profile.history.first().history_user) == ("Universität Beispiel", programme_office)

@@ -154,7 +154,8 @@ def test_service_refuses_out_of_range_values_naming_each_field(cycle, programme_
             disagreement_threshold=Decimal("100.5"),
         )
     assert set(refused.value.message_dict) == {"experts_per_strategy", "load_cap", "disagreement_threshold"}
-    assert refused.value.message_dict["load_cap"] == ["Die Höchstzahl je Gutachter/in muss zwischen 1 und 100 liegen."]
+    # One message per rule: the service says what the form says.
+    assert refused.value.message_dict["load_cap"] == ["Die Höchstzahl muss mindestens 1 sein."]
     assert stored(cycle) is None
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.exceptions import Conflict
 from portal.models import Role
 from reviews import services
 from reviews.models import AssignmentStatus, Review, ReviewStatus, Score
@@ -69,7 +70,7 @@ def test_saving_with_the_new_draft_version_creates_the_draft_once(cycle):
     strategy, submission = submitted_strategy(cycle, AllianceFactory())
     assignment = cleared_assignment(strategy)
     scores, fields = draft_input(rubric)
-    review = services.save_review_draft(
+    review = services.start_review_draft(
         assignment=assignment,
         user=assignment.expert,
         scores=scores,
@@ -79,7 +80,7 @@ def test_saving_with_the_new_draft_version_creates_the_draft_once(cycle):
     assert (review.submission, review.status, review.strengths) == (submission, ReviewStatus.DRAFT, "Stärken 3")
     scores, fields = draft_input(rubric, points=1)
     with pytest.raises(services.ReviewConflict):
-        services.save_and_submit_review(
+        services.start_and_submit_review(
             assignment=assignment,
             user=assignment.expert,
             scores=scores,
@@ -96,12 +97,12 @@ def test_a_refused_first_save_stores_no_draft(cycle):
     assignment = cleared_assignment(strategy)
     scores, fields = draft_input(rubric)
     with pytest.raises(services.ReviewConflict):
-        services.save_review_draft(
+        services.start_review_draft(
             assignment=assignment, user=assignment.expert, scores=scores, fields=fields, expected_version=1
         )
     fields["recommendation"] = ""
     with pytest.raises(ValidationError):
-        services.save_and_submit_review(
+        services.start_and_submit_review(
             assignment=assignment,
             user=assignment.expert,
             scores=scores,
@@ -111,6 +112,23 @@ def test_a_refused_first_save_stores_no_draft(cycle):
     assert not Review.objects.exists() and not Score.objects.exists() and not Review.history.exists()
 
 
-def test_save_needs_either_a_review_or_an_assignment(cycle):
-    with pytest.raises(TypeError):
-        services.save_review_draft(user=None, scores={}, fields={}, expected_version=0)
+def test_a_stored_draft_is_saved_by_review_and_a_first_save_by_assignment(cycle):
+    rubric = programme_rubric(cycle)
+    strategy, _submission = submitted_strategy(cycle, AllianceFactory())
+    assignment = cleared_assignment(strategy)
+    scores, fields = draft_input(rubric)
+    review = services.start_review_draft(
+        assignment=assignment, user=assignment.expert, scores=scores, fields=fields, expected_version=0
+    )
+    scores, fields = draft_input(rubric, points=4)
+    saved = services.save_review_draft(
+        review=review, user=assignment.expert, scores=scores, fields=fields, expected_version=review.version
+    )
+    assert (saved.pk, saved.strengths, saved.version) == (review.pk, "Stärken 4", review.version + 1)
+    with pytest.raises(services.ReviewConflict) as stale:
+        services.save_review_draft(
+            review=review, user=assignment.expert, scores=scores, fields=fields, expected_version=review.version
+        )
+    assert isinstance(stale.value, Conflict)
+    assert stale.value.current.pk == review.pk
+    assert "in einem anderen Tab" in stale.value.message

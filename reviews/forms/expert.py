@@ -1,9 +1,9 @@
 """Forms of the expert's pages: the conflict-of-interest declaration and the review."""
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reviews import validators
 from reviews.models import ConflictType, Recommendation
 
 NOT_APPLICABLE = "na"
@@ -37,9 +37,9 @@ class DeclarationForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("has_conflict"):
             if not cleaned.get("conflict_type"):
-                self.add_error("conflict_type", _("Bitte wählen Sie die Art des Interessenkonflikts."))
+                self.add_error("conflict_type", validators.CONFLICT_TYPE_MISSING)
             if not (cleaned.get("explanation") or "").strip():
-                self.add_error("explanation", _("Bitte erläutern Sie den Interessenkonflikt kurz."))
+                self.add_error("explanation", validators.CONFLICT_EXPLANATION_MISSING)
         return cleaned
 
 
@@ -85,11 +85,7 @@ class ReviewForm(forms.Form):
             ]
             if criterion.allows_not_applicable:
                 choices.append((NOT_APPLICABLE, _("nicht anwendbar")))
-            out_of_scale = gettext("%(criterion)s: Die Punktzahl muss zwischen %(min)s und %(max)s liegen.") % {
-                "criterion": criterion.display_title,
-                "min": criterion.scale_min,
-                "max": criterion.scale_max,
-            }
+            out_of_scale = validators.score_out_of_scale(criterion.display_title, criterion)
             self.fields[self.score_name(criterion)] = forms.ChoiceField(
                 label=_("Bewertung"),
                 required=False,
@@ -131,23 +127,16 @@ class ReviewForm(forms.Form):
             if score_name in self.errors:
                 continue
             if not cleaned.get(score_name):
-                self.add_error(
-                    score_name,
-                    gettext("%(criterion)s: Bitte vergeben Sie Punkte.") % {"criterion": criterion.display_title},
-                )
+                self.add_error(score_name, validators.points_missing(criterion.display_title))
             if criterion.justification_required and not (cleaned.get(justification_name) or "").strip():
-                self.add_error(
-                    justification_name,
-                    gettext("%(criterion)s: Bitte begründen Sie die Bewertung.")
-                    % {"criterion": criterion.display_title},
-                )
+                self.add_error(justification_name, validators.justification_missing(criterion.display_title))
         if not cleaned.get("recommendation"):
-            self.add_error("recommendation", _("Bitte geben Sie eine Empfehlung ab."))
+            self.add_error("recommendation", validators.RECOMMENDATION_MISSING)
         elif (
             cleaned["recommendation"] == Recommendation.FUND_WITH_CONDITIONS
             and not (cleaned.get("proposed_conditions") or "").strip()
         ):
-            self.add_error("proposed_conditions", _("Bitte nennen Sie die vorgeschlagenen Auflagen."))
+            self.add_error("proposed_conditions", validators.CONDITIONS_MISSING)
         return cleaned
 
     def service_scores(self):

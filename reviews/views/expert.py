@@ -1,7 +1,7 @@
 """The expert's pages: assignments, conflict-of-interest declaration, the strategy snapshot, the review.
 
-Other roles get 403. An expert's scope comes from the querysets: another expert's assignment, a withdrawn one,
-or (for strategy content, documents and the review) one not yet cleared answers 404.
+Other roles get 403. An expert's scope comes from the querysets and `reviews.rules`: another expert's assignment,
+a withdrawn one, or (for strategy content, documents and the review) one not yet cleared answers 404.
 """
 
 import logging
@@ -10,7 +10,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,10 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliances import services as alliance_services
-from alliances.models import STRATEGY_SECTIONS, StrategyDocument, Submission, budget_table, current_cycle
+from alliances.models import STRATEGY_SECTIONS, StrategyDocument, budget_table, current_cycle
+from portal.forms import add_refusal
 from portal.rules import require_permission
-from reviews import services
-from reviews.forms_expert import DeclarationForm, ReviewForm, review_initial
+from reviews import selectors, services
+from reviews.forms.expert import DeclarationForm, ReviewForm, review_initial
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
     Assignment,
@@ -30,6 +31,7 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
+from reviews.rules import AssignmentDocument
 
 access_log = logging.getLogger("portal.access")
 
@@ -59,9 +61,9 @@ def _state(assignment):
         return assignment.status
     if assignment.review_status is None:
         return "cleared"
-    if assignment.review_status == ReviewStatus.SUBMITTED:
-        return "submitted" if assignment.review_number == assignment.latest_number else "resubmitted"
-    return "draft"
+    if assignment.is_done:
+        return "submitted"
+    return "resubmitted" if assignment.review_status == ReviewStatus.SUBMITTED else "draft"
 
 
 @login_required
@@ -72,17 +74,13 @@ def my_assignments(request):
     cycle = current_cycle()
     rows = []
     if cycle is not None:
-        latest = Submission.objects.filter(strategy=OuterRef("strategy")).order_by("-number")
         newest_review = Review.objects.filter(assignment=OuterRef("pk")).order_by("-submission__number", "-pk")
         assignments = (
             Assignment.objects.listed_for_expert(request.user)
             .filter(strategy__cycle=cycle)
             .select_related("strategy__alliance")
-            .annotate(
-                latest_number=Subquery(latest.values("number")[:1], output_field=IntegerField()),
-                review_status=Subquery(newest_review.values("status")[:1]),
-                review_number=Subquery(newest_review.values("submission__number")[:1], output_field=IntegerField()),
-            )
+            .with_done()
+            .annotate(review_status=Subquery(newest_review.values("status")[:1]))
             .order_by("strategy__alliance__name")
         )
         for assignment in assignments:
@@ -107,32 +105,6 @@ def my_assignments(request):
 # --- One assignment -----------------------------------------------------------------------------------------
 
 
-def _document_ids(assignment, submission):
-    """Public ids of the documents the expert may download: those of the snapshots their review was written on."""
-    submission_ids = set(assignment.reviews.values_list("submission_id", flat=True))
-    if submission is not None:
-        submission_ids.add(submission.pk)
-    return {
-        str(document["id"])
-        for snapshot in Submission.objects.filter(pk__in=submission_ids)
-        for document in snapshot.documents
-    }
-
-
-def _others_reviews(assignment, submission):
-    """The submitted reviews of the snapshot, for an expert who may see them; names and notes never leave here."""
-    if not services.may_see_other_reviews(assignment=assignment):
-        return None, None
-    reviews, rows = services.submitted_reviews_by_criterion(strategy=assignment.strategy, submission=submission)
-    visible = set(
-        Review.objects.visible_to(assignment.expert).filter(pk__in=[r.pk for r in reviews]).values_list("pk", flat=True)
-    )
-    keep = [index for index, review in enumerate(reviews) if review.pk in visible]
-    reviews = [reviews[index] for index in keep]
-    rows = [{"criterion": row["criterion"], "scores": [row["scores"][index] for index in keep]} for row in rows]
-    return reviews, rows
-
-
 @login_required
 @require_GET
 def assignment_detail(request, pk):
@@ -147,10 +119,12 @@ def assignment_detail(request, pk):
     if assignment.status != AssignmentStatus.CLEARED:
         return render(request, "reviews/expert/ended.html", context)
     require_permission(request.user, "reviews.read_strategy", assignment)
-    reading = services.review_for_reading(assignment=assignment)
+    reading = selectors.review_for_reading(assignment=assignment)
     review, submission = reading.review, reading.submission
-    earlier, changes = services.resubmission_changes(assignment=assignment, current=submission)
-    reviews, rows = _others_reviews(assignment, submission)
+    earlier, changes = selectors.resubmission_changes(assignment=assignment, current=submission)
+    reviews, rows = None, None
+    if rules.has_perm("reviews.see_other_reviews", request.user, assignment):
+        reviews, rows = selectors.others_reviews(assignment=assignment, submission=submission)
     context.update(
         {
             "review": review,
@@ -216,8 +190,7 @@ def document_download(request, pk, public_id):
     """A document of the snapshot under review, for the cleared expert only; every download is logged."""
     assignment = _assignment_or_404(request, pk, cleared=True)
     require_permission(request.user, "reviews.read_strategy", assignment)
-    submission = services.latest_submission(assignment.strategy)
-    if str(public_id) not in _document_ids(assignment, submission):
+    if not rules.has_perm("reviews.download_document", request.user, AssignmentDocument(assignment, str(public_id))):
         raise Http404
     document = get_object_or_404(StrategyDocument, strategy=assignment.strategy, public_id=public_id)
     alliance_services.record_document_download(document=document, user=request.user)
@@ -238,7 +211,7 @@ def review_form(request, pk):
     GET only reads: the draft is created (or moved to the latest snapshot) by the first save."""
     assignment = _assignment_or_404(request, pk, cleared=True)
     require_permission(request.user, "reviews.read_strategy", assignment)
-    reading = services.review_for_reading(assignment=assignment)
+    reading = selectors.review_for_reading(assignment=assignment)
     review = reading.review
     criteria = list(review.rubric.criteria.all())
     context = {
@@ -264,7 +237,7 @@ def review_form(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            action = services.save_and_submit_review if submitting else services.save_review_draft
+            action = services.start_and_submit_review if submitting else services.start_review_draft
             try:
                 action(
                     assignment=assignment,
@@ -273,19 +246,11 @@ def review_form(request, pk):
                     fields=form.service_fields(),
                     expected_version=form.cleaned_data["version"],
                 )
-            except services.ReviewConflict:
+            except services.ReviewConflict as conflict:
                 status = 409
-                form.add_error(
-                    None,
-                    _(
-                        "Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen "
-                        "Tab) gespeichert. Ihre Eingaben wurden nicht gespeichert, sind aber unten "
-                        "erhalten. Bitte laden Sie die Seite neu, prüfen Sie den gespeicherten Stand "
-                        "und übernehmen Sie Ihre Änderungen."
-                    ),
-                )
+                add_refusal(form, conflict)
             except services.ReviewLocked as locked:
-                form.add_error(None, locked.message)
+                add_refusal(form, locked)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

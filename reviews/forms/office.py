@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliances.forms import AmountField, ReasonForm
+from reviews import validators
 from reviews.models import ExpertProfile, Recommendation
 
 __all__ = ["AssignForm", "ExpertProfileForm", "ReasonForm", "ReviewPolicyForm", "VotumForm"]
@@ -60,7 +61,7 @@ class VotumForm(forms.Form):
         localize=True,
         error_messages={
             "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
-            "min_value": _("Der Betrag darf nicht negativ sein."),
+            "min_value": validators.AMOUNT_NOT_NEGATIVE,
         },
     )
     conditions = forms.CharField(
@@ -70,7 +71,7 @@ class VotumForm(forms.Form):
         label=_("Zusammenfassung des Votums"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Bitte fassen Sie das Votum zusammen.")},
+        error_messages={"required": validators.SUMMARY_MISSING},
     )
 
 
@@ -141,25 +142,25 @@ class ReviewPolicyForm(forms.Form):
     experts_per_strategy = forms.IntegerField(
         label=_("Gutachten je Strategie"),
         min_value=1,
-        max_value=20,
+        max_value=validators.MAX_EXPERTS_PER_STRATEGY,
         help_text=_("So viele Gutachter/innen weist der automatische Vorschlag jeder eingereichten Strategie zu."),
         error_messages={
-            "required": _("Bitte geben Sie an, wie viele Gutachten je Strategie nötig sind."),
-            "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
-            "min_value": _("Je Strategie ist mindestens %(limit_value)s Gutachten nötig."),
-            "max_value": _("Je Strategie sind höchstens %(limit_value)s Gutachten möglich."),
+            "required": validators.EXPERTS_REQUIRED,
+            "invalid": validators.WHOLE_NUMBER,
+            "min_value": validators.EXPERTS_AT_LEAST,
+            "max_value": validators.EXPERTS_AT_MOST,
         },
     )
     load_cap = forms.IntegerField(
         label=_("Höchstzahl Strategien je Gutachter/in"),
         min_value=1,
-        max_value=100,
+        max_value=validators.MAX_LOAD_CAP,
         help_text=_("Mehr Strategien werden einer Person weder von Hand noch automatisch zugewiesen."),
         error_messages={
-            "required": _("Bitte geben Sie die Höchstzahl an Strategien je Gutachter/in an."),
-            "invalid": _("Bitte geben Sie eine ganze Zahl ein."),
-            "min_value": _("Die Höchstzahl muss mindestens %(limit_value)s sein."),
-            "max_value": _("Die Höchstzahl darf höchstens %(limit_value)s sein."),
+            "required": validators.LOAD_CAP_REQUIRED,
+            "invalid": validators.WHOLE_NUMBER,
+            "min_value": validators.LOAD_CAP_AT_LEAST,
+            "max_value": validators.LOAD_CAP_AT_MOST,
         },
     )
     disagreement_threshold = forms.DecimalField(
@@ -175,13 +176,13 @@ class ReviewPolicyForm(forms.Form):
             "(höchste minus niedrigste), markiert das Dashboard sie als „uneinig“."
         ),
         error_messages={
-            "required": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an."),
+            "required": validators.THRESHOLD_REQUIRED,
             "invalid": _("Bitte geben Sie die Schwelle als Zahl zwischen 0 und 100 an, z. B. 25 oder 22,5."),
-            "min_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-            "max_value": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-            "max_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-            "max_whole_digits": _("Die Schwelle muss zwischen 0 und 100 Punkten liegen."),
-            "max_decimal_places": _("Bitte höchstens zwei Nachkommastellen angeben."),
+            "min_value": validators.THRESHOLD_RANGE,
+            "max_value": validators.THRESHOLD_RANGE,
+            "max_digits": validators.THRESHOLD_RANGE,
+            "max_whole_digits": validators.THRESHOLD_RANGE,
+            "max_decimal_places": validators.THRESHOLD_DECIMALS,
         },
     )
     reason = forms.CharField(

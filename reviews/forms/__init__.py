@@ -1,0 +1,1 @@
+"""Forms of the review stage: the expert's (`expert`) and the programme office's (`office`)."""

@@ -1,0 +1,88 @@
+"""The rubric of a cycle: criteria read from CSV, and edits that make a new version once reviews are submitted."""
+
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reviews.models import DEFAULT_SCALE_LABELS, Criterion, RubricVersion, Score
+from reviews.selectors import current_rubric, rubric_is_locked
+
+CRITERIA_CSV_COLUMNS = ["code", "title_de", "title_en", "weight", "guiding_questions_de"]
+
+
+def parse_criteria_csv(csv_text):
+    """Returns criterion dicts, or raises ValidationError naming each bad line."""
+    reader = csv.DictReader(io.StringIO(csv_text))
+    missing = [column for column in CRITERIA_CSV_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(_("Zeile 1: Es fehlen die Spalten %(columns)s.") % {"columns": ", ".join(missing)})
+    errors, rows, seen = [], [], set()
+    for position, row in enumerate(reader):
+        line = reader.line_num
+        code = (row.get("code") or "").strip().lower()
+        title = (row.get("title_de") or "").strip()
+        if not code or code in seen:
+            errors.append(_("Zeile %(line)s: Kürzel fehlt oder ist doppelt.") % {"line": line})
+        seen.add(code)
+        if not title:
+            errors.append(_("Zeile %(line)s: Der Titel fehlt.") % {"line": line})
+        try:
+            weight = int((row.get("weight") or "").strip())
+            if weight <= 0:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Zeile %(line)s: Das Gewicht muss eine positive ganze Zahl sein.") % {"line": line})
+            weight = 0
+        rows.append(
+            {
+                "position": position,
+                "code": code,
+                "title": title,
+                "title_en": (row.get("title_en") or "").strip(),
+                "guiding_questions": (row.get("guiding_questions_de") or "").strip(),
+                "weight": weight,
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("Die Datei enthält keine Kriterien."))
+    return rows
+
+
+@transaction.atomic
+def replace_rubric(*, cycle, criteria, user=None):
+    """Sets the cycle's criteria.
+
+    While no review against the current rubric is submitted, the rubric is edited in place;
+    afterwards the change makes a new rubric version, and existing reviews keep theirs.
+    Side effects: creates or replaces Criterion rows (kept in history), may create a RubricVersion.
+    """
+    rubric = current_rubric(cycle)
+    if rubric is None or rubric_is_locked(rubric):
+        number = rubric.number + 1 if rubric else 1
+        rubric = RubricVersion.objects.create(cycle=cycle, number=number, created_by=user)
+    elif rubric.reviews.exists():
+        # Drafts follow the edited rubric; their scores for removed criteria go.
+        Score.objects.filter(review__rubric=rubric).exclude(
+            criterion__code__in=[item["code"] for item in criteria]
+        ).delete()
+    existing = {criterion.code: criterion for criterion in rubric.criteria.all()}
+    for item in criteria:
+        criterion = existing.pop(item["code"], None) or Criterion(rubric=rubric, code=item["code"])
+        for name in ("position", "title", "title_en", "guiding_questions", "weight"):
+            setattr(criterion, name, item[name])
+        for name in ("scale_min", "scale_max", "justification_required", "allows_not_applicable"):
+            if name in item:
+                setattr(criterion, name, item[name])
+        if not criterion.scale_labels:
+            criterion.scale_labels = {key: str(label) for key, label in DEFAULT_SCALE_LABELS.items()}
+        criterion._history_user = user
+        criterion.save()
+    for criterion in existing.values():
+        criterion._history_user = user
+        criterion.delete()
+    return rubric

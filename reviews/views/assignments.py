@@ -1,0 +1,158 @@
+"""Programme office: the assignment matrix, one assignment, the balancer and the CSV import."""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.forms import add_refusal
+from portal.rules import require_permission
+from reviews import selectors, services
+from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
+from reviews.balancer import apply_proposal, propose_assignments
+from reviews.forms.office import AssignForm, AssignmentImportForm
+from reviews.views.base import cycle_for_office
+
+
+@login_required
+@require_GET
+def assignments(request, cycle_slug):
+    """The matrix of submitted strategies × experts, with counts and conflict hints."""
+    cycle = cycle_for_office(request, cycle_slug)
+    rows, experts = selectors.assignment_matrix(cycle)
+    return render(
+        request,
+        "reviews/office/assignments.html",
+        {
+            "cycle": cycle,
+            "policy": selectors.review_policy(cycle),
+            "rows": rows,
+            "experts": experts,
+            "can_manage": rules.has_perm("reviews.manage_review", request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request, cycle_slug, strategy_pk, expert_pk):
+    """Assigns one expert; a flagged pair needs a written justification."""
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.manage_review")
+    strategy = get_object_or_404(selectors.submitted_strategies_for_office(cycle), pk=strategy_pk)
+    expert = get_object_or_404(selectors.active_experts(), pk=expert_pk)
+    flags = selectors.conflict_flags(expert=expert, strategy=strategy)
+    form = AssignForm(request.POST if request.method == "POST" else None, flagged=bool(flags))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_expert(
+                strategy=strategy,
+                expert=expert,
+                user=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except services.AssignmentRefused as refused:
+            add_refusal(form, refused)
+        else:
+            messages.success(
+                request,
+                _("%(expert)s wurde %(alliance)s zugewiesen.") % {"expert": expert, "alliance": strategy.alliance.name},
+            )
+            return redirect("reviews:office_assignments", cycle.slug)
+    return render(
+        request,
+        "reviews/office/assign.html",
+        {
+            "cycle": cycle,
+            "strategy": strategy,
+            "expert": expert,
+            "flags": flags,
+            "form": form,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _pair_keys(pairs):
+    return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def balancer(request, cycle_slug):
+    """The automatic balancer: a preview, then the same proposal applied as one unit."""
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.manage_review")
+    proposal = propose_assignments(cycle=cycle)
+    if request.method == "POST":
+        if request.POST.getlist("pair") != _pair_keys(proposal.pairs()):
+            messages.error(
+                request, _("Die Zuweisungen haben sich seit der Vorschau geändert. Bitte prüfen Sie die neue Vorschau.")
+            )
+            return redirect("reviews:office_balancer", cycle.slug)
+        try:
+            created = apply_proposal(proposal=proposal, user=request.user)
+        except services.AssignmentRefused as refused:
+            messages.error(request, refused.message + " " + _("Es wurde nichts zugewiesen."))
+            return redirect("reviews:office_balancer", cycle.slug)
+        messages.success(
+            request,
+            ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", len(created))
+            % {"count": len(created)},
+        )
+        return redirect("reviews:office_assignments", cycle.slug)
+    return render(
+        request,
+        "reviews/office/balancer.html",
+        {
+            "cycle": cycle,
+            "proposal": proposal,
+            "pair_keys": _pair_keys(proposal.pairs()),
+            "loads": sorted(proposal.loads.items(), key=lambda item: (-item[1], item[0].email)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_import(request, cycle_slug):
+    """CSV import of assignments: upload, preview, then apply as one unit."""
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.manage_review")
+    form = AssignmentImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    preview, carried = None, ""
+    if request.method == "POST" and form.is_valid():
+        raw = form.submitted_csv()
+        try:
+            preview = parse_assignment_csv(cycle=cycle, csv_text=raw)
+            carried = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.cleaned_data["confirm"]:
+                try:
+                    created = apply_assignment_import(preview=preview, user=request.user)
+                except services.AssignmentRefused as refused:
+                    form.add_error(None, refused.message + " " + _("Es wurde nichts zugewiesen."))
+                else:
+                    messages.success(
+                        request,
+                        ngettext("%(count)s Zuweisung importiert.", "%(count)s Zuweisungen importiert.", len(created))
+                        % {"count": len(created)},
+                    )
+                    return redirect("reviews:office_assignments", cycle.slug)
+    return render(
+        request,
+        "reviews/office/assignment_import.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "preview": preview,
+            "csv_text": carried,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,106 @@
+"""Programme office: all reviews of a strategy side by side, the panel's Votum, reopening a review."""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from alliances.models import Strategy
+from portal.forms import add_refusal
+from portal.rules import require_permission
+from reviews import selectors, services
+from reviews.forms.office import ReasonForm, VotumForm
+from reviews.models import PanelVotum, Review
+from reviews.views.base import cycle_for_office
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def votum(request, cycle_slug, strategy_pk):
+    """All reviews of a strategy side by side, criterion by criterion, and the panel's Votum."""
+    cycle = cycle_for_office(request, cycle_slug)
+    strategy = get_object_or_404(
+        Strategy.objects.filter(cycle=cycle).select_related("alliance", "cycle"), pk=strategy_pk
+    )
+    submission = strategy.latest_submission
+    reviews, rows = selectors.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
+    current = PanelVotum.objects.filter(strategy=strategy).first()
+    form = None
+    if rules.has_perm("reviews.write_votum", request.user):
+        initial = {"version": current.version if current else 0}
+        if current:
+            initial.update(
+                recommendation=current.recommendation,
+                proposed_amount=current.proposed_amount,
+                conditions=current.conditions,
+                summary=current.summary,
+            )
+        form = VotumForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_votum(
+                    strategy=strategy,
+                    user=request.user,
+                    recommendation=data["recommendation"],
+                    proposed_amount=data["proposed_amount"],
+                    conditions=data["conditions"],
+                    summary=data["summary"],
+                    expected_version=data["version"] or None,
+                )
+            except services.ReviewConflict as conflict:
+                add_refusal(form, conflict)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Das Votum wurde gespeichert."))
+                return redirect("reviews:office_votum", cycle.slug, strategy.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "reviews/office/votum.html",
+        {
+            "cycle": cycle,
+            "strategy": strategy,
+            "submission": submission,
+            "reviews": reviews,
+            "rows": rows,
+            "votum": current,
+            "form": form,
+            "complete": selectors.reviews_complete(strategy),
+            "can_reopen": rules.has_perm("reviews.reopen_review", request.user),
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen_review(request, cycle_slug, review_pk):
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.reopen_review")
+    review = get_object_or_404(
+        Review.objects.filter(assignment__strategy__cycle=cycle).select_related(
+            "assignment__strategy__alliance", "assignment__expert"
+        ),
+        pk=review_pk,
+    )
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_review(review=review, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Das Gutachten wurde wieder geöffnet."))
+            return redirect("reviews:office_votum", cycle.slug, review.assignment.strategy_id)
+    return render(
+        request,
+        "reviews/office/reopen_review.html",
+        {"cycle": cycle, "review": review, "form": form},
+        status=422 if form.errors else 200,
+    )
