@@ -21,7 +21,7 @@ NOT_IN_A_MATRIX = {
 }
 
 MATRIX_OF = {
-    # alliances: strategies
+    # Alliances: strategies.
     "alliances:my_strategies": ALLIANCES,
     "alliances:overview": ALLIANCES,
     "alliances:strategy": ALLIANCES,
@@ -35,10 +35,10 @@ MATRIX_OF = {
     "alliances:document_download": ALLIANCES,
     "alliances:document_remove": ALLIANCES,
     "alliances:submission": PORTAL,
-    # alliances: cycle settings
+    # Alliances: cycle settings.
     "alliances:current_cycle_settings": CYCLE_SETTINGS,
     "alliances:cycle_settings": CYCLE_SETTINGS,
-    # alliances: questions and FAQ
+    # Alliances: questions and FAQ.
     "alliances:my_questions": QUESTIONS,
     "alliances:question_ask": QUESTIONS,
     "alliances:question_queue": QUESTIONS,
@@ -49,13 +49,13 @@ MATRIX_OF = {
     "alliances:question_publish": QUESTIONS,
     "alliances:faq_current": QUESTIONS,
     "alliances:faq": QUESTIONS,
-    # reviews: experts
+    # Reviews: the experts' pages.
     "reviews:my_assignments": EXPERT,
     "reviews:assignment": EXPERT,
     "reviews:declare": EXPERT,
     "reviews:review": EXPERT,
     "reviews:document": EXPERT,
-    # reviews: programme office
+    # Reviews: the programme office's pages.
     "reviews:office_home": OFFICE,
     "reviews:office_rubric": OFFICE,
     "reviews:office_policy": POLICY,
@@ -69,7 +69,7 @@ MATRIX_OF = {
     "reviews:office_reminder": OFFICE,
     "reviews:office_votum": OFFICE,
     "reviews:office_review_reopen": OFFICE,
-    # decisions
+    # The decisions stage.
     "decisions:current_dashboard": PORTAL,
     "decisions:my_decisions": DECISIONS,
     "decisions:dashboard": PORTAL,
@@ -84,14 +84,14 @@ MATRIX_OF = {
     "decisions:correct": DECISIONS,
     "decisions:release": DECISIONS,
     "decisions:alliance_decision": DECISIONS,
-    # dossiers
+    # The dossiers stage.
     "dossiers:detail": DOSSIERS,
     "dossiers:download": DOSSIERS,
     "dossiers:request": DOSSIERS,
     "dossiers:retry": PORTAL,
     "dossiers:panel": PORTAL,
     "dossiers:request_cycle": PORTAL,
-    # portal
+    # The portal's own pages.
     "home": PORTAL,
     "health": PORTAL,
     "outbox": PORTAL,
