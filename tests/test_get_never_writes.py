@@ -119,7 +119,7 @@ def world(cycle, alliance):
     return {"common": common, "by_route": by_route, "readers": readers}
 
 
-@pytest.mark.parametrize(("name", "pattern"), routes())
+@pytest.mark.parametrize(("name", "pattern"), list(routes()))
 def test_a_get_never_writes(client, world, name, pattern):
     kwargs = route_kwargs(pattern, **{**world["common"], **world["by_route"].get(name, {})})
     url = reverse(name, kwargs=kwargs)
