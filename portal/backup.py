@@ -109,7 +109,7 @@ def create_backup(*, output=None):
                     "members": members,
                 }
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode(), now)
-            os.replace(partial, target)
+            partial.replace(target)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -241,9 +241,8 @@ def _migration_state(connection):
     recorder = MigrationRecorder(connection)
     if not recorder.has_table():
         return {}
-    latest = {}
-    for app, name in recorder.migration_qs.order_by("id").values_list("app", "name"):
-        latest[app] = name
+    # Later rows win: the last applied migration of each app.
+    latest = dict(recorder.migration_qs.order_by("id").values_list("app", "name"))
     return dict(sorted(latest.items()))
 
 
@@ -336,7 +335,7 @@ class _HashingReader:
 
 def _add_file(tar, name, path):
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when tarfile fails
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed below, also when tarfile fails
     except FileNotFoundError:
         return None  # deleted after the listing: no row of the earlier dump can name it
     with handle:
@@ -452,7 +451,7 @@ def _extract(archive, manifest, staging):
             target.parent.mkdir(parents=True, exist_ok=True)
             source = tar.extractfile(member)
             digest = hashlib.sha256()
-            with open(target, "xb") as handle:
+            with target.open("xb") as handle:
                 while chunk := source.read(CHUNK_SIZE):
                     digest.update(chunk)
                     handle.write(chunk)
@@ -499,13 +498,13 @@ def _swap_private_files(new, root, previous):
     if not os.path.ismount(root):
         if not root.exists():
             root.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(new, root)
+            new.rename(root)
             return
-        os.rename(root, previous)
+        root.rename(previous)
         try:
-            os.rename(new, root)
+            new.rename(root)
         except OSError:
-            os.rename(previous, root)
+            previous.rename(root)
             raise
         return
     # A mounted volume (the Docker setup) cannot be renamed: swap its entries instead, and undo on failure.
@@ -514,14 +513,14 @@ def _swap_private_files(new, root, previous):
     try:
         for child in sorted(root.iterdir()):
             if not child.name.startswith(STAGING_PREFIX):
-                os.rename(child, previous / child.name)
+                child.rename(previous / child.name)
                 moved_out.append(child.name)
         for child in sorted(new.iterdir()):
-            os.rename(child, root / child.name)
+            child.rename(root / child.name)
             moved_in.append(child.name)
     except OSError:
         for name in moved_in:
-            os.rename(root / name, new / name)
+            (root / name).rename(new / name)
         for name in moved_out:
-            os.rename(previous / name, root / name)
+            (previous / name).rename(root / name)
         raise

@@ -1,36 +1,20 @@
 from portal.models import Role
-
-
-def nav_section(view_name):
-    """The main-navigation section a URL name belongs to (compared in partials/nav_links.html), or None.
-
-    Sections follow the app namespaces; the few names that live in one app but sit under another menu
-    entry (questions, FAQ, cycle settings, an alliance's own decisions, the outbox) are picked out here.
-    """
-    namespace, _sep, name = (view_name or "").rpartition(":")
-    if namespace == "alliances":
-        if name == "my_questions" or name.startswith("question"):
-            return "questions"
-        if name.startswith("faq"):
-            return "faq"
-        if name.endswith("cycle_settings"):
-            return "cycle_settings"
-        return "alliances"
-    if namespace == "reviews":
-        return "reviews"
-    if namespace == "decisions":
-        return "my_decisions" if name in {"my_decisions", "alliance_decision"} else "decisions"
-    if not namespace and name.startswith("outbox"):
-        return "outbox"
-    if not namespace and name == "home":
-        return "alliances"
-    return None
+from portal.navigation import nav_links, nav_section
 
 
 def portal(request):
-    """Exposes the signed-in user's role, the current navigation section and the notification kinds the role
-    is sent (the notification settings offer only those; the form itself cannot see the user) to templates."""
+    """The main navigation (links the user may follow, the current section) for every page.
+
+    `user_role` and `Role` remain only for templates of the stages that still compare role names; templates ask
+    permissions instead (`perms`, `has_perm`), and both names go once no template uses them.
+    """
     user = getattr(request, "user", None)
-    role = getattr(user, "role", None) if user and user.is_authenticated else None
+    signed_in = bool(user and user.is_authenticated)
     match = getattr(request, "resolver_match", None)
-    return {"user_role": role, "Role": Role, "nav_section": nav_section(match.view_name if match else None)}
+    view_name = match.view_name if match else None
+    return {
+        "user_role": user.role if signed_in else None,
+        "Role": Role,
+        "nav_section": nav_section(view_name),
+        "nav_links": nav_links(user, view_name) if signed_in else [],
+    }

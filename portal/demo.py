@@ -27,7 +27,9 @@ def seed(*, stdout):
     accounts = [demo_user("pt@demo.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger (PtJ)")]
     accounts.append(demo_user("bmbf1@demo.example", role=Role.MINISTRY, full_name="Dr. Bernd Bauer (BMBF)"))
     accounts.append(demo_user("bmbf2@demo.example", role=Role.MINISTRY, full_name="Miriam Franke (BMBF)"))
-    for number in range(1, 13):
-        accounts.append(demo_user(f"expert{number}@demo.example", role=Role.EXPERT, full_name=f"Gutachter/in {number}"))
+    accounts.extend(
+        demo_user(f"expert{number}@demo.example", role=Role.EXPERT, full_name=f"Gutachter/in {number}")
+        for number in range(1, 13)
+    )
     stdout.write(f"{len(accounts)} Konten für Projektträger, BMBF und Gutachter/innen bereit.")
     return [(user.email, user.get_role_display()) for user in accounts]

@@ -1,6 +1,12 @@
+"""The portal's forms (sign-in, notification settings, outbox filter) and the one helper that shows a refused
+action on its form (`add_refusal`), which every stage uses."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from portal.models import MessageStatus, NotificationKind
+from portal.services import optional_notification_kinds
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -21,6 +27,35 @@ class PortalPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=_("E-Mail-Adresse"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """The optional kinds the user's role is sent; required ones are never offered."""
+
+    wanted = forms.MultipleChoiceField(
+        label=_("Diese Benachrichtigungen möchte ich per E-Mail erhalten"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wanted"].choices = [
+            (kind.value, kind.label) for kind in optional_notification_kinds(role=user.role)
+        ]
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("alle"))] + list(MessageStatus.choices)
+    )
+    kind = forms.ChoiceField(label=_("Art"), required=False, choices=[("", _("alle"))] + list(NotificationKind.choices))
+    recipient = forms.CharField(label=_("Empfänger/in enthält"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
 
 def add_refusal(form, refusal, *, field=None):

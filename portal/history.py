@@ -15,17 +15,19 @@ def change_history(instance, *, limit, fields=None, exclude=(), display=None):
     )
     entries = []
     for record, previous in zip(records[:limit], [*records[1:], None], strict=False):
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous, included_fields=fields, excluded_fields=list(exclude) or None)
-            for change in delta.changes:
-                changes.append(
-                    {
-                        "field": change.field,
-                        "label": model._meta.get_field(change.field).verbose_name,
-                        "old": display(change.field, change.old),
-                        "new": display(change.field, change.new),
-                    }
-                )
+        delta = (
+            record.diff_against(previous, included_fields=fields, excluded_fields=list(exclude) or None)
+            if previous is not None
+            else None
+        )
+        changes = [
+            {
+                "field": change.field,
+                "label": model._meta.get_field(change.field).verbose_name,
+                "old": display(change.field, change.old),
+                "new": display(change.field, change.new),
+            }
+            for change in (delta.changes if delta else ())
+        ]
         entries.append({"record": record, "created": record.history_type == "+", "changes": changes})
     return entries

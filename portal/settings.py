@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "reviews",
     "decisions",
     "dossiers",
+    # Temporary: registers the stages' navigation until each stage's AppConfig.ready() does (see the module).
+    "portal.stage_wiring.StageWiringConfig",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view needs a signed-in user unless it says @login_not_required (login, password reset, language,
+    # health check); an anonymous visitor goes to LOGIN_URL.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

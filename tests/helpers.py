@@ -32,3 +32,29 @@ def count_queries(client, url, data=None):
     assert response.status_code == 200
     print("\n".join(query["sql"][:200] for query in queries.captured_queries))
     return len(queries), response
+
+
+def project_routes():
+    """Every named URL pattern of the project, recursively with namespaces: (full name, pattern), in URLconf order."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield f"{namespace}{entry.name}", entry.pattern
+
+    return list(walk(get_resolver().url_patterns, ""))
+
+
+def route_kwargs(pattern, **given):
+    """Placeholder values for every parameter of `pattern` (an int, a slug, a UUID…), with `given` ones instead."""
+    import uuid
+
+    from django.urls.converters import IntConverter, UUIDConverter
+
+    samples = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}
+    converters = getattr(pattern, "converters", {})
+    return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}

@@ -218,7 +218,7 @@ def rewrite(archive, *, drop=None, add=None):
 def change_one_byte(archive, name):
     with tarfile.open(archive) as tar:
         offset = tar.getmember(name).offset_data
-    with open(archive, "r+b") as handle:
+    with Path(archive).open("r+b") as handle:
         handle.seek(offset + 7)
         byte = handle.read(1)
         handle.seek(offset + 7)

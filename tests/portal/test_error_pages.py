@@ -34,7 +34,7 @@ def test_a_signed_in_user_sees_the_404_page_with_the_navigation(client):
     body = response.content.decode()
     assert response.status_code == 404
     assert "Seite nicht gefunden" in body
-    assert 'id="hauptnavigation"' in body
+    assert 'id="main-navigation"' in body
 
 
 def test_the_404_page_follows_the_chosen_language(client):
@@ -62,7 +62,7 @@ def test_the_403_page_renders_for_anonymous_visitors():
     body = response.content.decode()
     assert response.status_code == 403
     assert "Zugriff verweigert" in body
-    assert 'id="hauptnavigation"' not in body
+    assert 'id="main-navigation"' not in body
 
 
 @pytest.mark.parametrize(

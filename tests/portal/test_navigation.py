@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.context_processors import nav_section
 from portal.models import Role
+from portal.navigation import nav_section
 from tests.factories import ExpertProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ NAV_LINK = re.compile(r'<a class="nav-link" href="[^"]*"( aria-current="page")?>
 
 def nav_links(page):
     """(label, is_current) for every link of the main navigation, in order."""
-    nav = page.split('id="hauptnavigation"', 1)[1].split("</ul>", 1)[0]
+    nav = page.split('id="main-navigation"', 1)[1].split("</ul>", 1)[0]
     return [(label.strip(), bool(current)) for current, label in NAV_LINK.findall(nav)]
 
 

@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -6,29 +6,19 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from alliances.models import current_cycle
-from portal.models import Role
+from portal.navigation import start_page
 
 
-@login_required
 @require_GET
 def home(request):
-    """Sends each role to its own start page."""
-    role = request.user.role
-    cycle = current_cycle()
-    if role == Role.ALLIANCE_MANAGER:
-        return redirect("alliances:my_strategies")
-    if role == Role.PROGRAMME_OFFICE and cycle:
-        return redirect("alliances:overview", cycle.slug)
-    if role == Role.MINISTRY and cycle:
-        return redirect("decisions:dashboard", cycle.slug)
-    if role == Role.EXPERT:
-        return redirect("reviews:my_assignments")
-    if role == Role.ADMIN:
-        return redirect("admin:index")
-    return render(request, "portal/home.html", {"cycle": cycle})
+    """Sends each user to the start page a stage registered for them; without one (no cycle yet), a notice."""
+    url = start_page(request)
+    if url:
+        return redirect(url)
+    return render(request, "portal/home.html")
 
 
+@login_not_required
 @never_cache
 @require_GET
 def health(request):

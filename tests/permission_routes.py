@@ -1,0 +1,110 @@
+"""Which test holds the permission matrix of each route: URL name → "module::test function".
+
+tests/test_architecture.py walks every URL pattern of the project and fails when a route is missing here, or when
+a listed test no longer exists. A new page gets its row in its stage's matrix and its line here.
+"""
+
+ALLIANCES = "tests.alliances.test_permissions::test_permission_matrix"
+CYCLE_SETTINGS = "tests.alliances.test_cycle_settings::test_cycle_settings_permission_matrix"
+QUESTIONS = "tests.alliances.test_question_permissions::test_question_permission_matrix"
+EXPERT = "tests.reviews.test_visibility::test_expert_permission_matrix"
+OFFICE = "tests.reviews.test_office::test_office_permission_matrix"
+POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix"
+DECISIONS = "tests.decisions.test_views::test_decision_permission_matrix"
+DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_reach_its_dossier"
+PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
+
+# Routes that are not in the matrix, with the reason.
+NOT_IN_A_MATRIX = {
+    # Django's admin: reachable by admins only, guarded by the admin site itself; support tooling, not the portal.
+    "admin": "the Django admin guards its own pages",
+}
+
+MATRIX_OF = {
+    # Alliances: strategies.
+    "alliances:my_strategies": ALLIANCES,
+    "alliances:overview": ALLIANCES,
+    "alliances:strategy": ALLIANCES,
+    "alliances:strategy_save": ALLIANCES,
+    "alliances:strategy_preview": ALLIANCES,
+    "alliances:strategy_submit": ALLIANCES,
+    "alliances:strategy_history": ALLIANCES,
+    "alliances:strategy_reopen": ALLIANCES,
+    "alliances:strategy_extend": ALLIANCES,
+    "alliances:document_upload": ALLIANCES,
+    "alliances:document_download": ALLIANCES,
+    "alliances:document_remove": ALLIANCES,
+    "alliances:submission": PORTAL,
+    # Alliances: cycle settings.
+    "alliances:current_cycle_settings": CYCLE_SETTINGS,
+    "alliances:cycle_settings": CYCLE_SETTINGS,
+    # Alliances: questions and FAQ.
+    "alliances:my_questions": QUESTIONS,
+    "alliances:question_ask": QUESTIONS,
+    "alliances:question_queue": QUESTIONS,
+    "alliances:question_detail": QUESTIONS,
+    "alliances:question_attachment": QUESTIONS,
+    "alliances:question_answer": QUESTIONS,
+    "alliances:question_comment": QUESTIONS,
+    "alliances:question_publish": QUESTIONS,
+    "alliances:faq_current": QUESTIONS,
+    "alliances:faq": QUESTIONS,
+    # Reviews: the experts' pages.
+    "reviews:my_assignments": EXPERT,
+    "reviews:assignment": EXPERT,
+    "reviews:declare": EXPERT,
+    "reviews:review": EXPERT,
+    "reviews:document": EXPERT,
+    # Reviews: the programme office's pages.
+    "reviews:office_home": OFFICE,
+    "reviews:office_rubric": OFFICE,
+    "reviews:office_policy": POLICY,
+    "reviews:office_assignments": OFFICE,
+    "reviews:office_balancer": OFFICE,
+    "reviews:office_import": OFFICE,
+    "reviews:office_assign": OFFICE,
+    "reviews:office_progress": OFFICE,
+    "reviews:office_experts": OFFICE,
+    "reviews:office_expert_profile": OFFICE,
+    "reviews:office_reminder": OFFICE,
+    "reviews:office_votum": OFFICE,
+    "reviews:office_review_reopen": OFFICE,
+    # The decisions stage.
+    "decisions:current_dashboard": PORTAL,
+    "decisions:my_decisions": DECISIONS,
+    "decisions:dashboard": PORTAL,
+    "decisions:export_csv": PORTAL,
+    "decisions:export_xlsx": PORTAL,
+    "decisions:release_all": DECISIONS,
+    "decisions:timeline": DECISIONS,
+    "decisions:alliance": DECISIONS,
+    "decisions:propose": DECISIONS,
+    "decisions:withdraw": DECISIONS,
+    "decisions:confirm": DECISIONS,
+    "decisions:correct": DECISIONS,
+    "decisions:release": DECISIONS,
+    "decisions:alliance_decision": DECISIONS,
+    # The dossiers stage.
+    "dossiers:detail": DOSSIERS,
+    "dossiers:download": DOSSIERS,
+    "dossiers:request": DOSSIERS,
+    "dossiers:retry": PORTAL,
+    "dossiers:panel": PORTAL,
+    "dossiers:request_cycle": PORTAL,
+    # The portal's own pages.
+    "home": PORTAL,
+    "health": PORTAL,
+    "outbox": PORTAL,
+    "outbox_message": PORTAL,
+    "outbox_retry": PORTAL,
+    "notification_preferences": PORTAL,
+    "set_language": PORTAL,
+    "login": PORTAL,
+    "logout": PORTAL,
+    "password_change": PORTAL,
+    "password_change_done": PORTAL,
+    "password_reset": PORTAL,
+    "password_reset_done": PORTAL,
+    "password_reset_confirm": PORTAL,
+    "password_reset_complete": PORTAL,
+}
