@@ -56,6 +56,7 @@ services:
 test: install system-packages services $(TEST_STATIC)/staticfiles.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
@@ -77,6 +78,7 @@ bench-dossiers: install system-packages services
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Line wrapping pinned, so only real changes show in the catalogue's diff.
 messages: install

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AlliancesConfig(AppConfig):
     name = "alliances"
     verbose_name = _("Bündnisse und Strategien")
+
+    def ready(self):
+        from alliances.models import current_cycle
+        from portal import navigation
+
+        navigation.register_alliances(current_cycle=current_cycle)

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DecisionsConfig(AppConfig):
     name = "decisions"
     verbose_name = _("Förderentscheidungen")
+
+    def ready(self):
+        from alliances.models import current_cycle
+        from portal import navigation
+
+        navigation.register_decisions(current_cycle=current_cycle)

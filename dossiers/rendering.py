@@ -73,12 +73,11 @@ def render_html(template, context):
 
 
 def html_to_pdf(html):
-    document = HTML(
+    return HTML(
         string=html,
         base_url=STATIC_ROOT_FOR_PRINT.as_uri() + "/",
         url_fetcher=PortalStaticFetcher(allowed_protocols=["file"]),
     ).render(pdf_variant="pdf/ua-1")
-    return document
 
 
 def _placeholder_pages(document, uploads):

@@ -4,9 +4,9 @@
 start pages of the users it serves, in its `AppConfig.ready()`. The template asks whether a link is shown through
 the link's predicate (a permission), never through a role name.
 
-The `register_<stage>()` functions below hold each stage's registrations in one place until the stages call them
-from their own `AppConfig.ready()`; until then `portal.stage_wiring` calls them. `PortalConfig.ready()` calls the
-portal's own, `register_portal()`.
+Each stage's `AppConfig.ready()` calls its `register_<stage>()` below (`PortalConfig.ready()` calls
+`register_portal()`). The bodies still live here, side by side, so the menu's order reads in one place; a stage
+passes in what portal may not import (e.g. `current_cycle`).
 """
 
 from dataclasses import dataclass

@@ -62,8 +62,6 @@ INSTALLED_APPS = [
     "reviews",
     "decisions",
     "dossiers",
-    # Temporary: registers the stages' navigation until each stage's AppConfig.ready() does (see the module).
-    "portal.stage_wiring.StageWiringConfig",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,9 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from alliances.signals import strategy_submitted
+        from portal import navigation
         from reviews import receivers
+
+        navigation.register_reviews()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")

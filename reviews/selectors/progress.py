@@ -69,9 +69,11 @@ def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_st
         flags.append(_("Gleiches Bundesland: %(state)s.") % {"state": profile.federal_state.name})
     if profile:
         targets = [alliance.name.lower(), alliance.acronym.lower()] + [p.name.lower() for p in partners]
-        for tie in profile.ties():
-            if any(_same_organisation(tie.lower(), target) for target in targets):
-                flags.append(_("Erklärte Verbindung: %(tie)s.") % {"tie": tie})
+        flags.extend(
+            _("Erklärte Verbindung: %(tie)s.") % {"tie": tie}
+            for tie in profile.ties()
+            if any(_same_organisation(tie.lower(), target) for target in targets)
+        )
     return flags
 
 

@@ -2,7 +2,6 @@
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from reviews.forms.office import AssignForm, AssignmentImportForm
 from reviews.views.base import cycle_for_office
 
 
-@login_required
 @require_GET
 def assignments(request, cycle_slug):
     """The matrix of submitted strategies × experts, with counts and conflict hints."""
@@ -37,7 +35,6 @@ def assignments(request, cycle_slug):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def assign(request, cycle_slug, strategy_pk, expert_pk):
     """Assigns one expert; a flagged pair needs a written justification."""
@@ -81,7 +78,6 @@ def _pair_keys(pairs):
     return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def balancer(request, cycle_slug):
     """The automatic balancer: a preview, then the same proposal applied as one unit."""
@@ -117,7 +113,6 @@ def balancer(request, cycle_slug):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def assignment_import(request, cycle_slug):
     """CSV import of assignments: upload, preview, then apply as one unit."""

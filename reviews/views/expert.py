@@ -8,7 +8,6 @@ import logging
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
@@ -66,7 +65,6 @@ def _state(assignment):
     return "resubmitted" if assignment.review_status == ReviewStatus.SUBMITTED else "draft"
 
 
-@login_required
 @require_GET
 def my_assignments(request):
     """Every assignment of the expert in the current cycle, with its state, progress and the deadline."""
@@ -105,7 +103,6 @@ def my_assignments(request):
 # --- One assignment -----------------------------------------------------------------------------------------
 
 
-@login_required
 @require_GET
 def assignment_detail(request, pk):
     """Before the declaration: only the declaration form. After a conflict: that the assignment has ended.
@@ -141,7 +138,6 @@ def assignment_detail(request, pk):
     return render(request, "reviews/expert/assignment.html", context)
 
 
-@login_required
 @require_POST
 def declare(request, pk):
     """Records the declaration; a conflict ends the assignment and tells the programme office."""
@@ -184,7 +180,6 @@ def declare(request, pk):
     )
 
 
-@login_required
 @require_GET
 def document_download(request, pk, public_id):
     """A document of the snapshot under review, for the cleared expert only; every download is logged."""
@@ -203,7 +198,6 @@ def document_download(request, pk, public_id):
 # --- The review ---------------------------------------------------------------------------------------------
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def review_form(request, pk):
     """The review: a score and justification per criterion, the overall assessment; saved as a draft or

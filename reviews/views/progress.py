@@ -2,7 +2,6 @@
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,7 +16,6 @@ from reviews.models import ExpertProfile
 from reviews.views.base import cycle_for_office
 
 
-@login_required
 @require_GET
 def office_home(request):
     """The review pages of the current cycle."""
@@ -25,7 +23,6 @@ def office_home(request):
     return redirect_to_current_cycle("reviews:office_progress")
 
 
-@login_required
 @require_GET
 def progress(request, cycle_slug):
     """Review progress per strategy: reviews done and outstanding. Reads only."""
@@ -44,7 +41,6 @@ def progress(request, cycle_slug):
     )
 
 
-@login_required
 @require_GET
 def experts(request, cycle_slug):
     """Review progress per expert: completion and last activity."""
@@ -62,7 +58,6 @@ def experts(request, cycle_slug):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def expert_profile(request, cycle_slug, expert_pk):
     """The expert's profile; the first save creates it."""
@@ -83,7 +78,6 @@ def expert_profile(request, cycle_slug, expert_pk):
     )
 
 
-@login_required
 @require_POST
 def send_reminder(request, cycle_slug):
     cycle = cycle_for_office(request, cycle_slug)

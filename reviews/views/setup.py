@@ -2,7 +2,6 @@
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,6 @@ CRITERION_FIELDS = [
 ]
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def rubric(request, cycle_slug):
     """The cycle's criteria; edits after the first submitted review make a new rubric version."""
@@ -81,7 +79,6 @@ def rubric(request, cycle_slug):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def policy(request, cycle_slug):
     """The cycle's review policy: reviews per strategy, load cap per expert, disagreement threshold."""

@@ -2,7 +2,6 @@
 
 import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,6 @@ from reviews.models import PanelVotum, Review
 from reviews.views.base import cycle_for_office
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def votum(request, cycle_slug, strategy_pk):
     """All reviews of a strategy side by side, criterion by criterion, and the panel's Votum."""
@@ -78,7 +76,6 @@ def votum(request, cycle_slug, strategy_pk):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def reopen_review(request, cycle_slug, review_pk):
     cycle = cycle_for_office(request, cycle_slug)

@@ -456,12 +456,12 @@ def publish_entries(question, office, count, now):
             now=now,
         )
     ]
-    for number in range(count - 1):
-        entries.append(
-            FaqEntryFactory(
-                cycle=question.cycle, published_by=office, published_at=now, question=f"Weitere Frage {number}?"
-            )
+    entries.extend(
+        FaqEntryFactory(
+            cycle=question.cycle, published_by=office, published_at=now, question=f"Weitere Frage {number}?"
         )
+        for number in range(count - 1)
+    )
     return entries
 
 

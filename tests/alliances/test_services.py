@@ -162,18 +162,18 @@ def test_reopening_keeps_the_old_snapshot_and_allows_a_second_submission(complet
         complete_strategy,
         manager,
         sections={
-            **{"summary": "Überarbeitet"},
-            **{
-                name: "x"
-                for name in [
+            "summary": "Überarbeitet",
+            **dict.fromkeys(
+                [
                     "vision",
                     "innovation_field_development",
                     "measures",
                     "alliance_management",
                     "skilled_workers",
                     "continuation",
-                ]
-            },
+                ],
+                "x",
+            ),
         },
         budget={(2025, BudgetCategory.PERSONNEL): Decimal("600000")},
     )

@@ -3,6 +3,7 @@
 import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -107,7 +108,7 @@ def test_user_text_is_rendered_as_text(submitted):
 
 def test_an_upload_that_cannot_be_read_becomes_a_note_page(submitted):
     document = submitted.documents.get(kind=DocumentKind.LETTER_OF_SUPPORT)
-    with open(document.file.path, "wb") as broken:
+    with Path(document.file.path).open("wb") as broken:
         broken.write(b"%PDF-1.7 truncated")
     dossier = render(submitted)
     assert dossier.status == DossierStatus.READY

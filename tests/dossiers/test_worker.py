@@ -79,7 +79,7 @@ def start_worker_process(log_path):
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
     }
-    log = open(log_path, "ab")  # noqa: SIM115 - closed when the process ends
+    log = Path(log_path).open("ab")  # noqa: SIM115 - closed when the process ends
     return subprocess.Popen(
         [
             sys.executable,

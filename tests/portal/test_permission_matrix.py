@@ -16,9 +16,8 @@ from tests.helpers import LOGIN, assert_status, request_as
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-# The dossiers answer 404 for a wrong role today, where the design says 403; the dossiers stage changes that, and
-# this constant with it.
-DOSSIER_WRONG_ROLE = 404
+# A role that may never read a kind of dossier gets 403 (dossiers/rules.py).
+DOSSIER_WRONG_ROLE = 403
 W = DOSSIER_WRONG_ROLE
 # URL name, method, expected status per actor in the order of ACTORS.
 MATRIX = [

@@ -356,8 +356,8 @@ def test_without_conflicts_everyone_gets_k_when_capacity_suffices(instance):
     check_invariants(needs, candidates, loads, cap, chosen)
     experts = len(loads)
     if experts >= k and experts * cap >= len(needs) * k:
-        assert Counter(s for s, _e in chosen) == {s: k for s in needs}
-    load = Counter({e: 0 for e in loads}) + Counter(e for _s, e in chosen)
+        assert Counter(s for s, _e in chosen) == dict.fromkeys(needs, k)
+    load = Counter(dict.fromkeys(loads, 0)) + Counter(e for _s, e in chosen)
     if chosen:
         all_loads = [load.get(e, 0) for e in loads]
         assert max(all_loads) - min(all_loads) <= 1

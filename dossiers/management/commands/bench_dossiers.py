@@ -160,9 +160,8 @@ class Command(BaseCommand):
                 )
                 AllianceMembership.objects.create(user=manager, alliance=alliance)
                 strategy = Strategy.objects.create(cycle=cycle, alliance=alliance)
-                fields = {
-                    name: text
-                    for name in (
+                fields = dict.fromkeys(
+                    (
                         "summary",
                         "vision",
                         "innovation_field_development",
@@ -170,8 +169,9 @@ class Command(BaseCommand):
                         "alliance_management",
                         "skilled_workers",
                         "continuation",
-                    )
-                }
+                    ),
+                    text,
+                )
                 strategy = alliance_services.save_strategy_draft(
                     strategy=strategy,
                     user=manager,
