@@ -1,6 +1,10 @@
-"""Request and assertion helpers the permission-matrix and query-count tests share."""
+"""Request and assertion helpers the permission-matrix and query-count tests share, and data built once per module."""
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -58,3 +62,35 @@ def route_kwargs(pattern, **given):
     samples = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}
     converters = getattr(pattern, "converters", {})
     return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}
+
+
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def private_storages(location):
+    """The suite's STORAGES with uploads and dossiers under `location`."""
+    return {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+
+
+@contextmanager
+def built_once_for_the_module(django_db_blocker, private):
+    """Data built once for a whole module, in a transaction rolled back when the module ends.
+
+    Each test then runs in a savepoint inside it (pytest-django's `db`), so tests still cannot see each other's
+    writes. Signals and tasks that wait for a commit never fire. Use it in a module-scoped fixture and override
+    the suite's `fast_hashing_and_private_storage` in that module to point at the same `private` folder.
+    """
+    with override_settings(PASSWORD_HASHERS=FAST_HASHING, STORAGES=private_storages(private)):
+        with django_db_blocker.unblock():
+            module_atomic = transaction.atomic()
+            module_atomic.__enter__()
+        try:
+            with django_db_blocker.unblock():
+                yield
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                module_atomic.__exit__(None, None, None)

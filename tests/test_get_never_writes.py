@@ -16,6 +16,7 @@ from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 from reviews.models import ReviewPolicy
 from tests.factories import (
     AllianceFactory,
+    EvaluationCycleFactory,
     ExpertProfileFactory,
     cleared_assignment,
     decision_content,
@@ -27,7 +28,7 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import project_routes, route_kwargs
+from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages, project_routes, route_kwargs
 from tests.permission_routes import NOT_IN_A_MATRIX
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +52,22 @@ def routes():
         yield pytest.param(name, pattern, id=name, marks=marks)
 
 
-@pytest.fixture
-def world(cycle, alliance):
-    """One object of every kind a URL names, with the people who may see them."""
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One object of every kind a URL names, with the people who may see them; built once for the module."""
+    private = tmp_path_factory.mktemp("private")
+    with built_once_for_the_module(django_db_blocker, private):
+        yield {**build_world(EvaluationCycleFactory(), AllianceFactory()), "private": private}
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing_and_private_storage(settings, world):
+    """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
+    settings.PASSWORD_HASHERS = FAST_HASHING
+    settings.STORAGES = private_storages(world["private"])
+
+
+def build_world(cycle, alliance):
     programme_rubric(cycle)
     manager = manager_of(alliance)
     strategy, submission = submitted_strategy(cycle, alliance, manager=manager)

@@ -10,8 +10,15 @@ from django.urls import reverse
 
 from dossiers.models import DossierKind
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
-from tests.factories import ready_dossier, submitted_strategy
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.factories import (
+    AllianceFactory,
+    EvaluationCycleFactory,
+    manager_of,
+    ready_dossier,
+    role_actors,
+    submitted_strategy,
+)
+from tests.helpers import FAST_HASHING, LOGIN, assert_status, built_once_for_the_module, private_storages, request_as
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +58,26 @@ MATRIX = [
 ]
 
 
-@pytest.fixture
-def world(cycle, alliance, actors):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One submitted strategy with its dossier and a failed e-mail, and the actors; built once for the module."""
+    private = tmp_path_factory.mktemp("private")
+    with built_once_for_the_module(django_db_blocker, private):
+        alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
+        yield {
+            **build_world(EvaluationCycleFactory(), alliance, role_actors(manager=manager_of(alliance))),
+            "private": private,
+        }
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing_and_private_storage(settings, world):
+    """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
+    settings.PASSWORD_HASHERS = FAST_HASHING
+    settings.STORAGES = private_storages(world["private"])
+
+
+def build_world(cycle, alliance, actors):
     strategy, submission = submitted_strategy(cycle, alliance, manager=actors["manager"])
     dossier = ready_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
     message = OutgoingMessage.objects.create(
@@ -64,7 +89,14 @@ def world(cycle, alliance, actors):
         body_html="<p>Ihre Strategie ist eingegangen.</p>",
         status=MessageStatus.FAILED,
     )
-    return {"cycle": cycle, "strategy": strategy, "submission": submission, "dossier": dossier, "message": message}
+    return {
+        "cycle": cycle,
+        "strategy": strategy,
+        "submission": submission,
+        "dossier": dossier,
+        "message": message,
+        "actors": actors,
+    }
 
 
 def url_for(name, world):
@@ -92,7 +124,7 @@ DATA = {
 
 @pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_portal_permission_matrix(client, world, actors, name, method, expected, actor_index):
+def test_portal_permission_matrix(client, world, name, method, expected, actor_index):
     url = url_for(name, world)
-    response = request_as(client, actors[ACTORS[actor_index]], method, url, DATA.get(name))
+    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url, DATA.get(name))
     assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")

@@ -23,29 +23,9 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, count_queries, request_as
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
-
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-MATRIX = [
-    ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
-    ("office_rubric", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("office_rubric", "post", [LOGIN, 403, 403, 422, 403, 403]),
-    ("office_assignments", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("office_progress", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("office_experts", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("office_votum", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("office_votum", "post", [LOGIN, 403, 403, 422, 403, 403]),
-    ("office_assign", "get", [LOGIN, 403, 403, 200, 403, 403]),
-    ("office_balancer", "get", [LOGIN, 403, 403, 200, 403, 403]),
-    ("office_import", "get", [LOGIN, 403, 403, 200, 403, 403]),
-    ("office_import", "post", [LOGIN, 403, 403, 422, 403, 403]),
-    ("office_assign", "post", [LOGIN, 403, 403, 302, 403, 403]),
-    ("office_expert_profile", "get", [LOGIN, 403, 403, 200, 403, 403]),
-    ("office_reminder", "post", [LOGIN, 403, 403, 302, 403, 403]),
-    ("office_review_reopen", "get", [LOGIN, 403, 403, 200, 403, 403]),
-]
 
 
 @pytest.fixture
@@ -75,14 +55,6 @@ def url_for(name, world):
     if name == "office_review_reopen":
         return reverse("reviews:office_review_reopen", args=[cycle, world["review"].pk])
     return reverse(f"reviews:{name}", args=[cycle])
-
-
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_office_permission_matrix(client, world, name, method, expected, actor_index):
-    url = url_for(name, world)
-    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {url}")
 
 
 def flagged_expert(alliance):
