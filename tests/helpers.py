@@ -1,7 +1,10 @@
 """Request and assertion helpers the permission-matrix and query-count tests share, and data built once per module."""
 
+import os
+import uuid
 from contextlib import contextmanager
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
@@ -94,3 +97,17 @@ def built_once_for_the_module(django_db_blocker, private):
             with django_db_blocker.unblock():
                 transaction.set_rollback(True)
                 module_atomic.__exit__(None, None, None)
+
+
+@contextmanager
+def broker_nobody_consumes(name):
+    """Environment for a subprocess whose tasks go to the test Redis under keys of their own instead of running in
+    the process (no PDF is rendered); the keys are deleted afterwards."""
+    prefix = f"{os.environ.get('REDIS_KEY_PREFIX', '')}{name}-{uuid.uuid4().hex[:8]}:"
+    try:
+        yield {"REDIS_URL": settings.REDIS_URL, "REDIS_KEY_PREFIX": prefix}
+    finally:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}*", count=500):
+            client.delete(key)
+        client.close()

@@ -26,6 +26,7 @@ from alliances.models import StrategyDocument, Submission
 from portal import backup
 from portal.models import User
 from tests.factories import UserFactory
+from tests.helpers import broker_nobody_consumes
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE_NAME = r"^wir-backup-\d{8}-\d{6}\.tar$"
@@ -37,15 +38,20 @@ settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 call_command("seed_demo")
+# The tasks went to a broker nobody consumes; one rendered dossier is enough for the archive to carry one.
+from dossiers.models import Dossier
+from dossiers.services import render_dossier
+render_dossier(dossier_id=Dossier.objects.order_by("pk").first().pk)
 call_command("dumpdata", natural_foreign=True, output={fixture!r},
              exclude=["contenttypes", "auth.permission", "sessions", "admin.logentry"])
 """
 
 
-def manage(site, *args, debug=None):
+def manage(site, *args, debug=None, broker=None):
     """Runs manage.py on the SQLite database and private files of `site`, tasks in-process; fails loudly."""
     # REDIS_URL empty rather than unset, so no local .env can bring a broker back.
     env = dict(os.environ, REDIS_URL="")
+    env.update(broker or {})
     env.update(
         DATABASE_URL=f"sqlite:///{site / 'db.sqlite3'}",
         PRIVATE_MEDIA_ROOT=str(site / "private"),
@@ -94,7 +100,8 @@ def demo(tmp_path_factory):
         if not (site / "demo.json").exists():
             shutil.rmtree(site, ignore_errors=True)
             site.mkdir()
-            manage(site, "shell", "-c", SEED.format(fixture=str(site / "demo.json")), debug="1")
+            with broker_nobody_consumes("backup-demo") as broker:
+                manage(site, "shell", "-c", SEED.format(fixture=str(site / "demo.json")), debug="1", broker=broker)
     return site
 
 

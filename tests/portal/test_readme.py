@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import get_commands, load_command_class
 
+from tests.helpers import broker_nobody_consumes
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SETTINGS_SOURCE = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
@@ -69,7 +71,8 @@ def test_every_make_target_in_the_readme_exists():
 
 @pytest.fixture(scope="module")
 def fresh_checkout_env(tmp_path_factory):
-    """The environment of a fresh clone after `make .env`: nothing set but what the README says to set."""
+    """The environment of a fresh clone after `make .env`: nothing set but what the README says to set, and a
+    broker nobody consumes, so seeding queues its dossiers instead of rendering them here."""
     scratch = tmp_path_factory.mktemp("readme")
     made = subprocess.run(
         ["make", "-s", "-C", str(scratch), "-f", str(ROOT / "Makefile"), ".env"],
@@ -89,7 +92,8 @@ def fresh_checkout_env(tmp_path_factory):
         DATABASE_URL=f"sqlite:///{scratch / 'db.sqlite3'}",
         PRIVATE_MEDIA_ROOT=str(scratch / "private"),
     )
-    return env
+    with broker_nobody_consumes("readme") as broker:
+        yield {**env, **broker}
 
 
 def run_as_written(command, env):
