@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # machine never share them.
 CHECKOUT_ID := $(shell printf '%s' "$(CURDIR)" | sha256sum | cut -c1-8)
 PG_URL := postgres://postgres@127.0.0.1:5432
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 TEST_STATIC := var/staticfiles-test
 
 # The suite runs with production settings (DEBUG=0); the test client speaks as the TLS proxy does.
