@@ -4,5 +4,3 @@ from django.dispatch import Signal
 
 # Sent after commit with `submission`.
 strategy_submitted = Signal()
-# Sent after commit with `strategy` and `reopening`.
-submission_reopened = Signal()

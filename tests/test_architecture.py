@@ -115,3 +115,20 @@ def test_no_template_asks_for_a_role_name():
         if re.search(r"\buser_role\b|\bRole\.|\.role\s*==", path.read_text(encoding="utf-8"))
     )
     assert comparing == []
+
+
+def test_every_signal_a_stage_sends_has_a_receiver():
+    """A fact announced to later stages that nobody hears is dead code (receivers are connected at start-up)."""
+    from django.dispatch import Signal
+
+    import alliances.signals
+    import decisions.signals
+
+    signals = {
+        f"{module.__name__}.{name}": signal
+        for module in (alliances.signals, decisions.signals)
+        for name, signal in vars(module).items()
+        if isinstance(signal, Signal)
+    }
+    assert signals
+    assert [name for name, signal in signals.items() if not signal.receivers] == []

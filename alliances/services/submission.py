@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances import validators
-from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, Strategy, StrategyStatus, Submission
+from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, StrategyStatus, Submission
 from alliances.selectors import active_managers
 from alliances.services.strategy import SubmissionRefused, _ensure_open_for_work, _locked_strategy, _touch
-from alliances.signals import strategy_submitted, submission_reopened
+from alliances.signals import strategy_submitted
 from portal.models import NotificationKind
 from portal.notifications import send_notification
 
@@ -123,8 +123,8 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
     """Reopens the latest submission so the alliance can change and resubmit its strategy.
 
     Side effects: records a Reopening with its reason, sets the strategy to "reopened"
-    (and its deadline, if `extend_until` is given), notifies the alliance's managers and
-    sends `submission_reopened` after commit. The earlier snapshot stays unchanged.
+    (and its deadline, if `extend_until` is given) and notifies the alliance's managers. No later stage
+    needs to hear of it: experts learn of the resubmission. The earlier snapshot stays unchanged.
     """
     now = now or timezone.now()
     reason = validators.clean_reason(reason, _("Bitte begründen Sie die Wiederöffnung."))
@@ -152,5 +152,4 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
         cause=current,
         cause_url=reverse("alliances:strategy", args=[current.cycle.slug, current.alliance.slug]),
     )
-    transaction.on_commit(lambda: submission_reopened.send(sender=Strategy, strategy=current, reopening=reopening))
     return reopening
