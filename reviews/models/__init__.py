@@ -1,0 +1,35 @@
+"""The review stage's models, one module per concept; this is the app's public surface (`reviews.models`)."""
+
+from reviews.models.assignment import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentQuerySet,
+    AssignmentStatus,
+    ConflictType,
+    ExpertProfile,
+)
+from reviews.models.policy import ReminderKind, ReviewPolicy, ReviewReminder
+from reviews.models.review import Recommendation, Review, ReviewQuerySet, ReviewStatus, Score
+from reviews.models.rubric import DEFAULT_SCALE_LABELS, Criterion, RubricVersion
+from reviews.models.votum import PanelVotum
+
+__all__ = [
+    "ACTIVE_ASSIGNMENT_STATUSES",
+    "DEFAULT_SCALE_LABELS",
+    "Assignment",
+    "AssignmentQuerySet",
+    "AssignmentStatus",
+    "ConflictType",
+    "Criterion",
+    "ExpertProfile",
+    "PanelVotum",
+    "Recommendation",
+    "ReminderKind",
+    "Review",
+    "ReviewPolicy",
+    "ReviewQuerySet",
+    "ReviewReminder",
+    "ReviewStatus",
+    "RubricVersion",
+    "Score",
+]
