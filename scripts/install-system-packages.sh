@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (Chromium for browser tests, gettext,
-# qpdf and poppler for PDF checks, the PostgreSQL client for backups), only when something is missing. Never downloads a browser build.
+# Installs the Debian packages the test suite needs (Chromium for browser tests, gettext, qpdf and poppler for
+# PDF checks, the PostgreSQL client for backups), only when something is missing. Never downloads a browser build.
 set -eu
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
