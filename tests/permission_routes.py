@@ -10,7 +10,7 @@ QUESTIONS = "tests.alliances.test_question_permissions::test_question_permission
 EXPERT = "tests.reviews.test_visibility::test_expert_permission_matrix"
 OFFICE = "tests.reviews.test_office_permissions::test_office_permission_matrix"
 POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix"
-DECISIONS = "tests.decisions.test_views::test_decision_permission_matrix"
+DECISIONS = "tests.decisions.test_decision_permissions::test_decision_permission_matrix"
 DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_reach_its_dossier"
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 

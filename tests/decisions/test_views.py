@@ -19,11 +19,9 @@ from tests.factories import (
     manager_of,
     ministry_user,
     programme_rubric,
-    role_actors,
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "richtig-geheim-2024"
@@ -176,41 +174,6 @@ def test_an_unreleased_decision_is_not_shown_to_the_alliance(client, world):
     services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
     client.force_login(world["strategy"].alliance.memberships.first().user)
     assert client.get(url("alliance_decision", world["strategy"])).status_code == 404
-
-
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-MATRIX = [
-    ("alliance", "get", [LOGIN, 403, 403, 200, 200, 403]),
-    ("propose", "post", [LOGIN, 403, 403, 403, 422, 403]),
-    ("confirm", "post", [LOGIN, 403, 403, 403, 422, 403]),
-    ("withdraw", "post", [LOGIN, 403, 403, 403, 302, 403]),
-    ("correct", "post", [LOGIN, 403, 403, 403, 422, 403]),
-    ("release", "post", [LOGIN, 403, 403, 403, 422, 403]),
-    ("release_all", "post", [LOGIN, 403, 403, 403, 302, 403]),
-    ("timeline", "get", [LOGIN, 403, 403, 403, 200, 403]),
-    ("alliance_decision", "get", [LOGIN, 404, 403, 403, 403, 403]),
-    ("my_decisions", "get", [LOGIN, 200, 403, 403, 403, 403]),
-]
-
-
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_decision_permission_matrix(client, world, name, method, expected, actor_index):
-    strategy = world["strategy"]
-    decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
-    actors = role_actors(
-        manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=world["bmbf2"]
-    )
-    if name == "my_decisions":
-        target = reverse("decisions:my_decisions")
-    elif name in ("release_all", "timeline"):
-        target = reverse(f"decisions:{name}", args=[strategy.cycle.slug])
-    elif name in ("confirm", "withdraw", "correct", "release"):
-        target = url(name, strategy, decision.pk)
-    else:
-        target = url(name, strategy)
-    response = request_as(client, actors[ACTORS[actor_index]], method, target)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {target}")
 
 
 # --- The proposal form --------------------------------------------------------------------------------------
