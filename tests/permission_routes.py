@@ -7,7 +7,7 @@ a listed test no longer exists. A new page gets its row in its stage's matrix an
 ALLIANCES = "tests.alliances.test_permissions::test_permission_matrix"
 CYCLE_SETTINGS = "tests.alliances.test_cycle_settings::test_cycle_settings_permission_matrix"
 QUESTIONS = "tests.alliances.test_question_permissions::test_question_permission_matrix"
-EXPERT = "tests.reviews.test_visibility::test_expert_permission_matrix"
+EXPERT = "tests.reviews.test_expert_permissions::test_expert_permission_matrix"
 OFFICE = "tests.reviews.test_office_permissions::test_office_permission_matrix"
 POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix"
 DECISIONS = "tests.decisions.test_decision_permissions::test_decision_permission_matrix"
