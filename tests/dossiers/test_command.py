@@ -14,8 +14,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -32,21 +30,12 @@ from tests.factories import (
     programme_rubric,
     scored_strategy,
 )
+from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages
 
 pytestmark = pytest.mark.django_db
 
 LINE = re.compile(r"^(?P<label>.+?)\s+fertig\s+(?P<pages>\d+) Seiten\s+(?P<seconds>\d+\.\d\d) s$")
 NOT_RELEASED = "Für diese Strategie ist noch keine Förderentscheidung freigegeben."
-FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def storages(location):
-    from django.conf import settings
-
-    return {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
-    }
 
 
 @pytest.fixture(scope="module")
@@ -54,46 +43,33 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Two scored strategies, Gesunde Lausitz with a released decision and DIANA without, a draft, and an older
     cycle without strategies. Building them sends nothing: signals and tasks wait for a commit that never comes."""
     private = tmp_path_factory.mktemp("private")
-    with override_settings(PASSWORD_HASHERS=FAST_HASHING, STORAGES=storages(private)):
-        with django_db_blocker.unblock():
-            module_atomic = transaction.atomic()
-            module_atomic.__enter__()
-            try:
-                cycle = EvaluationCycleFactory()
-                rubric = programme_rubric(cycle)
-                lausitz = scored_strategy(
-                    cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"), rubric=rubric, points=4
-                )
-                scored_strategy(cycle, AllianceFactory(name="DIANA", slug="diana"), rubric=rubric, points=3)
-                StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
-                bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
-                decision = decision_services.propose_decision(strategy=lausitz, user=bmbf1, **decision_content())
-                decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
-                decision_services.release_decision(decision=decision, user=bmbf1)
-                long_ago = timezone.now() - timedelta(days=800)
-                EvaluationCycleFactory(
-                    slug="runde-ohne-strategien",
-                    name="Runde ohne Strategien",
-                    submission_opens_at=long_ago - timedelta(days=30),
-                    submission_deadline=long_ago,
-                )
-            except BaseException:
-                transaction.set_rollback(True)
-                module_atomic.__exit__(None, None, None)
-                raise
-        try:
-            yield SimpleNamespace(cycle=cycle, private=private)
-        finally:
-            with django_db_blocker.unblock():
-                transaction.set_rollback(True)
-                module_atomic.__exit__(None, None, None)
+    with built_once_for_the_module(django_db_blocker, private):
+        cycle = EvaluationCycleFactory()
+        rubric = programme_rubric(cycle)
+        lausitz = scored_strategy(
+            cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"), rubric=rubric, points=4
+        )
+        scored_strategy(cycle, AllianceFactory(name="DIANA", slug="diana"), rubric=rubric, points=3)
+        StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
+        bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+        decision = decision_services.propose_decision(strategy=lausitz, user=bmbf1, **decision_content())
+        decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+        decision_services.release_decision(decision=decision, user=bmbf1)
+        long_ago = timezone.now() - timedelta(days=800)
+        EvaluationCycleFactory(
+            slug="runde-ohne-strategien",
+            name="Runde ohne Strategien",
+            submission_opens_at=long_ago - timedelta(days=30),
+            submission_deadline=long_ago,
+        )
+        yield SimpleNamespace(cycle=cycle, private=private)
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, world):
     """Replaces the suite's fixture of this name: files stay where the module's uploads were stored."""
     settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = storages(world.private)
+    settings.STORAGES = private_storages(world.private)
 
 
 def run(*args):
