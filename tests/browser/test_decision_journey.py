@@ -77,7 +77,7 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     proposal.get_by_label("Auflagen").fill(CONDITIONS)
     proposal.get_by_label(re.compile(r"^\s*Begründung\s*\*?\s*$")).fill("Überzeugend, dem Votum gefolgt.")
     proposal.get_by_role("button", name="Vorschlag speichern").click()
-    expect(page.locator("#meldungen")).to_contain_text("Der Vorschlag wurde gespeichert.")
+    expect(page.locator("#messages")).to_contain_text("Der Vorschlag wurde gespeichert.")
     expect(decision_panel(page)).to_contain_text("bewilligt mit Auflagen · 450.000,00 EUR")
     expect(decision_panel(page)).to_contain_text("vorgeschlagen")
     expect(decision_panel(page)).to_contain_text("Bestätigen muss eine andere Person im BMBF.")
@@ -102,7 +102,7 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     )
     confirmation.get_by_label("Ihr Passwort zur Bestätigung").fill(PASSWORD)
     confirmation.get_by_role("button", name="Endgültig bestätigen").click()
-    expect(page.locator("#meldungen")).to_contain_text("Die Entscheidung ist bestätigt und damit endgültig.")
+    expect(page.locator("#messages")).to_contain_text("Die Entscheidung ist bestätigt und damit endgültig.")
     expect(decision_panel(page)).to_contain_text(f"bestätigt von {bmbf2.full_name}")
     held = OutgoingMessage.objects.get(kind=NotificationKind.DECISION)
     assert (held.recipient_email, held.status) == (manager.email, MessageStatus.HELD)
@@ -110,7 +110,7 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
 
     # ... and releases it; the held e-mail to the alliance leaves the outbox's hold.
     decision_panel(page).get_by_role("button", name="Freigeben").click()
-    expect(page.locator("#meldungen")).to_contain_text("Die Entscheidung ist freigegeben.")
+    expect(page.locator("#messages")).to_contain_text("Die Entscheidung ist freigegeben.")
     expect(decision_panel(page).locator(".badge")).to_have_text("freigegeben")
     expect(decision_panel(page).get_by_role("button", name="Freigeben")).to_have_count(0)
     assert_page_sound(page)

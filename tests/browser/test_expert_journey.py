@@ -45,7 +45,7 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     assert_page_sound(page)
     page.get_by_label("Nein, es besteht kein Interessenkonflikt.").check()
     page.get_by_role("button", name="Erklärung abgeben").click()
-    expect(page.locator("#meldungen")).to_contain_text("Die Unterlagen der Strategie sind jetzt für Sie freigegeben.")
+    expect(page.locator("#messages")).to_contain_text("Die Unterlagen der Strategie sind jetzt für Sie freigegeben.")
     expect(page.get_by_text("Drei Vorhabenlinien.")).to_be_visible()
     expect(page.get_by_role("link", name="strategie.pdf")).to_be_visible()
     expect(page.get_by_text("sobald Sie Ihr eigenes Gutachten")).to_be_visible()
@@ -62,7 +62,7 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     page.get_by_label("Vertrauliche Notiz an das BMBF").fill("Nur für das Ministerium.")
     assert_page_sound(page)
     page.get_by_role("button", name="Abgeben").click()
-    expect(page.locator("#meldungen")).to_contain_text("Ihr Gutachten ist abgegeben.")
+    expect(page.locator("#messages")).to_contain_text("Ihr Gutachten ist abgegeben.")
 
     # Now the others' reviews show side by side, by pseudonym, never by name.
     table = page.get_by_test_id("other-reviews")

@@ -48,7 +48,7 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     form.get_by_label(f"Personalausgaben {year} (EUR)").fill("250.000,00")
     expect(form.locator("[data-grand-total]")).to_have_text("250.000,00")
     form.get_by_role("button", name="Entwurf speichern").click()
-    expect(page.locator("#meldungen")).to_contain_text("Der Entwurf wurde gespeichert.")
+    expect(page.locator("#messages")).to_contain_text("Der Entwurf wurde gespeichert.")
     for _name, label, _limit in STRATEGY_SECTIONS:
         expect(checklist_item(page, str(label))).to_have_class(re.compile(r"\bdone\b"))
     expect(checklist_item(page, "Finanzplan mit mindestens einem Betrag")).to_have_class(re.compile(r"\bdone\b"))
@@ -63,8 +63,8 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     upload.get_by_role("button", name="Hochladen").click()
     expect(page.locator("#documents")).to_contain_text("Strategie Gesunde Lausitz.pdf")
     expect(page.locator("#documents")).to_contain_text("2 Seiten")
-    expect(page.locator("#meldungen")).to_have_text("„Strategie Gesunde Lausitz.pdf“ wurde hochgeladen.")
-    expect(page.locator("[id=meldungen]")).to_have_count(1)
+    expect(page.locator("#messages")).to_have_text("„Strategie Gesunde Lausitz.pdf“ wurde hochgeladen.")
+    expect(page.locator("[id=messages]")).to_have_count(1)
     expect(page.locator("#checklist li.open")).to_have_count(0)
     expect(page.locator("#checklist li.done")).to_have_count(len(STRATEGY_SECTIONS) + 2)
     expect(checklist_item(page, "Strategiedokument (PDF)")).to_contain_text("✓ Strategiedokument (PDF) (erledigt)")
@@ -81,7 +81,7 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
 
     # The receipt: number, time of receipt in German format and the SHA-256 fingerprint.
     expect(page.get_by_role("heading", level=1)).to_have_text("Eingangsbestätigung")
-    expect(page.locator("#meldungen")).to_contain_text("Ihre Strategie wurde eingereicht.")
+    expect(page.locator("#messages")).to_contain_text("Ihre Strategie wurde eingereicht.")
     submission = Strategy.objects.get(pk=strategy.pk).submissions.get()
     expect(page.locator("[data-testid=received-at]")).to_have_text(
         re.compile(r"^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} Uhr$")
