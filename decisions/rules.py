@@ -9,7 +9,7 @@ this object): `decisions.read_decision` on one decision, mirrored for lists by
 import rules
 
 from alliances.rules import manages_strategy_alliance
-from portal.rules import is_alliance_manager, is_ministry, is_staff_reader
+from portal.rules import is_alliance_manager, is_ministry, is_programme_office, is_staff_reader
 
 
 @rules.predicate
@@ -23,7 +23,16 @@ def manages_decision_alliance(user, decision):
 
 
 rules.add_perm("decisions.view_dashboard", is_staff_reader)
+
+
+@rules.predicate
+def proposed_the_decision(user, decision):
+    return decision is not None and decision.proposed_by_id == user.pk
+
+
 rules.add_perm("decisions.decide", is_ministry)
+# A colleague's answer to a proposal is confirming or changing it; withdrawing it is its proposer's call.
+rules.add_perm("decisions.withdraw_proposal", (is_ministry & proposed_the_decision) | is_programme_office)
 rules.add_perm("decisions.view_audit", is_ministry)
 rules.add_perm("decisions.read_own_decision", is_alliance_manager)
 rules.add_perm(

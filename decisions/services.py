@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alliances.models import EvaluationCycle, Strategy
+from alliances.models import EvaluationCycle, Strategy, StrategyStatus
 from decisions import selectors, validators
 from decisions.models import (
     BEFORE_PREFIX,
@@ -47,6 +47,14 @@ def _require_ministry(user):
         raise DecisionRefused(_("Nur das BMBF kann Förderentscheidungen treffen."))
 
 
+def _require_submitted(strategy):
+    # A decision answers a submitted strategy; a draft or a reopened one has nothing to decide on yet.
+    if strategy.status != StrategyStatus.SUBMITTED:
+        raise DecisionRefused(
+            _("Über diese Strategie kann nicht entschieden werden: Sie ist nicht (mehr) eingereicht.")
+        )
+
+
 def _validate_content(*, strategy, **content):
     validators.validate_decision_content(**content, requested=selectors.requested_amount(strategy))
 
@@ -69,10 +77,11 @@ def propose_decision(
     """Proposes a funding decision, or a correction of a final one (`supersedes`, with a reason).
 
     Side effects: creates a FundingDecision in state "proposed" and logs the proposal.
-    Raises DecisionRefused or ValidationError.
+    Raises DecisionRefused (also for a strategy that is not submitted) or ValidationError.
     """
     _require_ministry(user)
     strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    _require_submitted(strategy)
     if supersedes is not None:
         supersedes = FundingDecision.objects.select_for_update().get(pk=supersedes.pk)
         if supersedes.strategy_id != strategy.pk or not supersedes.is_final or not supersedes.is_current:
@@ -169,9 +178,15 @@ def change_proposal(*, decision, user, expected_version, **content):
 
 @transaction.atomic
 def withdraw_proposal(*, decision, user):
-    """Deletes a proposal that was not confirmed; the audit trail keeps that it existed."""
-    _require_ministry(user)
+    """Withdraws a proposal that was not confirmed; the audit trail keeps that it existed.
+
+    Only its proposer or the programme office may withdraw it, never a colleague: a colleague's answer to a
+    proposal is confirming it or proposing a change. Side effects: the decision becomes "withdrawn" and is
+    logged. Raises DecisionRefused.
+    """
     decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
+    if not rules.has_perm("decisions.withdraw_proposal", user, decision):
+        raise DecisionRefused(_("Nur wer den Vorschlag gemacht hat, oder der Projektträger kann ihn zurückziehen."))
     if decision.is_final:
         raise DecisionRefused(_("Eine bestätigte Entscheidung kann nicht zurückgezogen werden."))
     if decision.status != DecisionStatus.PROPOSED:
@@ -206,6 +221,7 @@ def confirm_decision(*, decision, user, password, budget_override_reason=""):
         raise DecisionRefused(_("Diese Entscheidung ist bereits bestätigt oder zurückgezogen."))
     if decision.proposed_by_id == user.pk:
         raise DecisionRefused(_("Vier-Augen-Prinzip: Sie können Ihren eigenen Vorschlag nicht bestätigen."))
+    _require_submitted(decision.strategy)
     total = selectors.confirmed_sum(cycle, exclude=decision.supersedes) + decision.granted_amount
     budget_override_reason = (budget_override_reason or "").strip()
     if total > cycle.budget and not budget_override_reason:

@@ -65,4 +65,4 @@ def test_the_services_refuse_whoever_lacks_the_decide_permission(decisions, prog
     inactive = UserFactory(role=Role.MINISTRY, is_active=False)
     for user in (programme_office, inactive):
         with pytest.raises(services.DecisionRefused, match="Nur das BMBF"):
-            services.withdraw_proposal(decision=decisions["proposed"], user=user)
+            services.release_decision(decision=decisions["proposed"], user=user)

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from alliances.models import StrategyStatus
 from decisions import services
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import Role
@@ -289,7 +290,9 @@ def test_my_decisions_query_count_is_the_same_at_two_sizes(client, cycle, django
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     manager = UserFactory(role=Role.ALLIANCE_MANAGER)
     for number in range(size):
-        strategy = StrategyFactory(cycle=cycle, alliance=AllianceFactory(slug=f"b-{number}"))
+        strategy = StrategyFactory(
+            cycle=cycle, alliance=AllianceFactory(slug=f"b-{number}"), status=StrategyStatus.SUBMITTED
+        )
         MembershipFactory(user=manager, alliance=strategy.alliance)
         if number % 2 == 0:
             decision = services.propose_decision(
