@@ -75,6 +75,7 @@ MIDDLEWARE = [
     # Every view needs a signed-in user unless it says @login_not_required (login, password reset, language,
     # health check); an anonymous visitor goes to LOGIN_URL.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "portal.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
