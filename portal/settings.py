@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # health check); an anonymous visitor goes to LOGIN_URL.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "portal.middleware.PrivateResponsesMiddleware",
+    # After authentication (it needs the user), before any view parses a body (CSRF does, in process_view).
+    "portal.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -155,6 +157,10 @@ STORAGES = {
 # Uploaded files live outside STATIC_ROOT; only permission-checked views stream them.
 PRIVATE_MEDIA_ROOT = Path(STORAGES["default"]["OPTIONS"]["location"])
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024)))
+# The form fields around one upload (the multipart framing, the CSRF token, a kind or a note).
+UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
+# Sign-in and password-reset forms are small; a larger anonymous body is refused before it is parsed.
+ANONYMOUS_BODY_MAX_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
