@@ -7,7 +7,6 @@ class AlliancesConfig(AppConfig):
     verbose_name = _("Bündnisse und Strategien")
 
     def ready(self):
-        from alliances.models import current_cycle
-        from portal import navigation
+        from alliances import navigation
 
-        navigation.register_alliances(current_cycle=current_cycle)
+        navigation.register_navigation()

@@ -7,7 +7,6 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Förderentscheidungen")
 
     def ready(self):
-        from alliances.models import current_cycle
-        from portal import navigation
+        from decisions import navigation
 
-        navigation.register_decisions(current_cycle=current_cycle)
+        navigation.register_navigation()

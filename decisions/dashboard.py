@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import BudgetLine, FederalState, Strategy, StrategyStatus
+from alliances.models import SECTION_FIELDS, BudgetLine, FederalState, Strategy, StrategyStatus
 from decisions.models import DecisionStatus, FundingDecision
 from decisions.selectors import confirmed_sum
 from reviews import aggregates
@@ -62,15 +62,7 @@ def dashboard_queryset(*, cycle):
         Strategy.objects.filter(cycle=cycle)
         .select_related("alliance", "votum")
         .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
-        .defer(
-            "summary",
-            "vision",
-            "innovation_field_development",
-            "measures",
-            "alliance_management",
-            "skilled_workers",
-            "continuation",
-        )
+        .defer(*SECTION_FIELDS)
         .with_budget_total()
         .annotate(
             reviews_expected=expected,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.forms import AmountField
 from decisions import validators
-from decisions.models import Outcome
+from decisions.models import PROPOSAL_FIELDS, Outcome
 
 # An <input type="date"> reads and sends ISO dates only; a browser that falls back to a text field lets people
 # type the German form, which is accepted too.
@@ -54,18 +54,7 @@ class DecisionForm(forms.Form):
     )
 
     def content(self):
-        return {
-            name: self.cleaned_data[name]
-            for name in (
-                "outcome",
-                "granted_amount",
-                "funding_start",
-                "funding_end",
-                "conditions",
-                "rationale",
-                "over_request_reason",
-            )
-        }
+        return {name: self.cleaned_data[name] for name in PROPOSAL_FIELDS}
 
 
 class CorrectionForm(DecisionForm):

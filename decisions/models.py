@@ -27,9 +27,8 @@ class DecisionStatus(models.TextChoices):
 
 FINAL_STATUSES = [DecisionStatus.CONFIRMED, DecisionStatus.RELEASED]
 
-# Fields that never change once a decision is confirmed.
-DECISION_CONTENT_FIELDS = [
-    "strategy_id",
+# What a person proposes: the fields of the proposal form and of the propose/change services.
+PROPOSAL_FIELDS = (
     "outcome",
     "granted_amount",
     "funding_start",
@@ -37,6 +36,12 @@ DECISION_CONTENT_FIELDS = [
     "conditions",
     "rationale",
     "over_request_reason",
+)
+
+# Fields that never change once a decision is confirmed.
+DECISION_CONTENT_FIELDS = [
+    "strategy_id",
+    *PROPOSAL_FIELDS,
     "supersedes_id",
     "supersession_reason",
     "proposed_by_id",

@@ -23,7 +23,7 @@ def _uploads(submission, strategy):
     uploads = []
     for number, facts in enumerate(submission.documents, start=1):
         document = documents.get(facts["id"])
-        upload = rendering.Upload(anchor=f"anlage-{number}", title=facts["name"], path="")
+        upload = rendering.Upload(anchor=f"attachment-{number}", title=facts["name"], path="")
         if document is None or not document.file:
             upload.error = _("Datei nicht gefunden")
         else:
@@ -43,9 +43,9 @@ def strategy_context(strategy):
         {"name": name, "label": str(label), "text": submission.sections.get(name, "")}
         for name, label, _limit in STRATEGY_SECTIONS
     ]
-    toc = [{"anchor": "profil", "title": "Profil des Bündnisses"}]
-    toc += [{"anchor": f"abschnitt-{s['name']}", "title": s["label"]} for s in sections]
-    toc.append({"anchor": "finanzplan", "title": "Finanzplan"})
+    toc = [{"anchor": "profile", "title": "Profil des Bündnisses"}]
+    toc += [{"anchor": f"section-{s['name']}", "title": s["label"]} for s in sections]
+    toc.append({"anchor": "budget-plan", "title": "Finanzplan"})
     toc += [{"anchor": u.anchor, "title": f"Anlage {i}: {u.title}"} for i, u in enumerate(uploads, start=1)]
     return {
         "strategy": strategy,
@@ -93,12 +93,12 @@ def evaluation_context(strategy):
         }
     )
     toc = context["toc"]
-    finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "finanzplan") + 1
+    finance_index = next(i for i, entry in enumerate(toc) if entry["anchor"] == "budget-plan") + 1
     toc[finance_index:finance_index] = [
-        {"anchor": "bewertung", "title": "Bewertung im Überblick"},
-        {"anchor": "gutachten", "title": "Gutachten"},
-        {"anchor": "votum", "title": "Votum der Jury"},
-        {"anchor": "entscheidung", "title": "Förderentscheidung"},
+        {"anchor": "evaluation", "title": "Bewertung im Überblick"},
+        {"anchor": "reviews", "title": "Gutachten"},
+        {"anchor": "panel-votum", "title": "Votum der Jury"},
+        {"anchor": "decision", "title": "Förderentscheidung"},
     ]
     return context
 

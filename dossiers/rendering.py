@@ -85,9 +85,9 @@ def _placeholder_pages(document, uploads):
     positions = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
-            if anchor.startswith("platzhalter-"):
+            if anchor.startswith("placeholder-"):
                 positions.setdefault(anchor.rsplit("-", 1)[0], []).append(index)
-    return {upload.anchor: positions.get(f"platzhalter-{upload.anchor}", []) for upload in uploads}
+    return {upload.anchor: positions.get(f"placeholder-{upload.anchor}", []) for upload in uploads}
 
 
 def _fit_to_a4(page):

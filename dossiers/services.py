@@ -24,7 +24,7 @@ from reviews.models import Assignment, PanelVotum, Review
 logger = logging.getLogger(__name__)
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
-PRINT_LAYOUT_VERSION = 2
+PRINT_LAYOUT_VERSION = 3
 
 
 def _strategy_inputs(strategy):

@@ -1,12 +1,12 @@
 """The main navigation and each user's start page, filled by the stages.
 
 `portal` knows no stage: each stage registers its menu links, the navigation sections of its URL names and the
-start pages of the users it serves, in its `AppConfig.ready()`. The template asks whether a link is shown through
-the link's predicate (a permission), never through a role name.
+start pages of the users it serves from its `AppConfig.ready()`, through `register_navigation()` in the stage's
+own `navigation.py` (`alliances/navigation.py`, `reviews/navigation.py`, `decisions/navigation.py`). The template
+asks whether a link is shown through the link's predicate (a permission), never through a role name.
 
-Each stage's `AppConfig.ready()` calls its `register_<stage>()` below (`PortalConfig.ready()` calls
-`register_portal()`). The bodies still live here, side by side, so the menu's order reads in one place; a stage
-passes in what portal may not import (e.g. `current_cycle`).
+Links appear by their `order` number, whichever app registers them; start pages are tried in the order they
+were registered, which is the order of INSTALLED_APPS. Only the portal's own pages are registered here.
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.rules import is_admin, is_alliance_manager, is_expert, is_ministry, is_programme_office, is_staff_reader
+from portal.rules import is_admin, is_programme_office
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def start_page(request):
     return None
 
 
-# --- The stages' registrations, to be called from their AppConfig.ready() --------------------------------------
+# --- The portal's own registrations, called from PortalConfig.ready() ------------------------------------------
 
 
 def register_portal():
@@ -88,77 +88,3 @@ def register_portal():
         "", lambda name: "outbox" if name.startswith("outbox") else "alliances" if name == "home" else None
     )
     register_start_page(shown_to=is_admin, url=lambda request: reverse("admin:index"))
-
-
-def _alliance_section(name):
-    if name == "my_questions" or name.startswith("question"):
-        return "questions"
-    if name.startswith("faq"):
-        return "faq"
-    if name.endswith("cycle_settings"):
-        return "cycle_settings"
-    return "alliances"
-
-
-def register_alliances(*, current_cycle):
-    """Strategies, questions, FAQ and cycle settings. `current_cycle()` is the cycle users work in, or None."""
-    manager, staff = is_alliance_manager, is_staff_reader
-    register_nav_link(
-        "alliances:my_strategies", label=_("Unsere Strategie"), section="alliances", order=10, shown_to=manager
-    )
-    register_nav_link(
-        "alliances:my_questions", label=_("Fragen und Antworten"), section="questions", order=20, shown_to=manager
-    )
-    register_nav_link("alliances:faq_current", label=_("FAQ"), section="faq", order=30, shown_to=manager)
-    register_nav_link("home", label=_("Übersicht der Bündnisse"), section="alliances", order=110, shown_to=staff)
-    register_nav_link("alliances:question_queue", label=_("Fragen"), section="questions", order=140, shown_to=staff)
-    register_nav_link(
-        "alliances:current_cycle_settings",
-        label=_("Einstellungen der Runde"),
-        section="cycle_settings",
-        order=150,
-        shown_to=staff,
-    )
-    register_sections("alliances", _alliance_section)
-    register_start_page(shown_to=manager, url=lambda request: reverse("alliances:my_strategies"))
-
-    def overview(request):
-        cycle = current_cycle()
-        return reverse("alliances:overview", args=[cycle.slug]) if cycle else None
-
-    register_start_page(shown_to=is_programme_office, url=overview)
-
-
-def register_reviews():
-    """The experts' reviews and the programme office's review pages."""
-    register_nav_link(
-        "reviews:my_assignments", label=_("Meine Begutachtungen"), section="reviews", order=10, shown_to=is_expert
-    )
-    register_nav_link(
-        "reviews:office_home", label=_("Begutachtung"), section="reviews", order=120, shown_to=is_staff_reader
-    )
-    register_sections("reviews", lambda name: "reviews")
-    register_start_page(shown_to=is_expert, url=lambda request: reverse("reviews:my_assignments"))
-
-
-def register_decisions(*, current_cycle):
-    """The ministry's dashboard and an alliance's own decisions. `current_cycle()` as in register_alliances."""
-    register_nav_link(
-        "decisions:my_decisions",
-        label=_("Förderentscheidung"),
-        section="my_decisions",
-        order=40,
-        shown_to=is_alliance_manager,
-    )
-    register_nav_link(
-        "decisions:current_dashboard", label=_("Dashboard"), section="decisions", order=130, shown_to=is_staff_reader
-    )
-    register_sections(
-        "decisions", lambda name: "my_decisions" if name in {"my_decisions", "alliance_decision"} else "decisions"
-    )
-
-    def dashboard(request):
-        cycle = current_cycle()
-        return reverse("decisions:dashboard", args=[cycle.slug]) if cycle else None
-
-    register_start_page(shown_to=is_ministry, url=dashboard)

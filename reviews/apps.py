@@ -8,9 +8,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from alliances.signals import strategy_submitted
-        from portal import navigation
-        from reviews import receivers
+        from reviews import navigation, receivers
 
-        navigation.register_reviews()
+        navigation.register_navigation()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")

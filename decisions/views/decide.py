@@ -11,25 +11,16 @@ from django.views.decorators.http import require_GET, require_POST
 from alliances.models import Strategy, budget_table
 from decisions import selectors, services
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
-from decisions.models import DecisionEvent, DecisionStatus, FundingDecision
+from decisions.models import PROPOSAL_FIELDS, DecisionEvent, DecisionStatus, FundingDecision
 from decisions.views.dashboard import cycle_for
 from portal.forms import add_refusal
 from reviews import services as review_services
 from reviews.models import PanelVotum
 
-# The proposal's fields a "change proposal" form starts from.
-PROPOSAL_FIELDS = (
-    "outcome",
-    "granted_amount",
-    "funding_start",
-    "funding_end",
-    "conditions",
-    "rationale",
-    "over_request_reason",
-)
 
-
-def _strategy(cycle, alliance_slug):
+def _strategy(request, cycle_slug, alliance_slug, perm="decisions.view_dashboard"):
+    """The alliance's strategy in the URL's cycle, once the user holds `perm` (see cycle_for)."""
+    cycle = cycle_for(request, cycle_slug, perm)
     return get_object_or_404(
         Strategy.objects.select_related("alliance", "cycle"), cycle=cycle, alliance__slug=alliance_slug
     )
@@ -55,6 +46,7 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
     can_decide = rules.has_perm("decisions.decide", request.user)
     initial = {}
     if pending:
+        # A "change proposal" form starts from the pending proposal.
         initial = {name: getattr(pending, name) for name in PROPOSAL_FIELDS}
         initial["version"] = pending.version
     return {
@@ -86,8 +78,7 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
 @require_GET
 def alliance_detail(request, cycle_slug, alliance_slug):
     """Everything the ministry needs on one alliance: strategy, reviews side by side, Votum, decision."""
-    cycle = cycle_for(request, cycle_slug)
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug)
     return render(request, "decisions/alliance_detail.html", _detail_context(request, strategy))
 
 
@@ -120,8 +111,7 @@ def _save_proposal(request, strategy, form, form_name, save, success_message):
 
 @require_POST
 def propose(request, cycle_slug, alliance_slug):
-    cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     form = DecisionForm(request.POST)
 
     def save():
@@ -145,8 +135,7 @@ def propose(request, cycle_slug, alliance_slug):
 
 @require_POST
 def withdraw(request, cycle_slug, alliance_slug, pk):
-    cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     try:
         services.withdraw_proposal(decision=_decision(strategy, pk), user=request.user)
     except services.DecisionRefused as refused:
@@ -158,8 +147,7 @@ def withdraw(request, cycle_slug, alliance_slug, pk):
 
 @require_POST
 def confirm(request, cycle_slug, alliance_slug, pk):
-    cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     decision = _decision(strategy, pk)
     form = ConfirmForm(request.POST)
     if form.is_valid():
@@ -180,8 +168,7 @@ def confirm(request, cycle_slug, alliance_slug, pk):
 
 @require_POST
 def correct(request, cycle_slug, alliance_slug, pk):
-    cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     previous = _decision(strategy, pk)
     form = CorrectionForm(request.POST)
 
@@ -206,8 +193,7 @@ def correct(request, cycle_slug, alliance_slug, pk):
 
 @require_POST
 def release(request, cycle_slug, alliance_slug, pk):
-    cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    strategy = _strategy(cycle, alliance_slug)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     try:
         services.release_decision(decision=_decision(strategy, pk), user=request.user)
     except services.DecisionRefused as refused:

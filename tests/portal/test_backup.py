@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from alliances.models import StrategyDocument, Submission
-from portal import backup
+from portal.backup import private_files
 from portal.models import User
 from tests.factories import UserFactory
 from tests.helpers import broker_nobody_consumes
@@ -324,7 +324,7 @@ def test_private_files_are_swapped_whole_or_not_at_all(tmp_path, monkeypatch, mo
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_bytes(name.encode())
     old_files, new_files = tree_hashes(root), tree_hashes(new)
-    monkeypatch.setattr(backup.os.path, "ismount", lambda path: mounted and Path(path) == root)
+    monkeypatch.setattr(private_files.os.path, "ismount", lambda path: mounted and Path(path) == root)
     rename = os.rename
 
     def full_disk_on_moving_in(source, target):
@@ -335,13 +335,13 @@ def test_private_files_are_swapped_whole_or_not_at_all(tmp_path, monkeypatch, mo
     def visible(root):
         return {name: sha for name, sha in tree_hashes(root).items() if not name.startswith(".wir-restore-")}
 
-    monkeypatch.setattr(backup.os, "rename", full_disk_on_moving_in)
+    monkeypatch.setattr(private_files.os, "rename", full_disk_on_moving_in)
     with pytest.raises(OSError, match="Datenträger voll"):
-        backup._swap_private_files(new, root, staging / "previous")
+        private_files.swap_private_files(new, root, staging / "previous")
     assert visible(root) == {name: sha for name, sha in old_files.items() if not name.startswith(".wir-restore-")}
     assert tree_hashes(new) == new_files
 
-    monkeypatch.setattr(backup.os, "rename", rename)
+    monkeypatch.setattr(private_files.os, "rename", rename)
     shutil.rmtree(staging / "previous", ignore_errors=True)
-    backup._swap_private_files(new, root, staging / "previous")
+    private_files.swap_private_files(new, root, staging / "previous")
     assert visible(root) == new_files

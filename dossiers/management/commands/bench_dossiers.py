@@ -23,7 +23,15 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from alliances import services as alliance_services
-from alliances.models import Alliance, AllianceMembership, DocumentKind, EvaluationCycle, FundingRound, Strategy
+from alliances.models import (
+    SECTION_FIELDS,
+    Alliance,
+    AllianceMembership,
+    DocumentKind,
+    EvaluationCycle,
+    FundingRound,
+    Strategy,
+)
 from decisions import services as decision_services
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
@@ -160,18 +168,7 @@ class Command(BaseCommand):
                 )
                 AllianceMembership.objects.create(user=manager, alliance=alliance)
                 strategy = Strategy.objects.create(cycle=cycle, alliance=alliance)
-                fields = dict.fromkeys(
-                    (
-                        "summary",
-                        "vision",
-                        "innovation_field_development",
-                        "measures",
-                        "alliance_management",
-                        "skilled_workers",
-                        "continuation",
-                    ),
-                    text,
-                )
+                fields = dict.fromkeys(SECTION_FIELDS, text)
                 strategy = alliance_services.save_strategy_draft(
                     strategy=strategy,
                     user=manager,
