@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from alliances.models import Strategy, budget_table
+from alliances.models import Strategy, StrategyStatus, budget_table
 from decisions import selectors, services
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
 from decisions.models import PROPOSAL_FIELDS, DecisionEvent, DecisionStatus, FundingDecision
 from decisions.views.dashboard import cycle_for
 from portal.forms import add_refusal
+from portal.rules import require_permission
 from reviews import services as review_services
 from reviews.models import PanelVotum
 
@@ -44,6 +45,8 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
     pending = next((d for d in decisions if d.status == DecisionStatus.PROPOSED), None)
     in_force = next((d for d in decisions if d.is_current and d.is_final), None)
     can_decide = rules.has_perm("decisions.decide", request.user)
+    # Decisions answer a submitted strategy; for a draft or a reopened one no decision form is offered.
+    can_propose = can_decide and strategy.status == StrategyStatus.SUBMITTED
     initial = {}
     if pending:
         # A "change proposal" form starts from the pending proposal.
@@ -65,9 +68,10 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
         "pending": pending,
         "in_force": in_force,
         "can_decide": can_decide,
-        "decision_form": decision_form or (DecisionForm(initial=initial) if can_decide and not in_force else None),
-        "confirm_form": (confirm_forms or ConfirmForm()) if can_decide and pending else None,
-        "correction_form": correction_form or (CorrectionForm() if can_decide and in_force and not pending else None),
+        "can_withdraw": pending is not None and rules.has_perm("decisions.withdraw_proposal", request.user, pending),
+        "decision_form": decision_form or (DecisionForm(initial=initial) if can_propose and not in_force else None),
+        "confirm_form": (confirm_forms or ConfirmForm()) if can_propose and pending else None,
+        "correction_form": correction_form or (CorrectionForm() if can_propose and in_force and not pending else None),
         "events": DecisionEvent.objects.filter(decision__strategy=strategy).select_related("actor", "decision")
         if rules.has_perm("decisions.view_audit", request.user)
         else [],
@@ -135,9 +139,11 @@ def propose(request, cycle_slug, alliance_slug):
 
 @require_POST
 def withdraw(request, cycle_slug, alliance_slug, pk):
-    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
+    strategy = _strategy(request, cycle_slug, alliance_slug)
+    decision = _decision(strategy, pk)
+    require_permission(request.user, "decisions.withdraw_proposal", decision)
     try:
-        services.withdraw_proposal(decision=_decision(strategy, pk), user=request.user)
+        services.withdraw_proposal(decision=decision, user=request.user)
     except services.DecisionRefused as refused:
         messages.error(request, refused.message)
     else:

@@ -1,6 +1,7 @@
 """Who may withdraw a proposal, and which strategies may be decided on, checked in the services themselves."""
 
 import pytest
+from django.urls import reverse
 
 from alliances import services as alliance_services
 from decisions import services
@@ -64,3 +65,46 @@ def test_a_proposal_is_not_confirmed_once_its_strategy_is_reopened(proposal, col
         services.confirm_decision(decision=proposal, user=colleague, password=PASSWORD)
     proposal.refresh_from_db()
     assert proposal.status == DecisionStatus.PROPOSED
+
+
+def decision_url(name, decision):
+    strategy = decision.strategy
+    return reverse(f"decisions:{name}", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
+
+
+def alliance_page(client, user, strategy):
+    client.force_login(user)
+    response = client.get(reverse("decisions:alliance", args=[strategy.cycle.slug, strategy.alliance.slug]))
+    assert response.status_code == 200
+    return response
+
+
+def test_a_colleagues_withdraw_post_is_forbidden_and_changes_nothing(client, proposal, colleague):
+    client.force_login(colleague)
+    assert client.post(decision_url("withdraw", proposal)).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == DecisionStatus.PROPOSED
+
+
+@pytest.mark.parametrize("who", ["proposer", "programme_office"])
+def test_the_proposer_or_the_office_withdraws_over_http(client, proposal, who, request):
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(decision_url("withdraw", proposal)).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == DecisionStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize(("who", "offered"), [("proposer", True), ("colleague", False), ("programme_office", True)])
+def test_the_withdraw_button_is_offered_only_to_who_may_withdraw(client, proposal, who, offered, request):
+    body = alliance_page(client, request.getfixturevalue(who), proposal.strategy).content.decode()
+    assert (decision_url("withdraw", proposal) in body) is offered
+
+
+def test_no_decision_form_is_offered_for_a_draft_and_a_post_is_refused(client, cycle, proposer):
+    draft = CompleteStrategyFactory(cycle=cycle)
+    assert 'name="outcome"' not in alliance_page(client, proposer, draft).content.decode()
+    url = reverse("decisions:propose", args=[cycle.slug, draft.alliance.slug])
+    response = client.post(url, {**decision_content(), "version": 0})
+    assert response.status_code == 422
+    assert "nicht (mehr) eingereicht" in response.content.decode()
+    assert not FundingDecision.objects.filter(strategy=draft).exists()
