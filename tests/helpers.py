@@ -4,6 +4,7 @@ import os
 import uuid
 from contextlib import contextmanager
 
+import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
@@ -13,6 +14,21 @@ from django.urls import reverse
 
 # The expected "status" of an anonymous visitor in a permission matrix: a redirect to the login page.
 LOGIN = "login"
+
+# The actors of most permission matrices, in the order of the statuses in a matrix row.
+ROLE_ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
+# The arguments of a test parametrized with `matrix_cases`.
+MATRIX_CASE = ("name", "method", "actor", "want")
+
+
+def matrix_cases(matrix, actors=ROLE_ACTORS):
+    """One case per cell of a permission matrix: its rows are (name, method, [status per actor in the order of
+    `actors`]); a case is (name, method, actor name, wanted status), with the id `actor-method-name`."""
+    return [
+        pytest.param(name, method, actor, want, id=f"{actor}-{method}-{name}")
+        for name, method, expected in matrix
+        for actor, want in zip(actors, expected, strict=True)
+    ]
 
 
 def request_as(client, actor, method, url, data=None):

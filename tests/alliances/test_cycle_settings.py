@@ -12,12 +12,11 @@ from alliances import services
 from alliances.models import EvaluationCycle, Phase
 from portal.models import Role
 from tests.factories import StrategyFactory, UserFactory
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-# url, method, expected status per actor in the order of ACTORS.
+# url, method, expected status per actor in the order of ROLE_ACTORS.
 MATRIX = [
     ("settings", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("settings", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -60,21 +59,19 @@ def snapshot(cycle):
     return services.cycle_settings_version(current), current.history.count()
 
 
-@pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_cycle_settings_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_cycle_settings_permission_matrix(client, cycle, actors, name, method, actor, want):
     url = {
         "settings": settings_url(cycle),
         "current": reverse("alliances:current_cycle_settings"),
         "unknown": reverse("alliances:cycle_settings", args=["gibt-es-nicht"]),
-    }[target]
+    }[name]
     before = snapshot(cycle)
     data = form_data(cycle, name="Zwischenbegutachtung 2024 (neu)")
-    response = request_as(client, actors[ACTORS[actor_index]], method, url, data)
-    want = expected[actor_index]
+    response = request_as(client, actors[actor], method, url, data)
     assert_status(response, want)
     changed = snapshot(cycle) != before
-    assert changed is (target == "settings" and method == "post" and want == 302)
+    assert changed is (name == "settings" and method == "post" and want == 302)
 
 
 def test_programme_office_saves_dates_budget_and_override_with_history(client, cycle, programme_office):

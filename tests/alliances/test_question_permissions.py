@@ -11,7 +11,7 @@ from alliances import services
 from alliances.models import Question
 from portal.models import Role
 from tests.factories import StrategyFactory, UserFactory, manager_of, pdf_upload, role_actors
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +61,12 @@ def url_for(name, question):
     return reverse(f"alliances:{name}", args=[question.public_id])
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_question_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ACTORS))
+def test_question_permission_matrix(client, world, name, method, actor, want):
     question, actors = world
     url = url_for(name, question)
-    response = request_as(client, actors[ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
+    response = request_as(client, actors[actor], method, url)
+    assert_status(response, want, f"{actor} {method.upper()} {url}")
 
 
 def test_every_question_url_is_in_the_matrix():

@@ -4,7 +4,15 @@ built once for the module (see test_visibility for the rest of who reaches what)
 import pytest
 
 from tests.factories import EvaluationCycleFactory
-from tests.helpers import FAST_HASHING, assert_status, built_once_for_the_module, private_storages, request_as
+from tests.helpers import (
+    FAST_HASHING,
+    MATRIX_CASE,
+    assert_status,
+    built_once_for_the_module,
+    matrix_cases,
+    private_storages,
+    request_as,
+)
 from tests.reviews.test_visibility import ACTORS, MATRIX, SECTION_TEXT, build_world, target, url_for
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +32,11 @@ def fast_hashing_and_private_storage(settings, world):
     settings.STORAGES = private_storages(world["private"])
 
 
-@pytest.mark.parametrize(("page", "method", "expected"), MATRIX, ids=[f"{m}-{p}" for p, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_expert_permission_matrix(client, world, page, method, expected, actor_index):
-    name = ACTORS[actor_index]
-    url = url_for(page, target(world, name), world["submission"])
-    response = request_as(client, world["actors"][name], method, url)
-    assert_status(response, expected[actor_index], f"{name} {method} {url}")
-    if response.status_code == 200 and page in ("assignment", "review", "my_assignments"):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ACTORS))
+def test_expert_permission_matrix(client, world, name, method, actor, want):
+    url = url_for(name, target(world, actor), world["submission"])
+    response = request_as(client, world["actors"][actor], method, url)
+    assert_status(response, want, f"{actor} {method} {url}")
+    if response.status_code == 200 and name in ("assignment", "review", "my_assignments"):
         shows_content = SECTION_TEXT in response.content.decode()
-        assert shows_content == (name == "cleared" and page == "assignment")
+        assert shows_content == (actor == "cleared" and name == "assignment")

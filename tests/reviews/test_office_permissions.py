@@ -13,12 +13,11 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, built_once_for_the_module, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, built_once_for_the_module, matrix_cases, request_as
 from tests.reviews.test_office import url_for
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 MATRIX = [
     ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
     ("office_rubric", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -53,9 +52,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         yield {"strategy": strategy, "review": review, "free_expert": ExpertProfileFactory().user, "actors": actors}
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_office_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_office_permission_matrix(client, world, name, method, actor, want):
     url = url_for(name, world)
-    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {url}")
+    response = request_as(client, world["actors"][actor], method, url)
+    assert_status(response, want, f"{actor} {method} {url}")

@@ -18,11 +18,10 @@ from tests.factories import (
     strategy_with_spread_reviews,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 MATRIX = [
     ("policy", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("policy", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -44,14 +43,12 @@ def stored(cycle):
     return policy.experts_per_strategy, policy.load_cap, policy.disagreement_threshold, policy.history.count()
 
 
-@pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_review_policy_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
-    url = policy_url(cycle) if target == "policy" else reverse("reviews:office_policy", args=["gibt-es-nicht"])
-    response = request_as(client, actors[ACTORS[actor_index]], method, url, VALID)
-    want = expected[actor_index]
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_review_policy_permission_matrix(client, cycle, actors, name, method, actor, want):
+    url = policy_url(cycle) if name == "policy" else reverse("reviews:office_policy", args=["gibt-es-nicht"])
+    response = request_as(client, actors[actor], method, url, VALID)
     assert_status(response, want)
-    assert (stored(cycle) is not None) is (target == "policy" and method == "post" and want == 302)
+    assert (stored(cycle) is not None) is (name == "policy" and method == "post" and want == 302)
 
 
 def test_first_save_creates_the_policy_with_history(client, cycle, programme_office):
