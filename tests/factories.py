@@ -139,6 +139,22 @@ def manager_of(alliance, email=None):
     return user
 
 
+def notify(*recipients, subject="x", kind=None, **options):
+    """Messages of `kind` (default: a question) to `recipients` through the real outbox, with a small template;
+    returns the messages `send_notification` queued (none for a recipient who muted the kind)."""
+    from portal.models import NotificationKind
+    from portal.notifications import send_notification
+
+    return send_notification(
+        recipients=list(recipients),
+        kind=kind or NotificationKind.QUESTION,
+        subject=subject,
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+        **options,
+    )
+
+
 def role_actors(**given):
     """Anonymous and one user of each staff role for a permission matrix, by actor name; `given` replaces an
     actor or adds more (manager=..., other_manager=...)."""
@@ -193,15 +209,16 @@ def programme_rubric(cycle):
     return review_services.replace_rubric(cycle=cycle, criteria=rows)
 
 
-def submitted_strategy(cycle, alliance, manager=None):
-    """A complete strategy of `alliance`, submitted through the real service; returns (strategy, submission)."""
+def submitted_strategy(cycle, alliance, manager=None, pages=1, **fields):
+    """A complete strategy of `alliance` (with `fields` set) and a main document of `pages` pages, submitted through
+    the real service; returns (strategy, submission)."""
     from alliances import services as alliance_services
     from alliances.models import DocumentKind
 
-    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, **fields)
     manager = manager or manager_of(alliance)
     alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(pages=pages)
     )
     submission = alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
