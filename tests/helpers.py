@@ -1,6 +1,7 @@
 """Request and assertion helpers the permission-matrix and query-count tests share, and data built once per module."""
 
 import os
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -81,6 +82,17 @@ def route_kwargs(pattern, **given):
     samples = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}
     converters = getattr(pattern, "converters", {})
     return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}
+
+
+def wait_for(predicate, seconds=15.0):
+    """Polls `predicate` until it is true, at most `seconds`; whether it became true (a worker in another thread or
+    process is doing the work)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
