@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     manager_of,
 )
+from tests.helpers import fast_hashing_and_storage_at
 
 # Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
 # own, before any connection exists. Subprocesses (workers, servers) inherit it through the environment.
@@ -45,14 +46,7 @@ def tasks_run_in_process():
 
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
+    fast_hashing_and_storage_at(settings, tmp_path / "private")
 
 
 @pytest.fixture

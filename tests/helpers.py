@@ -106,6 +106,13 @@ def private_storages(location):
     }
 
 
+def fast_hashing_and_storage_at(settings, location):
+    """Sets what the suite's `fast_hashing_and_private_storage` fixture sets, with the private files under
+    `location`; a module whose data is built once overrides that fixture with this and the module's folder."""
+    settings.PASSWORD_HASHERS = FAST_HASHING
+    settings.STORAGES = private_storages(location)
+
+
 @contextmanager
 def built_once_for_the_module(django_db_blocker, private):
     """Data built once for a whole module, in a transaction rolled back when the module ends.

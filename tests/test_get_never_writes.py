@@ -28,7 +28,7 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages, project_routes, route_kwargs
+from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at, project_routes, route_kwargs
 from tests.permission_routes import NOT_IN_A_MATRIX
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, world):
     """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world["private"])
+    fast_hashing_and_storage_at(settings, world["private"])
 
 
 def build_world(cycle, alliance):

@@ -30,7 +30,7 @@ from tests.factories import (
     programme_rubric,
     scored_strategy,
 )
-from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages
+from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, world):
     """Replaces the suite's fixture of this name: files stay where the module's uploads were stored."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world.private)
+    fast_hashing_and_storage_at(settings, world.private)
 
 
 def run(*args):

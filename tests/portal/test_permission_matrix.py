@@ -19,13 +19,12 @@ from tests.factories import (
     submitted_strategy,
 )
 from tests.helpers import (
-    FAST_HASHING,
     LOGIN,
     MATRIX_CASE,
     assert_status,
     built_once_for_the_module,
+    fast_hashing_and_storage_at,
     matrix_cases,
-    private_storages,
     request_as,
 )
 
@@ -81,8 +80,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, world):
     """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world["private"])
+    fast_hashing_and_storage_at(settings, world["private"])
 
 
 def build_world(cycle, alliance, actors):

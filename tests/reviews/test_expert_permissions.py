@@ -5,12 +5,11 @@ import pytest
 
 from tests.factories import EvaluationCycleFactory
 from tests.helpers import (
-    FAST_HASHING,
     MATRIX_CASE,
     assert_status,
     built_once_for_the_module,
+    fast_hashing_and_storage_at,
     matrix_cases,
-    private_storages,
     request_as,
 )
 from tests.reviews.test_visibility import ACTORS, MATRIX, SECTION_TEXT, build_world, target, url_for
@@ -28,8 +27,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(settings, world):
     """Replaces the suite's fixture of this name: the documents stay where the module's world stored them."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world["private"])
+    fast_hashing_and_storage_at(settings, world["private"])
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ACTORS))
