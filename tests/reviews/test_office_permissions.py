@@ -2,19 +2,9 @@
 
 import pytest
 
-from tests.factories import (
-    AllianceFactory,
-    EvaluationCycleFactory,
-    ExpertProfileFactory,
-    cleared_assignment,
-    manager_of,
-    programme_rubric,
-    role_actors,
-    submitted_review,
-    submitted_strategy,
-)
+from tests.factories import EvaluationCycleFactory
 from tests.helpers import LOGIN, MATRIX_CASE, assert_status, built_once_for_the_module, matrix_cases, request_as
-from tests.reviews.test_office import url_for
+from tests.reviews.test_office import build_world, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +32,7 @@ MATRIX = [
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """A scored strategy, a free expert and the actors, built once for the module (the pages read no files)."""
     with built_once_for_the_module(django_db_blocker, tmp_path_factory.mktemp("private")):
-        cycle = EvaluationCycleFactory()
-        programme_rubric(cycle)
-        alliance = AllianceFactory(states=["BB"])
-        strategy, _submission = submitted_strategy(cycle, alliance)
-        reviewed = cleared_assignment(strategy)
-        review = submitted_review(reviewed, 4)
-        actors = role_actors(manager=manager_of(alliance), expert=reviewed.expert)
-        yield {"strategy": strategy, "review": review, "free_expert": ExpertProfileFactory().user, "actors": actors}
+        yield build_world(EvaluationCycleFactory())
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
