@@ -107,8 +107,7 @@ def private_storages(location):
 
 
 def fast_hashing_and_storage_at(settings, location):
-    """Sets what the suite's `fast_hashing_and_private_storage` fixture sets, with the private files under
-    `location`; a module whose data is built once overrides that fixture with this and the module's folder."""
+    """Fast password hashing, and the private files under `location`."""
     settings.PASSWORD_HASHERS = FAST_HASHING
     settings.STORAGES = private_storages(location)
 
@@ -118,8 +117,8 @@ def built_once_for_the_module(django_db_blocker, private):
     """Data built once for a whole module, in a transaction rolled back when the module ends.
 
     Each test then runs in a savepoint inside it (pytest-django's `db`), so tests still cannot see each other's
-    writes. Signals and tasks that wait for a commit never fire. Use it in a module-scoped fixture and override
-    the suite's `fast_hashing_and_private_storage` in that module to point at the same `private` folder.
+    writes. Signals and tasks that wait for a commit never fire. A module asks for it through the suite's
+    `built_once` fixture, which also keeps the module's tests storing their files in the same `private` folder.
     """
     with override_settings(PASSWORD_HASHERS=FAST_HASHING, STORAGES=private_storages(private)):
         with django_db_blocker.unblock():

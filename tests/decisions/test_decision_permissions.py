@@ -14,7 +14,7 @@ from tests.factories import (
     role_actors,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, MATRIX_CASE, assert_status, built_once_for_the_module, matrix_cases, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +33,17 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """Two submitted strategies, a proposed decision and the actors, built once for the module."""
-    with built_once_for_the_module(django_db_blocker, tmp_path_factory.mktemp("private")):
-        cycle = EvaluationCycleFactory()
-        strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz"))
-        submitted_strategy(cycle, AllianceFactory(slug="diana", name="DIANA"))
-        bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
-        decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
-        actors = role_actors(
-            manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=bmbf2
-        )
-        yield {"strategy": strategy, "decision": decision, "actors": actors}
+    cycle = EvaluationCycleFactory()
+    strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz"))
+    submitted_strategy(cycle, AllianceFactory(slug="diana", name="DIANA"))
+    bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+    decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
+    actors = role_actors(
+        manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=bmbf2
+    )
+    return {"strategy": strategy, "decision": decision, "actors": actors}
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))

@@ -22,8 +22,6 @@ from tests.helpers import (
     LOGIN,
     MATRIX_CASE,
     assert_status,
-    built_once_for_the_module,
-    fast_hashing_and_storage_at,
     matrix_cases,
     request_as,
 )
@@ -66,21 +64,10 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """One submitted strategy with its dossier and a failed e-mail, and the actors; built once for the module."""
-    private = tmp_path_factory.mktemp("private")
-    with built_once_for_the_module(django_db_blocker, private):
-        alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
-        yield {
-            **build_world(EvaluationCycleFactory(), alliance, role_actors(manager=manager_of(alliance))),
-            "private": private,
-        }
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, world):
-    """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
-    fast_hashing_and_storage_at(settings, world["private"])
+    alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
+    return build_world(EvaluationCycleFactory(), alliance, role_actors(manager=manager_of(alliance)))
 
 
 def build_world(cycle, alliance, actors):

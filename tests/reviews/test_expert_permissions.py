@@ -7,8 +7,6 @@ from tests.factories import EvaluationCycleFactory
 from tests.helpers import (
     MATRIX_CASE,
     assert_status,
-    built_once_for_the_module,
-    fast_hashing_and_storage_at,
     matrix_cases,
     request_as,
 )
@@ -18,16 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    private = tmp_path_factory.mktemp("private")
-    with built_once_for_the_module(django_db_blocker, private):
-        yield {**build_world(EvaluationCycleFactory()), "private": private}
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, world):
-    """Replaces the suite's fixture of this name: the documents stay where the module's world stored them."""
-    fast_hashing_and_storage_at(settings, world["private"])
+def world(built_once):
+    return build_world(EvaluationCycleFactory())
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ACTORS))

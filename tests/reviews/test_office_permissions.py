@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import EvaluationCycleFactory
-from tests.helpers import LOGIN, MATRIX_CASE, assert_status, built_once_for_the_module, matrix_cases, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 from tests.reviews.test_office import build_world, url_for
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,9 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A scored strategy, a free expert and the actors, built once for the module (the pages read no files)."""
-    with built_once_for_the_module(django_db_blocker, tmp_path_factory.mktemp("private")):
-        yield build_world(EvaluationCycleFactory())
+def world(built_once):
+    """A scored strategy, a free expert and the actors, built once for the module."""
+    return build_world(EvaluationCycleFactory())
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
