@@ -18,6 +18,8 @@ LOGIN = "login"
 
 # The actors of most permission matrices, in the order of the statuses in a matrix row.
 ROLE_ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
+# The actors of a matrix over one alliance's objects: its own manager, and the manager of another alliance.
+ALLIANCE_ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
 # The arguments of a test parametrized with `matrix_cases`.
 MATRIX_CASE = ("name", "method", "actor", "want")
 
