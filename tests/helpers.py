@@ -1,9 +1,11 @@
 """Request and assertion helpers the permission-matrix and query-count tests share, and data built once per module."""
 
 import os
+import subprocess
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
@@ -12,6 +14,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+# The checkout: the working directory of the commands tests run.
+ROOT = Path(__file__).resolve().parents[1]
 
 # The expected "status" of an anonymous visitor in a permission matrix: a redirect to the login page.
 LOGIN = "login"
@@ -84,6 +89,14 @@ def route_kwargs(pattern, **given):
     samples = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}
     converters = getattr(pattern, "converters", {})
     return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}
+
+
+def run_in_checkout(argv, env=None, timeout=120, cwd=ROOT, **options):
+    """Runs `argv` (in the checkout unless `cwd` says otherwise) to its end and returns the completed process with
+    its output as text; the test asserts the return code, so that a failure shows the output."""
+    return subprocess.run(  # noqa: S603 - the tests' own commands
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, **options
+    )
 
 
 def wait_for(predicate, seconds=15.0):
