@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -108,6 +109,34 @@ def wait_for(predicate, seconds=15.0):
             return True
         time.sleep(0.1)
     return False
+
+
+def race(attempt, arguments, refusal):
+    """Calls `attempt(argument)` for every argument, each in a thread of its own (with its own database connection),
+    released together so that they race; returns {argument: "won" or "refused"}: "refused" for a call that raised
+    `refusal`. Any other exception is raised here; a call that does not finish in time has no entry."""
+    barrier = threading.Barrier(len(arguments))
+    results = {}
+
+    def run(argument):
+        try:
+            barrier.wait(timeout=10)
+            attempt(argument)
+            results[argument] = "won"
+        except Exception as error:
+            results[argument] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    for result in results.values():
+        if isinstance(result, Exception) and not isinstance(result, refusal):
+            raise result
+    return {argument: "won" if result == "won" else "refused" for argument, result in results.items()}
 
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
