@@ -172,22 +172,20 @@ def role_actors(**given):
     return actors
 
 
-def pdf_bytes(pages=1):
+def pdf_bytes(pages=1, password=None):
+    """A PDF of `pages` blank A4 pages, encrypted with `password` if given."""
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
+    if password:
+        writer.encrypt(user_password=password, owner_password=password)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
 def encrypted_pdf_bytes():
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.encrypt(user_password="geheim", owner_password="geheim")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return pdf_bytes(password="geheim")
 
 
 def pdf_upload(name="strategie.pdf", pages=1, content=None):
