@@ -223,6 +223,26 @@ def submitted_strategy(cycle, alliance, manager=None, pages=1, **fields):
     return strategy, submission
 
 
+def resubmit(strategy, office):
+    """`office` reopens the submitted `strategy`, its manager changes the measures and submits again: the next
+    submission."""
+    from alliances import services as alliance_services
+    from alliances.models import SECTION_FIELDS
+
+    manager = strategy.alliance.memberships.first().user
+    alliance_services.reopen_submission(
+        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
+    )
+    strategy.refresh_from_db()
+    sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}
+    sections["measures"] = "Drei Vorhabenlinien.\nNeu: ein Reallabor in Cottbus."
+    alliance_services.save_strategy_draft(
+        strategy=strategy, user=manager, expected_version=strategy.version, sections=sections, budget={}
+    )
+    alliance_services.submit_strategy(strategy=strategy, user=manager)
+    strategy.refresh_from_db()
+
+
 class ExpertFactory(UserFactory):
     role = Role.EXPERT
 
