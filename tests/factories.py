@@ -172,6 +172,14 @@ def role_actors(**given):
     return actors
 
 
+def edited_by_turns(changes, edit, editors=3):
+    """Calls `edit(n, user)` for each n in range(`changes`), by turns as one of `editors` programme-office users:
+    a history written by several people."""
+    users = [UserFactory(role=Role.PROGRAMME_OFFICE) for _ in range(editors)]
+    for n in range(changes):
+        edit(n, users[n % editors])
+
+
 def pdf_bytes(pages=1, password=None):
     """A PDF of `pages` blank A4 pages, encrypted with `password` if given."""
     writer = PdfWriter()

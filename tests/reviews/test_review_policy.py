@@ -15,6 +15,7 @@ from tests.factories import (
     AssignmentFactory,
     ExpertProfileFactory,
     UserFactory,
+    edited_by_turns,
     strategy_with_spread_reviews,
     submitted_strategy,
 )
@@ -243,15 +244,12 @@ def test_review_navigation_and_cycle_settings_link_to_the_policy(client, cycle, 
 def test_policy_page_query_count_does_not_grow_with_the_history(
     client, cycle, programme_office, django_assert_num_queries, changes
 ):
-    editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
-    for n in range(changes):
-        services.update_review_policy(
-            cycle=cycle,
-            user=editors[n % 3],
-            experts_per_strategy=1 + n % 5,
-            load_cap=6,
-            disagreement_threshold=Decimal(n),
-        )
+    edited_by_turns(
+        changes,
+        lambda n, user: services.update_review_policy(
+            cycle=cycle, user=user, experts_per_strategy=1 + n % 5, load_cap=6, disagreement_threshold=Decimal(n)
+        ),
+    )
     client.force_login(programme_office)
     # session, user, cycle, policy, its history with the editors, active experts
     with django_assert_num_queries(6):
