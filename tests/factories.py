@@ -278,6 +278,19 @@ def cleared_assignment(strategy, expert=None, office=None):
     return review_services.declare_conflict(assignment=assignment, user=expert, has_conflict=False)
 
 
+def declared_conflict(assignment, conflict_type="personal", explanation="Frühere Zusammenarbeit"):
+    """The assigned expert declares a conflict of interest through the real service."""
+    from reviews import services as review_services
+
+    return review_services.declare_conflict(
+        assignment=assignment,
+        user=assignment.expert,
+        has_conflict=True,
+        conflict_type=conflict_type,
+        explanation=explanation,
+    )
+
+
 def submitted_review(assignment, points, recommendation="fund", not_applicable=()):
     """Scores every criterion (`points` is one value for all, or a dict by code) and submits the review."""
     from reviews import services as review_services

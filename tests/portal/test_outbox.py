@@ -26,6 +26,7 @@ from tests.factories import (
     ExpertProfileFactory,
     UserFactory,
     cleared_assignment,
+    declared_conflict,
     notify,
     programme_rubric,
     submitted_strategy,
@@ -46,13 +47,7 @@ def test_every_existing_notification_goes_through_the_outbox(
         conflicted = review_services.assign_expert(
             strategy=strategy, expert=ExpertProfileFactory().user, user=programme_office
         )
-        review_services.declare_conflict(
-            assignment=conflicted,
-            user=conflicted.expert,
-            has_conflict=True,
-            conflict_type="personal",
-            explanation="Verwandtschaft",
-        )
+        declared_conflict(conflicted, explanation="Verwandtschaft")
         review_services.send_manual_reminder(cycle=cycle, user=programme_office)
         alliance_services.reopen_submission(
             strategy=strategy, user=programme_office, reason="Anlage fehlt im Finanzplan"
