@@ -278,6 +278,15 @@ def cleared_assignment(strategy, expert=None, office=None):
     return review_services.declare_conflict(assignment=assignment, user=expert, has_conflict=False)
 
 
+def cleared_and_waiting_experts(strategy, office):
+    """Two experts assigned to `strategy`: one cleared, one still to declare a conflict of interest."""
+    from reviews import services as review_services
+
+    waiting = ExpertProfileFactory().user
+    review_services.assign_expert(strategy=strategy, expert=waiting, user=office)
+    return cleared_assignment(strategy, office=office).expert, waiting
+
+
 def declared_conflict(assignment, conflict_type="personal", explanation="Frühere Zusammenarbeit"):
     """The assigned expert declares a conflict of interest through the real service."""
     from reviews import services as review_services
