@@ -325,6 +325,20 @@ def submitted_review(assignment, points, recommendation="fund", not_applicable=(
     return review_services.submit_review(review=review, user=assignment.expert)
 
 
+def votum_with_conditions(strategy, office, proposed_amount=Decimal("480000"), conditions="Beirat", summary="Votum"):
+    """The panel's Votum on `strategy`, recommending funding with conditions, saved through the real service."""
+    from reviews import services as review_services
+
+    return review_services.save_votum(
+        strategy=strategy,
+        user=office,
+        recommendation="conditions",
+        proposed_amount=proposed_amount,
+        conditions=conditions,
+        summary=summary,
+    )
+
+
 # --- Decision stage -----------------------------------------------------------------------------------------
 
 
