@@ -442,6 +442,15 @@ class ScoreFactory(factory.django.DjangoModelFactory):
 # --- Questions and answers ----------------------------------------------------------------------------------
 
 
+def asked_question(cycle, alliance, manager, text="Wie lange dauert die Begutachtung?", topic="process", **options):
+    """A question of `manager` for `alliance`, asked through the real service (`attachment=` adds a file)."""
+    from alliances import services as alliance_services
+
+    return alliance_services.ask_question(
+        cycle=cycle, alliance=alliance, user=manager, topic=topic, text=text, **options
+    )
+
+
 class QuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "alliances.Question"
