@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     manager_of,
 )
+from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at
 
 # Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
 # own, before any connection exists. Subprocesses (workers, servers) inherit it through the environment.
@@ -43,16 +44,28 @@ def tasks_run_in_process():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(scope="module")
+def module_private(tmp_path_factory):
+    """The private file folder of a module whose data is built once (see `built_once`)."""
+    return tmp_path_factory.mktemp("private")
+
+
+@pytest.fixture(scope="module")
+def built_once(django_db_setup, django_db_blocker, module_private):
+    """The module's transaction for data built once (`built_once_for_the_module`): a module-scoped fixture that
+    asks for it builds its data inside it."""
+    with built_once_for_the_module(django_db_blocker, module_private):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
+def fast_hashing_and_private_storage(request, settings, tmp_path):
+    """Fast hashing, and private files in a folder of the test's own, or of the module's where its data is built
+    once: the files stored with that data must stay readable."""
+    if "built_once" in request.fixturenames:
+        fast_hashing_and_storage_at(settings, request.getfixturevalue("module_private"))
+    else:
+        fast_hashing_and_storage_at(settings, tmp_path / "private")
 
 
 @pytest.fixture

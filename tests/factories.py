@@ -139,6 +139,22 @@ def manager_of(alliance, email=None):
     return user
 
 
+def notify(*recipients, subject="x", kind=None, **options):
+    """Messages of `kind` (default: a question) to `recipients` through the real outbox, with a small template;
+    returns the messages `send_notification` queued (none for a recipient who muted the kind)."""
+    from portal.models import NotificationKind
+    from portal.notifications import send_notification
+
+    return send_notification(
+        recipients=list(recipients),
+        kind=kind or NotificationKind.QUESTION,
+        subject=subject,
+        template="reviews/email/reminder",
+        context={"cycle": None, "count": 1},
+        **options,
+    )
+
+
 def role_actors(**given):
     """Anonymous and one user of each staff role for a permission matrix, by actor name; `given` replaces an
     actor or adds more (manager=..., other_manager=...)."""
@@ -156,22 +172,28 @@ def role_actors(**given):
     return actors
 
 
-def pdf_bytes(pages=1):
+def edited_by_turns(changes, edit, editors=3):
+    """Calls `edit(n, user)` for each n in range(`changes`), by turns as one of `editors` programme-office users:
+    a history written by several people."""
+    users = [UserFactory(role=Role.PROGRAMME_OFFICE) for _ in range(editors)]
+    for n in range(changes):
+        edit(n, users[n % editors])
+
+
+def pdf_bytes(pages=1, password=None):
+    """A PDF of `pages` blank A4 pages, encrypted with `password` if given."""
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
+    if password:
+        writer.encrypt(user_password=password, owner_password=password)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
 def encrypted_pdf_bytes():
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.encrypt(user_password="geheim", owner_password="geheim")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return pdf_bytes(password="geheim")
 
 
 def pdf_upload(name="strategie.pdf", pages=1, content=None):
@@ -193,19 +215,40 @@ def programme_rubric(cycle):
     return review_services.replace_rubric(cycle=cycle, criteria=rows)
 
 
-def submitted_strategy(cycle, alliance, manager=None):
-    """A complete strategy of `alliance`, submitted through the real service; returns (strategy, submission)."""
+def submitted_strategy(cycle, alliance, manager=None, pages=1, **fields):
+    """A complete strategy of `alliance` (with `fields` set) and a main document of `pages` pages, submitted through
+    the real service; returns (strategy, submission)."""
     from alliances import services as alliance_services
     from alliances.models import DocumentKind
 
-    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, **fields)
     manager = manager or manager_of(alliance)
     alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
+        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(pages=pages)
     )
     submission = alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy, submission
+
+
+def resubmit(strategy, office):
+    """`office` reopens the submitted `strategy`, its manager changes the measures and submits again: the next
+    submission."""
+    from alliances import services as alliance_services
+    from alliances.models import SECTION_FIELDS
+
+    manager = strategy.alliance.memberships.first().user
+    alliance_services.reopen_submission(
+        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
+    )
+    strategy.refresh_from_db()
+    sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}
+    sections["measures"] = "Drei Vorhabenlinien.\nNeu: ein Reallabor in Cottbus."
+    alliance_services.save_strategy_draft(
+        strategy=strategy, user=manager, expected_version=strategy.version, sections=sections, budget={}
+    )
+    alliance_services.submit_strategy(strategy=strategy, user=manager)
+    strategy.refresh_from_db()
 
 
 class ExpertFactory(UserFactory):
@@ -235,6 +278,28 @@ def cleared_assignment(strategy, expert=None, office=None):
     return review_services.declare_conflict(assignment=assignment, user=expert, has_conflict=False)
 
 
+def cleared_and_waiting_experts(strategy, office):
+    """Two experts assigned to `strategy`: one cleared, one still to declare a conflict of interest."""
+    from reviews import services as review_services
+
+    waiting = ExpertProfileFactory().user
+    review_services.assign_expert(strategy=strategy, expert=waiting, user=office)
+    return cleared_assignment(strategy, office=office).expert, waiting
+
+
+def declared_conflict(assignment, conflict_type="personal", explanation="Frühere Zusammenarbeit"):
+    """The assigned expert declares a conflict of interest through the real service."""
+    from reviews import services as review_services
+
+    return review_services.declare_conflict(
+        assignment=assignment,
+        user=assignment.expert,
+        has_conflict=True,
+        conflict_type=conflict_type,
+        explanation=explanation,
+    )
+
+
 def submitted_review(assignment, points, recommendation="fund", not_applicable=()):
     """Scores every criterion (`points` is one value for all, or a dict by code) and submits the review."""
     from reviews import services as review_services
@@ -258,6 +323,20 @@ def submitted_review(assignment, points, recommendation="fund", not_applicable=(
         expected_version=review.version,
     )
     return review_services.submit_review(review=review, user=assignment.expert)
+
+
+def votum_with_conditions(strategy, office, proposed_amount=Decimal("480000"), conditions="Beirat", summary="Votum"):
+    """The panel's Votum on `strategy`, recommending funding with conditions, saved through the real service."""
+    from reviews import services as review_services
+
+    return review_services.save_votum(
+        strategy=strategy,
+        user=office,
+        recommendation="conditions",
+        proposed_amount=proposed_amount,
+        conditions=conditions,
+        summary=summary,
+    )
 
 
 # --- Decision stage -----------------------------------------------------------------------------------------
@@ -361,6 +440,15 @@ class ScoreFactory(factory.django.DjangoModelFactory):
 
 
 # --- Questions and answers ----------------------------------------------------------------------------------
+
+
+def asked_question(cycle, alliance, manager, text="Wie lange dauert die Begutachtung?", topic="process", **options):
+    """A question of `manager` for `alliance`, asked through the real service (`attachment=` adds a file)."""
+    from alliances import services as alliance_services
+
+    return alliance_services.ask_question(
+        cycle=cycle, alliance=alliance, user=manager, topic=topic, text=text, **options
+    )
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,14 @@
 """Request and assertion helpers the permission-matrix and query-count tests share, and data built once per module."""
 
 import os
+import subprocess
+import threading
+import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
@@ -11,8 +16,28 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+# The checkout: the working directory of the commands tests run.
+ROOT = Path(__file__).resolve().parents[1]
+
 # The expected "status" of an anonymous visitor in a permission matrix: a redirect to the login page.
 LOGIN = "login"
+
+# The actors of most permission matrices, in the order of the statuses in a matrix row.
+ROLE_ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
+# The actors of a matrix over one alliance's objects: its own manager, and the manager of another alliance.
+ALLIANCE_ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
+# The arguments of a test parametrized with `matrix_cases`.
+MATRIX_CASE = ("name", "method", "actor", "want")
+
+
+def matrix_cases(matrix, actors=ROLE_ACTORS):
+    """One case per cell of a permission matrix: its rows are (name, method, [status per actor in the order of
+    `actors`]); a case is (name, method, actor name, wanted status), with the id `actor-method-name`."""
+    return [
+        pytest.param(name, method, actor, want, id=f"{actor}-{method}-{name}")
+        for name, method, expected in matrix
+        for actor, want in zip(actors, expected, strict=True)
+    ]
 
 
 def request_as(client, actor, method, url, data=None):
@@ -67,6 +92,53 @@ def route_kwargs(pattern, **given):
     return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}
 
 
+def run_in_checkout(argv, env=None, timeout=120, cwd=ROOT, **options):
+    """Runs `argv` (in the checkout unless `cwd` says otherwise) to its end and returns the completed process with
+    its output as text; the test asserts the return code, so that a failure shows the output."""
+    return subprocess.run(  # noqa: S603 - the tests' own commands
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, **options
+    )
+
+
+def wait_for(predicate, seconds=15.0):
+    """Polls `predicate` until it is true, at most `seconds`; whether it became true (a worker in another thread or
+    process is doing the work)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def race(attempt, arguments, refusal):
+    """Calls `attempt(argument)` for every argument, each in a thread of its own (with its own database connection),
+    released together so that they race; returns {argument: "won" or "refused"}: "refused" for a call that raised
+    `refusal`. Any other exception is raised here; a call that does not finish in time has no entry."""
+    barrier = threading.Barrier(len(arguments))
+    results = {}
+
+    def run(argument):
+        try:
+            barrier.wait(timeout=10)
+            attempt(argument)
+            results[argument] = "won"
+        except Exception as error:
+            results[argument] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    for result in results.values():
+        if isinstance(result, Exception) and not isinstance(result, refusal):
+            raise result
+    return {argument: "won" if result == "won" else "refused" for argument, result in results.items()}
+
+
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -78,13 +150,19 @@ def private_storages(location):
     }
 
 
+def fast_hashing_and_storage_at(settings, location):
+    """Fast password hashing, and the private files under `location`."""
+    settings.PASSWORD_HASHERS = FAST_HASHING
+    settings.STORAGES = private_storages(location)
+
+
 @contextmanager
 def built_once_for_the_module(django_db_blocker, private):
     """Data built once for a whole module, in a transaction rolled back when the module ends.
 
     Each test then runs in a savepoint inside it (pytest-django's `db`), so tests still cannot see each other's
-    writes. Signals and tasks that wait for a commit never fire. Use it in a module-scoped fixture and override
-    the suite's `fast_hashing_and_private_storage` in that module to point at the same `private` folder.
+    writes. Signals and tasks that wait for a commit never fire. A module asks for it through the suite's
+    `built_once` fixture, which also keeps the module's tests storing their files in the same `private` folder.
     """
     with override_settings(PASSWORD_HASHERS=FAST_HASHING, STORAGES=private_storages(private)):
         with django_db_blocker.unblock():

@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alliances import services as alliance_services
 from alliances.models import DocumentKind
 from decisions import services as decision_services
 from dossiers.models import DossierKind
@@ -18,6 +17,7 @@ from tests.factories import (
     AllianceFactory,
     EvaluationCycleFactory,
     ExpertProfileFactory,
+    asked_question,
     cleared_assignment,
     decision_content,
     manager_of,
@@ -28,7 +28,7 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
-from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages, project_routes, route_kwargs
+from tests.helpers import project_routes, route_kwargs
 from tests.permission_routes import NOT_IN_A_MATRIX
 
 pytestmark = pytest.mark.django_db
@@ -53,18 +53,9 @@ def routes():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """One object of every kind a URL names, with the people who may see them; built once for the module."""
-    private = tmp_path_factory.mktemp("private")
-    with built_once_for_the_module(django_db_blocker, private):
-        yield {**build_world(EvaluationCycleFactory(), AllianceFactory()), "private": private}
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, world):
-    """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world["private"])
+    return build_world(EvaluationCycleFactory(), AllianceFactory())
 
 
 def build_world(cycle, alliance):
@@ -76,14 +67,7 @@ def build_world(cycle, alliance):
     actors = role_actors(manager=manager, expert=assignment.expert)
     ministry = actors["ministry"]
     free_expert = ExpertProfileFactory().user
-    question = alliance_services.ask_question(
-        cycle=cycle,
-        alliance=alliance,
-        user=manager,
-        topic="process",
-        text="Wie lange dauert es?",
-        attachment=pdf_upload(),
-    )
+    question = asked_question(cycle, alliance, manager, attachment=pdf_upload())
     other = AllianceFactory()
     other_strategy, _ = submitted_strategy(cycle, other)
     decision = decision_services.propose_decision(strategy=other_strategy, user=ministry, **decision_content())

@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from alliances import services
 from alliances.models import EvaluationCycle, Phase
+from alliances.validators import CYCLE_DATE_FIELDS
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.factories import StrategyFactory, UserFactory, edited_by_turns
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
-# url, method, expected status per actor in the order of ACTORS.
+# url, method, expected status per actor in the order of ROLE_ACTORS.
 MATRIX = [
     ("settings", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("settings", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -54,27 +54,31 @@ def settings_url(cycle):
     return reverse("alliances:cycle_settings", args=[cycle.slug])
 
 
+def save_settings(cycle, user, **changes):
+    """Saves `cycle`'s settings through the service as they are, with `changes`."""
+    current = {field: getattr(cycle, field) for field in ("name", *CYCLE_DATE_FIELDS, "budget")}
+    return services.update_cycle_settings(cycle=cycle, user=user, **{**current, **changes})
+
+
 def snapshot(cycle):
     """What must stay unchanged when a save is refused: the settings and the length of the history."""
     current = EvaluationCycle.objects.get(pk=cycle.pk)
     return services.cycle_settings_version(current), current.history.count()
 
 
-@pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_cycle_settings_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_cycle_settings_permission_matrix(client, cycle, actors, name, method, actor, want):
     url = {
         "settings": settings_url(cycle),
         "current": reverse("alliances:current_cycle_settings"),
         "unknown": reverse("alliances:cycle_settings", args=["gibt-es-nicht"]),
-    }[target]
+    }[name]
     before = snapshot(cycle)
     data = form_data(cycle, name="Zwischenbegutachtung 2024 (neu)")
-    response = request_as(client, actors[ACTORS[actor_index]], method, url, data)
-    want = expected[actor_index]
+    response = request_as(client, actors[actor], method, url, data)
     assert_status(response, want)
     changed = snapshot(cycle) != before
-    assert changed is (target == "settings" and method == "post" and want == 302)
+    assert changed is (name == "settings" and method == "post" and want == 302)
 
 
 def test_programme_office_saves_dates_budget_and_override_with_history(client, cycle, programme_office):
@@ -177,14 +181,10 @@ def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(
 def test_service_refuses_dates_out_of_order_naming_each_field(cycle, programme_office):
     before = snapshot(cycle)
     with pytest.raises(ValidationError) as refused:
-        services.update_cycle_settings(
-            cycle=cycle,
-            user=programme_office,
-            name=cycle.name,
-            submission_opens_at=cycle.submission_opens_at,
-            submission_deadline=cycle.submission_deadline,
+        save_settings(
+            cycle,
+            programme_office,
             review_deadline=cycle.submission_deadline,
-            panel_deadline=cycle.panel_deadline,
             decision_deadline=cycle.panel_deadline - timedelta(days=1),
             budget=Decimal("-5"),
         )
@@ -222,17 +222,7 @@ def test_a_date_already_in_the_past_does_not_warn_when_left_unchanged(client, cy
 def test_stale_form_is_refused_with_409_and_keeps_the_typed_values(client, cycle, programme_office):
     client.force_login(programme_office)
     stale = form_data(cycle, name="Meine Fassung")
-    services.update_cycle_settings(
-        cycle=cycle,
-        user=UserFactory(role=Role.PROGRAMME_OFFICE),
-        name="Fassung der Kollegin",
-        submission_opens_at=cycle.submission_opens_at,
-        submission_deadline=cycle.submission_deadline,
-        review_deadline=cycle.review_deadline,
-        panel_deadline=cycle.panel_deadline,
-        decision_deadline=cycle.decision_deadline,
-        budget=cycle.budget,
-    )
+    save_settings(cycle, UserFactory(role=Role.PROGRAMME_OFFICE), name="Fassung der Kollegin")
     before = snapshot(cycle)
     response = client.post(settings_url(cycle), stale)
     assert response.status_code == 409
@@ -262,18 +252,7 @@ def test_phase_override_replaces_the_derived_phase_and_closes_submission(client,
 
 
 def test_ministry_reads_the_settings_and_history_without_a_form(client, cycle, ministry, programme_office):
-    services.update_cycle_settings(
-        cycle=cycle,
-        user=programme_office,
-        name=cycle.name,
-        submission_opens_at=cycle.submission_opens_at,
-        submission_deadline=cycle.submission_deadline,
-        review_deadline=cycle.review_deadline,
-        panel_deadline=cycle.panel_deadline,
-        decision_deadline=cycle.decision_deadline,
-        budget=Decimal("110000000"),
-        reason="Haushaltssperre",
-    )
+    save_settings(cycle, programme_office, budget=Decimal("110000000"), reason="Haushaltssperre")
     client.force_login(ministry)
     response = client.get(settings_url(cycle))
     page = response.content.decode()
@@ -296,17 +275,7 @@ def test_history_lists_changes_newest_first_with_who_and_what(cycle, programme_o
 
     other = UserFactory(role=Role.PROGRAMME_OFFICE, full_name="Otto Zwei")
     for user, budget in ((programme_office, Decimal("100000000")), (other, Decimal("90000000"))):
-        services.update_cycle_settings(
-            cycle=cycle,
-            user=user,
-            name=cycle.name,
-            submission_opens_at=cycle.submission_opens_at,
-            submission_deadline=cycle.submission_deadline,
-            review_deadline=cycle.review_deadline,
-            panel_deadline=cycle.panel_deadline,
-            decision_deadline=cycle.decision_deadline,
-            budget=budget,
-        )
+        save_settings(cycle, user, budget=budget)
     entries = cycle_history(cycle)
     assert [entry["record"].history_user for entry in entries] == [other, programme_office, None]
     assert entries[0]["changes"] == [
@@ -326,19 +295,7 @@ def test_nav_links_to_the_cycle_settings_for_the_programme_office(client, cycle,
 def test_settings_page_query_count_does_not_grow_with_the_history(
     client, cycle, programme_office, django_assert_num_queries, changes
 ):
-    editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
-    for n in range(changes):
-        services.update_cycle_settings(
-            cycle=cycle,
-            user=editors[n % 3],
-            name=f"Runde {n}",
-            submission_opens_at=cycle.submission_opens_at,
-            submission_deadline=cycle.submission_deadline,
-            review_deadline=cycle.review_deadline,
-            panel_deadline=cycle.panel_deadline,
-            decision_deadline=cycle.decision_deadline,
-            budget=cycle.budget,
-        )
+    edited_by_turns(changes, lambda n, user: save_settings(cycle, user, name=f"Runde {n}"))
     client.force_login(programme_office)
     # session, user, cycle, its history with the editors
     with django_assert_num_queries(4):

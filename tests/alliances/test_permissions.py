@@ -10,12 +10,11 @@ from django.urls import reverse
 from alliances import services
 from alliances.models import DocumentKind
 from tests.factories import CompleteStrategyFactory, manager_of, pdf_upload, role_actors
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.helpers import ALLIANCE_ACTORS, LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
-# url name, method, expected status per actor in the order of ACTORS.
+# url name, method, expected status per actor in the order of ALLIANCE_ACTORS.
 MATRIX = [
     ("my_strategies", "get", [LOGIN, 302, 302, 403, 200, 200, 403]),
     ("overview", "get", [LOGIN, 403, 403, 403, 200, 200, 403]),
@@ -57,13 +56,12 @@ def url_for(name, strategy, document):
     return reverse(f"alliances:{name}", args=[cycle, slug])
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ALLIANCE_ACTORS))
+def test_permission_matrix(client, world, name, method, actor, want):
     strategy, document, actors = world
     url = url_for(name, strategy, document)
-    response = request_as(client, actors[ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
+    response = request_as(client, actors[actor], method, url)
+    assert_status(response, want, f"{actor} {method.upper()} {url}")
 
 
 def test_manager_of_another_alliance_cannot_reach_a_submission_receipt(client, world, other_manager):

@@ -10,13 +10,12 @@ from django.urls import reverse
 from alliances import services
 from alliances.models import Question
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory, manager_of, pdf_upload, role_actors
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.factories import StrategyFactory, UserFactory, asked_question, manager_of, pdf_upload, role_actors
+from tests.helpers import ALLIANCE_ACTORS, LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "own_manager", "other_manager", "expert", "programme_office", "ministry", "admin"]
-# url name, method, expected status per actor in the order of ACTORS.
+# url name, method, expected status per actor in the order of ALLIANCE_ACTORS.
 MATRIX = [
     ("my_questions", "get", [LOGIN, 200, 200, 403, 302, 302, 403]),
     ("question_ask", "get", [LOGIN, 200, 200, 403, 403, 403, 403]),
@@ -39,14 +38,7 @@ def world(cycle, alliance, other_alliance):
     StrategyFactory(cycle=cycle, alliance=other_alliance)
     own = manager_of(alliance)
     office = UserFactory(role=Role.PROGRAMME_OFFICE)
-    question = services.ask_question(
-        cycle=cycle,
-        alliance=alliance,
-        user=own,
-        topic="process",
-        text="Wie lange dauert die Begutachtung?",
-        attachment=pdf_upload(),
-    )
+    question = asked_question(cycle, alliance, own, attachment=pdf_upload())
     question = services.answer_question(
         question=question, user=office, answer="Etwa acht Wochen.", expected_version=question.version
     )
@@ -61,13 +53,12 @@ def url_for(name, question):
     return reverse(f"alliances:{name}", args=[question.public_id])
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_question_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX, ALLIANCE_ACTORS))
+def test_question_permission_matrix(client, world, name, method, actor, want):
     question, actors = world
     url = url_for(name, question)
-    response = request_as(client, actors[ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
+    response = request_as(client, actors[actor], method, url)
+    assert_status(response, want, f"{actor} {method.upper()} {url}")
 
 
 def test_every_question_url_is_in_the_matrix():

@@ -1,12 +1,10 @@
 """Questions and answers: asking, answering, internal notes, the anonymised FAQ, its search and daily digest."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,11 +18,12 @@ from tests.factories import (
     QuestionFactory,
     StrategyFactory,
     UserFactory,
+    asked_question,
     manager_of,
     pdf_bytes,
     pdf_upload,
 )
-from tests.helpers import count_queries
+from tests.helpers import count_queries, race
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +143,7 @@ def test_a_manager_sees_the_questions_and_answers_of_their_alliance_only(
     client, question, programme_office, cycle, other_alliance, other_manager
 ):
     answered(question, programme_office)
-    other = services.ask_question(
-        cycle=cycle,
-        alliance=other_alliance,
-        user=other_manager,
-        topic="process",
-        text="Eine Frage des anderen Bündnisses?",
-    )
+    other = asked_question(cycle, other_alliance, other_manager, "Eine Frage des anderen Bündnisses?")
     client.force_login(question.asked_by)
     page = client.get(reverse("alliances:my_questions")).content.decode()
     assert QUESTION_TEXT in page and "Eine Frage des anderen Bündnisses?" not in page
@@ -204,28 +197,15 @@ def test_two_concurrent_answers_in_threads_leave_exactly_one_winner(cycle, allia
     asker = manager_of(alliance)
     offices = [UserFactory(role=Role.PROGRAMME_OFFICE, email=f"pt{n}@ptj.example") for n in range(2)]
     question = services.ask_question(cycle=cycle, alliance=alliance, user=asker, topic="process", text=QUESTION_TEXT)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def answer(office):
-        try:
-            barrier.wait(timeout=10)
-            services.answer_question(
-                question=question, user=office, answer=f"Antwort von {office.email}", expected_version=1
-            )
-            outcomes.append(("won", office.email))
-        except services.QuestionConflict:
-            outcomes.append(("told", office.email))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=answer, args=(office,)) for office in offices]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(kind for kind, _email in outcomes) == ["told", "won"]
-    winner = next(email for kind, email in outcomes if kind == "won")
+    outcomes = race(
+        lambda office: services.answer_question(
+            question=question, user=office, answer=f"Antwort von {office.email}", expected_version=1
+        ),
+        offices,
+        services.QuestionConflict,
+    )
+    assert sorted(outcomes.values()) == ["refused", "won"]
+    winner = next(office.email for office, outcome in outcomes.items() if outcome == "won")
     question.refresh_from_db()
     assert question.answer == f"Antwort von {winner}" and question.version == 2
     assert question.history.filter(history_change_reason="Beantwortet").count() == 1

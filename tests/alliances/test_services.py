@@ -1,17 +1,16 @@
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from alliances import services
-from alliances.models import BudgetCategory, DocumentKind, StrategyStatus, Submission
+from alliances.models import SECTION_FIELDS, BudgetCategory, DocumentKind, StrategyStatus, Submission
 from alliances.signals import strategy_submitted
 from tests.factories import CompleteStrategyFactory, pdf_upload
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
 
@@ -161,20 +160,7 @@ def test_reopening_keeps_the_old_snapshot_and_allows_a_second_submission(complet
     save(
         complete_strategy,
         manager,
-        sections={
-            "summary": "Überarbeitet",
-            **dict.fromkeys(
-                [
-                    "vision",
-                    "innovation_field_development",
-                    "measures",
-                    "alliance_management",
-                    "skilled_workers",
-                    "continuation",
-                ],
-                "x",
-            ),
-        },
+        sections={**dict.fromkeys(SECTION_FIELDS, "x"), "summary": "Überarbeitet"},
         budget={(2025, BudgetCategory.PERSONNEL): Decimal("600000")},
     )
     second = services.submit_strategy(strategy=complete_strategy, user=manager)
@@ -226,25 +212,12 @@ def test_a_bad_pdf_stores_nothing(strategy, manager):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_saves_with_the_same_version_let_exactly_one_win(cycle, alliance, manager):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def attempt(text):
-        try:
-            barrier.wait(timeout=10)
-            save(strategy, manager, sections={"summary": text}, expected_version=strategy.version)
-            outcomes.append("saved")
-        except services.StrategyConflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(text,)) for text in ("A", "B")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
-    assert sorted(outcomes) == ["conflict", "saved"]
+    outcomes = race(
+        lambda text: save(strategy, manager, sections={"summary": text}, expected_version=strategy.version),
+        ["A", "B"],
+        services.StrategyConflict,
+    )
+    assert sorted(outcomes.values()) == ["refused", "won"]
 
 
 def test_the_latest_submission_and_submitted_strategies_have_one_home(cycle, alliance, programme_office):

@@ -4,20 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alliances.models import BudgetLine, StrategyDocument, Submission
+from alliances.models import SECTION_FIELDS, BudgetLine, StrategyDocument, Submission
 from tests.factories import CompleteStrategyFactory, encrypted_pdf_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
-
-SECTIONS = [
-    "summary",
-    "vision",
-    "innovation_field_development",
-    "measures",
-    "alliance_management",
-    "skilled_workers",
-    "continuation",
-]
 
 
 def strategy_url(strategy, name="strategy"):
@@ -26,7 +16,7 @@ def strategy_url(strategy, name="strategy"):
 
 def form_data(strategy, **overrides):
     data = {"version": strategy.version}
-    data.update({name: f"Text für {name}" for name in SECTIONS})
+    data.update({name: f"Text für {name}" for name in SECTION_FIELDS})
     data.update(overrides)
     return data
 

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
-from reviews import services as review_services
 from tests.browser.conftest import assert_page_sound, login, logout, submit_login_form
 from tests.factories import (
     PASSWORD,
@@ -19,6 +18,7 @@ from tests.factories import (
     programme_rubric,
     submitted_review,
     submitted_strategy,
+    votum_with_conditions,
 )
 
 # Every step waits at most 10 s (see conftest); the whole journey at most 90 s.
@@ -34,13 +34,8 @@ def world(cycle, alliance, manager, programme_office):
     programme_rubric(cycle)
     strategy, _submission = submitted_strategy(cycle, alliance, manager)
     reviews = [submitted_review(cleared_assignment(strategy, office=programme_office), points) for points in (4, 5)]
-    review_services.save_votum(
-        strategy=strategy,
-        user=programme_office,
-        recommendation="conditions",
-        proposed_amount=Decimal("450000"),
-        conditions="Beirat einrichten",
-        summary=VOTUM_SUMMARY,
+    votum_with_conditions(
+        strategy, programme_office, Decimal("450000"), conditions="Beirat einrichten", summary=VOTUM_SUMMARY
     )
     return {
         "strategy": strategy,

@@ -1,7 +1,6 @@
 """The ministry's page on one alliance: strategy, budget, reviews side by side, Votum, history, decision."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,9 +10,9 @@ from alliances import services as alliance_services
 from alliances.models import DeadlineExtension
 from decisions import services
 from portal.models import Role
-from reviews import services as review_services
 from reviews.models import Score
 from tests.factories import (
+    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     UserFactory,
@@ -23,10 +22,10 @@ from tests.factories import (
     programme_rubric,
     submitted_review,
     submitted_strategy,
+    votum_with_conditions,
 )
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture
@@ -46,14 +45,7 @@ def reviewed_strategy(cycle, office, reviewers, slug="gesunde-lausitz"):
         expert = ExpertProfileFactory(user__full_name=f"Dr. Expertin {slug} {number}").user
         review = submitted_review(cleared_assignment(strategy, expert=expert, office=office), 3 + number % 2)
         Score.objects.filter(review=review).update(justification=f"Begründung {number} von {slug}")
-    review_services.save_votum(
-        strategy=strategy,
-        user=office,
-        recommendation="conditions",
-        proposed_amount=Decimal("480000"),
-        conditions="Beirat",
-        summary="Votum der Jury.",
-    )
+    votum_with_conditions(strategy, office, summary="Votum der Jury.")
     return strategy
 
 

@@ -7,10 +7,9 @@ from django.urls import reverse
 
 from decisions import services
 from decisions.models import DecisionAction, DecisionEvent, format_detail
-from tests.factories import AllianceFactory, decision_content, ministry_user, submitted_strategy
+from tests.factories import PASSWORD, AllianceFactory, decision_content, ministry_user, submitted_strategy
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture

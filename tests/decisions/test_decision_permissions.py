@@ -14,11 +14,10 @@ from tests.factories import (
     role_actors,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, built_once_for_the_module, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 MATRIX = [
     ("alliance", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("propose", "post", [LOGIN, 403, 403, 403, 422, 403]),
@@ -34,23 +33,21 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """Two submitted strategies, a proposed decision and the actors, built once for the module."""
-    with built_once_for_the_module(django_db_blocker, tmp_path_factory.mktemp("private")):
-        cycle = EvaluationCycleFactory()
-        strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz"))
-        submitted_strategy(cycle, AllianceFactory(slug="diana", name="DIANA"))
-        bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
-        decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
-        actors = role_actors(
-            manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=bmbf2
-        )
-        yield {"strategy": strategy, "decision": decision, "actors": actors}
+    cycle = EvaluationCycleFactory()
+    strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz"))
+    submitted_strategy(cycle, AllianceFactory(slug="diana", name="DIANA"))
+    bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+    decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
+    actors = role_actors(
+        manager=strategy.alliance.memberships.first().user, expert=ExpertProfileFactory().user, ministry=bmbf2
+    )
+    return {"strategy": strategy, "decision": decision, "actors": actors}
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_decision_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_decision_permission_matrix(client, world, name, method, actor, want):
     strategy, decision = world["strategy"], world["decision"]
     if name == "my_decisions":
         target = reverse("decisions:my_decisions")
@@ -60,5 +57,5 @@ def test_decision_permission_matrix(client, world, name, method, expected, actor
         target = url(name, strategy, decision.pk)
     else:
         target = url(name, strategy)
-    response = request_as(client, world["actors"][ACTORS[actor_index]], method, target)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {target}")
+    response = request_as(client, world["actors"][actor], method, target)
+    assert_status(response, want, f"{actor} {method} {target}")

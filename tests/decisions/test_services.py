@@ -1,19 +1,16 @@
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from decisions import selectors, services
 from decisions.models import DecisionAction, DecisionEvent, DecisionStatus, FundingDecision
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
-from tests.factories import AllianceFactory, decision_content, ministry_user, submitted_strategy
+from tests.factories import PASSWORD, AllianceFactory, decision_content, ministry_user, submitted_strategy
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture
@@ -159,23 +156,10 @@ def test_two_users_confirming_at_once_exactly_one_succeeds(cycle):
     proposer = ministry_user("bmbf1@bmbf.example")
     confirmers = [ministry_user("bmbf2@bmbf.example"), ministry_user("bmbf3@bmbf.example")]
     decision = propose(strategy, proposer)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def attempt(user):
-        try:
-            barrier.wait(timeout=10)
-            services.confirm_decision(decision=decision, user=user, password=PASSWORD)
-            outcomes.append("confirmed")
-        except services.DecisionRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(user,)) for user in confirmers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
-    assert sorted(outcomes) == ["confirmed", "refused"]
+    outcomes = race(
+        lambda user: services.confirm_decision(decision=decision, user=user, password=PASSWORD),
+        confirmers,
+        services.DecisionRefused,
+    )
+    assert sorted(outcomes.values()) == ["refused", "won"]
     assert DecisionEvent.objects.filter(action=DecisionAction.CONFIRMED).count() == 1

@@ -10,6 +10,7 @@ from decisions import services
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import Role
 from tests.factories import (
+    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     MembershipFactory,
@@ -25,7 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture

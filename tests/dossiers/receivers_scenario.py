@@ -25,6 +25,7 @@ from decisions import services as decision_services  # noqa: E402
 from dossiers.models import Dossier  # noqa: E402
 from portal.models import NotificationKind, OutgoingMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402
+    PASSWORD,
     AllianceFactory,
     EvaluationCycleFactory,
     UserFactory,
@@ -35,8 +36,6 @@ from tests.factories import (  # noqa: E402
     programme_rubric,
     submitted_strategy,
 )
-
-PASSWORD = "richtig-geheim-2024"
 
 
 def kinds(strategy):

@@ -17,6 +17,7 @@ from dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.models import Role
 from tests.dossiers.test_faults import broken_print_templates
 from tests.factories import (
+    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     StrategyFactory,
@@ -32,7 +33,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from tests.factories import (
     programme_rubric,
     scored_strategy,
 )
-from tests.helpers import FAST_HASHING, built_once_for_the_module, private_storages
 
 pytestmark = pytest.mark.django_db
 
@@ -39,37 +38,28 @@ NOT_RELEASED = "Für diese Strategie ist noch keine Förderentscheidung freigege
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """Two scored strategies, Gesunde Lausitz with a released decision and DIANA without, a draft, and an older
     cycle without strategies. Building them sends nothing: signals and tasks wait for a commit that never comes."""
-    private = tmp_path_factory.mktemp("private")
-    with built_once_for_the_module(django_db_blocker, private):
-        cycle = EvaluationCycleFactory()
-        rubric = programme_rubric(cycle)
-        lausitz = scored_strategy(
-            cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"), rubric=rubric, points=4
-        )
-        scored_strategy(cycle, AllianceFactory(name="DIANA", slug="diana"), rubric=rubric, points=3)
-        StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
-        bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
-        decision = decision_services.propose_decision(strategy=lausitz, user=bmbf1, **decision_content())
-        decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
-        decision_services.release_decision(decision=decision, user=bmbf1)
-        long_ago = timezone.now() - timedelta(days=800)
-        EvaluationCycleFactory(
-            slug="runde-ohne-strategien",
-            name="Runde ohne Strategien",
-            submission_opens_at=long_ago - timedelta(days=30),
-            submission_deadline=long_ago,
-        )
-        yield SimpleNamespace(cycle=cycle, private=private)
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, world):
-    """Replaces the suite's fixture of this name: files stay where the module's uploads were stored."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world.private)
+    cycle = EvaluationCycleFactory()
+    rubric = programme_rubric(cycle)
+    lausitz = scored_strategy(
+        cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"), rubric=rubric, points=4
+    )
+    scored_strategy(cycle, AllianceFactory(name="DIANA", slug="diana"), rubric=rubric, points=3)
+    StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
+    bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
+    decision = decision_services.propose_decision(strategy=lausitz, user=bmbf1, **decision_content())
+    decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+    decision_services.release_decision(decision=decision, user=bmbf1)
+    long_ago = timezone.now() - timedelta(days=800)
+    EvaluationCycleFactory(
+        slug="runde-ohne-strategien",
+        name="Runde ohne Strategien",
+        submission_opens_at=long_ago - timedelta(days=30),
+        submission_deadline=long_ago,
+    )
+    return SimpleNamespace(cycle=cycle)
 
 
 def run(*args):

@@ -11,6 +11,7 @@ from dossiers import contents, services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import outline_titles, qpdf_check
 from tests.factories import (
+    PASSWORD,
     AllianceFactory,
     AssignmentFactory,
     StrategyFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "richtig-geheim-2024"
 # Alphabetical order differs from the ranking by median (all 4 → 80, all 3 → 60, all 2 → 40).
 RANKING = ["Zukunft Erzgebirge", "Moorland Energie", "Altmark Digital"]
 

@@ -17,6 +17,7 @@ from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.tasks import render_dossier_task, sweep_queued_dossiers
 from portal.celery import app as celery_app
 from tests.factories import AllianceFactory, submitted_strategy
+from tests.helpers import wait_for
 
 CLOSED_BROKER = "redis://127.0.0.1:1/0"
 HTMX = {"HX-Request": "true"}
@@ -174,15 +175,6 @@ def broker_at(url):
         if celery_app._pool is not None:
             celery_app._pool.force_close_all()
         celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
-
-
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)

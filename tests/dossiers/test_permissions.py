@@ -3,11 +3,11 @@ from django.urls import reverse
 
 from dossiers.models import DossierKind
 from portal.models import Role
-from reviews import services as review_services
 from tests.factories import (
     AllianceFactory,
     ExpertProfileFactory,
     UserFactory,
+    cleared_and_waiting_experts,
     manager_of,
     ready_dossier,
     submitted_strategy,
@@ -21,14 +21,7 @@ def world(cycle, programme_office):
     alliance = AllianceFactory()
     strategy, _ = submitted_strategy(cycle, alliance)
     dossier = ready_dossier(kind=DossierKind.STRATEGY, cycle=cycle, strategy=strategy)
-    cleared = ExpertProfileFactory().user
-    review_services.declare_conflict(
-        assignment=review_services.assign_expert(strategy=strategy, expert=cleared, user=programme_office),
-        user=cleared,
-        has_conflict=False,
-    )
-    waiting = ExpertProfileFactory().user
-    review_services.assign_expert(strategy=strategy, expert=waiting, user=programme_office)
+    cleared, waiting = cleared_and_waiting_experts(strategy, programme_office)
     return {
         "strategy": strategy,
         "dossier": dossier,

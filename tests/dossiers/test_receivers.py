@@ -3,16 +3,13 @@
 import json
 import os
 import secrets
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from dossiers.models import DossierKind
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_in_checkout
 
 
 @pytest.fixture
@@ -29,15 +26,7 @@ def scenario_result(transactional_db, tmp_path):
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     env.pop("REDIS_URL", None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "tests.dossiers.receivers_scenario"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    completed = run_in_checkout([sys.executable, "-m", "tests.dossiers.receivers_scenario"], env, timeout=240)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 

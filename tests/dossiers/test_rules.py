@@ -7,12 +7,11 @@ from decisions import services as decision_services
 from dossiers.models import Dossier, DossierKind
 from dossiers.rules import DossierSubject
 from portal.models import Role
-from reviews import services as review_services
 from tests.factories import (
     PASSWORD,
     AllianceFactory,
-    ExpertProfileFactory,
     UserFactory,
+    cleared_and_waiting_experts,
     decision_content,
     ministry_user,
     ready_dossier,
@@ -30,14 +29,7 @@ def world(cycle, programme_office):
     decision = decision_services.propose_decision(strategy=own, user=bmbf1, **decision_content())
     decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
     decision_services.release_decision(decision=decision, user=bmbf1)
-    cleared = ExpertProfileFactory().user
-    review_services.declare_conflict(
-        assignment=review_services.assign_expert(strategy=own, expert=cleared, user=programme_office),
-        user=cleared,
-        has_conflict=False,
-    )
-    waiting = ExpertProfileFactory().user
-    review_services.assign_expert(strategy=own, expert=waiting, user=programme_office)
+    cleared, waiting = cleared_and_waiting_experts(own, programme_office)
     dossiers = {}
     for strategy in (own, other):
         for kind in (DossierKind.STRATEGY, DossierKind.EVALUATION, DossierKind.DECISION_LETTER):

@@ -4,42 +4,24 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from alliances import services as alliance_services
-from alliances.models import DocumentKind
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
-from tests.factories import AllianceFactory, CompleteStrategyFactory, manager_of, pdf_bytes, pdf_upload
+from tests.factories import AllianceFactory, submitted_strategy
+from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def submitted_strategy(cycle, pages=2, text_repeats=1):
-    alliance = AllianceFactory()
+def submitted_strategy_of_size(cycle, pages=2, text_repeats=1):
+    """A submitted strategy whose dossier grows with `pages` of its document and `text_repeats` of its measures."""
     body = "Geplante Maßnahmen im Innovationsfeld. " * 40 * text_repeats
-    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, measures=body[:30000])
-    manager = manager_of(alliance)
-    alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(content=pdf_bytes(pages))
-    )
-    alliance_services.submit_strategy(strategy=strategy, user=manager)
-    strategy.refresh_from_db()
-    return strategy
+    return submitted_strategy(cycle, AllianceFactory(), pages=pages, measures=body[:30000])[0]
 
 
 def status_of(dossier):
@@ -48,7 +30,7 @@ def status_of(dossier):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_requested_dossier_is_rendered_by_the_worker_and_reused(client, celery_worker, cycle, programme_office):
-    strategy = submitted_strategy(cycle)
+    strategy = submitted_strategy_of_size(cycle)
     client.force_login(programme_office)
     url = reverse("dossiers:request", args=["strategy", cycle.slug, strategy.alliance.slug])
     response = client.post(url, headers={"HX-Request": "true"})
@@ -116,7 +98,7 @@ def _test_database_url():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_render_leads_to_redelivery_and_completion(real_broker, cycle, tmp_path):
-    strategy = submitted_strategy(cycle, pages=300, text_repeats=20)
+    strategy = submitted_strategy_of_size(cycle, pages=300, text_repeats=20)
     first = start_worker_process(tmp_path / "worker1.log")
     second = None
     try:

@@ -26,9 +26,8 @@ from alliances.models import StrategyDocument, Submission
 from portal.backup import private_files
 from portal.models import User
 from tests.factories import UserFactory
-from tests.helpers import broker_nobody_consumes
+from tests.helpers import broker_nobody_consumes, run_in_checkout
 
-ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE_NAME = r"^wir-backup-\d{8}-\d{6}\.tar$"
 # The demo as `migrate` and `seed_demo` build it, in one process and with a fast password hasher: PBKDF2 for its
 # ~30 accounts would double the time of the whole module. dumpdata keeps the same data for loaddata on PostgreSQL.
@@ -59,15 +58,7 @@ def manage(site, *args, debug=None, broker=None):
     )
     if debug is not None:
         env["DEBUG"] = debug
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_in_checkout([sys.executable, "manage.py", *args], env, timeout=240, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

@@ -4,11 +4,9 @@ Celery takes a producer from kombu's pool even for an in-process task; a broker 
 warn "No hostname was supplied" on the first task of every `seed_demo` and `runserver`."""
 
 import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_in_checkout
 
 # A fresh process with the portal's settings: the first task of the process is the one that warned.
 PROBE = """
@@ -43,9 +41,7 @@ def test_an_in_process_task_prints_no_broker_warning():
         LOG_LEVEL="INFO",
         PORTAL_ENV_FILE=os.devnull,
     )
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_in_checkout([sys.executable, "-c", PROBE], env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["pong", "pong"]
     assert "Warnungen erscheinen auf stderr" in result.stderr  # warnings would be seen here

@@ -18,14 +18,24 @@ def production_mode(settings):
     settings.DEBUG = False
 
 
-def test_an_unknown_address_shows_the_portal_404_page_to_anonymous_visitors(client):
-    response = client.get("/diese-seite-gibt-es-nicht/")
+# Who asks for what, the status, the portal's heading and Django's plain page that must not show instead.
+PORTAL_ERROR_PAGES = [
+    pytest.param(None, "/diese-seite-gibt-es-nicht/", 404, "Seite nicht gefunden", "Not Found", id="404-anonymous"),
+    pytest.param(Role.ALLIANCE_MANAGER, "outbox", 403, "Zugriff verweigert", "403 Forbidden", id="403-wrong-role"),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "status", "heading", "plain"), PORTAL_ERROR_PAGES)
+def test_an_error_shows_the_portal_page_in_its_layout(client, role, path, status, heading, plain):
+    if role:
+        client.force_login(UserFactory(role=role))
+    response = client.get(path if path.startswith("/") else reverse(path))
     body = response.content.decode()
-    assert response.status_code == 404
-    assert "Seite nicht gefunden" in body
+    assert response.status_code == status
+    assert heading in body
     assert 'class="portal-header' in body
     assert f'href="{reverse("home")}">Zur Startseite</a>' in body
-    assert "Not Found" not in body
+    assert plain not in body
 
 
 def test_a_signed_in_user_sees_the_404_page_with_the_navigation(client):
@@ -42,17 +52,6 @@ def test_the_404_page_follows_the_chosen_language(client):
     body = client.get("/diese-seite-gibt-es-nicht/").content.decode()
     assert "Go to the home page" in body
     assert "Zur Startseite" not in body
-
-
-def test_a_wrong_role_gets_the_portal_403_page(client):
-    client.force_login(UserFactory(role=Role.ALLIANCE_MANAGER))
-    response = client.get(reverse("outbox"))
-    body = response.content.decode()
-    assert response.status_code == 403
-    assert "Zugriff verweigert" in body
-    assert 'class="portal-header' in body
-    assert f'href="{reverse("home")}">Zur Startseite</a>' in body
-    assert "403 Forbidden" not in body
 
 
 def test_the_403_page_renders_for_anonymous_visitors():

@@ -18,7 +18,7 @@ from portal.models import (
     OutgoingMessage,
     Role,
 )
-from portal.notifications import release_held_messages, send_notification
+from portal.notifications import release_held_messages
 from portal.tasks import MAX_ATTEMPTS, deliver_message, sweep_outbox
 from reviews import services as review_services
 from tests.factories import (
@@ -26,6 +26,8 @@ from tests.factories import (
     ExpertProfileFactory,
     UserFactory,
     cleared_assignment,
+    declared_conflict,
+    notify,
     programme_rubric,
     submitted_strategy,
 )
@@ -45,13 +47,7 @@ def test_every_existing_notification_goes_through_the_outbox(
         conflicted = review_services.assign_expert(
             strategy=strategy, expert=ExpertProfileFactory().user, user=programme_office
         )
-        review_services.declare_conflict(
-            assignment=conflicted,
-            user=conflicted.expert,
-            has_conflict=True,
-            conflict_type="personal",
-            explanation="Verwandtschaft",
-        )
+        declared_conflict(conflicted, explanation="Verwandtschaft")
         review_services.send_manual_reminder(cycle=cycle, user=programme_office)
         alliance_services.reopen_submission(
             strategy=strategy, user=programme_office, reason="Anlage fehlt im Finanzplan"
@@ -84,13 +80,7 @@ def test_every_existing_notification_goes_through_the_outbox(
 
 def test_a_failed_send_is_retried_then_marked_failed_and_can_be_sent_again(settings, manager):
     settings.MAILERS = REFUSING
-    message = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.QUESTION,
-        subject="Test",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )[0]
+    message = notify(manager, subject="Test")[0]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         deliver_message.apply(args=[message.pk])
         message.refresh_from_db()
@@ -106,26 +96,14 @@ def test_a_failed_send_is_retried_then_marked_failed_and_can_be_sent_again(setti
 
 
 def test_delivery_is_idempotent(manager):
-    message = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.QUESTION,
-        subject="Einmal",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )[0]
+    message = notify(manager, subject="Einmal")[0]
     deliver_message.apply(args=[message.pk])
     deliver_message.apply(args=[message.pk])
     assert [m.subject for m in mail.outbox].count("[WIR! Strategy Portal] Einmal") == 1
 
 
 def test_the_sweep_resends_messages_left_queued(manager):
-    message = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.QUESTION,
-        subject="Liegengeblieben",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )[0]
+    message = notify(manager, subject="Liegengeblieben")[0]
     OutgoingMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     assert sweep_outbox.apply().get() == 1
     message.refresh_from_db()
@@ -134,14 +112,7 @@ def test_the_sweep_resends_messages_left_queued(manager):
 
 def test_held_messages_wait_for_release(manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        send_notification(
-            recipients=[manager],
-            kind=NotificationKind.DECISION,
-            subject="Entscheidung",
-            template="reviews/email/reminder",
-            context={"cycle": None, "count": 1},
-            release_key="decision-1",
-        )
+        notify(manager, subject="Entscheidung", kind=NotificationKind.DECISION, release_key="decision-1")
     assert OutgoingMessage.objects.get().status == MessageStatus.HELD
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,23 +125,8 @@ def test_muted_kinds_are_skipped_but_required_ones_are_not(manager):
     assert NotificationPreference.objects.filter(user=manager).count() == len(
         services.optional_notification_kinds(role=manager.role)
     )
-    assert (
-        send_notification(
-            recipients=[manager],
-            kind=NotificationKind.QUESTION,
-            subject="x",
-            template="reviews/email/reminder",
-            context={"cycle": None, "count": 1},
-        )
-        == []
-    )
-    receipts = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.SUBMISSION_RECEIPT,
-        subject="x",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )
+    assert notify(manager) == []
+    receipts = notify(manager, kind=NotificationKind.SUBMISSION_RECEIPT)
     assert len(receipts) == 1
 
 
@@ -276,13 +232,7 @@ def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
     ],
 )
 def test_only_the_programme_office_reads_the_outbox(client, manager, role, expected):
-    message = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.QUESTION,
-        subject="x",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )[0]
+    message = notify(manager)[0]
     client.force_login(UserFactory(role=role, is_superuser=role == Role.ADMIN))
     assert client.get(reverse("outbox")).status_code == expected
     assert client.get(reverse("outbox_message", args=[message.pk])).status_code == expected
@@ -297,13 +247,7 @@ def test_anonymous_visitors_go_to_login_for_the_outbox(client):
 
 def test_the_outbox_shows_failures_with_their_error(client, settings, manager, programme_office):
     settings.MAILERS = REFUSING
-    message = send_notification(
-        recipients=[manager],
-        kind=NotificationKind.QUESTION,
-        subject="Kaputt",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )[0]
+    message = notify(manager, subject="Kaputt")[0]
     for _ in range(MAX_ATTEMPTS):
         deliver_message.apply(args=[message.pk])
     client.force_login(programme_office)
@@ -317,13 +261,7 @@ def test_the_outbox_shows_failures_with_their_error(client, settings, manager, p
 @pytest.mark.parametrize("size", [5, 60])
 def test_outbox_list_query_count_is_fixed(client, programme_office, size):
     recipients = [UserFactory(role=Role.EXPERT) for _ in range(size)]
-    send_notification(
-        recipients=recipients,
-        kind=NotificationKind.QUESTION,
-        subject="Massenversand",
-        template="reviews/email/reminder",
-        context={"cycle": None, "count": 1},
-    )
+    notify(*recipients, subject="Massenversand")
     client.force_login(programme_office)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("outbox"))

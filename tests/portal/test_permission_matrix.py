@@ -18,15 +18,20 @@ from tests.factories import (
     role_actors,
     submitted_strategy,
 )
-from tests.helpers import FAST_HASHING, LOGIN, assert_status, built_once_for_the_module, private_storages, request_as
+from tests.helpers import (
+    LOGIN,
+    MATRIX_CASE,
+    assert_status,
+    matrix_cases,
+    request_as,
+)
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 # A role that may never read a kind of dossier gets 403 (dossiers/rules.py).
 DOSSIER_WRONG_ROLE = 403
 W = DOSSIER_WRONG_ROLE
-# URL name, method, expected status per actor in the order of ACTORS.
+# URL name, method, expected status per actor in the order of ROLE_ACTORS.
 MATRIX = [
     ("home", "get", [LOGIN, 302, 302, 302, 302, 302]),
     ("health", "get", [200, 200, 200, 200, 200, 200]),
@@ -59,22 +64,10 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(built_once):
     """One submitted strategy with its dossier and a failed e-mail, and the actors; built once for the module."""
-    private = tmp_path_factory.mktemp("private")
-    with built_once_for_the_module(django_db_blocker, private):
-        alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
-        yield {
-            **build_world(EvaluationCycleFactory(), alliance, role_actors(manager=manager_of(alliance))),
-            "private": private,
-        }
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing_and_private_storage(settings, world):
-    """Replaces the suite's fixture of this name: files stay where the module's world stored them."""
-    settings.PASSWORD_HASHERS = FAST_HASHING
-    settings.STORAGES = private_storages(world["private"])
+    alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
+    return build_world(EvaluationCycleFactory(), alliance, role_actors(manager=manager_of(alliance)))
 
 
 def build_world(cycle, alliance, actors):
@@ -122,9 +115,8 @@ DATA = {
 }
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_portal_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_portal_permission_matrix(client, world, name, method, actor, want):
     url = url_for(name, world)
-    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url, DATA.get(name))
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method.upper()} {url}")
+    response = request_as(client, world["actors"][actor], method, url, DATA.get(name))
+    assert_status(response, want, f"{actor} {method.upper()} {url}")

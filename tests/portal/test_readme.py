@@ -5,14 +5,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import get_commands, load_command_class
 
-from tests.helpers import broker_nobody_consumes
+from tests.helpers import ROOT, broker_nobody_consumes, run_in_checkout
 
-ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SETTINGS_SOURCE = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
 ENV_READERS = {"get", "env_bool", "env_list", "getenv"}
@@ -63,9 +61,7 @@ def test_every_make_target_in_the_readme_exists():
     assert "make run" in commands and "make test" in commands
     targets = {command.split()[1] for command in commands}
     for target in targets:
-        dry_run = subprocess.run(
-            ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=False, timeout=60
-        )
+        dry_run = run_in_checkout(["make", "-n", target], timeout=60)
         assert dry_run.returncode == 0, f"make {target}: {dry_run.stderr}"
 
 
@@ -98,7 +94,7 @@ def fresh_checkout_env(tmp_path_factory):
 
 def run_as_written(command, env):
     assert command.startswith(f"{PYTHON} manage.py ")
-    return subprocess.run(command.split(), cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    return run_in_checkout(command.split(), env, timeout=300)
 
 
 # Cheap commands the test runs for real, in this order, against a fresh SQLite database.
@@ -122,14 +118,6 @@ def test_every_manage_py_command_in_the_readme_runs_as_written_with_the_checkout
 
 def test_manage_py_without_env_file_or_debug_names_what_is_missing(fresh_checkout_env):
     env = {**fresh_checkout_env, "PORTAL_ENV_FILE": "/dev/null"}
-    completed = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    completed = run_in_checkout([sys.executable, "manage.py", "check"], env)
     assert completed.returncode != 0
     assert "SECRET_KEY" in completed.stderr

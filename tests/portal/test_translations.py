@@ -1,7 +1,6 @@
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -9,7 +8,8 @@ import polib
 import pytest
 from django.utils import translation
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, run_in_checkout
+
 PO_PATH = Path("locale") / "en" / "LC_MESSAGES" / "django.po"
 SOURCE_DIRS = ["portal", "alliances", "reviews", "decisions", "dossiers", "templates", "locale"]
 SOURCE_FILES = ["manage.py"]
@@ -80,14 +80,11 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path):
     for name in SOURCE_FILES:
         shutil.copy2(ROOT / name, workdir / name)
     env = {**os.environ, "DEBUG": "1"}
-    result = subprocess.run(
+    result = run_in_checkout(
         [sys.executable, "manage.py", "makemessages", "--locale", "en", "--no-obsolete", "--ignore", "tests/*"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
+        env,
         timeout=240,
-        check=False,
+        cwd=workdir,
     )
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
 

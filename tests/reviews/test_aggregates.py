@@ -269,6 +269,23 @@ def python_weighted(specs, points):
 HYPOTHESIS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+def spec_rubric(cycle, specs):
+    """A rubric with a criterion for each (weight, scale_min, scale width) of `specs`, each allowing "not
+    applicable"."""
+    rubric = RubricVersionFactory(cycle=cycle)
+    for weight, low, width in specs:
+        CriterionFactory(rubric=rubric, weight=weight, scale_min=low, scale_max=low + width, allows_not_applicable=True)
+    return rubric
+
+
+def offset_review(submission, rubric, expert, offsets):
+    """A review by `expert` with `offsets` above each criterion's scale minimum, in order (None = "not
+    applicable")."""
+    criteria = rubric.criteria.order_by("position")
+    points = {c.code: None if o is None else c.scale_min + o for c, o in zip(criteria, offsets, strict=True)}
+    return review(submission, rubric, points, assignment=AssignmentFactory(strategy=submission.strategy, expert=expert))
+
+
 @pytest.fixture
 def experts(db):
     return ExpertFactory.create_batch(6)
@@ -280,24 +297,9 @@ def test_property_scores_stay_within_0_and_100_and_statistics_match_python(cycle
     specs, reviews = data
     with transaction.atomic():
         snapshot = SubmissionFactory(strategy__cycle=cycle)
-        rubric = RubricVersionFactory(cycle=cycle)
-        criteria = [
-            CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width, allows_not_applicable=True)
-            for w, low, width in specs
-        ]
+        rubric = spec_rubric(cycle, specs)
         for expert, points in zip(experts, reviews, strict=False):
-            made = ReviewFactory(
-                submission=snapshot,
-                rubric=rubric,
-                assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert),
-            )
-            for criterion, offset in zip(criteria, points, strict=True):
-                ScoreFactory(
-                    review=made,
-                    criterion=criterion,
-                    not_applicable=offset is None,
-                    value=None if offset is None else criterion.scale_min + offset,
-                )
+            offset_review(snapshot, rubric, expert, points)
         scores = list(
             aggregates.review_scores(Review.objects.filter(submission=snapshot)).values_list(
                 "weighted_score", flat=True
@@ -322,27 +324,11 @@ def test_property_not_applicable_never_lowers_a_score(cycle, experts, specs, poi
     offsets = [round(p * width) for p, (_w, _m, width) in zip(points, specs, strict=False)]
     with transaction.atomic():
         snapshot = SubmissionFactory(strategy__cycle=cycle)
-        rubric = RubricVersionFactory(cycle=cycle)
-        criteria = [
-            CriterionFactory(rubric=rubric, weight=w, scale_min=low, scale_max=low + width, allows_not_applicable=True)
-            for w, low, width in specs
-        ]
+        rubric = spec_rubric(cycle, specs)
 
         def score_with(expert, marked_not_applicable):
-            made = ReviewFactory(
-                submission=snapshot,
-                rubric=rubric,
-                assignment=AssignmentFactory(strategy=snapshot.strategy, expert=expert),
-            )
-            for index, (criterion, offset) in enumerate(zip(criteria, offsets, strict=True)):
-                na = index == which and marked_not_applicable
-                ScoreFactory(
-                    review=made,
-                    criterion=criterion,
-                    not_applicable=na,
-                    value=None if na else criterion.scale_min + offset,
-                )
-            return weighted(made)
+            marked = [None if i == which and marked_not_applicable else o for i, o in enumerate(offsets)]
+            return weighted(offset_review(snapshot, rubric, expert, marked))
 
         scored = score_with(experts[0], False)
         not_applicable = score_with(experts[1], True)
@@ -387,28 +373,16 @@ def sqlite_connection(django_db_blocker):
 
 
 def test_the_same_statistics_on_sqlite(sqlite_connection):
-    from alliances.models import Alliance, EvaluationCycle, FundingRound, Submission
+    from alliances.models import Alliance, FundingRound, Submission
     from portal.models import Role, User
     from reviews.models import Assignment, Criterion, RubricVersion, Score
     from tests.factories import EvaluationCycleFactory
 
     db = SQLITE
     assert sqlite_connection.vendor == "sqlite"
-    template = EvaluationCycleFactory.build()
     round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
-    cycle = EvaluationCycle.objects.using(db).create(
-        funding_round=round_,
-        name=template.name,
-        slug=template.slug,
-        budget=template.budget,
-        submission_opens_at=template.submission_opens_at,
-        submission_deadline=template.submission_deadline,
-        review_deadline=template.review_deadline,
-        panel_deadline=template.panel_deadline,
-        decision_deadline=template.decision_deadline,
-        first_funding_year=2025,
-        funding_years=3,
-    )
+    cycle = EvaluationCycleFactory.build(funding_round=round_)
+    cycle.save(using=db)
     office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
     alliance = Alliance.objects.using(db).create(slug="s", name="SQLite-Bündnis")
     strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")

@@ -15,6 +15,7 @@ from tests.factories import (
     ExpertProfileFactory,
     StrategyFactory,
     UserFactory,
+    declared_conflict,
     submitted_strategy,
 )
 
@@ -140,13 +141,7 @@ def test_each_bad_line_is_named_and_nothing_is_applied(cycle, setup, bad_line, p
 
 def test_a_conflicted_pair_is_refused(cycle, setup):
     assignment = services.assign_expert(strategy=setup["diana"], expert=setup["ben"], user=setup["office"])
-    services.declare_conflict(
-        assignment=assignment,
-        user=setup["ben"],
-        has_conflict=True,
-        conflict_type="personal",
-        explanation="Verwandtschaft",
-    )
+    declared_conflict(assignment, explanation="Verwandtschaft")
     assert errors_of(cycle, csv_bytes(HEADER, "diana,ben@uni-b.example,")) == [
         f"Zeile 2: {setup['ben']} hat sich für DIANA für befangen erklärt."
     ]

@@ -12,7 +12,7 @@ from portal.models import NotificationKind, OutgoingMessage, User
 from reviews import services
 from reviews.balancer import apply_proposal, balance, propose_assignments
 from reviews.models import Assignment, AssignmentStatus
-from tests.factories import AllianceFactory, ExpertFactory, ExpertProfileFactory, submitted_strategy
+from tests.factories import AllianceFactory, ExpertFactory, ExpertProfileFactory, declared_conflict, submitted_strategy
 
 # --- Helpers (no factories exist for these) -----------------------------------------------------------------
 
@@ -123,13 +123,7 @@ def test_existing_assignments_count_toward_k_and_load(cycle, programme_office):
     assigned, declined, withdrawn, busy, free_one, free_two = (expert() for _ in range(6))
     services.assign_expert(strategy=first, expert=assigned, user=programme_office)
     conflicted = services.assign_expert(strategy=first, expert=declined, user=programme_office)
-    services.declare_conflict(
-        assignment=conflicted,
-        user=declined,
-        has_conflict=True,
-        conflict_type="personal",
-        explanation="Frühere Zusammenarbeit",
-    )
+    declared_conflict(conflicted)
     gone = services.assign_expert(strategy=first, expert=withdrawn, user=programme_office)
     services.withdraw_assignment(assignment=gone, user=programme_office, reason="Keine Rückmeldung")
     services.assign_expert(strategy=second, expert=busy, user=programme_office)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliances import services as alliance_services
-from alliances.models import SECTION_FIELDS, DocumentDownload
+from alliances.models import DocumentDownload
 from portal.models import Role
 from reviews import services
 from reviews.forms.expert import review_initial
@@ -18,8 +18,9 @@ from tests.factories import (
     ExpertProfileFactory,
     UserFactory,
     cleared_assignment,
+    declared_conflict,
     pdf_upload,
-    programme_rubric,
+    resubmit,
     submitted_review,
     submitted_strategy,
 )
@@ -28,14 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rubric(cycle):
-    return programme_rubric(cycle)
-
-
-@pytest.fixture
-def strategy(cycle, rubric):
-    strategy, _submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz"))
-    return strategy
+def strategy(submitted):
+    return submitted[0]
 
 
 @pytest.fixture
@@ -89,13 +84,7 @@ def test_my_assignments_lists_each_state_progress_and_deadline(client, cycle, st
         if label == "draft":
             services.open_review(assignment=assignment, user=expert)
         if label == "conflicted":
-            services.declare_conflict(
-                assignment=assignment,
-                user=expert,
-                has_conflict=True,
-                conflict_type="personal",
-                explanation="Ehemalige Kollegin.",
-            )
+            declared_conflict(assignment, explanation="Ehemalige Kollegin.")
         if label == "withdrawn":
             services.withdraw_assignment(assignment=assignment, user=office, reason="Ersatz gefunden.")
         states[label] = assignment
@@ -251,28 +240,20 @@ def test_a_document_outside_the_snapshot_answers_404(client, cycle, strategy, of
     assert not DocumentDownload.objects.exists()
 
 
-def resubmit(strategy, office):
-    """The alliance reopens, changes the measures and submits again: submission 2."""
-    manager = strategy.alliance.memberships.first().user
-    alliance_services.reopen_submission(
-        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
-    )
-    strategy.refresh_from_db()
-    sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}
-    sections["measures"] = "Drei Vorhabenlinien.\nNeu: ein Reallabor in Cottbus."
-    alliance_services.save_strategy_draft(
-        strategy=strategy, user=manager, expected_version=strategy.version, sections=sections, budget={}
-    )
-    alliance_services.submit_strategy(strategy=strategy, user=manager)
+def post_form(client, assignment, review, **typed):
+    """Sends the review form of `assignment` as filled in by `review_post(review, **typed)`."""
+    return client.post(reverse("reviews:review", args=[assignment.pk]), review_post(review, **typed))
+
+
+def send_form(client, assignment, **typed):
+    """The expert opens the form and sends it as `review_post` fills it in, as the browser would: with the version
+    the form carries."""
+    response = post_form(client, assignment, open_form(client, assignment), **typed)
+    assert response.status_code == 302
 
 
 def save_draft(client, assignment, **extra):
-    """The expert opens the form and saves a draft, as the browser would: with the version the form carries."""
-    client.force_login(assignment.expert)
-    assert client.get(reverse("reviews:review", args=[assignment.pk])).status_code == 200
-    review = services.review_for_reading(assignment=assignment).review
-    response = client.post(reverse("reviews:review", args=[assignment.pk]), review_post(review, save="1", **extra))
-    assert response.status_code == 302
+    send_form(client, assignment, save="1", **extra)
     return Review.objects.get(assignment=assignment, status=ReviewStatus.DRAFT)
 
 
@@ -322,9 +303,7 @@ def test_the_form_offers_the_scale_with_labelled_points(client, cleared):
 
 
 def test_saving_a_draft_stores_scores_and_texts(client, cleared):
-    review = open_form(client, cleared)
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=4, save="1"))
-    assert response.status_code == 302
+    send_form(client, cleared, points=4, save="1")
     review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.DRAFT
     assert review.strengths == "Breite Verankerung."
@@ -332,16 +311,41 @@ def test_saving_a_draft_stores_scores_and_texts(client, cleared):
     assert sorted(set(review.scores.values_list("value", flat=True))) == [4]
 
 
-def test_a_score_outside_the_scale_is_refused_and_nothing_is_stored(client, cleared):
+# What the expert types into the form (given its first criterion), the button pressed, and the German message.
+REFUSED_INPUT = [
+    pytest.param(
+        lambda criterion: {f"score_{criterion.pk}": "7"},
+        "save",
+        "{title}: Die Punktzahl muss zwischen 0 und 5 liegen.",
+        id="score-outside-the-scale",
+    ),
+    pytest.param(
+        lambda criterion: {f"justification_{criterion.pk}": "  "},
+        "submit",
+        "{title}: Bitte begründen Sie die Bewertung.",
+        id="justification-missing",
+    ),
+    pytest.param(
+        lambda criterion: {"recommendation": "conditions", "proposed_conditions": ""},
+        "submit",
+        "Bitte nennen Sie die vorgeschlagenen Auflagen.",
+        id="conditions-missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("typed", "button", "message"), REFUSED_INPUT)
+def test_refused_input_is_named_keeps_the_typed_text_and_stores_nothing(client, cleared, typed, button, message):
     review = open_form(client, cleared)
     criterion = review.rubric.criteria.first()
-    data = review_post(review, save="1")
-    data[f"score_{criterion.pk}"] = "7"
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), data)
+    response = post_form(client, cleared, review, **{button: "1"}, **typed(criterion))
     assert response.status_code == 422
-    assert f"{criterion.title}: Die Punktzahl muss zwischen 0 und 5 liegen." in response.content.decode()
-    assert not Score.objects.exists()
+    page = response.content.decode()
+    assert message.format(title=criterion.title) in page
+    assert "Es wurde nichts gespeichert." in page
+    assert "Breite Verankerung." in page  # the typed text stays in the form
     assert not Review.objects.exists()
+    assert not Score.objects.exists()
 
 
 def test_not_applicable_only_where_the_criterion_allows_it(client, cleared):
@@ -349,55 +353,23 @@ def test_not_applicable_only_where_the_criterion_allows_it(client, cleared):
     strict, lenient = list(review.rubric.criteria.all())[:2]
     lenient.allows_not_applicable = True
     lenient.save()
-    data = review_post(review, save="1")
-    data[f"score_{strict.pk}"] = "na"
-    refused = client.post(reverse("reviews:review", args=[cleared.pk]), data)
+    refused = post_form(client, cleared, review, save="1", **{f"score_{strict.pk}": "na"})
     assert refused.status_code == 422
     assert f"{strict.title}: Die Punktzahl muss zwischen 0 und 5 liegen." in refused.content.decode()
     assert not Score.objects.exists()
-    data[f"score_{strict.pk}"] = "2"
-    data[f"score_{lenient.pk}"] = "na"
-    assert client.post(reverse("reviews:review", args=[cleared.pk]), data).status_code == 302
+    saved = post_form(client, cleared, review, save="1", **{f"score_{strict.pk}": "2", f"score_{lenient.pk}": "na"})
+    assert saved.status_code == 302
     score = Score.objects.get(criterion=lenient)
     assert (score.value, score.not_applicable) == (None, True)
 
 
-def test_submitting_without_a_required_justification_is_refused_and_nothing_is_stored(client, cleared):
-    review = open_form(client, cleared)
-    criterion = review.rubric.criteria.first()
-    data = review_post(review, submit="1")
-    data[f"justification_{criterion.pk}"] = "  "
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), data)
-    assert response.status_code == 422
-    page = response.content.decode()
-    assert f"{criterion.title}: Bitte begründen Sie die Bewertung." in page
-    assert "Es wurde nichts gespeichert." in page
-    assert "Breite Verankerung." in page  # the typed text stays in the form
-    assert not Review.objects.exists()
-    assert not Score.objects.exists()
-
-
-def test_submitting_with_conditions_needs_the_conditions(client, cleared):
-    review = open_form(client, cleared)
-    data = review_post(review, submit="1", recommendation="conditions", proposed_conditions="")
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), data)
-    assert response.status_code == 422
-    assert "Bitte nennen Sie die vorgeschlagenen Auflagen." in response.content.decode()
-    assert not Review.objects.exists()
-
-
 def test_submitting_locks_the_review(client, cleared):
-    review = open_form(client, cleared)
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=5, submit="1"))
-    assert response.status_code == 302
+    send_form(client, cleared, points=5, submit="1")
     review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.SUBMITTED
     assert review.submitted_at is not None
     assert review.scores.count() == review.rubric.criteria.count()
-    again = client.post(
-        reverse("reviews:review", args=[cleared.pk]),
-        review_post(review, points=1, save="1", strengths="Nachträglich geändert."),
-    )
+    again = post_form(client, cleared, review, points=1, save="1", strengths="Nachträglich geändert.")
     assert again.status_code == 302
     review.refresh_from_db()
     assert review.strengths == "Breite Verankerung."
@@ -406,17 +378,22 @@ def test_submitting_locks_the_review(client, cleared):
     assert 'name="submit"' not in page
 
 
+def second_tab_is_refused(client, assignment, review, **second):
+    """The form of `review` is saved in a first tab; the same form, typed on in a second tab (`second`), then
+    carries a stale version: it is refused with 409 and keeps its text."""
+    first = post_form(client, assignment, review, save="1", strengths="Aus dem ersten Tab.")
+    assert first.status_code == 302
+    refused = post_form(client, assignment, review, strengths="Aus dem zweiten Tab, lange getippt.", **second)
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "an anderer Stelle (etwa in einem anderen Tab) gespeichert" in page
+    assert "Aus dem zweiten Tab, lange getippt." in page
+
+
 def test_a_second_tab_saving_a_stale_version_is_refused_and_keeps_its_text(client, cleared):
     save_draft(client, cleared)
     review = open_form(client, cleared)
-    url = reverse("reviews:review", args=[cleared.pk])
-    first = client.post(url, review_post(review, save="1", strengths="Aus dem ersten Tab."))
-    assert first.status_code == 302
-    second = client.post(url, review_post(review, save="1", strengths="Aus dem zweiten Tab, lange getippt."))
-    assert second.status_code == 409
-    page = second.content.decode()
-    assert "an anderer Stelle (etwa in einem anderen Tab) gespeichert" in page
-    assert "Aus dem zweiten Tab, lange getippt." in page
+    second_tab_is_refused(client, cleared, review, save="1")
     review.refresh_from_db()
     assert review.strengths == "Aus dem ersten Tab."
     assert review.version == 3
@@ -503,10 +480,8 @@ def test_after_a_resubmission_the_form_shows_the_carried_over_review_without_sto
 
 
 def test_the_first_save_creates_the_draft_on_the_latest_snapshot(client, cleared):
-    review = open_form(client, cleared)
-    assert review.pk is None
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=2, save="1"))
-    assert response.status_code == 302
+    assert open_form(client, cleared).pk is None
+    send_form(client, cleared, points=2, save="1")
     stored = Review.objects.get(assignment=cleared)
     assert stored.submission == cleared.strategy.latest_submission
     assert (stored.status, stored.strengths) == (ReviewStatus.DRAFT, "Breite Verankerung.")
@@ -516,9 +491,7 @@ def test_the_first_save_creates_the_draft_on_the_latest_snapshot(client, cleared
 
 
 def test_the_first_submit_creates_and_submits_the_review(client, cleared):
-    review = open_form(client, cleared)
-    response = client.post(reverse("reviews:review", args=[cleared.pk]), review_post(review, points=5, submit="1"))
-    assert response.status_code == 302
+    send_form(client, cleared, points=5, submit="1")
     stored = Review.objects.get(assignment=cleared)
     assert stored.status == ReviewStatus.SUBMITTED
     assert stored.scores.count() == stored.rubric.criteria.count()
@@ -526,16 +499,7 @@ def test_the_first_submit_creates_and_submits_the_review(client, cleared):
 
 def test_two_tabs_from_an_unsaved_draft_the_first_save_creates_it_and_the_second_is_refused(client, cleared):
     review = open_form(client, cleared)
-    url = reverse("reviews:review", args=[cleared.pk])
-    first = client.post(url, review_post(review, save="1", strengths="Aus dem ersten Tab."))
-    assert first.status_code == 302
-    second = client.post(
-        url, review_post(review, points=1, submit="1", strengths="Aus dem zweiten Tab, lange getippt.")
-    )
-    assert second.status_code == 409
-    page = second.content.decode()
-    assert "an anderer Stelle (etwa in einem anderen Tab) gespeichert" in page
-    assert "Aus dem zweiten Tab, lange getippt." in page
+    second_tab_is_refused(client, cleared, review, points=1, submit="1")
     stored = Review.objects.get(assignment=cleared)
     assert (stored.status, stored.strengths) == (ReviewStatus.DRAFT, "Aus dem ersten Tab.")
     assert set(stored.scores.values_list("value", flat=True)) == {3}
@@ -578,7 +542,7 @@ def test_others_reviews_stay_hidden_until_the_own_review_is_submitted(client, st
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert "sobald Sie Ihr eigenes Gutachten" in page
     assert "Gutachter/in B" not in page and "Gutachter/in C" not in page
-    client.post(reverse("reviews:review", args=[mine.pk]), review_post(review, points=5, submit="1"))
+    post_form(client, mine, review, points=5, submit="1")
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert 'data-testid="other-reviews"' in page
     assert "Gutachter/in A" in page and "Gutachter/in B" in page and "Gutachter/in C" in page

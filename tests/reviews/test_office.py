@@ -30,6 +30,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(cycle):
+    return build_world(cycle)
+
+
+def build_world(cycle):
+    """A strategy with one submitted review, a free expert, and the actors (the reviewing expert as "expert")."""
     programme_rubric(cycle)
     alliance = AllianceFactory(states=["BB"])
     strategy, _submission = submitted_strategy(cycle, alliance)

@@ -2,23 +2,12 @@
 
 import pytest
 
-from tests.factories import (
-    AllianceFactory,
-    EvaluationCycleFactory,
-    ExpertProfileFactory,
-    cleared_assignment,
-    manager_of,
-    programme_rubric,
-    role_actors,
-    submitted_review,
-    submitted_strategy,
-)
-from tests.helpers import LOGIN, assert_status, built_once_for_the_module, request_as
-from tests.reviews.test_office import url_for
+from tests.factories import EvaluationCycleFactory
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
+from tests.reviews.test_office import build_world, url_for
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 MATRIX = [
     ("office_home", "get", [LOGIN, 403, 403, 302, 302, 403]),
     ("office_rubric", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -40,22 +29,13 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A scored strategy, a free expert and the actors, built once for the module (the pages read no files)."""
-    with built_once_for_the_module(django_db_blocker, tmp_path_factory.mktemp("private")):
-        cycle = EvaluationCycleFactory()
-        programme_rubric(cycle)
-        alliance = AllianceFactory(states=["BB"])
-        strategy, _submission = submitted_strategy(cycle, alliance)
-        reviewed = cleared_assignment(strategy)
-        review = submitted_review(reviewed, 4)
-        actors = role_actors(manager=manager_of(alliance), expert=reviewed.expert)
-        yield {"strategy": strategy, "review": review, "free_expert": ExpertProfileFactory().user, "actors": actors}
+def world(built_once):
+    """A scored strategy, a free expert and the actors, built once for the module."""
+    return build_world(EvaluationCycleFactory())
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), MATRIX, ids=[f"{m}-{n}" for n, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_office_permission_matrix(client, world, name, method, expected, actor_index):
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_office_permission_matrix(client, world, name, method, actor, want):
     url = url_for(name, world)
-    response = request_as(client, world["actors"][ACTORS[actor_index]], method, url)
-    assert_status(response, expected[actor_index], f"{ACTORS[actor_index]} {method} {url}")
+    response = request_as(client, world["actors"][actor], method, url)
+    assert_status(response, want, f"{actor} {method} {url}")

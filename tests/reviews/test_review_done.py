@@ -9,30 +9,19 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
-from alliances import services as alliance_services
-from alliances.models import SECTION_FIELDS
 from reviews import services
 from reviews.models import Assignment
-from tests.factories import AllianceFactory, cleared_assignment, programme_rubric, submitted_review, submitted_strategy
+from tests.factories import (
+    AllianceFactory,
+    cleared_assignment,
+    programme_rubric,
+    resubmit,
+    submitted_review,
+    submitted_strategy,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def resubmit(strategy, office):
-    manager = strategy.alliance.memberships.first().user
-    alliance_services.reopen_submission(
-        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
-    )
-    strategy.refresh_from_db()
-    sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}
-    sections["measures"] = "Drei Vorhabenlinien.\nNeu: ein Reallabor in Cottbus."
-    alliance_services.save_strategy_draft(
-        strategy=strategy, user=manager, expected_version=strategy.version, sections=sections, budget={}
-    )
-    alliance_services.submit_strategy(strategy=strategy, user=manager)
-    strategy.refresh_from_db()
 
 
 def test_a_review_of_the_old_snapshot_is_outstanding_after_a_resubmission(

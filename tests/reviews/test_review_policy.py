@@ -15,14 +15,14 @@ from tests.factories import (
     AssignmentFactory,
     ExpertProfileFactory,
     UserFactory,
+    edited_by_turns,
     strategy_with_spread_reviews,
     submitted_strategy,
 )
-from tests.helpers import LOGIN, assert_status, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
 MATRIX = [
     ("policy", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("policy", "post", [LOGIN, 403, 403, 302, 403, 403]),
@@ -44,14 +44,12 @@ def stored(cycle):
     return policy.experts_per_strategy, policy.load_cap, policy.disagreement_threshold, policy.history.count()
 
 
-@pytest.mark.parametrize(("target", "method", "expected"), MATRIX, ids=[f"{m}-{t}" for t, m, _e in MATRIX])
-@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
-def test_review_policy_permission_matrix(client, cycle, actors, target, method, expected, actor_index):
-    url = policy_url(cycle) if target == "policy" else reverse("reviews:office_policy", args=["gibt-es-nicht"])
-    response = request_as(client, actors[ACTORS[actor_index]], method, url, VALID)
-    want = expected[actor_index]
+@pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
+def test_review_policy_permission_matrix(client, cycle, actors, name, method, actor, want):
+    url = policy_url(cycle) if name == "policy" else reverse("reviews:office_policy", args=["gibt-es-nicht"])
+    response = request_as(client, actors[actor], method, url, VALID)
     assert_status(response, want)
-    assert (stored(cycle) is not None) is (target == "policy" and method == "post" and want == 302)
+    assert (stored(cycle) is not None) is (name == "policy" and method == "post" and want == 302)
 
 
 def test_first_save_creates_the_policy_with_history(client, cycle, programme_office):
@@ -246,15 +244,12 @@ def test_review_navigation_and_cycle_settings_link_to_the_policy(client, cycle, 
 def test_policy_page_query_count_does_not_grow_with_the_history(
     client, cycle, programme_office, django_assert_num_queries, changes
 ):
-    editors = [UserFactory(role=Role.PROGRAMME_OFFICE) for _n in range(3)]
-    for n in range(changes):
-        services.update_review_policy(
-            cycle=cycle,
-            user=editors[n % 3],
-            experts_per_strategy=1 + n % 5,
-            load_cap=6,
-            disagreement_threshold=Decimal(n),
-        )
+    edited_by_turns(
+        changes,
+        lambda n, user: services.update_review_policy(
+            cycle=cycle, user=user, experts_per_strategy=1 + n % 5, load_cap=6, disagreement_threshold=Decimal(n)
+        ),
+    )
     client.force_login(programme_office)
     # session, user, cycle, policy, its history with the editors, active experts
     with django_assert_num_queries(6):

@@ -15,6 +15,7 @@ from tests.factories import (
     ExpertProfileFactory,
     UserFactory,
     cleared_assignment,
+    declared_conflict,
     manager_of,
     programme_rubric,
     submitted_review,
@@ -60,13 +61,7 @@ def build_world(cycle):
     office = UserFactory(role=Role.PROGRAMME_OFFICE)
     awaiting = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
     conflicted = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
-    services.declare_conflict(
-        assignment=conflicted,
-        user=conflicted.expert,
-        has_conflict=True,
-        conflict_type="financial",
-        explanation="Beteiligung an einem Partnerunternehmen.",
-    )
+    declared_conflict(conflicted, conflict_type="financial", explanation="Beteiligung an einem Partnerunternehmen.")
     withdrawn = services.assign_expert(strategy=strategy, expert=ExpertProfileFactory().user, user=office)
     services.withdraw_assignment(assignment=withdrawn, user=office, reason="Ersatz gefunden.")
     cleared = cleared_assignment(strategy, office=office)
