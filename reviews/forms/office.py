@@ -132,9 +132,8 @@ class AssignmentImportForm(forms.Form):
         """The uploaded file's bytes, or the text carried from the preview to the confirmation."""
         uploaded = self.cleaned_data.get("file")
         if uploaded:
-            if uploaded.size > 1_048_576:
-                return uploaded.read(1_048_577)
-            return uploaded.read()
+            # One byte past the limit is enough for the import to refuse the file as too large.
+            return uploaded.read(validators.MAX_ASSIGNMENT_CSV_BYTES + 1)
         return self.cleaned_data.get("csv_text", "")
 
 
