@@ -1,5 +1,6 @@
 """Each input rule of the review stage once, with its one German message; forms and services both use these."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -25,35 +26,32 @@ THRESHOLD_RANGE = _("Die Schwelle muss zwischen 0 und 100 Punkten liegen.")
 THRESHOLD_DECIMALS = _("Bitte höchstens zwei Nachkommastellen angeben.")
 
 
-def _in_range(value, *, required, low, high, at_least, at_most):
-    if value is None:
-        raise ValidationError(required, code="required")
-    if value < low:
-        raise ValidationError(at_least % {"limit_value": low}, code="min_value")
-    if value > high:
-        raise ValidationError(at_most % {"limit_value": high}, code="max_value")
+@dataclass(frozen=True)
+class WholeNumberSetting:
+    """A whole-number policy setting from `low` to `high` with its German messages; the policy form builds its
+    field from the same values."""
+
+    high: int
+    required: str
+    at_least: str
+    at_most: str
+    low: int = 1
+
+    def validate(self, value):
+        if value is None:
+            raise ValidationError(self.required, code="required")
+        if value < self.low:
+            raise ValidationError(self.at_least % {"limit_value": self.low}, code="min_value")
+        if value > self.high:
+            raise ValidationError(self.at_most % {"limit_value": self.high}, code="max_value")
 
 
-def validate_experts_per_strategy(value):
-    _in_range(
-        value,
-        required=EXPERTS_REQUIRED,
-        low=1,
-        high=MAX_EXPERTS_PER_STRATEGY,
-        at_least=EXPERTS_AT_LEAST,
-        at_most=EXPERTS_AT_MOST,
-    )
-
-
-def validate_load_cap(value):
-    _in_range(
-        value,
-        required=LOAD_CAP_REQUIRED,
-        low=1,
-        high=MAX_LOAD_CAP,
-        at_least=LOAD_CAP_AT_LEAST,
-        at_most=LOAD_CAP_AT_MOST,
-    )
+EXPERTS_PER_STRATEGY = WholeNumberSetting(
+    high=MAX_EXPERTS_PER_STRATEGY, required=EXPERTS_REQUIRED, at_least=EXPERTS_AT_LEAST, at_most=EXPERTS_AT_MOST
+)
+LOAD_CAP = WholeNumberSetting(
+    high=MAX_LOAD_CAP, required=LOAD_CAP_REQUIRED, at_least=LOAD_CAP_AT_LEAST, at_most=LOAD_CAP_AT_MOST
+)
 
 
 def validate_disagreement_threshold(value):
@@ -66,8 +64,8 @@ def validate_disagreement_threshold(value):
 
 
 POLICY_VALIDATORS = {
-    "experts_per_strategy": validate_experts_per_strategy,
-    "load_cap": validate_load_cap,
+    "experts_per_strategy": EXPERTS_PER_STRATEGY.validate,
+    "load_cap": LOAD_CAP.validate,
     "disagreement_threshold": validate_disagreement_threshold,
 }
 
@@ -140,6 +138,20 @@ def review_problems(review):
     if review.recommendation == Recommendation.FUND_WITH_CONDITIONS and not review.proposed_conditions:
         problems.append(str(CONDITIONS_MISSING))
     return problems
+
+
+# --- Reasons the programme office gives -----------------------------------------------------------------------
+
+REOPEN_REASON_MISSING = _("Bitte begründen Sie die Wiederöffnung.")
+WITHDRAW_REASON_MISSING = _("Bitte begründen Sie, warum die Zuweisung zurückgezogen wird.")
+
+
+def required_reason(reason, missing):
+    """The reason without surrounding blanks; raises ValidationError with `missing` when there is none."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(missing)
+    return reason
 
 
 # --- The Votum ----------------------------------------------------------------------------------------------

@@ -123,9 +123,7 @@ def assign_many(*, pairs, user):
 @transaction.atomic
 def withdraw_assignment(*, assignment, user, reason):
     """Side effects: ends an assignment (frees the slot), kept in history with the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Bitte begründen Sie, warum die Zuweisung zurückgezogen wird."))
+    reason = validators.required_reason(reason, validators.WITHDRAW_REASON_MISSING)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.reviews.filter(status=ReviewStatus.SUBMITTED).exists():
         raise ValidationError(_("Ein abgegebenes Gutachten kann nicht zurückgezogen werden."))

@@ -65,8 +65,10 @@ def _ensure_before_review_deadline(review, now):
         )
 
 
-def _save_draft(*, review, created, user, scores, fields, expected_version, now):
-    """Stores the input on a draft inside the caller's transaction (see save_review_draft)."""
+def _save_draft(review, created, *, user, scores, fields, expected_version, now=None):
+    """Stores the input on a draft inside the caller's transaction (see save_review_draft); `created` says the
+    draft was made by this save, so it expects NEW_DRAFT_VERSION."""
+    now = now or timezone.now()
     review = Review.objects.select_for_update().select_related("assignment__strategy__cycle").get(pk=review.pk)
     if (NEW_DRAFT_VERSION if created else review.version) != expected_version:
         raise ReviewConflict(review, STALE_REVIEW)
@@ -107,13 +109,7 @@ def save_review_draft(*, review, user, scores, fields, expected_version, now=Non
     scale; nothing is stored then.
     """
     return _save_draft(
-        review=review,
-        created=False,
-        user=user,
-        scores=scores,
-        fields=fields,
-        expected_version=expected_version,
-        now=now or timezone.now(),
+        review, False, user=user, scores=scores, fields=fields, expected_version=expected_version, now=now
     )
 
 
@@ -129,13 +125,7 @@ def start_review_draft(*, assignment, user, scores, fields, expected_version, no
     """
     review, created = _open_review(assignment=assignment, user=user)
     return _save_draft(
-        review=review,
-        created=created,
-        user=user,
-        scores=scores,
-        fields=fields,
-        expected_version=expected_version,
-        now=now or timezone.now(),
+        review, created, user=user, scores=scores, fields=fields, expected_version=expected_version, now=now
     )
 
 
@@ -191,9 +181,7 @@ def start_and_submit_review(*, assignment, user, scores, fields, expected_versio
 @transaction.atomic
 def reopen_review(*, review, user, reason):
     """Sets a submitted review back to draft, with the reason kept in history."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Bitte begründen Sie die Wiederöffnung."))
+    reason = validators.required_reason(reason, validators.REOPEN_REASON_MISSING)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Nur ein abgegebenes Gutachten kann wieder geöffnet werden."))
