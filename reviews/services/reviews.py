@@ -65,6 +65,16 @@ def _ensure_before_review_deadline(review, now):
         )
 
 
+def _store_expert_change(review, *, user, now):
+    """Saves the expert's change under a new version (kept in history) and notes it as the assignment's last
+    activity, which the progress pages show."""
+    review.version += 1
+    review._history_user = user
+    review.save()
+    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
+    return review
+
+
 def _save_draft(review, created, *, user, scores, fields, expected_version, now=None):
     """Stores the input on a draft inside the caller's transaction (see save_review_draft); `created` says the
     draft was made by this save, so it expects NEW_DRAFT_VERSION."""
@@ -91,12 +101,8 @@ def _save_draft(review, created, *, user, scores, fields, expected_version, now=
     for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note"):
         if name in fields:
             setattr(review, name, (fields[name] or "").strip())
-    review.version += 1
     review.updated_at = now
-    review._history_user = user
-    review.save()
-    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
-    return review
+    return _store_expert_change(review, user=user, now=now)
 
 
 @transaction.atomic
@@ -148,11 +154,7 @@ def submit_review(*, review, user, now=None):
         raise ValidationError(problems)
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
-    review.version += 1
-    review._history_user = user
-    review.save()
-    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
-    return review
+    return _store_expert_change(review, user=user, now=now)
 
 
 @transaction.atomic
