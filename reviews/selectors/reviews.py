@@ -6,7 +6,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from alliances.models import STRATEGY_SECTIONS, Submission
-from portal.formatting import euro
 from reviews import validators
 from reviews.exceptions import ReviewLocked
 from reviews.models import (
@@ -130,8 +129,7 @@ def resubmission_changes(*, assignment, current):
     """What changed in the strategy since the snapshot this assignment's review was first written against.
 
     Returns (earlier submission or None, [{"label", "diff": [(kind, line)], "added", "removed"}]) with kind
-    one of "added", "removed", "context", "skip" (a budget change carries both totals in euro as
-    "budget_before" and "budget_after"); empty when the review started on `current`. Reads the
+    one of "added", "removed", "context", "skip"; empty when the review started on `current`. Reads the
     review history, since a draft moves to the newest snapshot when it is first saved again. No side effects.
     """
     if current is None:
@@ -173,8 +171,8 @@ def resubmission_changes(*, assignment, current):
                 "diff": [],
                 "added": 0,
                 "removed": 0,
-                "budget_before": euro(earlier.budget_total),
-                "budget_after": euro(current.budget_total),
+                "budget_before": earlier.budget_total,
+                "budget_after": current.budget_total,
             }
         )
     return earlier, changes
