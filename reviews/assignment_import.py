@@ -11,18 +11,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils.translation import gettext as _
 
 from alliances.models import Alliance, Strategy, StrategyStatus
 from portal.models import Role, User
-from reviews import services
+from reviews import services, validators
 from reviews.balancer import refreshed_pairs
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, ExpertProfile, ReviewPolicy
-
-MAX_BYTES = 1024 * 1024
-MAX_ROWS = 2000
-REQUIRED_COLUMNS = ["alliance", "expert"]
-COLUMNS = [*REQUIRED_COLUMNS, "override_reason"]
 
 
 @dataclass(frozen=True)
@@ -50,29 +44,15 @@ def _shown(value):
 
 def _decode(csv_text):
     if isinstance(csv_text, bytes):
-        if len(csv_text) > MAX_BYTES:
-            raise ValidationError(_("Die Datei ist größer als 1 MB. Bitte teilen Sie sie auf."))
+        validators.validate_assignment_csv_size(len(csv_text))
         try:
             text = csv_text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ValidationError(
-                _(
-                    "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
-                    "„CSV UTF-8“ und laden Sie sie erneut hoch."
-                )
-            ) from error
+            raise ValidationError(validators.NOT_UTF8) from error
     else:
-        if len(csv_text.encode("utf-8")) > MAX_BYTES:
-            raise ValidationError(_("Die Datei ist größer als 1 MB. Bitte teilen Sie sie auf."))
+        validators.validate_assignment_csv_size(len(csv_text.encode("utf-8")))
         text = csv_text.removeprefix("\ufeff")
-    if "\x00" in text:
-        # UTF-16 without BOM decodes as "valid" UTF-8 full of NUL bytes.
-        raise ValidationError(
-            _(
-                "Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als "
-                "„CSV UTF-8“ und laden Sie sie erneut hoch."
-            )
-        )
+    validators.validate_utf8_text(text)
     return text
 
 
@@ -89,27 +69,10 @@ def _read_records(text):
             if not any(cell.strip() for cell in cells):
                 continue
             records.append((start, [cell.strip() for cell in cells]))
-            if len(records) > MAX_ROWS + 1:
-                raise ValidationError(
-                    _("Die Datei hat mehr als %(max)s Zeilen. Bitte teilen Sie sie auf.") % {"max": MAX_ROWS}
-                )
+            validators.validate_assignment_row_count(len(records) - 1)
     except csv.Error as error:
-        raise ValidationError(
-            _("Zeile %(line)s: Die Zeile ist kein gültiges CSV.") % {"line": reader.line_num}
-        ) from error
+        raise ValidationError(validators.not_csv(reader.line_num)) from error
     return records
-
-
-def _columns(line, header):
-    names = [name.lower() for name in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    unknown = [name for name in names if name not in COLUMNS]
-    if missing or unknown or len(set(names)) != len(names):
-        raise ValidationError(
-            _("Zeile %(line)s: Erwartet werden die Spalten %(columns)s (override_reason ist optional).")
-            % {"line": line, "columns": ", ".join(COLUMNS)}
-        )
-    return names
 
 
 def parse_assignment_csv(*, cycle, csv_text):
@@ -120,12 +83,12 @@ def parse_assignment_csv(*, cycle, csv_text):
     """
     records = _read_records(_decode(csv_text))
     if not records:
-        raise ValidationError(_("Die Datei ist leer."))
+        raise ValidationError(validators.FILE_EMPTY)
     header_line, header = records[0]
-    names = _columns(header_line, header)
+    names = validators.assignment_csv_columns(header_line, header)
     body = records[1:]
     if not body:
-        raise ValidationError(_("Die Datei enthält keine Zuweisungen."))
+        raise ValidationError(validators.NO_ASSIGNMENTS)
 
     values = [dict(zip(names, cells, strict=False)) for _line, cells in body]
     slugs = {row.get("alliance", "") for row in values}
@@ -179,34 +142,30 @@ def parse_assignment_csv(*, cycle, csv_text):
 def _check_row(*, line, cells, row, names, alliances, strategies, experts, statuses, load, cap, first_seen):
     """(error message, None) or (None, ImportRow); counts an accepted row into `load` and `first_seen`."""
 
-    def fail(message, **params):
-        return _("Zeile %(line)s: %(problem)s") % {"line": line, "problem": message % params}, None
+    def fail(problem, **params):
+        return validators.on_line(line, problem, **params), None
 
     if len(cells) != len(names):
-        return fail(
-            _("Erwartet werden %(expected)s Felder, die Zeile hat %(found)s."), expected=len(names), found=len(cells)
-        )
+        return fail(validators.WRONG_FIELD_COUNT, expected=len(names), found=len(cells))
     slug, email = row["alliance"], row["expert"]
     reason = row.get("override_reason", "")
     alliance = alliances.get(slug)
     if alliance is None:
-        return fail(_("Unbekanntes Bündnis „%(slug)s“."), slug=_shown(slug))
+        return fail(validators.UNKNOWN_ALLIANCE, slug=_shown(slug))
     strategy = strategies.get(slug)
     if strategy is None or strategy.status != StrategyStatus.SUBMITTED:
-        return fail(_("Die Strategie von %(alliance)s ist in dieser Runde nicht eingereicht."), alliance=alliance.name)
+        return fail(validators.NOT_SUBMITTED_IN_CYCLE, alliance=alliance.name)
     expert = experts.get(email.lower())
     if expert is None or not expert.is_active or expert.role != Role.EXPERT:
-        return fail(_("„%(email)s“ ist nicht als Gutachter/in registriert."), email=_shown(email))
+        return fail(validators.EMAIL_NOT_AN_EXPERT, email=_shown(email))
     pair = (strategy.pk, expert.pk)
     if pair in first_seen:
-        return fail(_("Dieselbe Zuweisung steht bereits in Zeile %(first)s."), first=first_seen[pair])
+        return fail(validators.SAME_ASSIGNMENT_TWICE, first=first_seen[pair])
     status = statuses.get(pair)
     if status in ACTIVE_ASSIGNMENT_STATUSES:
-        return fail(
-            _("%(who)s ist der Strategie von %(alliance)s bereits zugewiesen."), who=expert, alliance=alliance.name
-        )
+        return fail(validators.ALREADY_ASSIGNED_TO, who=expert, alliance=alliance.name)
     if status == AssignmentStatus.CONFLICTED:
-        return fail(_("%(who)s hat sich für %(alliance)s für befangen erklärt."), who=expert, alliance=alliance.name)
+        return fail(validators.DECLARED_CONFLICT, who=expert, alliance=alliance.name)
     # Prefetched partners and states, and a blank profile for experts without one, so conflict_flags runs
     # no query.
     flags = services.conflict_flags(
@@ -217,15 +176,9 @@ def _check_row(*, line, cells, row, names, alliances, strategies, experts, statu
         alliance_state_ids={state.pk for state in strategy.alliance.states.all()},
     )
     if flags and not reason:
-        return fail(
-            _(
-                "Hinweis auf Befangenheit (%(flags)s) – bitte begründen Sie die Zuweisung in der Spalte "
-                "override_reason."
-            ),
-            flags=" ".join(flags),
-        )
+        return fail(validators.OVERRIDE_REASON_COLUMN_MISSING, flags=" ".join(flags))
     if load.get(expert.pk, 0) + 1 > cap:
-        return fail(_("%(who)s hätte damit mehr als die Höchstzahl von %(cap)s Strategien."), who=expert, cap=cap)
+        return fail(validators.OVER_LOAD_CAP, who=expert, cap=cap)
     load[expert.pk] = load.get(expert.pk, 0) + 1
     first_seen[pair] = line
     return None, ImportRow(

@@ -74,6 +74,12 @@ class VotumForm(forms.Form):
         error_messages={"required": validators.SUMMARY_MISSING},
     )
 
+    def service_values(self):
+        """The input as save_votum's keyword arguments; version 0 (no Votum yet) expects none."""
+        values = dict(self.cleaned_data)
+        values["expected_version"] = values.pop("version") or None
+        return values
+
 
 class CriterionForm(forms.Form):
     code = forms.SlugField(label=_("Kürzel"), max_length=40)
@@ -132,36 +138,36 @@ class AssignmentImportForm(forms.Form):
         """The uploaded file's bytes, or the text carried from the preview to the confirmation."""
         uploaded = self.cleaned_data.get("file")
         if uploaded:
-            if uploaded.size > 1_048_576:
-                return uploaded.read(1_048_577)
-            return uploaded.read()
+            # One byte past the limit is enough for the import to refuse the file as too large.
+            return uploaded.read(validators.MAX_ASSIGNMENT_CSV_BYTES + 1)
         return self.cleaned_data.get("csv_text", "")
 
 
-class ReviewPolicyForm(forms.Form):
-    experts_per_strategy = forms.IntegerField(
-        label=_("Gutachten je Strategie"),
-        min_value=1,
-        max_value=validators.MAX_EXPERTS_PER_STRATEGY,
-        help_text=_("So viele Gutachter/innen weist der automatische Vorschlag jeder eingereichten Strategie zu."),
+def _whole_number_field(setting, *, label, help_text):
+    return forms.IntegerField(
+        label=label,
+        min_value=setting.low,
+        max_value=setting.high,
+        help_text=help_text,
         error_messages={
-            "required": validators.EXPERTS_REQUIRED,
+            "required": setting.required,
             "invalid": validators.WHOLE_NUMBER,
-            "min_value": validators.EXPERTS_AT_LEAST,
-            "max_value": validators.EXPERTS_AT_MOST,
+            "min_value": setting.at_least,
+            "max_value": setting.at_most,
         },
     )
-    load_cap = forms.IntegerField(
+
+
+class ReviewPolicyForm(forms.Form):
+    experts_per_strategy = _whole_number_field(
+        validators.EXPERTS_PER_STRATEGY,
+        label=_("Gutachten je Strategie"),
+        help_text=_("So viele Gutachter/innen weist der automatische Vorschlag jeder eingereichten Strategie zu."),
+    )
+    load_cap = _whole_number_field(
+        validators.LOAD_CAP,
         label=_("Höchstzahl Strategien je Gutachter/in"),
-        min_value=1,
-        max_value=validators.MAX_LOAD_CAP,
         help_text=_("Mehr Strategien werden einer Person weder von Hand noch automatisch zugewiesen."),
-        error_messages={
-            "required": validators.LOAD_CAP_REQUIRED,
-            "invalid": validators.WHOLE_NUMBER,
-            "min_value": validators.LOAD_CAP_AT_LEAST,
-            "max_value": validators.LOAD_CAP_AT_MOST,
-        },
     )
     disagreement_threshold = forms.DecimalField(
         label=_("Schwelle für Uneinigkeit (Punkte auf 0–100)"),

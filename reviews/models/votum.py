@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alliances.models import Strategy
+from portal.formatting import euro
 from reviews.models.review import Recommendation
 
 
@@ -33,3 +34,8 @@ class PanelVotum(models.Model):
 
     def __str__(self):
         return f"{_('Votum')} {self.strategy.alliance}"
+
+    @property
+    def proposed_amount_display(self):
+        """The proposed amount as every stage shows amounts (portal.formatting.euro)."""
+        return euro(self.proposed_amount)

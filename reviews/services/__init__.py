@@ -33,9 +33,9 @@ from reviews.services.reviews import (
     start_review_draft,
     submit_review,
 )
-from reviews.services.rubric import CRITERIA_CSV_COLUMNS, parse_criteria_csv, replace_rubric
+from reviews.services.rubric import parse_criteria_csv, replace_rubric
 from reviews.services.votum import save_votum
-from reviews.validators import review_problems
+from reviews.validators import CRITERIA_CSV_COLUMNS, review_problems
 
 __all__ = [
     "CRITERIA_CSV_COLUMNS",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from alliances.models import Strategy, StrategyStatus
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
+from reviews import validators
 from reviews.exceptions import AssignmentRefused
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, ReviewStatus
 from reviews.selectors import conflict_flags
@@ -42,10 +43,7 @@ def _assign(*, strategy, expert, user, override_reason, policy):
     if existing and existing.status in ACTIVE_ASSIGNMENT_STATUSES:
         raise AssignmentRefused(_("%(who)s ist dieser Strategie bereits zugewiesen.") % {"who": expert})
     if existing and existing.status == AssignmentStatus.CONFLICTED:
-        raise AssignmentRefused(
-            _("%(who)s hat sich für %(alliance)s für befangen erklärt.")
-            % {"who": expert, "alliance": strategy.alliance.name}
-        )
+        raise AssignmentRefused(validators.DECLARED_CONFLICT % {"who": expert, "alliance": strategy.alliance.name})
     if _active_load(expert, strategy.cycle) >= policy.load_cap:
         raise AssignmentRefused(
             _("%(who)s hat bereits die Höchstzahl von %(cap)s Strategien.") % {"who": expert, "cap": policy.load_cap}
@@ -125,9 +123,7 @@ def assign_many(*, pairs, user):
 @transaction.atomic
 def withdraw_assignment(*, assignment, user, reason):
     """Side effects: ends an assignment (frees the slot), kept in history with the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Bitte begründen Sie, warum die Zuweisung zurückgezogen wird."))
+    reason = validators.required_reason(reason, validators.WITHDRAW_REASON_MISSING)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.reviews.filter(status=ReviewStatus.SUBMITTED).exists():
         raise ValidationError(_("Ein abgegebenes Gutachten kann nicht zurückgezogen werden."))

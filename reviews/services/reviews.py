@@ -65,8 +65,20 @@ def _ensure_before_review_deadline(review, now):
         )
 
 
-def _save_draft(*, review, created, user, scores, fields, expected_version, now):
-    """Stores the input on a draft inside the caller's transaction (see save_review_draft)."""
+def _store_expert_change(review, *, user, now):
+    """Saves the expert's change under a new version (kept in history) and notes it as the assignment's last
+    activity, which the progress pages show."""
+    review.version += 1
+    review._history_user = user
+    review.save()
+    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
+    return review
+
+
+def _save_draft(review, created, *, user, scores, fields, expected_version, now=None):
+    """Stores the input on a draft inside the caller's transaction (see save_review_draft); `created` says the
+    draft was made by this save, so it expects NEW_DRAFT_VERSION."""
+    now = now or timezone.now()
     review = Review.objects.select_for_update().select_related("assignment__strategy__cycle").get(pk=review.pk)
     if (NEW_DRAFT_VERSION if created else review.version) != expected_version:
         raise ReviewConflict(review, STALE_REVIEW)
@@ -89,12 +101,8 @@ def _save_draft(*, review, created, user, scores, fields, expected_version, now)
     for name in ("recommendation", "strengths", "weaknesses", "proposed_conditions", "confidential_note"):
         if name in fields:
             setattr(review, name, (fields[name] or "").strip())
-    review.version += 1
     review.updated_at = now
-    review._history_user = user
-    review.save()
-    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
-    return review
+    return _store_expert_change(review, user=user, now=now)
 
 
 @transaction.atomic
@@ -107,13 +115,7 @@ def save_review_draft(*, review, user, scores, fields, expected_version, now=Non
     scale; nothing is stored then.
     """
     return _save_draft(
-        review=review,
-        created=False,
-        user=user,
-        scores=scores,
-        fields=fields,
-        expected_version=expected_version,
-        now=now or timezone.now(),
+        review, False, user=user, scores=scores, fields=fields, expected_version=expected_version, now=now
     )
 
 
@@ -129,13 +131,7 @@ def start_review_draft(*, assignment, user, scores, fields, expected_version, no
     """
     review, created = _open_review(assignment=assignment, user=user)
     return _save_draft(
-        review=review,
-        created=created,
-        user=user,
-        scores=scores,
-        fields=fields,
-        expected_version=expected_version,
-        now=now or timezone.now(),
+        review, created, user=user, scores=scores, fields=fields, expected_version=expected_version, now=now
     )
 
 
@@ -158,11 +154,7 @@ def submit_review(*, review, user, now=None):
         raise ValidationError(problems)
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
-    review.version += 1
-    review._history_user = user
-    review.save()
-    Assignment.objects.filter(pk=review.assignment_id).update(last_activity_at=now)
-    return review
+    return _store_expert_change(review, user=user, now=now)
 
 
 @transaction.atomic
@@ -191,9 +183,7 @@ def start_and_submit_review(*, assignment, user, scores, fields, expected_versio
 @transaction.atomic
 def reopen_review(*, review, user, reason):
     """Sets a submitted review back to draft, with the reason kept in history."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Bitte begründen Sie die Wiederöffnung."))
+    reason = validators.required_reason(reason, validators.REOPEN_REASON_MISSING)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Nur ein abgegebenes Gutachten kann wieder geöffnet werden."))

@@ -5,37 +5,25 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
+from reviews import validators
 from reviews.models import DEFAULT_SCALE_LABELS, Criterion, RubricVersion, Score
 from reviews.selectors import current_rubric, rubric_is_locked
-
-CRITERIA_CSV_COLUMNS = ["code", "title_de", "title_en", "weight", "guiding_questions_de"]
 
 
 def parse_criteria_csv(csv_text):
     """Returns criterion dicts, or raises ValidationError naming each bad line."""
     reader = csv.DictReader(io.StringIO(csv_text))
-    missing = [column for column in CRITERIA_CSV_COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        raise ValidationError(_("Zeile 1: Es fehlen die Spalten %(columns)s.") % {"columns": ", ".join(missing)})
+    validators.validate_criteria_columns(reader.fieldnames)
     errors, rows, seen = [], [], set()
     for position, row in enumerate(reader):
-        line = reader.line_num
         code = (row.get("code") or "").strip().lower()
         title = (row.get("title_de") or "").strip()
-        if not code or code in seen:
-            errors.append(_("Zeile %(line)s: Kürzel fehlt oder ist doppelt.") % {"line": line})
+        weight = validators.criterion_weight(row.get("weight"))
+        errors += validators.criterion_row_problems(
+            line=reader.line_num, code=code, title=title, weight=weight, seen_codes=seen
+        )
         seen.add(code)
-        if not title:
-            errors.append(_("Zeile %(line)s: Der Titel fehlt.") % {"line": line})
-        try:
-            weight = int((row.get("weight") or "").strip())
-            if weight <= 0:
-                raise ValueError
-        except ValueError:
-            errors.append(_("Zeile %(line)s: Das Gewicht muss eine positive ganze Zahl sein.") % {"line": line})
-            weight = 0
         rows.append(
             {
                 "position": position,
@@ -43,13 +31,13 @@ def parse_criteria_csv(csv_text):
                 "title": title,
                 "title_en": (row.get("title_en") or "").strip(),
                 "guiding_questions": (row.get("guiding_questions_de") or "").strip(),
-                "weight": weight,
+                "weight": weight or 0,
             }
         )
     if errors:
         raise ValidationError(errors)
     if not rows:
-        raise ValidationError(_("Die Datei enthält keine Kriterien."))
+        raise ValidationError(validators.NO_CRITERIA)
     return rows
 
 

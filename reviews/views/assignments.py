@@ -14,7 +14,7 @@ from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.balancer import apply_proposal, propose_assignments
 from reviews.forms.office import AssignForm, AssignmentImportForm
-from reviews.views.base import cycle_for_office
+from reviews.views.base import cycle_for_office, render_form_page
 
 
 @require_GET
@@ -46,32 +46,32 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
     form = AssignForm(request.POST if request.method == "POST" else None, flagged=bool(flags))
     if request.method == "POST" and form.is_valid():
         try:
-            services.assign_expert(
-                strategy=strategy,
-                expert=expert,
-                user=request.user,
-                override_reason=form.cleaned_data.get("override_reason", ""),
-            )
+            # The form asks for override_reason only for a flagged pair.
+            services.assign_expert(strategy=strategy, expert=expert, user=request.user, **form.cleaned_data)
         except services.AssignmentRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(
-                request,
-                _("%(expert)s wurde %(alliance)s zugewiesen.") % {"expert": expert, "alliance": strategy.alliance.name},
-            )
-            return redirect("reviews:office_assignments", cycle.slug)
-    return render(
+            names = {"expert": expert, "alliance": strategy.alliance.name}
+            return _back_to_matrix(request, cycle, _("%(expert)s wurde %(alliance)s zugewiesen.") % names)
+    return render_form_page(
         request,
         "reviews/office/assign.html",
-        {
-            "cycle": cycle,
-            "strategy": strategy,
-            "expert": expert,
-            "flags": flags,
-            "form": form,
-        },
-        status=422 if form.errors else 200,
+        form,
+        cycle=cycle,
+        strategy=strategy,
+        expert=expert,
+        flags=flags,
+        form=form,
     )
+
+
+def _back_to_matrix(request, cycle, message):
+    messages.success(request, message)
+    return redirect("reviews:office_assignments", cycle.slug)
+
+
+def _nothing_assigned(refused):
+    return refused.message + " " + _("Es wurde nichts zugewiesen.")
 
 
 def _pair_keys(pairs):
@@ -93,14 +93,10 @@ def balancer(request, cycle_slug):
         try:
             created = apply_proposal(proposal=proposal, user=request.user)
         except services.AssignmentRefused as refused:
-            messages.error(request, refused.message + " " + _("Es wurde nichts zugewiesen."))
+            messages.error(request, _nothing_assigned(refused))
             return redirect("reviews:office_balancer", cycle.slug)
-        messages.success(
-            request,
-            ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", len(created))
-            % {"count": len(created)},
-        )
-        return redirect("reviews:office_assignments", cycle.slug)
+        message = ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", len(created))
+        return _back_to_matrix(request, cycle, message % {"count": len(created)})
     return render(
         request,
         "reviews/office/balancer.html",
@@ -132,22 +128,18 @@ def assignment_import(request, cycle_slug):
                 try:
                     created = apply_assignment_import(preview=preview, user=request.user)
                 except services.AssignmentRefused as refused:
-                    form.add_error(None, refused.message + " " + _("Es wurde nichts zugewiesen."))
+                    form.add_error(None, _nothing_assigned(refused))
                 else:
-                    messages.success(
-                        request,
-                        ngettext("%(count)s Zuweisung importiert.", "%(count)s Zuweisungen importiert.", len(created))
-                        % {"count": len(created)},
+                    message = ngettext(
+                        "%(count)s Zuweisung importiert.", "%(count)s Zuweisungen importiert.", len(created)
                     )
-                    return redirect("reviews:office_assignments", cycle.slug)
-    return render(
+                    return _back_to_matrix(request, cycle, message % {"count": len(created)})
+    return render_form_page(
         request,
         "reviews/office/assignment_import.html",
-        {
-            "cycle": cycle,
-            "form": form,
-            "preview": preview,
-            "csv_text": carried,
-        },
-        status=422 if form.errors else 200,
+        form,
+        cycle=cycle,
+        form=form,
+        preview=preview,
+        csv_text=carried,
     )

@@ -147,19 +147,12 @@ def declare(request, pk):
         return redirect("reviews:assignment", assignment.pk)
     form = DeclarationForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.declare_conflict(
-                assignment=assignment,
-                user=request.user,
-                has_conflict=data["has_conflict"],
-                conflict_type=data["conflict_type"],
-                explanation=data["explanation"],
-            )
+            services.declare_conflict(assignment=assignment, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if data["has_conflict"]:
+            if form.cleaned_data["has_conflict"]:
                 messages.success(
                     request,
                     _("Ihre Erklärung ist gespeichert. Die Zuweisung ist beendet; der Projektträger wurde informiert."),

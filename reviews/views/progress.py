@@ -13,7 +13,7 @@ from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.forms.office import ExpertProfileForm
 from reviews.models import ExpertProfile
-from reviews.views.base import cycle_for_office
+from reviews.views.base import cycle_for_office, render_form_page
 
 
 @require_GET
@@ -23,39 +23,29 @@ def office_home(request):
     return redirect_to_current_cycle("reviews:office_progress")
 
 
+def _filtered_by_state(request, cycle):
+    """The `state` filter of a progress list, and what both lists show besides their rows."""
+    state = request.GET.get("state", "")
+    return state, {"cycle": cycle, "state": state, "can_manage": rules.has_perm("reviews.manage_review", request.user)}
+
+
 @require_GET
 def progress(request, cycle_slug):
     """Review progress per strategy: reviews done and outstanding. Reads only."""
     cycle = cycle_for_office(request, cycle_slug)
-    state = request.GET.get("state", "")
-    return render(
-        request,
-        "reviews/office/progress.html",
-        {
-            "cycle": cycle,
-            "strategies": list(selectors.strategy_progress(cycle, state=state)),
-            "state": state,
-            "policy": selectors.review_policy(cycle),
-            "can_manage": rules.has_perm("reviews.manage_review", request.user),
-        },
-    )
+    state, context = _filtered_by_state(request, cycle)
+    strategies = list(selectors.strategy_progress(cycle, state=state))
+    context.update(strategies=strategies, policy=selectors.review_policy(cycle))
+    return render(request, "reviews/office/progress.html", context)
 
 
 @require_GET
 def experts(request, cycle_slug):
     """Review progress per expert: completion and last activity."""
     cycle = cycle_for_office(request, cycle_slug)
-    state = request.GET.get("state", "")
-    return render(
-        request,
-        "reviews/office/experts.html",
-        {
-            "cycle": cycle,
-            "rows": list(selectors.expert_progress(cycle, state=state)),
-            "state": state,
-            "can_manage": rules.has_perm("reviews.manage_review", request.user),
-        },
-    )
+    state, context = _filtered_by_state(request, cycle)
+    context["rows"] = list(selectors.expert_progress(cycle, state=state))
+    return render(request, "reviews/office/experts.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,12 +60,7 @@ def expert_profile(request, cycle_slug, expert_pk):
         services.save_expert_profile(expert=expert, user=request.user, values=form.cleaned_data)
         messages.success(request, _("Das Profil wurde gespeichert."))
         return redirect("reviews:office_experts", cycle.slug)
-    return render(
-        request,
-        "reviews/office/expert_profile.html",
-        {"cycle": cycle, "expert": expert, "form": form},
-        status=422 if form.errors else 200,
-    )
+    return render_form_page(request, "reviews/office/expert_profile.html", form, cycle=cycle, expert=expert, form=form)
 
 
 @require_POST

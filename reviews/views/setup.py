@@ -4,7 +4,7 @@ import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -13,7 +13,7 @@ from portal.models import Role, User
 from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.forms.office import CriterionFormSet, ReviewPolicyForm
-from reviews.views.base import cycle_for_office
+from reviews.views.base import cycle_for_office, render_form_page
 
 CRITERION_FIELDS = [
     "code",
@@ -63,19 +63,17 @@ def rubric(request, cycle_slug):
         else:
             messages.success(request, _("Das Bewertungsschema wurde gespeichert."))
         return redirect("reviews:office_rubric", cycle.slug)
-    return render(
+    return render_form_page(
         request,
         "reviews/office/rubric.html",
-        {
-            "cycle": cycle,
-            "rubric": current,
-            "criteria": criteria,
-            "formset": formset if can_edit else None,
-            "locked": bool(current and selectors.rubric_is_locked(current)),
-            "versions": cycle.rubric_versions.annotate(review_count=Count("reviews")).order_by("-number"),
-            "weight_total": sum(criterion.weight for criterion in criteria),
-        },
-        status=422 if formset.errors or formset.non_form_errors() else 200,
+        formset,
+        cycle=cycle,
+        rubric=current,
+        criteria=criteria,
+        formset=formset if can_edit else None,
+        locked=bool(current and selectors.rubric_is_locked(current)),
+        versions=cycle.rubric_versions.annotate(review_count=Count("reviews")).order_by("-number"),
+        weight_total=sum(criterion.weight for criterion in criteria),
     )
 
 
@@ -94,15 +92,9 @@ def policy(request, cycle_slug):
         initial = {name: getattr(current, name) for name in selectors.POLICY_FIELDS}
         form = ReviewPolicyForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
             try:
                 _policy, changed, warnings = services.update_review_policy(
-                    cycle=cycle,
-                    user=request.user,
-                    experts_per_strategy=data["experts_per_strategy"],
-                    load_cap=data["load_cap"],
-                    disagreement_threshold=data["disagreement_threshold"],
-                    reason=data["reason"],
+                    cycle=cycle, user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -114,16 +106,14 @@ def policy(request, cycle_slug):
                 for warning in warnings:
                     messages.warning(request, warning)
                 return redirect("reviews:office_policy", cycle.slug)
-    return render(
+    return render_form_page(
         request,
         "reviews/office/policy.html",
-        {
-            "cycle": cycle,
-            "policy": current,
-            "form": form,
-            "saved": current.pk is not None,
-            "history": selectors.policy_history(current),
-            "active_experts": User.objects.filter(role=Role.EXPERT, is_active=True).count(),
-        },
-        status=422 if form is not None and form.errors else 200,
+        form,
+        cycle=cycle,
+        policy=current,
+        form=form,
+        saved=current.pk is not None,
+        history=selectors.policy_history(current),
+        active_experts=User.objects.filter(role=Role.EXPERT, is_active=True).count(),
     )

@@ -3,7 +3,7 @@
 import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -13,7 +13,7 @@ from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.forms.office import ReasonForm, VotumForm
 from reviews.models import PanelVotum, Review
-from reviews.views.base import cycle_for_office
+from reviews.views.base import cycle_for_office, render_form_page
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,17 +38,8 @@ def votum(request, cycle_slug, strategy_pk):
             )
         form = VotumForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
             try:
-                services.save_votum(
-                    strategy=strategy,
-                    user=request.user,
-                    recommendation=data["recommendation"],
-                    proposed_amount=data["proposed_amount"],
-                    conditions=data["conditions"],
-                    summary=data["summary"],
-                    expected_version=data["version"] or None,
-                )
+                services.save_votum(strategy=strategy, user=request.user, **form.service_values())
             except services.ReviewConflict as conflict:
                 add_refusal(form, conflict)
             except ValidationError as error:
@@ -58,21 +49,19 @@ def votum(request, cycle_slug, strategy_pk):
                 return redirect("reviews:office_votum", cycle.slug, strategy.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    return render(
+    return render_form_page(
         request,
         "reviews/office/votum.html",
-        {
-            "cycle": cycle,
-            "strategy": strategy,
-            "submission": submission,
-            "reviews": reviews,
-            "rows": rows,
-            "votum": current,
-            "form": form,
-            "complete": selectors.reviews_complete(strategy),
-            "can_reopen": rules.has_perm("reviews.reopen_review", request.user),
-        },
-        status=422 if form is not None and form.errors else 200,
+        form,
+        cycle=cycle,
+        strategy=strategy,
+        submission=submission,
+        reviews=reviews,
+        rows=rows,
+        votum=current,
+        form=form,
+        complete=selectors.reviews_complete(strategy),
+        can_reopen=rules.has_perm("reviews.reopen_review", request.user),
     )
 
 
@@ -95,9 +84,4 @@ def reopen_review(request, cycle_slug, review_pk):
         else:
             messages.success(request, _("Das Gutachten wurde wieder geöffnet."))
             return redirect("reviews:office_votum", cycle.slug, review.assignment.strategy_id)
-    return render(
-        request,
-        "reviews/office/reopen_review.html",
-        {"cycle": cycle, "review": review, "form": form},
-        status=422 if form.errors else 200,
-    )
+    return render_form_page(request, "reviews/office/reopen_review.html", form, cycle=cycle, review=review, form=form)

@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from alliances.models import AlliancePartner
 from portal.models import Role, User
 from reviews import services
-from reviews.assignment_import import MAX_ROWS, apply_assignment_import, parse_assignment_csv
+from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.models import Assignment
+from reviews.validators import MAX_ASSIGNMENT_ROWS as MAX_ROWS
 from tests.factories import (
     AllianceFactory,
     ExpertFactory,

@@ -148,6 +148,7 @@ def test_votum_only_when_reviews_are_complete(client, cycle, programme_office):
     page = client.get(url).content.decode()
     assert done.expert.get_full_name() in page
     assert "Gutachter/in A" in page
+    assert "6.500.000,00 EUR" in page
 
 
 def test_votum_page_shows_names_confidential_notes_and_reopen_links_to_the_programme_office(client, world):
