@@ -14,6 +14,7 @@ from alliances.models import EvaluationCycle
 from alliances.validators import (
     CYCLE_DATE_FIELDS,
     CYCLE_NAME_MAX_LENGTH,
+    CYCLE_SETTING_FIELDS,
     MAX_CYCLE_BUDGET,
     berlin_time,
     cycle_field_label,
@@ -23,7 +24,6 @@ from portal.exceptions import Conflict, Refusal
 
 # Moving one of these into the past ends a phase at once, so it needs a confirmation.
 CYCLE_DEADLINE_FIELDS = ["submission_deadline", "review_deadline", "panel_deadline", "decision_deadline"]
-CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
 
 __all__ = [
     "CYCLE_DATE_FIELDS",
