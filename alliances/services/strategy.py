@@ -3,28 +3,25 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliances import validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
-from portal.exceptions import Conflict, Refusal
+from alliances.services.conflicts import ChangedMeanwhile
+from portal.exceptions import Refusal
 from portal.uploads import inspect_pdf
 
 
-class StrategyConflict(Conflict):
+class StrategyConflict(ChangedMeanwhile):
     """Someone else saved the strategy since the form was loaded; `current` is the strategy as it is now."""
 
-    def __init__(self, current):
-        super().__init__(
-            _(
-                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
-                "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
-                "speichern Sie dann erneut."
-            )
-            % {"who": current.updated_by or _("einer anderen Person")},
-            current=current,
-        )
+    message_template = gettext_lazy(
+        "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
+        "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
+        "speichern Sie dann erneut."
+    )
+    changed_by = "updated_by"
 
 
 class StrategyLocked(Refusal):
@@ -49,11 +46,11 @@ def _ensure_open_for_work(strategy, now):
         if now < strategy.cycle.submission_opens_at:
             raise StrategyLocked(
                 _("Die Einreichung beginnt erst am %(date)s.")
-                % {"date": date_format(timezone.localtime(strategy.cycle.submission_opens_at), "DATETIME_FORMAT")}
+                % {"date": validators.berlin_time(strategy.cycle.submission_opens_at)}
             )
         raise StrategyLocked(
             _("Die Frist ist am %(date)s abgelaufen. Änderungen und Einreichung sind nicht mehr möglich.")
-            % {"date": date_format(timezone.localtime(strategy.deadline), "DATETIME_FORMAT")}
+            % {"date": validators.berlin_time(strategy.deadline)}
         )
 
 
