@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle
+from alliances.services.history import save_with_history
 from alliances.validators import (
     CYCLE_DATE_FIELDS,
     CYCLE_NAME_MAX_LENGTH,
@@ -161,7 +162,5 @@ def update_cycle_settings(
     reason = (reason or "").strip()
     if reason:
         change_reason = f"{change_reason} – {reason}"
-    current._history_user = user
-    current._change_reason = change_reason
-    current.save()
+    save_with_history(current, user, change_reason)
     return changed

@@ -11,6 +11,7 @@ from alliances import validators
 from alliances.models import Question, QuestionComment, QuestionStatus
 from alliances.selectors import active_managers, cycle_alliances
 from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.history import save_with_history
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from portal.uploads import inspect_pdf
@@ -69,9 +70,7 @@ def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=Non
         question.attachment_name = facts.original_name
         question.attachment_sha256 = facts.sha256
         question.attachment.save(f"{question.public_id}.pdf", attachment, save=False)
-    question._history_user = user
-    question._change_reason = _("Frage gestellt")
-    question.save()
+    save_with_history(question, user, _("Frage gestellt"))
     _notify(
         question,
         recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
@@ -101,9 +100,7 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     current.answered_by = user
     current.answered_at = now
     current.version += 1
-    current._history_user = user
-    current._change_reason = _("Beantwortet") if first_answer else _("Antwort geändert")
-    current.save()
+    save_with_history(current, user, _("Beantwortet") if first_answer else _("Antwort geändert"))
     if first_answer:
         _notify(
             current,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from alliances import validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
 from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.history import save_with_history
 from portal.exceptions import Refusal
 from portal.uploads import inspect_pdf
 
@@ -54,13 +55,6 @@ def _ensure_open_for_work(strategy, now):
         )
 
 
-def _save_with_history(strategy, user, reason=None):
-    strategy._history_user = user
-    if reason:
-        strategy._change_reason = reason
-    strategy.save()
-
-
 @transaction.atomic
 def save_strategy_draft(*, strategy, user, sections, budget, expected_version, now=None):
     """Saves the sections and the budget plan of a draft.
@@ -92,19 +86,23 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
         elif line.amount == amount:
             continue
         line.amount = amount
-        line._history_user = user
-        line.save()
+        save_with_history(line, user)
     current.version += 1
-    current.updated_at = now
-    current.updated_by = user
-    _save_with_history(current, user)
+    _touch(current, user, now)
     return current
 
 
-def _touch(strategy, user, now, reason):
+def _touch(strategy, user, now, reason=None):
     strategy.updated_at = now
     strategy.updated_by = user
-    _save_with_history(strategy, user, reason)
+    save_with_history(strategy, user, reason)
+
+
+def _mark_removed(document, user, now):
+    """Hides the document from the draft; the file stays for earlier snapshots."""
+    document.removed_at = now
+    document.removed_by = user
+    save_with_history(document, user)
 
 
 @transaction.atomic
@@ -123,10 +121,7 @@ def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
     facts = inspect_pdf(uploaded_file)
     if kind == DocumentKind.MAIN:
         for previous in current.documents.filter(kind=DocumentKind.MAIN, removed_at__isnull=True):
-            previous.removed_at = now
-            previous.removed_by = user
-            previous._history_user = user
-            previous.save()
+            _mark_removed(previous, user, now)
     document = StrategyDocument(
         strategy=current,
         kind=kind,
@@ -137,9 +132,8 @@ def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
         uploaded_by=user,
         uploaded_at=now,
     )
-    document._history_user = user
     document.file.save(f"{document.public_id}.pdf", uploaded_file, save=False)
-    document.save()
+    save_with_history(document, user)
     _touch(current, user, now, _("Dokument hochgeladen: %(name)s") % {"name": facts.original_name})
     return document
 
@@ -155,10 +149,7 @@ def remove_strategy_document(*, document, user, now=None):
     _ensure_open_for_work(current, now)
     document = StrategyDocument.objects.select_for_update().get(pk=document.pk)
     if document.removed_at is None:
-        document.removed_at = now
-        document.removed_by = user
-        document._history_user = user
-        document.save()
+        _mark_removed(document, user, now)
         _touch(current, user, now, _("Dokument entfernt: %(name)s") % {"name": document.original_name})
     return document
 
