@@ -138,43 +138,29 @@ def seed(*, stdout):
         if not created:
             continue
         # Every third alliance has only begun; the rest are complete, and two of three of those submitted.
-        if index % 3 == 2:
-            texts = strategy_text(alliance)
-            services.save_strategy_draft(
-                strategy=strategy,
-                user=manager,
-                sections={"summary": texts["summary"]},
-                budget={},
-                expected_version=strategy.version,
-                now=now,
-            )
-            continue
+        begun_only = index % 3 == 2
+        texts = strategy_text(alliance)
         strategy = services.save_strategy_draft(
             strategy=strategy,
             user=manager,
-            sections=strategy_text(alliance),
-            budget=demo_budget(cycle, Decimal("0.9") + Decimal(index % 4) / 20),
+            sections={"summary": texts["summary"]} if begun_only else texts,
+            budget={} if begun_only else demo_budget(cycle, Decimal("0.9") + Decimal(index % 4) / 20),
             expected_version=strategy.version,
             now=now,
         )
-        services.add_strategy_document(
-            strategy=strategy,
-            user=manager,
-            kind=DocumentKind.MAIN,
-            now=now,
-            uploaded_file=SimpleUploadedFile(
-                f"Strategie_{alliance.slug}.pdf", demo_pdf("Erweiterte WIR!-Strategie", alliance, 4)
-            ),
-        )
-        services.add_strategy_document(
-            strategy=strategy,
-            user=manager,
-            kind=DocumentKind.LETTER_OF_SUPPORT,
-            now=now,
-            uploaded_file=SimpleUploadedFile(
-                "Unterstuetzungsschreiben_Landkreis.pdf", demo_pdf("Unterstützungsschreiben", alliance, 1)
-            ),
-        )
+        if begun_only:
+            continue
+        for kind, file_name, title, pages in [
+            (DocumentKind.MAIN, f"Strategie_{alliance.slug}.pdf", "Erweiterte WIR!-Strategie", 4),
+            (DocumentKind.LETTER_OF_SUPPORT, "Unterstuetzungsschreiben_Landkreis.pdf", "Unterstützungsschreiben", 1),
+        ]:
+            services.add_strategy_document(
+                strategy=strategy,
+                user=manager,
+                kind=kind,
+                now=now,
+                uploaded_file=SimpleUploadedFile(file_name, demo_pdf(title, alliance, pages)),
+            )
         if index % 3 == 0:
             with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
                 services.submit_strategy(strategy=strategy, user=manager, now=now)

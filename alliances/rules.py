@@ -10,10 +10,15 @@ from portal.rules import is_alliance_manager, is_programme_office, is_staff_read
 
 
 @rules.predicate
-def manages_strategy_alliance(user, strategy):
-    if strategy is None:
+def manages_alliance_of(user, obj):
+    """The user manages the alliance a strategy or a question belongs to."""
+    if obj is None:
         return False
-    return strategy.alliance.memberships.filter(user=user).exists()
+    return obj.alliance.memberships.filter(user=user).exists()
+
+
+# The name later stages import.
+manages_strategy_alliance = manages_alliance_of
 
 
 @rules.predicate
@@ -27,10 +32,10 @@ rules.add_perm("alliances.view_overview", is_staff_reader)
 # Works on its own alliances' strategies (the scope follows from Strategy.objects.visible_to).
 rules.add_perm("alliances.work_on_strategies", is_alliance_manager)
 
-rules.add_perm("alliances.view_strategy", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
-rules.add_perm("alliances.edit_strategy", is_alliance_manager & manages_strategy_alliance & strategy_is_editable)
-rules.add_perm("alliances.submit_strategy", is_alliance_manager & manages_strategy_alliance & strategy_is_editable)
-rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager & manages_strategy_alliance))
+rules.add_perm("alliances.view_strategy", is_staff_reader | (is_alliance_manager & manages_alliance_of))
+rules.add_perm("alliances.edit_strategy", is_alliance_manager & manages_alliance_of & strategy_is_editable)
+rules.add_perm("alliances.submit_strategy", is_alliance_manager & manages_alliance_of & strategy_is_editable)
+rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager & manages_alliance_of))
 rules.add_perm("alliances.reopen_submission", is_programme_office)
 rules.add_perm("alliances.extend_deadline", is_programme_office)
 
@@ -40,13 +45,6 @@ rules.add_perm("alliances.edit_cycle_settings", is_programme_office)
 
 
 # --- Questions and answers ----------------------------------------------------------------------------------
-
-
-@rules.predicate
-def asks_for_own_alliance(user, question):
-    if question is None:
-        return False
-    return question.alliance.memberships.filter(user=user).exists()
 
 
 @rules.predicate
@@ -65,7 +63,7 @@ rules.add_perm("alliances.view_faq", is_alliance_manager | is_staff_reader)
 # Scope of one cycle's FAQ (404 outside it): staff read every cycle's, managers those their alliances take part in.
 rules.add_perm("alliances.read_cycle_faq", is_staff_reader | (is_alliance_manager & takes_part_in_cycle))
 
-rules.add_perm("alliances.view_question", is_staff_reader | (is_alliance_manager & asks_for_own_alliance))
+rules.add_perm("alliances.view_question", is_staff_reader | (is_alliance_manager & manages_alliance_of))
 rules.add_perm("alliances.answer_question", is_programme_office)
 rules.add_perm("alliances.comment_question", is_staff_reader)
 # The programme office may ask the ministry for a statement along with an internal comment.

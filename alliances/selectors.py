@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from alliances.models import Alliance, FaqEntry, QuestionComment
+from alliances.models import Alliance, FaqEntry, Question, QuestionComment
 
 
 def cycle_alliances(cycle):
@@ -25,6 +25,11 @@ def faq_search(queryset, query):
 def is_published():
     """Annotation: whether a question has been published to the FAQ."""
     return Exists(FaqEntry.objects.filter(source_question=OuterRef("pk")))
+
+
+def visible_questions(user):
+    """The questions `user` may see, each annotated with `is_published`."""
+    return Question.objects.visible_to(user).annotate(is_published=is_published())
 
 
 def question_comments(question):

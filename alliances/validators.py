@@ -25,19 +25,26 @@ def validate_cents(amount):
         raise ValidationError(_("Bitte höchstens zwei Nachkommastellen (Cent) angeben."), code="max_decimal_places")
 
 
+def validate_amount_range(amount, *, limit, negative, too_high, shown_limit):
+    """Not negative, not above `limit`, at most two decimal places; `too_high` shows `shown_limit`."""
+    if amount < 0:
+        raise ValidationError(negative, code="min_value")
+    if amount > limit:
+        raise ValidationError(too_high, code="max_value", params={"limit_value": shown_limit})
+    validate_cents(amount)
+
+
 def validate_budget_cell(amount):
     """One amount of a strategy's budget plan (None is an empty cell)."""
     if amount is None:
         return
-    if amount < 0:
-        raise ValidationError(_("Der Betrag darf nicht negativ sein."), code="min_value")
-    if amount > MAX_BUDGET_CELL:
-        raise ValidationError(
-            _("Der Betrag ist unplausibel hoch: höchstens %(limit_value)s EUR je Feld."),
-            code="max_value",
-            params={"limit_value": MAX_BUDGET_CELL},
-        )
-    validate_cents(amount)
+    validate_amount_range(
+        amount,
+        limit=MAX_BUDGET_CELL,
+        negative=_("Der Betrag darf nicht negativ sein."),
+        too_high=_("Der Betrag ist unplausibel hoch: höchstens %(limit_value)s EUR je Feld."),
+        shown_limit=MAX_BUDGET_CELL,
+    )
 
 
 def budget_amount_total(budget):
@@ -80,15 +87,13 @@ def validate_cycle_budget(budget):
         raise ValidationError(CYCLE_BUDGET_REQUIRED, code="required")
     if not budget.is_finite():
         raise ValidationError(CYCLE_BUDGET_INVALID, code="invalid")
-    if budget < 0:
-        raise ValidationError(_("Das Budget darf nicht negativ sein."), code="min_value")
-    if budget > MAX_CYCLE_BUDGET:
-        raise ValidationError(
-            _("Das Budget ist unplausibel hoch: höchstens %(limit_value)s EUR."),
-            code="max_value",
-            params={"limit_value": number_format(MAX_CYCLE_BUDGET, 2, force_grouping=True)},
-        )
-    validate_cents(budget)
+    validate_amount_range(
+        budget,
+        limit=MAX_CYCLE_BUDGET,
+        negative=_("Das Budget darf nicht negativ sein."),
+        too_high=_("Das Budget ist unplausibel hoch: höchstens %(limit_value)s EUR."),
+        shown_limit=number_format(MAX_CYCLE_BUDGET, 2, force_grouping=True),
+    )
 
 
 # --- Texts --------------------------------------------------------------------------------------------------
@@ -182,6 +187,8 @@ CYCLE_DATE_FIELDS = [
     "panel_deadline",
     "decision_deadline",
 ]
+# What the programme office may set on a cycle.
+CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
 CYCLE_NAME_MAX_LENGTH = 120
 
 
@@ -213,7 +220,7 @@ def cycle_date_required_message(name):
 def cycle_settings_errors(values):
     """German messages per field for cycle settings that cannot be stored; an empty dict when all is well.
 
-    `values` holds the name, the dates of CYCLE_DATE_FIELDS, `released_at`, `budget` and `phase_override`.
+    `values` holds each of CYCLE_SETTING_FIELDS.
     """
     errors = {}
 

@@ -5,11 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
-from alliances.forms.fields import AmountField
-from alliances.models import EvaluationCycle, Phase
-from alliances.validators import CYCLE_DATE_FIELDS, CYCLE_NAME_MAX_LENGTH
-
-DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
+from alliances.forms.fields import DATETIME_INVALID, AmountField, DateTimeLocalInput
+from alliances.models import Phase
+from alliances.validators import CYCLE_DATE_FIELDS, CYCLE_NAME_MAX_LENGTH, CYCLE_SETTING_FIELDS
 
 DATE_HELP = {
     "submission_opens_at": _("Ab diesem Zeitpunkt können die Bündnisse ihre Strategie bearbeiten und einreichen."),
@@ -26,15 +24,14 @@ DATE_HELP = {
 
 
 def _datetime_field(name, required=True):
-    label = EvaluationCycle._meta.get_field(name).verbose_name
     return forms.DateTimeField(
-        label=label,
+        label=validators.cycle_field_label(name),
         required=required,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_WIDGET_FORMAT),
+        widget=DateTimeLocalInput,
         help_text=_("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]},
         error_messages={
             "required": validators.cycle_date_required_message(name),
-            "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an."),
+            "invalid": DATETIME_INVALID,
         },
     )
 
@@ -108,9 +105,6 @@ class CycleSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, cycle, version):
-        initial = {
-            name: getattr(cycle, name)
-            for name in ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
-        }
+        initial = {name: getattr(cycle, name) for name in CYCLE_SETTING_FIELDS}
         initial["version"] = version
         return initial

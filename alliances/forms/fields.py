@@ -2,6 +2,18 @@
 
 from django import forms
 from django.utils.formats import get_format
+from django.utils.translation import gettext_lazy as _
+
+DATETIME_INVALID = _("Bitte geben Sie Datum und Uhrzeit gültig an.")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date and time picker; it shows and sends minutes only."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def budget_field_name(year, category):

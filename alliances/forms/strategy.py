@@ -5,7 +5,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
-from alliances.forms.fields import AmountField, budget_field_name
+from alliances.forms.fields import DATETIME_INVALID, AmountField, DateTimeLocalInput, budget_field_name
 from alliances.models import STRATEGY_SECTIONS, BudgetCategory, DocumentKind
 from portal.uploads import inspect_pdf
 
@@ -116,7 +116,7 @@ class ReopenForm(ReasonForm):
     extend_until = forms.DateTimeField(
         label=_("Neue Frist (optional)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput,
         help_text=_("Uhrzeit in deutscher Zeit (Europe/Berlin)."),
     )
 
@@ -124,11 +124,11 @@ class ReopenForm(ReasonForm):
 class DeadlineExtensionForm(ReasonForm):
     new_deadline = forms.DateTimeField(
         label=_("Neue Frist"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput,
         help_text=_("Uhrzeit in deutscher Zeit (Europe/Berlin)."),
         error_messages={
             "required": _("Bitte geben Sie die neue Frist an."),
-            "invalid": _("Bitte geben Sie Datum und Uhrzeit gültig an."),
+            "invalid": DATETIME_INVALID,
         },
     )
 

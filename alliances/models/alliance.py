@@ -6,6 +6,20 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alliances.models.cycle import FederalState
+from portal.models import Role
+
+
+class AllianceScopedQuerySet(models.QuerySet):
+    """Rows that belong to one alliance: staff readers see them all, an alliance manager those they manage."""
+
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
+            return self
+        if user.role == Role.ALLIANCE_MANAGER:
+            return self.filter(alliance__memberships__user=user)
+        return self.none()
 
 
 class Alliance(models.Model):

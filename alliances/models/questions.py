@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliances.models.alliance import Alliance
+from alliances.models.alliance import Alliance, AllianceScopedQuerySet
 from alliances.models.cycle import EvaluationCycle
-from portal.models import Role
 
 
 class QuestionTopic(models.TextChoices):
@@ -28,15 +27,8 @@ class QuestionStatus(models.TextChoices):
     ANSWERED = "answered", _("beantwortet")
 
 
-class QuestionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
-            return self
-        if user.role == Role.ALLIANCE_MANAGER:
-            return self.filter(alliance__memberships__user=user)
-        return self.none()
+class QuestionQuerySet(AllianceScopedQuerySet):
+    """Questions, seen by the same people as their alliance's strategy."""
 
 
 def question_attachment_path(instance, filename):

@@ -11,10 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliances.models.alliance import Alliance
+from alliances.models.alliance import Alliance, AllianceScopedQuerySet
 from alliances.models.cycle import PHASE_ORDER, EvaluationCycle, Phase
 from portal.formatting import euro
-from portal.models import Role
 
 
 class StrategyStatus(models.TextChoices):
@@ -64,16 +63,7 @@ def budget_table(years, lines):
     return {"years": years, "rows": rows, "year_totals": year_totals, "total": sum(year_totals, Decimal("0"))}
 
 
-class StrategyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if user.role in (Role.PROGRAMME_OFFICE, Role.MINISTRY):
-            return self
-        if user.role == Role.ALLIANCE_MANAGER:
-            return self.filter(alliance__memberships__user=user)
-        return self.none()
-
+class StrategyQuerySet(AllianceScopedQuerySet):
     def submitted(self):
         """Strategies whose latest submission stands: submitted and not reopened."""
         return self.filter(status=StrategyStatus.SUBMITTED)

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle
+from alliances.services.history import save_with_history
 from alliances.validators import (
     CYCLE_DATE_FIELDS,
     CYCLE_NAME_MAX_LENGTH,
+    CYCLE_SETTING_FIELDS,
     MAX_CYCLE_BUDGET,
     berlin_time,
     cycle_field_label,
@@ -23,7 +25,6 @@ from portal.exceptions import Conflict, Refusal
 
 # Moving one of these into the past ends a phase at once, so it needs a confirmation.
 CYCLE_DEADLINE_FIELDS = ["submission_deadline", "review_deadline", "panel_deadline", "decision_deadline"]
-CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
 
 __all__ = [
     "CYCLE_DATE_FIELDS",
@@ -161,7 +162,5 @@ def update_cycle_settings(
     reason = (reason or "").strip()
     if reason:
         change_reason = f"{change_reason} – {reason}"
-    current._history_user = user
-    current._change_reason = change_reason
-    current.save()
+    save_with_history(current, user, change_reason)
     return changed

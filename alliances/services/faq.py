@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from alliances import validators
 from alliances.models import AllianceMembership, EvaluationCycle, FaqDigest, FaqEntry, Question, QuestionStatus
 from alliances.selectors import cycle_alliances
+from alliances.services.history import save_with_history
 from portal.exceptions import Refusal
 from portal.models import NotificationKind, Role
 from portal.notifications import send_notification
@@ -74,13 +75,9 @@ def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm
         published_by=user,
         published_at=now,
     )
-    entry._history_user = user
-    entry._change_reason = _("In die FAQ übernommen")
-    entry.save()
+    save_with_history(entry, user, _("In die FAQ übernommen"))
     # The question's own history records the publication too; its content stays unchanged.
-    current._history_user = user
-    current._change_reason = _("In die FAQ übernommen")
-    current.save()
+    save_with_history(current, user, _("In die FAQ übernommen"))
     return entry
 
 

@@ -5,11 +5,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliances import validators
 from alliances.models import Question, QuestionComment, QuestionStatus
 from alliances.selectors import active_managers, cycle_alliances
-from portal.exceptions import Conflict
+from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.history import save_with_history
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from portal.uploads import inspect_pdf
@@ -20,27 +22,32 @@ ANSWER_MAX_LENGTH = validators.ANSWER_TEXT.limit
 COMMENT_MAX_LENGTH = validators.COMMENT_TEXT.limit
 
 
-class QuestionConflict(Conflict):
+class QuestionConflict(ChangedMeanwhile):
     """Someone else answered or changed the question since the form was loaded; `current` is the question now."""
 
-    def __init__(self, current):
-        super().__init__(
-            _(
-                "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
-                "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
-                "wenn sie diese ersetzen soll."
-            )
-            % {"who": current.answered_by or _("einer anderen Person")},
-            current=current,
-        )
+    message_template = gettext_lazy(
+        "Diese Frage wurde inzwischen von %(who)s beantwortet. Ihre Antwort wurde nicht gespeichert, "
+        "ist aber unten erhalten. Bitte lesen Sie die gespeicherte Antwort und speichern Sie Ihre nur, "
+        "wenn sie diese ersetzen soll."
+    )
+    changed_by = "answered_by"
 
 
 def _active_users_with_role(role):
     return list(User.objects.filter(role=role, is_active=True))
 
 
-def _question_url(question):
-    return reverse("alliances:question_detail", args=[question.public_id])
+def _notify(question, *, recipients, subject, template, **context):
+    """E-mails a notice about the question, with a link to it."""
+    send_notification(
+        recipients=recipients,
+        kind=NotificationKind.QUESTION,
+        subject=subject,
+        template=template,
+        context={"question": question, **context},
+        cause=question,
+        cause_url=reverse("alliances:question_detail", args=[question.public_id]),
+    )
 
 
 @transaction.atomic
@@ -63,17 +70,12 @@ def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=Non
         question.attachment_name = facts.original_name
         question.attachment_sha256 = facts.sha256
         question.attachment.save(f"{question.public_id}.pdf", attachment, save=False)
-    question._history_user = user
-    question._change_reason = _("Frage gestellt")
-    question.save()
-    send_notification(
+    save_with_history(question, user, _("Frage gestellt"))
+    _notify(
+        question,
         recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
-        kind=NotificationKind.QUESTION,
         subject=_("Neue Frage im Portal (%(topic)s)") % {"topic": question.get_topic_display()},
         template="alliances/email/question_asked",
-        context={"question": question},
-        cause=question,
-        cause_url=_question_url(question),
     )
     return question
 
@@ -98,18 +100,13 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     current.answered_by = user
     current.answered_at = now
     current.version += 1
-    current._history_user = user
-    current._change_reason = _("Beantwortet") if first_answer else _("Antwort geändert")
-    current.save()
+    save_with_history(current, user, _("Beantwortet") if first_answer else _("Antwort geändert"))
     if first_answer:
-        send_notification(
+        _notify(
+            current,
             recipients=active_managers(current.alliance),
-            kind=NotificationKind.QUESTION,
             subject=_("Ihre Frage wurde beantwortet"),
             template="alliances/email/question_answered",
-            context={"question": current},
-            cause=current,
-            cause_url=_question_url(current),
         )
     return current
 
@@ -132,13 +129,11 @@ def add_question_comment(*, question, user, text, ask_ministry=False, now=None):
     else:
         recipients = []
     if recipients:
-        send_notification(
+        _notify(
+            question,
             recipients=recipients,
-            kind=NotificationKind.QUESTION,
             subject=_("Interne Rückfrage zu einer Frage im Portal"),
             template="alliances/email/question_comment",
-            context={"question": question, "comment": comment},
-            cause=question,
-            cause_url=_question_url(question),
+            comment=comment,
         )
     return comment

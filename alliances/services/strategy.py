@@ -3,28 +3,26 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliances import validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
-from portal.exceptions import Conflict, Refusal
+from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.history import save_with_history
+from portal.exceptions import Refusal
 from portal.uploads import inspect_pdf
 
 
-class StrategyConflict(Conflict):
+class StrategyConflict(ChangedMeanwhile):
     """Someone else saved the strategy since the form was loaded; `current` is the strategy as it is now."""
 
-    def __init__(self, current):
-        super().__init__(
-            _(
-                "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
-                "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
-                "speichern Sie dann erneut."
-            )
-            % {"who": current.updated_by or _("einer anderen Person")},
-            current=current,
-        )
+    message_template = gettext_lazy(
+        "Diese Strategie wurde inzwischen von %(who)s geändert. Ihre Eingaben wurden nicht gespeichert, "
+        "sind aber unten erhalten. Bitte vergleichen Sie mit der aktuellen Fassung (Vorschau) und "
+        "speichern Sie dann erneut."
+    )
+    changed_by = "updated_by"
 
 
 class StrategyLocked(Refusal):
@@ -49,19 +47,12 @@ def _ensure_open_for_work(strategy, now):
         if now < strategy.cycle.submission_opens_at:
             raise StrategyLocked(
                 _("Die Einreichung beginnt erst am %(date)s.")
-                % {"date": date_format(timezone.localtime(strategy.cycle.submission_opens_at), "DATETIME_FORMAT")}
+                % {"date": validators.berlin_time(strategy.cycle.submission_opens_at)}
             )
         raise StrategyLocked(
             _("Die Frist ist am %(date)s abgelaufen. Änderungen und Einreichung sind nicht mehr möglich.")
-            % {"date": date_format(timezone.localtime(strategy.deadline), "DATETIME_FORMAT")}
+            % {"date": validators.berlin_time(strategy.deadline)}
         )
-
-
-def _save_with_history(strategy, user, reason=None):
-    strategy._history_user = user
-    if reason:
-        strategy._change_reason = reason
-    strategy.save()
 
 
 @transaction.atomic
@@ -95,19 +86,23 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
         elif line.amount == amount:
             continue
         line.amount = amount
-        line._history_user = user
-        line.save()
+        save_with_history(line, user)
     current.version += 1
-    current.updated_at = now
-    current.updated_by = user
-    _save_with_history(current, user)
+    _touch(current, user, now)
     return current
 
 
-def _touch(strategy, user, now, reason):
+def _touch(strategy, user, now, reason=None):
     strategy.updated_at = now
     strategy.updated_by = user
-    _save_with_history(strategy, user, reason)
+    save_with_history(strategy, user, reason)
+
+
+def _mark_removed(document, user, now):
+    """Hides the document from the draft; the file stays for earlier snapshots."""
+    document.removed_at = now
+    document.removed_by = user
+    save_with_history(document, user)
 
 
 @transaction.atomic
@@ -126,10 +121,7 @@ def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
     facts = inspect_pdf(uploaded_file)
     if kind == DocumentKind.MAIN:
         for previous in current.documents.filter(kind=DocumentKind.MAIN, removed_at__isnull=True):
-            previous.removed_at = now
-            previous.removed_by = user
-            previous._history_user = user
-            previous.save()
+            _mark_removed(previous, user, now)
     document = StrategyDocument(
         strategy=current,
         kind=kind,
@@ -140,9 +132,8 @@ def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
         uploaded_by=user,
         uploaded_at=now,
     )
-    document._history_user = user
     document.file.save(f"{document.public_id}.pdf", uploaded_file, save=False)
-    document.save()
+    save_with_history(document, user)
     _touch(current, user, now, _("Dokument hochgeladen: %(name)s") % {"name": facts.original_name})
     return document
 
@@ -158,10 +149,7 @@ def remove_strategy_document(*, document, user, now=None):
     _ensure_open_for_work(current, now)
     document = StrategyDocument.objects.select_for_update().get(pk=document.pk)
     if document.removed_at is None:
-        document.removed_at = now
-        document.removed_by = user
-        document._history_user = user
-        document.save()
+        _mark_removed(document, user, now)
         _touch(current, user, now, _("Dokument entfernt: %(name)s") % {"name": document.original_name})
     return document
 

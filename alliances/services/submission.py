@@ -34,6 +34,21 @@ def snapshot_fingerprint(*, cycle_slug, alliance_slug, sections, budget, documen
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _move_to(strategy, status, user, now, reason):
+    """A change of status is a new version of the strategy, kept in its history with `reason`."""
+    strategy.status = status
+    strategy.version += 1
+    _touch(strategy, user, now, reason)
+
+
+def _grant_extension(strategy, user, now, until, reason):
+    """Logs the extension and moves the strategy's deadline; the caller saves the strategy."""
+    DeadlineExtension.objects.create(
+        strategy=strategy, new_deadline=until, reason=reason, granted_by=user, granted_at=now
+    )
+    strategy.extended_deadline = until
+
+
 @transaction.atomic
 def submit_strategy(*, strategy, user, now=None):
     """Submits a complete strategy before its deadline.
@@ -83,9 +98,9 @@ def submit_strategy(*, strategy, user, now=None):
             documents=document_facts,
         ),
     )
-    current.status = StrategyStatus.SUBMITTED
-    current.version += 1
-    _touch(current, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number})
+    _move_to(
+        current, StrategyStatus.SUBMITTED, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number}
+    )
     send_notification(
         recipients=active_managers(current.alliance),
         kind=NotificationKind.SUBMISSION_RECEIPT,
@@ -100,7 +115,7 @@ def submit_strategy(*, strategy, user, now=None):
 
 
 @transaction.atomic
-def extend_deadline(*, strategy, user, until, reason, now=None):
+def extend_deadline(*, strategy, user, new_deadline, reason, now=None):
     """Grants one alliance a later submission deadline.
 
     Side effects: logs a DeadlineExtension and records it in the strategy's history.
@@ -108,12 +123,9 @@ def extend_deadline(*, strategy, user, until, reason, now=None):
     """
     now = now or timezone.now()
     reason = validators.clean_reason(reason, _("Bitte begründen Sie die Fristverlängerung."))
-    validators.validate_future_deadline(until, now)
+    validators.validate_future_deadline(new_deadline, now)
     current = _locked_strategy(strategy)
-    DeadlineExtension.objects.create(
-        strategy=current, new_deadline=until, reason=reason, granted_by=user, granted_at=now
-    )
-    current.extended_deadline = until
+    _grant_extension(current, user, now, new_deadline, reason)
     _touch(current, user, now, _("Frist verlängert: %(reason)s") % {"reason": reason})
     return current
 
@@ -136,13 +148,8 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
     submission = current.latest_submission
     reopening = Reopening.objects.create(submission=submission, reopened_by=user, reopened_at=now, reason=reason)
     if extend_until is not None:
-        DeadlineExtension.objects.create(
-            strategy=current, new_deadline=extend_until, reason=reason, granted_by=user, granted_at=now
-        )
-        current.extended_deadline = extend_until
-    current.status = StrategyStatus.REOPENED
-    current.version += 1
-    _touch(current, user, now, _("Wieder geöffnet: %(reason)s") % {"reason": reason})
+        _grant_extension(current, user, now, extend_until, reason)
+    _move_to(current, StrategyStatus.REOPENED, user, now, _("Wieder geöffnet: %(reason)s") % {"reason": reason})
     send_notification(
         recipients=active_managers(current.alliance),
         kind=NotificationKind.SUBMISSION_REOPENED,

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alliances import services
+from alliances import services, validators
 from alliances.filters import OverviewFilter
 from alliances.forms import CycleSettingsForm
 from alliances.models import SECTION_FIELDS, EvaluationCycle, FederalState, Phase, Strategy
@@ -52,7 +52,7 @@ def _context(request, cycle, form, warnings=()):
         "phase": cycle.phase_at(now),
         "derived_phase": services.derived_phase(cycle, now),
         "settings_rows": [
-            (EvaluationCycle._meta.get_field(name).verbose_name, _display(name, getattr(cycle, name)))
+            (validators.cycle_field_label(name), _display(name, getattr(cycle, name)))
             for name in services.CYCLE_SETTING_FIELDS
         ],
         "history": cycle_history(cycle),
@@ -83,23 +83,12 @@ def cycle_settings(request, cycle_slug):
     warnings, status = (), 200
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
+            # The form's fields are the service's arguments, but for the version.
+            data = dict(form.cleaned_data)
+            expected_version = data.pop("version") or None
             try:
                 changed = services.update_cycle_settings(
-                    cycle=cycle,
-                    user=request.user,
-                    name=data["name"],
-                    submission_opens_at=data["submission_opens_at"],
-                    submission_deadline=data["submission_deadline"],
-                    review_deadline=data["review_deadline"],
-                    panel_deadline=data["panel_deadline"],
-                    decision_deadline=data["decision_deadline"],
-                    released_at=data["released_at"],
-                    budget=data["budget"],
-                    phase_override=data["phase_override"],
-                    reason=data["reason"],
-                    expected_version=data["version"] or None,
-                    confirm_past=data["confirm_past"],
+                    cycle=cycle, user=request.user, expected_version=expected_version, **data
                 )
             except services.CycleConflict as conflict:
                 # The typed values stay; the next save compares against the newer settings.

@@ -23,7 +23,7 @@ from alliances.forms import (
     QueueFilterForm,
 )
 from alliances.models import Alliance, Question, QuestionStatus, current_cycle
-from alliances.selectors import cycle_alliances, is_published, question_comments
+from alliances.selectors import cycle_alliances, question_comments, visible_questions
 from portal.forms import add_refusal
 from portal.rules import require_permission
 
@@ -33,11 +33,7 @@ access_log = logging.getLogger("portal.access")
 def _question_or_404(request, public_id):
     """Role check first (403), then the user's scope (404)."""
     require_permission(request.user, "alliances.reach_questions")
-    queryset = (
-        Question.objects.visible_to(request.user)
-        .select_related("cycle", "alliance", "asked_by", "answered_by")
-        .annotate(is_published=is_published())
-    )
+    queryset = visible_questions(request.user).select_related("cycle", "alliance", "asked_by", "answered_by")
     question = get_object_or_404(queryset, public_id=public_id)
     require_permission(request.user, "alliances.view_question", question)
     return question
@@ -78,10 +74,9 @@ def my_questions(request):
     cycle = current_cycle()
     questions = (
         (
-            Question.objects.visible_to(request.user)
+            visible_questions(request.user)
             .filter(cycle=cycle)
             .select_related("alliance", "asked_by")
-            .annotate(is_published=is_published())
             .order_by("-asked_at")
         )
         if cycle
@@ -140,11 +135,10 @@ def question_queue(request):
     alliances = cycle_alliances(cycle).order_by("name") if cycle else Alliance.objects.none()
     filter_form = QueueFilterForm(request.GET or None, alliances=alliances)
     questions = (
-        Question.objects.visible_to(request.user)
+        visible_questions(request.user)
         .filter(cycle=cycle)
         .select_related("alliance", "asked_by", "answered_by")
         .annotate(
-            is_published=is_published(),
             comment_count=Count("comments"),
             open_first=Case(
                 When(status=QuestionStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -237,12 +231,8 @@ def question_comment(request, public_id):
     status = 422
     if form.is_valid():
         try:
-            services.add_question_comment(
-                question=question,
-                user=request.user,
-                text=form.cleaned_data["text"],
-                ask_ministry=form.cleaned_data.get("ask_ministry", False),
-            )
+            # `ask_ministry` is only there for the programme office; the service defaults it.
+            services.add_question_comment(question=question, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error("text", error)
         else:

@@ -63,13 +63,17 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
     )
 
 
-def _strategy_action(request, strategy, *, form_class, perform, success_message, title, submit_label):
-    """A programme-office action on one strategy: GET shows the form, a valid POST calls `perform` with the
-    cleaned data; a refusal (ValidationError) stays on the form with 422."""
+def _strategy_action(
+    request, cycle_slug, alliance_slug, *, permission, form_class, service, success_message, title, submit_label
+):
+    """A programme-office action on one strategy: GET shows the form, a valid POST passes the cleaned data to
+    `service` (the form's fields are its arguments); a refusal (ValidationError) stays on the form with 422."""
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    require_permission(request.user, permission, strategy)
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            perform(form.cleaned_data)
+            service(strategy=strategy, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -90,15 +94,13 @@ def _strategy_action(request, strategy, *, form_class, perform, success_message,
 
 @require_http_methods(["GET", "POST"])
 def strategy_reopen(request, cycle_slug, alliance_slug):
-    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    require_permission(request.user, "alliances.reopen_submission", strategy)
     return _strategy_action(
         request,
-        strategy,
+        cycle_slug,
+        alliance_slug,
+        permission="alliances.reopen_submission",
         form_class=ReopenForm,
-        perform=lambda data: services.reopen_submission(
-            strategy=strategy, user=request.user, reason=data["reason"], extend_until=data["extend_until"]
-        ),
+        service=services.reopen_submission,
         success_message=_("Die Einreichung wurde wieder geöffnet."),
         title=_("Einreichung wieder öffnen"),
         submit_label=_("Wieder öffnen"),
@@ -107,15 +109,13 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
 
 @require_http_methods(["GET", "POST"])
 def strategy_extend(request, cycle_slug, alliance_slug):
-    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
-    require_permission(request.user, "alliances.extend_deadline", strategy)
     return _strategy_action(
         request,
-        strategy,
+        cycle_slug,
+        alliance_slug,
+        permission="alliances.extend_deadline",
         form_class=DeadlineExtensionForm,
-        perform=lambda data: services.extend_deadline(
-            strategy=strategy, user=request.user, until=data["new_deadline"], reason=data["reason"]
-        ),
+        service=services.extend_deadline,
         success_message=_("Die Frist wurde verlängert."),
         title=_("Frist für dieses Bündnis verlängern"),
         submit_label=_("Frist verlängern"),

@@ -130,7 +130,7 @@ def test_an_extension_lets_one_alliance_submit_after_the_general_deadline(comple
     services.extend_deadline(
         strategy=complete_strategy,
         user=programme_office,
-        until=cycle.submission_deadline + timedelta(days=3),
+        new_deadline=cycle.submission_deadline + timedelta(days=3),
         reason="Krankheit im Team",
     )
     late = cycle.submission_deadline + timedelta(days=1)
@@ -142,11 +142,14 @@ def test_an_extension_lets_one_alliance_submit_after_the_general_deadline(comple
 def test_an_extension_needs_a_reason_and_a_future_date(strategy, programme_office):
     with pytest.raises(ValidationError):
         services.extend_deadline(
-            strategy=strategy, user=programme_office, until=timezone.now() + timedelta(days=1), reason=" "
+            strategy=strategy, user=programme_office, new_deadline=timezone.now() + timedelta(days=1), reason=" "
         )
     with pytest.raises(ValidationError):
         services.extend_deadline(
-            strategy=strategy, user=programme_office, until=timezone.now() - timedelta(days=1), reason="Begründung"
+            strategy=strategy,
+            user=programme_office,
+            new_deadline=timezone.now() - timedelta(days=1),
+            reason="Begründung",
         )
 
 
