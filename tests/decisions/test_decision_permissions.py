@@ -22,7 +22,8 @@ MATRIX = [
     ("alliance", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("propose", "post", [LOGIN, 403, 403, 403, 422, 403]),
     ("confirm", "post", [LOGIN, 403, 403, 403, 422, 403]),
-    ("withdraw", "post", [LOGIN, 403, 403, 403, 302, 403]),
+    # The proposal is bmbf1's; the ministry actor is the colleague bmbf2, who may not withdraw it.
+    ("withdraw", "post", [LOGIN, 403, 403, 302, 403, 403]),
     ("correct", "post", [LOGIN, 403, 403, 403, 422, 403]),
     ("release", "post", [LOGIN, 403, 403, 403, 422, 403]),
     ("release_all", "post", [LOGIN, 403, 403, 403, 302, 403]),
