@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from alliances.models import STRATEGY_SECTIONS, Submission
+from portal.formatting import euro
 from reviews import validators
 from reviews.exceptions import ReviewLocked
 from reviews.models import (
@@ -171,8 +172,8 @@ def resubmission_changes(*, assignment, current):
                 "diff": [],
                 "added": 0,
                 "removed": 0,
-                "budget_before": earlier.budget_total,
-                "budget_after": current.budget_total,
+                "budget_before": euro(earlier.budget_total),
+                "budget_after": euro(current.budget_total),
             }
         )
     return earlier, changes
