@@ -13,6 +13,16 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
+# A periodic job that writes notices: run once more after a broker or database hiccup, and never for long.
+PERIODIC_NOTICE_JOB = {
+    "acks_late": True,
+    "autoretry_for": (ConnectionError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+    "soft_time_limit": 120,
+    "time_limit": 180,
+}
+
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1, soft_time_limit=60, time_limit=90)
 def deliver_message(self, message_id):
