@@ -1,3 +1,4 @@
+import sys
 from datetime import timedelta
 
 from celery import shared_task
@@ -38,3 +39,13 @@ def sweep_queued_dossiers():
     for dossier_id in ids:
         render_dossier_task.delay(dossier_id)
     return len(ids)
+
+
+def pdf_worker_command(*, loglevel="warning", node_name=None):
+    """The command line of one PDF worker that renders a dossier at a time (the benchmark starts several, the
+    fault tests kill one). Without gossip, mingle and heartbeat it starts fast and talks only to the broker."""
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "pdf", "--pool", "solo"]
+    command += ["--concurrency", "1", "-l", loglevel, "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if node_name:
+        command += ["-n", node_name]
+    return command

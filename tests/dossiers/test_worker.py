@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from django.urls import reverse
 
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.tasks import pdf_worker_command
 from tests.factories import AllianceFactory, submitted_strategy
 from tests.helpers import wait_for
 
@@ -63,25 +63,7 @@ def start_worker_process(log_path):
     }
     log = Path(log_path).open("ab")  # noqa: SIM115 - closed when the process ends
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "pdf",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "-l",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        pdf_worker_command(loglevel="info"),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -9,7 +9,6 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -35,6 +34,7 @@ from alliances.models import (
 from decisions import services as decision_services
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.tasks import pdf_worker_command
 from portal.celery import app as portal_celery
 from portal.models import Role, User
 from reviews import services as review_services
@@ -223,27 +223,7 @@ class Command(BaseCommand):
     def _start_worker(self, number):
         env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
         return subprocess.Popen(  # noqa: S603 - fixed arguments, our own interpreter
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "pdf",
-                "--pool",
-                "solo",
-                "--concurrency",
-                "1",
-                "-n",
-                f"bench{number}@%h",
-                "-l",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            pdf_worker_command(node_name=f"bench{number}@%h"),
             cwd=ROOT,
             env=env,
             start_new_session=True,
