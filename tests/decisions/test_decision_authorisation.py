@@ -10,7 +10,6 @@ from tests.factories import (
     AllianceFactory,
     CompleteStrategyFactory,
     decision_content,
-    ministry_user,
     submitted_strategy,
 )
 
@@ -20,13 +19,13 @@ PASSWORD = "richtig-geheim-2024"
 
 
 @pytest.fixture
-def proposer(db):
-    return ministry_user("vorschlag@bmbf.example")
+def proposer(bmbf1):
+    return bmbf1
 
 
 @pytest.fixture
-def colleague(db):
-    return ministry_user("kollegin@bmbf.example")
+def colleague(bmbf2):
+    return bmbf2
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bmbf1(db):
-    return ministry_user("bmbf1@bmbf.example")
-
-
-@pytest.fixture
-def bmbf2(db):
-    return ministry_user("bmbf2@bmbf.example")
-
-
-@pytest.fixture
 def strategy(cycle):
     strategy, _submission = submitted_strategy(cycle, AllianceFactory())
     return strategy
