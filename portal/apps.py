@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +8,14 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from portal import navigation
+        from portal import navigation, receivers
 
         navigation.register_portal()
+        receivers.connect()
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the portal's site (superusers with a second factor); named in INSTALLED_APPS."""
+
+    default = False
+    default_site = "portal.admin_site.PortalAdminSite"

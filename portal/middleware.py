@@ -3,10 +3,14 @@
 import logging
 
 from django.conf import settings
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from portal.receivers import keep_session_alive, second_factor_missing
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +72,53 @@ def _body_too_large(request, limit):
         response["HX-Reswap"] = "innerHTML"
         return response
     return render(request, "413.html", {"message": message}, status=413)
+
+
+# What a user who still needs a second factor may reach: setting one up, and leaving.
+_SECOND_FACTOR_SETUP_VIEWS = {
+    "account_logout",
+    "account_reauthenticate",
+    "account_security",
+    "set_language",
+    "health",
+}
+
+
+class SecondFactorRequiredMiddleware:
+    """Sends staff (programme office, ministry, admins) to set up a second factor before any other page.
+
+    allauth's own MFA pages (`mfa_*`) stay reachable, so the factor can be added; the programme office and the
+    ministry hold the process and the money, so a password alone never opens the portal to them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or not second_factor_missing(request):
+            return None
+        match = request.resolver_match
+        name = match.url_name if match else ""
+        if name in _SECOND_FACTOR_SETUP_VIEWS or (name or "").startswith("mfa_"):
+            return None
+        if request.headers.get("HX-Request") == "true":
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("mfa_activate_totp")
+            return response
+        return redirect("mfa_activate_totp")
+
+
+class SessionIdleTimeoutMiddleware:
+    """Ends a session after SESSION_IDLE_MINUTES_STAFF (programme office, ministry, admins) or SESSION_IDLE_MINUTES
+    of no use: each use moves the session's end on (see portal.receivers.keep_session_alive)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            keep_session_alive(request)
+        return self.get_response(request)

@@ -74,10 +74,11 @@ class NotificationKind(models.TextChoices):
     QUESTION = "question", _("Fragen und Antworten")
     FAQ_DIGEST = "faq_digest", _("Neue FAQ-Einträge")
     DECISION = "decision", _("Förderentscheidung")
+    ACCOUNT = "account", _("Zugang und Sicherheit")
 
 
 # Legally required notices go out whatever the recipient chose.
-REQUIRED_NOTIFICATION_KINDS = {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION}
+REQUIRED_NOTIFICATION_KINDS = {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION, NotificationKind.ACCOUNT}
 
 # Which kinds each role is ever sent (keep in step with the send_notification calls of the apps);
 # the notification settings offer a role only these.
@@ -149,6 +150,11 @@ class OutgoingMessage(models.Model):
     def __str__(self):
         return f"{self.recipient_email}: {self.subject}"
 
+    @property
+    def shows_body(self):
+        """Sign-in mails carry a personal link; the programme office never reads them in the outbox."""
+        return self.kind != NotificationKind.ACCOUNT
+
 
 class NotificationPreference(models.Model):
     """A notification kind a user has switched off."""
@@ -163,3 +169,27 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.kind}"
+
+
+class AccountEventKind(models.TextChoices):
+    SIGN_IN_FAILED = "failed", _("Anmeldung fehlgeschlagen")
+    LOCKED = "locked", _("Anmeldung wegen zu vieler Fehlversuche gesperrt")
+    UNLOCKED = "unlocked", _("Konto entsperrt")
+
+
+class AccountEvent(models.Model):
+    """The audit log of sign-in security: failures, lockouts and who unlocked an account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    kind = models.CharField(_("Ereignis"), max_length=8, choices=AccountEventKind.choices)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client_address = models.GenericIPAddressField(_("Adresse"), null=True, blank=True)
+    at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("Kontoereignis")
+        verbose_name_plural = _("Kontoereignisse")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()}"

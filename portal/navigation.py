@@ -83,8 +83,24 @@ def start_page(request):
 def register_portal():
     """The portal's own pages: the outbox of the programme office and the admin's start page."""
     register_nav_link("outbox", label=_("Postausgang"), section="outbox", order=160, shown_to=is_programme_office)
+    register_nav_link(
+        "locked_accounts",
+        label=_("Gesperrte Konten"),
+        section="accounts",
+        order=170,
+        shown_to=is_programme_office | is_admin,
+    )
     # The home page itself is the staff's overview of the alliances (it redirects there).
     register_sections(
-        "", lambda name: "outbox" if name.startswith("outbox") else "alliances" if name == "home" else None
+        "",
+        lambda name: (
+            "outbox"
+            if name.startswith("outbox")
+            else "accounts"
+            if name in ("locked_accounts", "unlock_account")
+            else "alliances"
+            if name == "home"
+            else None
+        ),
     )
     register_start_page(shown_to=is_admin, url=lambda request: reverse("admin:index"))

@@ -7,7 +7,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from portal.models import REQUIRED_NOTIFICATION_KINDS, MessageStatus, NotificationPreference, OutgoingMessage
+from portal.models import (
+    REQUIRED_NOTIFICATION_KINDS,
+    MessageStatus,
+    NotificationKind,
+    NotificationPreference,
+    OutgoingMessage,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +86,24 @@ def queue_for_delivery(ids):
                 logger.warning("message %s stays queued: broker unavailable (%s)", message_id, error)
 
     transaction.on_commit(enqueue)
+
+
+def send_account_mail(*, email, subject, body_text, body_html=""):
+    """Writes a sign-in mail (a reset link, a new factor) for the active account of `email` into the outbox.
+
+    Nothing is written for an address without an active account, so a reset request for an unknown address
+    looks the same from outside. Returns the OutgoingMessage or None.
+    """
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return None
+    message = OutgoingMessage.objects.create(
+        recipient=user,
+        recipient_email=user.email,
+        kind=NotificationKind.ACCOUNT,
+        subject=f"[WIR! Strategy Portal] {subject}"[:300],
+        body_text=body_text,
+        body_html=body_html or "",
+    )
+    queue_for_delivery([message.pk])
+    return message

@@ -23,7 +23,27 @@ is_admin = _has_role(Role.ADMIN)
 # Programme office and ministry read across all alliances.
 is_staff_reader = is_programme_office | is_ministry
 
+
+@rules.predicate
+def is_superuser(user):
+    return bool(user and user.is_authenticated and user.is_superuser)
+
+
+# Whoever decides about funding, runs the process or administers accounts signs in with a second factor.
+needs_second_factor = is_programme_office | is_ministry | is_admin | is_superuser
+rules.add_rule("needs_second_factor", needs_second_factor)
+
+
+@rules.predicate
+def has_second_factor(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk).exists()
+
+
+rules.add_rule("needs_second_factor_setup", needs_second_factor & ~has_second_factor)
 rules.add_perm("portal.read_outbox", is_programme_office)
+rules.add_perm("portal.unlock_account", is_programme_office | is_admin)
 
 
 def require_permission(user, perm, obj=None):

@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import MessageStatus, OutgoingMessage
+from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ def deliver_message(self, message_id):
         email = EmailMultiAlternatives(
             message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL, [message.recipient_email]
         )
-        email.attach_alternative(message.body_html, "text/html")
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
         message.attempts += 1
         try:
             email.send()
@@ -49,7 +50,10 @@ def deliver_message(self, message_id):
         message.status = MessageStatus.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
-        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        if message.kind == NotificationKind.ACCOUNT:
+            # A sign-in mail's link must not outlive its delivery in the outbox.
+            message.body_text = message.body_html = ""
+        message.save(update_fields=["attempts", "last_error", "status", "sent_at", "body_text", "body_html"])
         return "sent"
 
 

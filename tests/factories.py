@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import factory
+import rules
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfWriter
@@ -23,6 +24,26 @@ from alliances.models import (
 from portal.models import Role, User
 
 PASSWORD = "richtig-geheim-2024"
+# The authenticator app's secret of every test user with a second factor (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(user, secret=TOTP_SECRET):
+    """An activated authenticator app for `user`, as if set up on the security page."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return TOTP.activate(user, secret).instance
+
+
+def totp_code(secret=TOTP_SECRET, offset=0):
+    """The code the authenticator app shows now (`offset` periods later or earlier)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -40,6 +61,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        """Staff sign in with a second factor, so they get one (TOTP on TOTP_SECRET) unless told False."""
+        if create and extracted is not False and rules.test_rule("needs_second_factor", obj):
+            give_totp(obj)
 
 
 class FundingRoundFactory(factory.django.DjangoModelFactory):

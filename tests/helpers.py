@@ -20,7 +20,7 @@ from django.urls import reverse
 ROOT = Path(__file__).resolve().parents[1]
 
 # The expected "status" of an anonymous visitor in a permission matrix: a redirect to the login page.
-LOGIN = "login"
+LOGIN = "account_login"
 
 # The actors of most permission matrices, in the order of the statuses in a matrix row.
 ROLE_ACTORS = ["anonymous", "manager", "expert", "programme_office", "ministry", "admin"]
@@ -51,7 +51,7 @@ def assert_status(response, want, message=""):
     """`want` is a status code, or LOGIN for a redirect to the login page."""
     if want == LOGIN:
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == want, message
 
@@ -67,29 +67,37 @@ def count_queries(client, url, data=None):
 
 
 def project_routes():
-    """Every named URL pattern of the project, recursively with namespaces: (full name, pattern), in URLconf order."""
+    """Every named URL pattern of the project, recursively with namespaces: (full name, parameters), in URLconf
+    order. The parameters are the route's own and those of the includes around it ({name: converter or None})."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    def walk(patterns, namespace):
+    def parameters(pattern):
+        converters = dict(getattr(pattern, "converters", {}))
+        regex_groups = getattr(pattern, "regex", None)
+        for group in regex_groups.groupindex if regex_groups is not None else ():
+            converters.setdefault(group, None)
+        return converters
+
+    def walk(patterns, namespace, outer):
         for entry in patterns:
+            params = {**outer, **parameters(entry.pattern)}
             if isinstance(entry, URLResolver):
                 inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                yield from walk(entry.url_patterns, inner)
+                yield from walk(entry.url_patterns, inner, params)
             elif isinstance(entry, URLPattern) and entry.name:
-                yield f"{namespace}{entry.name}", entry.pattern
+                yield f"{namespace}{entry.name}", params
 
-    return list(walk(get_resolver().url_patterns, ""))
+    return list(walk(get_resolver().url_patterns, "", {}))
 
 
-def route_kwargs(pattern, **given):
-    """Placeholder values for every parameter of `pattern` (an int, a slug, a UUID…), with `given` ones instead."""
+def route_kwargs(parameters, **given):
+    """Placeholder values for every parameter of a route (an int, a slug, a UUID…), with `given` ones instead."""
     import uuid
 
     from django.urls.converters import IntConverter, UUIDConverter
 
     samples = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}
-    converters = getattr(pattern, "converters", {})
-    return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in converters.items()}
+    return {key: given.get(key, samples.get(type(converter), "x")) for key, converter in parameters.items()}
 
 
 def run_in_checkout(argv, env=None, timeout=120, cwd=ROOT, **options):

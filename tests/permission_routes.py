@@ -99,12 +99,4 @@ MATRIX_OF = {
     "outbox_retry": PORTAL,
     "notification_preferences": PORTAL,
     "set_language": PORTAL,
-    "login": PORTAL,
-    "logout": PORTAL,
-    "password_change": PORTAL,
-    "password_change_done": PORTAL,
-    "password_reset": PORTAL,
-    "password_reset_done": PORTAL,
-    "password_reset_confirm": PORTAL,
-    "password_reset_complete": PORTAL,
 }

@@ -16,17 +16,21 @@ from tests.permission_routes import MATRIX_OF, NOT_IN_A_MATRIX
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Routes an anonymous visitor reaches: the load balancer's health check, signing in and out, the password reset
-# flow and the language switch of the login page. Everything else redirects to the login page.
+# Routes an anonymous visitor reaches: the load balancer's health check, the language switch of the login page and
+# allauth's pages before sign-in (signing in, the reset flow, and the closed sign-up and verification pages, which
+# only say so). Everything else redirects to the login page.
 PUBLIC = {
     "health",
-    "login",
-    "logout",
     "set_language",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
+    "account_login",
+    "account_inactive",
+    "account_signup",
+    "account_email_verification_sent",
+    "account_confirm_email",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
 }
 
 
@@ -51,7 +55,7 @@ def test_every_listed_matrix_test_exists(reference):
 def test_anonymous_visitors_are_sent_to_login_except_on_public_pages(client, name, pattern):
     response = client.get(reverse(name, kwargs=route_kwargs(pattern)))
     if name in PUBLIC:
-        assert not response.get("Location", "").startswith(reverse("login") + "?"), f"{name} asks to sign in"
+        assert not response.get("Location", "").startswith(reverse("account_login") + "?"), f"{name} asks to sign in"
     else:
         assert_status(response, LOGIN, name)
 

@@ -29,4 +29,4 @@ def health(request):
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "login": reverse("login")})
+    return JsonResponse({"status": "ok", "database": "ok", "login": reverse("account_login")})

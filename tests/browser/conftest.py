@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code
 
 # Playwright's sync API keeps an asyncio loop running in the test thread for the whole session, so
 # Django's async-safety check would refuse every ORM call made by tests (and factories). Test-only.
@@ -223,6 +223,11 @@ def submit_login_form(page, email, password=PASSWORD):
     form.get_by_label("Passwort").fill(password)
     form.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/2fa/authenticate/" in page.url:
+        # Staff confirm with their authenticator app.
+        page.locator("main form input[name=code]").fill(totp_code())
+        page.locator("main form").first.get_by_role("button", name="Bestätigen").click()
+        page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

@@ -199,7 +199,7 @@ def test_only_the_ministry_may_request_or_download_the_archive(client, ministry,
 
 def test_anonymous_visitors_cannot_request_the_archive(client, archive_cycle):
     response = client.post(archive_url(archive_cycle))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
     assert not Dossier.objects.exists()
 
 

@@ -74,7 +74,7 @@ def test_only_readers_of_the_strategy_reach_its_dossier(client, world, actor):
 def test_anonymous_visitors_are_sent_to_login(client, world):
     response = client.get(reverse("dossiers:download", args=[world["dossier"].public_id]))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("actor", ["programme_office", "own_manager", "cleared_expert"])

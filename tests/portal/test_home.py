@@ -35,21 +35,21 @@ def test_without_a_cycle_staff_see_a_notice_on_the_start_page(client, cycle):
 def test_anonymous_visitor_is_sent_to_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_login_with_email_and_password(client, manager):
     response = client.post(
-        reverse("login"), {"username": "MANAGER@gesunde-lausitz.example", "password": "richtig-geheim-2024"}
+        reverse("account_login"), {"login": "MANAGER@gesunde-lausitz.example", "password": "richtig-geheim-2024"}
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(manager.pk)
 
 
 def test_wrong_password_gets_german_message_and_no_session(client, manager):
-    response = client.post(reverse("login"), {"username": manager.email, "password": "falsch"})
+    response = client.post(reverse("account_login"), {"login": manager.email, "password": "falsch"})
     assert response.status_code == 200
-    assert "E-Mail-Adresse oder Passwort ist falsch" in response.content.decode()
+    assert "Die E-Mail-Adresse und/oder das Passwort sind leider falsch." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -60,7 +60,7 @@ def test_health_reports_database(client):
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(client):
-    response = client.get(reverse("login"))
+    response = client.get(reverse("account_login"))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy

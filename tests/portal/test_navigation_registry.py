@@ -25,7 +25,7 @@ def test_the_portal_navigation_names_no_stage_url_namespace():
     ("role", "labels"),
     [
         (Role.ALLIANCE_MANAGER, ["Unsere Strategie", "Fragen und Antworten", "FAQ", "Förderentscheidung"]),
-        (Role.PROGRAMME_OFFICE, [*STAFF_LINKS, "Postausgang"]),
+        (Role.PROGRAMME_OFFICE, [*STAFF_LINKS, "Postausgang", "Gesperrte Konten"]),
         (Role.MINISTRY, STAFF_LINKS),
     ],
 )

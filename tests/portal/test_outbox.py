@@ -242,7 +242,7 @@ def test_only_the_programme_office_reads_the_outbox(client, manager, role, expec
 def test_anonymous_visitors_go_to_login_for_the_outbox(client):
     response = client.get(reverse("outbox"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_outbox_shows_failures_with_their_error(client, settings, manager, programme_office):

@@ -57,8 +57,8 @@ def test_the_german_list_holds_frequent_words_and_keyboard_rows():
 def test_the_password_change_form_applies_the_policy(client, user):
     client.force_login(user)
     response = client.post(
-        reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "Hallo2024!!!!", "new_password2": "Hallo2024!!!!"},
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "Hallo2024!!!!", "password2": "Hallo2024!!!!"},
     )
     assert response.status_code == 200
     assert "zu leicht zu erraten" in response.content.decode()

@@ -41,15 +41,6 @@ MATRIX = [
     ("notification_preferences", "get", [LOGIN, 200, 200, 200, 200, 200]),
     ("notification_preferences", "post", [LOGIN, 302, 302, 302, 302, 302]),
     ("set_language", "post", [302, 302, 302, 302, 302, 302]),
-    ("login", "get", [200, 302, 302, 302, 302, 302]),
-    ("logout", "post", [302, 302, 302, 302, 302, 302]),
-    ("password_change", "get", [LOGIN, 200, 200, 200, 200, 200]),
-    ("password_change_done", "get", [LOGIN, 200, 200, 200, 200, 200]),
-    ("password_reset", "get", [200, 200, 200, 200, 200, 200]),
-    ("password_reset", "post", [302, 302, 302, 302, 302, 302]),
-    ("password_reset_done", "get", [200, 200, 200, 200, 200, 200]),
-    ("password_reset_confirm", "get", [200, 200, 200, 200, 200, 200]),
-    ("password_reset_complete", "get", [200, 200, 200, 200, 200, 200]),
     ("alliances:submission", "get", [LOGIN, 200, 403, 200, 200, 403]),
     ("decisions:current_dashboard", "get", [LOGIN, 403, 403, 302, 302, 403]),
     ("decisions:dashboard", "get", [LOGIN, 403, 403, 200, 200, 403]),
@@ -97,7 +88,6 @@ def url_for(name, world):
     args = {
         "outbox_message": [world["message"].pk],
         "outbox_retry": [world["message"].pk],
-        "password_reset_confirm": ["MQ", "set-password"],
         "alliances:submission": [cycle, strategy.alliance.slug, world["submission"].number],
         "decisions:dashboard": [cycle],
         "decisions:export_csv": [cycle],
@@ -111,7 +101,6 @@ def url_for(name, world):
 
 DATA = {
     "set_language": {"language": "de", "next": "/"},
-    "password_reset": {"email": "niemand@example.org"},
 }
 
 

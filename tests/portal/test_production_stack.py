@@ -48,6 +48,7 @@ from tests.factories import (
     ministry_user,
     pdf_bytes,
     programme_rubric,
+    totp_code,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,12 +204,19 @@ class Browser:
         return self.post(actions[0], {"csrfmiddlewaretoken": csrf_token(page), **fields}, files)
 
     def log_in(self, user):
-        page = expect(self.get(reverse("login")), 200, "login page")
+        page = expect(self.get(reverse("account_login")), 200, "login page")
         response = self.post(
-            reverse("login"),
-            {"csrfmiddlewaretoken": csrf_token(page), "username": user.email, "password": PASSWORD, "next": ""},
+            reverse("account_login"),
+            {"csrfmiddlewaretoken": csrf_token(page), "login": user.email, "password": PASSWORD, "next": ""},
         )
         expect(response, 302, f"log-in of {user.email}")
+        if response.location == reverse("mfa_authenticate"):
+            # Staff sign in with their authenticator app as the second step.
+            page = expect(self.get(reverse("mfa_authenticate")), 200, "second-factor page")
+            response = self.post(
+                reverse("mfa_authenticate"), {"csrfmiddlewaretoken": csrf_token(page), "code": totp_code()}
+            )
+            expect(response, 302, f"second factor of {user.email}")
         assert "sessionid" in self.secure_cookies, "the session cookie must be Secure in production"
 
 

@@ -25,7 +25,7 @@ def upload_url(strategy):
 
 def test_an_anonymous_body_over_the_limit_is_refused_before_the_csrf_check(small_limits):
     client = Client(enforce_csrf_checks=True, headers={"X-Forwarded-Proto": "https"})
-    response = client.post(reverse("login"), {"username": "x@example.org", "password": "x" * 2000})
+    response = client.post(reverse("account_login"), {"login": "x@example.org", "password": "x" * 2000})
     # Without a CSRF token the check would answer 403; the size refusal comes first.
     assert response.status_code == 413
     assert TOO_LARGE in response.content.decode()
@@ -33,7 +33,7 @@ def test_an_anonymous_body_over_the_limit_is_refused_before_the_csrf_check(small
 
 def test_a_small_anonymous_body_still_reaches_the_csrf_check(small_limits):
     client = Client(enforce_csrf_checks=True, headers={"X-Forwarded-Proto": "https"})
-    response = client.post(reverse("login"), {"username": "x@example.org", "password": "x"})
+    response = client.post(reverse("account_login"), {"login": "x@example.org", "password": "x"})
     assert response.status_code == 403
 
 

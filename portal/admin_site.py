@@ -1,0 +1,24 @@
+"""The admin site: superusers only, and only with a second factor; sign-in goes through the portal's login."""
+
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.models import Authenticator
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = _("WIR! Strategy Portal – Verwaltung")
+    site_title = _("WIR! Strategy Portal")
+
+    def has_permission(self, request):
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and user.is_superuser
+            and Authenticator.objects.filter(user_id=user.pk).exists()
+        )
+
+    def login(self, request, extra_context=None):
+        # The admin has no password form of its own: it would bypass the rate limits and the second factor.
+        return secure_admin_login(super().login)(request, extra_context)
