@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from alliances.models import Alliance, AllianceMembership, EvaluationCycle, FundingRound, Strategy, Submission
+from portal.admin_site import ReadOnlyAdmin
 
 
 @admin.register(FundingRound)
@@ -27,18 +28,11 @@ class AllianceMembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Strategy)
-class StrategyAdmin(SimpleHistoryAdmin):
+class StrategyAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["alliance", "cycle", "status", "updated_at"]
     list_filter = ["cycle", "status"]
-    readonly_fields = ["version"]
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ["strategy", "number", "submitted_at", "fingerprint"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -22,3 +22,17 @@ class PortalAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # The admin has no password form of its own: it would bypass the rate limits and the second factor.
         return secure_admin_login(super().login)(request, extra_context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows records but never changes them: what the services own (a strategy's status and
+    sections, submissions, decisions) changes only through them, with their checks and their history."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
