@@ -190,6 +190,40 @@ USERSESSIONS_TRACK_ACTIVITY = False
 SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 
+# Single sign-on through an OpenID Connect identity provider (a ministry's own), switched on by OIDC_SERVER_URL,
+# OIDC_CLIENT_ID and OIDC_CLIENT_SECRET. allauth's socialaccount is installed either way, so every installation has
+# the same tables and routes (the permission matrix sees one set); without the variables no provider exists and its
+# sign-in answers 404. portal.sso lets an SSO sign-in reach only an existing active account with the same verified
+# e-mail address, never creates one and takes no role from the provider.
+INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+SOCIALACCOUNT_ADAPTER = "portal.sso.PortalSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # portal.sso connects by e-mail itself, under the portal's rules
+SOCIALACCOUNT_STORE_TOKENS = False
+OIDC_PROVIDER_ID = "sso"
+# The name on the sign-in button; empty (as a compose file passes an unset variable) means the default.
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "Single Sign-on"
+OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+SOCIALACCOUNT_PROVIDERS = {}
+if OIDC_SERVER_URL or OIDC_CLIENT_ID or OIDC_CLIENT_SECRET:
+    if not (OIDC_SERVER_URL and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured("Single sign-on needs OIDC_SERVER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+    SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": OIDC_PROVIDER_ID,
+                    "name": OIDC_PROVIDER_NAME,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {"server_url": OIDC_SERVER_URL},
+                }
+            ],
+        }
+    }
+
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
