@@ -197,3 +197,25 @@ def broker_nobody_consumes(name):
         for key in client.scan_iter(match=f"{prefix}*", count=500):
             client.delete(key)
         client.close()
+
+
+def reauthenticated(client):
+    """Records in `client`'s session that its signed-in user has just re-authenticated, the way allauth's
+    re-authentication pages do (with the second factor, or the password for a user without one), so that views
+    behind `reauthentication_required` go through for REAUTHENTICATION_TIMEOUT. Returns `client`."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import SESSION_KEY, get_user_model
+    from django.test import RequestFactory
+
+    session = client.session
+    user = get_user_model().objects.get(pk=session[SESSION_KEY])
+    request = RequestFactory().post("/")
+    request.session, request.user = session, user
+    factor = Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).first()
+    if factor is None:
+        record_authentication(request, user, method="password", reauthenticated=True)
+    else:
+        record_authentication(request, user, method="mfa", type=factor.type, id=factor.pk, reauthenticated=True)
+    session.save()
+    return client
