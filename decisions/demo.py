@@ -9,7 +9,6 @@ from alliances.demo import CYCLE_SLUG
 from alliances.models import EvaluationCycle, Strategy
 from decisions import selectors, services
 from decisions.models import FundingDecision, Outcome
-from portal.demo import DEMO_PASSWORD
 from portal.models import User
 from reviews import services as review_services
 
@@ -61,7 +60,7 @@ def seed(*, stdout):
             )
             if state == "proposed":
                 continue
-            services.confirm_decision(decision=decision, user=bmbf2, password=DEMO_PASSWORD)
+            services.confirm_decision(decision=decision, user=bmbf2)
             if state in ("released", "corrected"):
                 services.release_decision(decision=decision, user=bmbf1)
             if state == "corrected":

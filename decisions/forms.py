@@ -67,12 +67,7 @@ class CorrectionForm(DecisionForm):
 
 
 class ConfirmForm(forms.Form):
-    password = forms.CharField(
-        label=_("Ihr Passwort zur Bestätigung"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": _("Bitte geben Sie Ihr Passwort ein.")},
-    )
+    # Who confirms proves it is them on allauth's re-authentication page (second factor), not here.
     budget_override_reason = forms.CharField(
         label=_("Begründung, falls das Budget überschritten wird"),
         required=False,

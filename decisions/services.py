@@ -200,16 +200,17 @@ def withdraw_proposal(*, decision, user):
 
 
 @transaction.atomic
-def confirm_decision(*, decision, user, password, budget_override_reason=""):
-    """Confirms a proposal (four-eyes principle) after checking the user's password and the budget.
+def confirm_decision(*, decision, user, budget_override_reason=""):
+    """Confirms a proposal (four-eyes principle) after checking the budget.
+
+    The caller has made sure the user re-authenticated recently (the confirm view requires it).
 
     Side effects: the decision becomes final and immutable; a superseded decision stops being in force;
     the alliance's e-mail is written to the outbox, held until release; `decision_confirmed` after commit.
-    Raises DecisionRefused (own proposal, wrong password, already confirmed, budget overrun without reason).
+    Raises DecisionRefused (own proposal, already confirmed or withdrawn, strategy no longer submitted, budget
+    overrun without reason).
     """
     _require_ministry(user)
-    if not user.check_password(password or ""):
-        raise DecisionRefused(_("Das Passwort ist falsch. Die Entscheidung wurde nicht bestätigt."))
     decision = (
         FundingDecision.objects.select_for_update()
         .select_related("strategy__cycle", "strategy__alliance")

@@ -197,3 +197,36 @@ def broker_nobody_consumes(name):
         for key in client.scan_iter(match=f"{prefix}*", count=500):
             client.delete(key)
         client.close()
+
+
+def reauthenticated(client):
+    """Records in `client`'s session that its signed-in user has just re-authenticated, the way allauth's
+    re-authentication pages do (with the second factor, or the password for a user without one), so that views
+    behind `reauthentication_required` go through for REAUTHENTICATION_TIMEOUT. Returns `client`."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import SESSION_KEY, get_user_model
+    from django.test import RequestFactory
+
+    session = client.session
+    user = get_user_model().objects.get(pk=session[SESSION_KEY])
+    request = RequestFactory().post("/")
+    request.session, request.user = session, user
+    factor = Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).first()
+    if factor is None:
+        record_authentication(request, user, method="password", reauthenticated=True)
+    else:
+        record_authentication(request, user, method="mfa", type=factor.type, id=factor.pk, reauthenticated=True)
+    session.save()
+    return client
+
+
+def next_totp_code(secret=None):
+    """The authenticator app's code of the next period, once that period has begun (waits at most one period): a
+    code used once, e.g. at sign-in, is refused when entered again in its period."""
+    from allauth.mfa import app_settings
+
+    from tests.factories import TOTP_SECRET, totp_code
+
+    time.sleep(app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD + 0.2)
+    return totp_code(secret or TOTP_SECRET)

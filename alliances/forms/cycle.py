@@ -103,6 +103,14 @@ class CycleSettingsForm(forms.Form):
                 cleaned[name] = initial
         return cleaned
 
+    def changed_dates(self):
+        """The date fields whose valid new value differs from the cycle's (call after is_valid())."""
+        return [
+            name
+            for name in [*CYCLE_DATE_FIELDS, "released_at"]
+            if name in self.cleaned_data and self.cleaned_data[name] != self.initial.get(name)
+        ]
+
     @classmethod
     def initial_for(cls, cycle, version):
         initial = {name: getattr(cycle, name) for name in CYCLE_SETTING_FIELDS}

@@ -4,10 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import rules
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import resolve
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -67,7 +69,21 @@ def current_cycle_settings(request):
     return redirect_to_current_cycle("alliances:cycle_settings")
 
 
+def _moves_a_date(request):
+    """Whether the request would save a new date of the cycle. Dates open and close phases for everybody, so whoever
+    moves one proves again that it is them (see reauthentication_required); other settings save without it."""
+    if request.method != "POST" or not rules.has_perm("alliances.edit_cycle_settings", request.user):
+        return False
+    # The path, not resolver_match: after re-authentication allauth resumes this POST on its own page's request.
+    cycle = EvaluationCycle.objects.filter(slug=resolve(request.path_info).kwargs.get("cycle_slug")).first()
+    if cycle is None:
+        return False
+    form = CycleSettingsForm(request.POST, initial=CycleSettingsForm.initial_for(cycle, None))
+    return form.is_valid() and bool(form.changed_dates())
+
+
 @require_http_methods(["GET", "POST"])
+@reauthentication_required(enabled=_moves_a_date)
 def cycle_settings(request, cycle_slug):
     """Dates, budget and manual phase of a cycle, with its change history; read-only for the ministry."""
     require_permission(request.user, "alliances.view_cycle_settings")

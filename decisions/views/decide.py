@@ -1,6 +1,7 @@
 """The ministry's work on one alliance: read everything, propose, confirm (four eyes), correct, release."""
 
 import rules
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,16 @@ def _strategy(request, cycle_slug, alliance_slug, perm="decisions.view_dashboard
     return get_object_or_404(
         Strategy.objects.select_related("alliance", "cycle"), cycle=cycle, alliance__slug=alliance_slug
     )
+
+
+def _may_decide(request):
+    return rules.has_perm("decisions.decide", request.user)
+
+
+# Confirming and releasing are final: whoever does it proves again that it is them (a second factor, the password
+# for a user without one) unless they did within REAUTHENTICATION_TIMEOUT. allauth keeps the POST meanwhile and
+# resumes it afterwards. Users who may not decide at all get their 403 from the view instead.
+reauthenticated_to_decide = reauthentication_required(enabled=_may_decide)
 
 
 def _decision(strategy, pk):
@@ -152,6 +163,7 @@ def withdraw(request, cycle_slug, alliance_slug, pk):
 
 
 @require_POST
+@reauthenticated_to_decide
 def confirm(request, cycle_slug, alliance_slug, pk):
     strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     decision = _decision(strategy, pk)
@@ -161,7 +173,6 @@ def confirm(request, cycle_slug, alliance_slug, pk):
             services.confirm_decision(
                 decision=decision,
                 user=request.user,
-                password=form.cleaned_data["password"],
                 budget_override_reason=form.cleaned_data["budget_override_reason"],
             )
         except services.DecisionRefused as refused:
@@ -198,6 +209,7 @@ def correct(request, cycle_slug, alliance_slug, pk):
 
 
 @require_POST
+@reauthenticated_to_decide
 def release(request, cycle_slug, alliance_slug, pk):
     strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     try:
@@ -210,6 +222,7 @@ def release(request, cycle_slug, alliance_slug, pk):
 
 
 @require_POST
+@reauthenticated_to_decide
 def release_all(request, cycle_slug):
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
     count = services.release_all_confirmed(cycle=cycle, user=request.user)

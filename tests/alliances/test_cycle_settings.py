@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,8 +13,8 @@ from alliances import services
 from alliances.models import EvaluationCycle, Phase
 from alliances.validators import CYCLE_DATE_FIELDS
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory, edited_by_turns
-from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
+from tests.factories import StrategyFactory, UserFactory, edited_by_turns, totp_code
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, reauthenticated, request_as
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def test_cycle_settings_permission_matrix(client, cycle, actors, name, method, a
 
 def test_programme_office_saves_dates_budget_and_override_with_history(client, cycle, programme_office):
     client.force_login(programme_office)
+    reauthenticated(client)
     new_deadline = cycle.submission_deadline + timedelta(days=7)
     response = client.post(
         settings_url(cycle),
@@ -170,6 +172,7 @@ def test_bad_input_is_refused_with_a_german_message_and_nothing_stored(
 ):
     before = snapshot(cycle)
     client.force_login(programme_office)
+    reauthenticated(client)  # some of them move a date
     response = client.post(settings_url(cycle), form_data(cycle, **overrides))
     assert response.status_code == 422
     errors = response.context["form"].errors[field]
@@ -194,6 +197,7 @@ def test_service_refuses_dates_out_of_order_naming_each_field(cycle, programme_o
 
 def test_deadline_moved_into_the_past_warns_and_stores_only_when_confirmed(client, cycle, programme_office):
     client.force_login(programme_office)
+    reauthenticated(client)
     yesterday = timezone.now() - timedelta(days=1)
     data = form_data(cycle, submission_deadline=local(yesterday))
     before = snapshot(cycle)
@@ -208,6 +212,50 @@ def test_deadline_moved_into_the_past_warns_and_stores_only_when_confirmed(clien
     response = client.post(settings_url(cycle), {**data, "confirm_past": "on"})
     assert response.status_code == 302
     assert local(EvaluationCycle.objects.get(pk=cycle.pk).submission_deadline) == local(yesterday)
+
+
+def asked_to_reauthenticate(response, action_path):
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert (location.path, parse_qs(location.query)["next"]) == (reverse("mfa_reauthenticate"), [action_path])
+    return response["Location"]
+
+
+def test_moving_a_date_asks_for_the_second_factor_and_a_valid_code_saves_it(client, cycle, programme_office):
+    client.force_login(programme_office)
+    new_deadline = cycle.submission_deadline + timedelta(days=7)
+    before = snapshot(cycle)
+    data = form_data(cycle, submission_deadline=local(new_deadline), reason="Verlängerung")
+    reauth_url = asked_to_reauthenticate(client.post(settings_url(cycle), data), settings_url(cycle))
+    assert snapshot(cycle) == before
+    response = client.post(reauth_url, {"code": totp_code()}, follow=True)
+    assert "Die Einstellungen der Begutachtungsrunde wurden gespeichert." in response.content.decode()
+    cycle.refresh_from_db()
+    assert local(cycle.submission_deadline) == local(new_deadline)
+    record = cycle.history.order_by("-history_date").first()
+    assert (record.history_user, record.history_change_reason) == (
+        programme_office,
+        "Einstellungen geändert: Einreichungsfrist – Verlängerung",
+    )
+
+
+def test_a_wrong_code_moves_no_date(client, cycle, programme_office):
+    client.force_login(programme_office)
+    before = snapshot(cycle)
+    data = form_data(cycle, review_deadline=local(cycle.review_deadline + timedelta(days=3)))
+    reauth_url = asked_to_reauthenticate(client.post(settings_url(cycle), data), settings_url(cycle))
+    wrong = "000000" if totp_code() != "000000" else "111111"
+    response = client.post(reauth_url, {"code": wrong})
+    assert "Falscher Code." in response.content.decode()
+    assert snapshot(cycle) == before
+
+
+def test_settings_other_than_dates_save_without_reauthentication(client, cycle, programme_office):
+    client.force_login(programme_office)
+    response = client.post(settings_url(cycle), form_data(cycle, budget="95.000.000,00", phase_override=Phase.REVIEW))
+    assert (response.status_code, response["Location"]) == (302, settings_url(cycle))
+    cycle.refresh_from_db()
+    assert (cycle.budget, cycle.phase_override) == (Decimal("95000000.00"), Phase.REVIEW)
 
 
 def test_a_date_already_in_the_past_does_not_warn_when_left_unchanged(client, cycle, programme_office):

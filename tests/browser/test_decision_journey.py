@@ -12,17 +12,19 @@ from decisions.models import DecisionStatus, FundingDecision
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 from tests.browser.conftest import assert_page_sound, login, logout, submit_login_form
 from tests.factories import (
-    PASSWORD,
     cleared_assignment,
     ministry_user,
     programme_rubric,
     submitted_review,
     submitted_strategy,
+    totp_code,
     votum_with_conditions,
 )
+from tests.helpers import next_totp_code
 
-# Every step waits at most 10 s (see conftest); the whole journey at most 90 s.
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+# Every step waits at most 20 s (see conftest); the whole journey, with up to one TOTP period (30 s) of waiting
+# for a fresh code, at most 150 s.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 CONDITIONS = "Einen Beirat mit den Landkreisen bis zum 31.12.2025 einrichten."
 VOTUM_SUMMARY = "Die Jury hält die Strategie für tragfähig."
@@ -81,29 +83,32 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     detail_url = page.url
     logout(page)
 
-    # Ministry user 2 confirms with the password: a wrong one is refused, the right one makes it final.
+    # Ministry user 2 confirms; having just signed in with a code, they must enter a fresh one of their
+    # authenticator app: a wrong one is refused, the right one carries out the confirmation.
     login(page, live_server, bmbf2.email)
     page.goto(detail_url)
     expect(decision_panel(page)).to_contain_text(f"vorgeschlagen von {bmbf1.full_name}")
-    confirmation = (
-        decision_panel(page).locator("form").filter(has=page.get_by_role("button", name="Endgültig bestätigen"))
-    )
-    confirmation.get_by_label("Ihr Passwort zur Bestätigung").fill("falsches-passwort")
-    confirmation.get_by_role("button", name="Endgültig bestätigen").click()
-    expect(decision_panel(page)).to_contain_text("Das Passwort ist falsch.")
+    expect(page.get_by_label("Ihr Passwort zur Bestätigung")).to_have_count(0)
+    decision_panel(page).get_by_role("button", name="Endgültig bestätigen").click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/reauthenticate/\?next="))
     assert FundingDecision.objects.get().status == DecisionStatus.PROPOSED
-    confirmation = (
-        decision_panel(page).locator("form").filter(has=page.get_by_role("button", name="Endgültig bestätigen"))
-    )
-    confirmation.get_by_label("Ihr Passwort zur Bestätigung").fill(PASSWORD)
-    confirmation.get_by_role("button", name="Endgültig bestätigen").click()
+    assert_page_sound(page)
+    reauthentication = page.locator("main form").filter(has=page.locator("input[name=code]"))
+    reauthentication.locator("input[name=code]").fill("000000" if totp_code() != "000000" else "111111")
+    reauthentication.get_by_role("button", name="Bestätigen").click()
+    expect(page.locator("main")).to_contain_text("Falscher Code.")
+    assert FundingDecision.objects.get().status == DecisionStatus.PROPOSED
+    reauthentication = page.locator("main form").filter(has=page.locator("input[name=code]"))
+    reauthentication.locator("input[name=code]").fill(next_totp_code())
+    reauthentication.get_by_role("button", name="Bestätigen").click()
     expect(page.locator("#messages")).to_contain_text("Die Entscheidung ist bestätigt und damit endgültig.")
     expect(decision_panel(page)).to_contain_text(f"bestätigt von {bmbf2.full_name}")
     held = OutgoingMessage.objects.get(kind=NotificationKind.DECISION)
     assert (held.recipient_email, held.status) == (manager.email, MessageStatus.HELD)
     assert_page_sound(page)
 
-    # ... and releases it; the held e-mail to the alliance leaves the outbox's hold.
+    # ... and releases it without being asked again (re-authenticated a moment ago); the held e-mail to the
+    # alliance leaves the outbox's hold.
     decision_panel(page).get_by_role("button", name="Freigeben").click()
     expect(page.locator("#messages")).to_contain_text("Die Entscheidung ist freigegeben.")
     expect(decision_panel(page).locator(".badge")).to_have_text("freigegeben")

@@ -12,7 +12,6 @@ from decisions import services
 from portal.models import Role
 from reviews.models import Score
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     UserFactory,
@@ -94,7 +93,7 @@ def test_the_released_decision_names_who_released_it(client, cycle, office):
     strategy = reviewed_strategy(cycle, office, reviewers=1)
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
-    services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+    services.confirm_decision(decision=decision, user=bmbf2)
     services.release_decision(decision=decision, user=bmbf2)
     page = detail(client, bmbf1, strategy).content.decode()
     assert f"freigegeben von {bmbf2}" in page

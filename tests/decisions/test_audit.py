@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from decisions import services
 from decisions.models import DecisionAction, DecisionEvent, format_detail
-from tests.factories import PASSWORD, AllianceFactory, decision_content, ministry_user, submitted_strategy
+from tests.factories import AllianceFactory, decision_content, ministry_user, submitted_strategy
 
 pytestmark = pytest.mark.django_db
 
@@ -100,9 +100,7 @@ def test_confirmation_override_supersession_and_release_show_who_and_what(client
     cycle.budget = Decimal("400000")
     cycle.save()
     first = proposed_with_conditions(world)
-    services.confirm_decision(
-        decision=first, user=world["bmbf2"], password=PASSWORD, budget_override_reason="Sondermittel"
-    )
+    services.confirm_decision(decision=first, user=world["bmbf2"], budget_override_reason="Sondermittel")
     correction = services.propose_decision(
         strategy=world["strategy"],
         user=world["bmbf2"],
@@ -110,7 +108,7 @@ def test_confirmation_override_supersession_and_release_show_who_and_what(client
         supersession_reason="Rechenfehler",
         **decision_content(outcome="conditions", granted_amount=Decimal("380000"), conditions="Beirat einrichten"),
     )
-    services.confirm_decision(decision=correction, user=world["bmbf1"], password=PASSWORD)
+    services.confirm_decision(decision=correction, user=world["bmbf1"])
     services.release_decision(decision=correction, user=world["bmbf2"])
     page = timeline(client, world)
     for text in (
@@ -157,7 +155,7 @@ def test_cycle_timeline_query_count_is_the_same_at_two_sizes(client, world, djan
     for number in range(size):
         strategy, _ = submitted_strategy(cycle, AllianceFactory(slug=f"b-{number}"))
         decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
-        services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+        services.confirm_decision(decision=decision, user=world["bmbf2"])
         services.release_decision(decision=decision, user=world["bmbf2"])
     client.force_login(world["bmbf1"])
     target = reverse("decisions:timeline", args=[cycle.slug])

@@ -17,6 +17,7 @@ from decisions.dashboard import SORTS
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import Role, User
 from reviews.models import Assignment, Criterion, PanelVotum, Review, RubricVersion, Score
+from tests.factories import give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,8 @@ def build_cycle(cycle, size):
     office = User.objects.create(email="pt@ptj.example", full_name="Petra Träger", role=Role.PROGRAMME_OFFICE)
     bmbf1 = User.objects.create(email="bmbf1@bmbf.example", full_name="Bea Eins", role=Role.MINISTRY)
     bmbf2 = User.objects.create(email="bmbf2@bmbf.example", full_name="Ben Zwei", role=Role.MINISTRY)
+    for staff in (office, bmbf1, bmbf2):
+        give_totp(staff)  # staff must have a second factor to use the portal
     experts = User.objects.bulk_create(
         User(email=f"gutachter{n}@uni.example", full_name=f"Gutachter {n}", role=Role.EXPERT)
         for n in range(REVIEWS * 4)

@@ -61,7 +61,7 @@ def test_a_proposal_is_not_confirmed_once_its_strategy_is_reopened(proposal, col
     strategy = proposal.strategy
     alliance_services.reopen_submission(strategy=strategy, user=programme_office, reason="Anlage fehlt.")
     with pytest.raises(services.DecisionRefused, match="nicht \\(mehr\\) eingereicht"):
-        services.confirm_decision(decision=proposal, user=colleague, password=PASSWORD)
+        services.confirm_decision(decision=proposal, user=colleague)
     proposal.refresh_from_db()
     assert proposal.status == DecisionStatus.PROPOSED
 

@@ -7,7 +7,6 @@ from decisions import services
 from decisions.models import FundingDecision
 from portal.models import Role
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     UserFactory,
@@ -26,7 +25,7 @@ def decisions(cycle):
     released_strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="released", name="Released"))
     proposed_strategy, _ = submitted_strategy(cycle, AllianceFactory(slug="proposed", name="Proposed"))
     released = services.propose_decision(strategy=released_strategy, user=bmbf1, **decision_content())
-    services.confirm_decision(decision=released, user=bmbf2, password=PASSWORD)
+    services.confirm_decision(decision=released, user=bmbf2)
     released = services.release_decision(decision=released, user=bmbf1)
     proposed = services.propose_decision(strategy=proposed_strategy, user=bmbf1, **decision_content())
     return {"released": released, "proposed": proposed, "bmbf1": bmbf1}

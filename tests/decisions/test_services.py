@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from decisions import selectors, services
 from decisions.models import DecisionAction, DecisionEvent, DecisionStatus, FundingDecision
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
-from tests.factories import PASSWORD, AllianceFactory, decision_content, ministry_user, submitted_strategy
+from tests.factories import AllianceFactory, decision_content, ministry_user, submitted_strategy
 from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
@@ -26,16 +26,14 @@ def propose(strategy, user, **overrides):
 def test_the_proposer_cannot_confirm_their_own_proposal(strategy, bmbf1):
     decision = propose(strategy, bmbf1)
     with pytest.raises(services.DecisionRefused, match="Vier-Augen-Prinzip"):
-        services.confirm_decision(decision=decision, user=bmbf1, password=PASSWORD)
+        services.confirm_decision(decision=decision, user=bmbf1)
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.PROPOSED
 
 
-def test_a_second_ministry_user_confirms_with_their_password(strategy, bmbf1, bmbf2):
+def test_a_second_ministry_user_confirms(strategy, bmbf1, bmbf2):
     decision = propose(strategy, bmbf1)
-    with pytest.raises(services.DecisionRefused, match="Passwort ist falsch"):
-        services.confirm_decision(decision=decision, user=bmbf2, password="falsch")
-    confirmed = services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+    confirmed = services.confirm_decision(decision=decision, user=bmbf2)
     assert confirmed.status == DecisionStatus.CONFIRMED
     assert confirmed.confirmed_by == bmbf2
     actions = list(DecisionEvent.objects.filter(decision=decision).values_list("action", flat=True))
@@ -43,7 +41,7 @@ def test_a_second_ministry_user_confirms_with_their_password(strategy, bmbf1, bm
 
 
 def test_a_confirmed_decision_is_immutable(strategy, bmbf1, bmbf2):
-    decision = services.confirm_decision(decision=propose(strategy, bmbf1), user=bmbf2, password=PASSWORD)
+    decision = services.confirm_decision(decision=propose(strategy, bmbf1), user=bmbf2)
     decision.granted_amount = Decimal("1")
     with pytest.raises(ValueError, match="immutable"):
         decision.save()
@@ -57,7 +55,7 @@ def test_a_confirmed_decision_is_immutable(strategy, bmbf1, bmbf2):
 
 
 def test_a_correction_supersedes_the_old_decision_with_a_reason(strategy, bmbf1, bmbf2):
-    old = services.confirm_decision(decision=propose(strategy, bmbf1), user=bmbf2, password=PASSWORD)
+    old = services.confirm_decision(decision=propose(strategy, bmbf1), user=bmbf2)
     with pytest.raises(ValidationError):
         propose(strategy, bmbf2, supersedes=old, supersession_reason="")
     correction = propose(
@@ -67,7 +65,7 @@ def test_a_correction_supersedes_the_old_decision_with_a_reason(strategy, bmbf1,
         supersession_reason="Rechenfehler im Finanzplan",
         granted_amount=Decimal("450000"),
     )
-    services.confirm_decision(decision=correction, user=bmbf1, password=PASSWORD)
+    services.confirm_decision(decision=correction, user=bmbf1)
     old.refresh_from_db()
     correction.refresh_from_db()
     assert not old.is_current and old.granted_amount == Decimal("500000")
@@ -80,14 +78,14 @@ def test_the_budget_guard_refuses_an_overrun_without_reason(cycle, bmbf1, bmbf2)
     cycle.save()
     first, _ = submitted_strategy(cycle, AllianceFactory())
     second, _ = submitted_strategy(cycle, AllianceFactory())
-    services.confirm_decision(decision=propose(first, bmbf1), user=bmbf2, password=PASSWORD)
+    services.confirm_decision(decision=propose(first, bmbf1), user=bmbf2)
     decision = propose(second, bmbf1)
     with pytest.raises(services.DecisionRefused) as refused:
-        services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+        services.confirm_decision(decision=decision, user=bmbf2)
     assert refused.value.needs_override
     assert "über dem Budget" in refused.value.message
     confirmed = services.confirm_decision(
-        decision=decision, user=bmbf2, password=PASSWORD, budget_override_reason="Nachtragshaushalt 2025 zugesagt"
+        decision=decision, user=bmbf2, budget_override_reason="Nachtragshaushalt 2025 zugesagt"
     )
     assert confirmed.budget_override_reason == "Nachtragshaushalt 2025 zugesagt"
     assert DecisionEvent.objects.filter(decision=decision, action=DecisionAction.BUDGET_OVERRIDE).exists()
@@ -126,7 +124,6 @@ def test_release_writes_the_letter_and_sends_the_held_email(strategy, bmbf1, bmb
         decision = services.confirm_decision(
             decision=propose(strategy, bmbf1, outcome="conditions", conditions="Verstetigungskonzept bis 2026"),
             user=bmbf2,
-            password=PASSWORD,
         )
     held = OutgoingMessage.objects.get(kind=NotificationKind.DECISION)
     assert held.status == MessageStatus.HELD
@@ -147,7 +144,7 @@ def test_two_users_confirming_at_once_exactly_one_succeeds(cycle):
     confirmers = [ministry_user("bmbf2@bmbf.example"), ministry_user("bmbf3@bmbf.example")]
     decision = propose(strategy, proposer)
     outcomes = race(
-        lambda user: services.confirm_decision(decision=decision, user=user, password=PASSWORD),
+        lambda user: services.confirm_decision(decision=decision, user=user),
         confirmers,
         services.DecisionRefused,
     )

@@ -10,7 +10,6 @@ from decisions import services
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import Role
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     MembershipFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     submitted_review,
     submitted_strategy,
 )
+from tests.helpers import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -59,14 +59,13 @@ def test_propose_confirm_release_through_http(client, world):
     client.force_login(world["bmbf1"])
     assert client.post(url("propose", strategy), form()).status_code == 302
     decision = FundingDecision.objects.get()
-    own = client.post(url("confirm", strategy, decision.pk), {"password": PASSWORD})
+    reauthenticated(client)
+    own = client.post(url("confirm", strategy, decision.pk))
     assert own.status_code == 422
     assert "Vier-Augen-Prinzip" in own.content.decode()
     client.force_login(world["bmbf2"])
-    wrong = client.post(url("confirm", strategy, decision.pk), {"password": "falsch"})
-    assert wrong.status_code == 422
-    assert "Passwort ist falsch" in wrong.content.decode()
-    assert client.post(url("confirm", strategy, decision.pk), {"password": PASSWORD}).status_code == 302
+    reauthenticated(client)
+    assert client.post(url("confirm", strategy, decision.pk)).status_code == 302
     assert client.post(url("release", strategy, decision.pk)).status_code == 302
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.RELEASED
@@ -91,7 +90,7 @@ def test_a_second_proposal_changes_the_pending_one_unless_it_is_stale(client, wo
 def test_a_correction_needs_a_reason_and_is_then_proposed_through_http(client, world):
     strategy = world["strategy"]
     decision = services.propose_decision(strategy=strategy, user=world["bmbf1"], **decision_content())
-    services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+    services.confirm_decision(decision=decision, user=world["bmbf2"])
     client.force_login(world["bmbf1"])
     refused = client.post(url("correct", strategy, decision.pk), form(granted_amount="300.000,00"))
     assert refused.status_code == 422
@@ -130,7 +129,8 @@ def test_budget_overrun_asks_for_a_reason(client, world):
     cycle.save()
     decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"], **decision_content())
     client.force_login(world["bmbf2"])
-    response = client.post(url("confirm", world["strategy"], decision.pk), {"password": PASSWORD})
+    reauthenticated(client)
+    response = client.post(url("confirm", world["strategy"], decision.pk))
     assert response.status_code == 422
     assert "über dem Budget" in response.content.decode()
     decision.refresh_from_db()
@@ -140,6 +140,7 @@ def test_budget_overrun_asks_for_a_reason(client, world):
 def test_releasing_an_unconfirmed_decision_is_refused(client, world):
     decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"], **decision_content())
     client.force_login(world["bmbf2"])
+    reauthenticated(client)
     response = client.post(url("release", world["strategy"], decision.pk))
     assert response.status_code == 422
     assert "Nur eine bestätigte Entscheidung" in response.content.decode()
@@ -151,7 +152,7 @@ def released(world):
         user=world["bmbf1"],
         **decision_content(outcome="conditions", conditions="Beirat einrichten"),
     )
-    services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+    services.confirm_decision(decision=decision, user=world["bmbf2"])
     return services.release_decision(decision=decision, user=world["bmbf1"])
 
 
@@ -172,7 +173,7 @@ def test_another_alliance_cannot_read_the_decision(client, world):
 
 def test_an_unreleased_decision_is_not_shown_to_the_alliance(client, world):
     decision = services.propose_decision(strategy=world["strategy"], user=world["bmbf1"], **decision_content())
-    services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+    services.confirm_decision(decision=decision, user=world["bmbf2"])
     client.force_login(world["strategy"].alliance.memberships.first().user)
     assert client.get(url("alliance_decision", world["strategy"])).status_code == 404
 
@@ -242,7 +243,7 @@ def test_before_release_the_managers_page_says_no_decision_is_released(client, w
             strategy=world["strategy"], user=world["bmbf1"], **decision_content(granted_amount=Decimal("444000"))
         )
         if stage == "confirmed":
-            services.confirm_decision(decision=decision, user=world["bmbf2"], password=PASSWORD)
+            services.confirm_decision(decision=decision, user=world["bmbf2"])
     page = my_decisions(client, world["strategy"].alliance.memberships.first().user)
     assert "noch keine Förderentscheidung freigegeben" in page
     assert "444.000,00" not in page and "bewilligt" not in page
@@ -298,7 +299,7 @@ def test_my_decisions_query_count_is_the_same_at_two_sizes(client, cycle, django
             decision = services.propose_decision(
                 strategy=strategy, user=bmbf1, **decision_content(over_request_reason="Sonderfall")
             )
-            services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+            services.confirm_decision(decision=decision, user=bmbf2)
             services.release_decision(decision=decision, user=bmbf1)
     client.force_login(manager)
     target = reverse("decisions:my_decisions")

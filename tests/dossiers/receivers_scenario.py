@@ -25,7 +25,6 @@ from decisions import services as decision_services  # noqa: E402
 from dossiers.models import Dossier  # noqa: E402
 from portal.models import NotificationKind, OutgoingMessage, Role  # noqa: E402
 from tests.factories import (  # noqa: E402
-    PASSWORD,
     AllianceFactory,
     EvaluationCycleFactory,
     UserFactory,
@@ -58,7 +57,7 @@ notices = OutgoingMessage.objects.filter(kind=NotificationKind.RESUBMISSION, rec
 
 bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
 decision = decision_services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
-decision = decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+decision = decision_services.confirm_decision(decision=decision, user=bmbf2)
 after_confirmation = kinds(strategy)
 decision_services.release_decision(decision=decision, user=bmbf1)
 after_release = kinds(strategy)

@@ -17,7 +17,6 @@ from dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.models import Role
 from tests.dossiers.test_faults import broken_print_templates
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     ExpertProfileFactory,
     StrategyFactory,
@@ -221,7 +220,7 @@ def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
     assert evaluation_dossiers(strategy) == []  # a proposal is not a decision yet
 
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = decision_services.confirm_decision(decision=proposal, user=bmbf2, password=PASSWORD)
+        confirmed = decision_services.confirm_decision(decision=proposal, user=bmbf2)
     [first] = evaluation_dossiers(strategy)
     assert first.requested_by == bmbf2
     assert first.status == DossierStatus.READY  # tasks run in-process in tests
@@ -234,7 +233,7 @@ def test_confirming_and_correcting_a_decision_ask_for_fresh_evaluation_dossiers(
             supersession_reason="Rechenfehler",
             **decision_content(granted_amount=Decimal("450000")),
         )
-        decision_services.confirm_decision(decision=correction, user=bmbf1, password=PASSWORD)
+        decision_services.confirm_decision(decision=correction, user=bmbf1)
     first_again, second = evaluation_dossiers(strategy)
     assert first_again.pk == first.pk
     assert second.fingerprint != first.fingerprint

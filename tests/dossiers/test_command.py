@@ -21,7 +21,6 @@ from decisions import services as decision_services
 from dossiers.management.commands import render_dossiers
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     EvaluationCycleFactory,
     StrategyFactory,
@@ -50,7 +49,7 @@ def world(built_once):
     StrategyFactory(cycle=cycle, alliance=AllianceFactory(name="Nur Entwurf", slug="nur-entwurf"))
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     decision = decision_services.propose_decision(strategy=lausitz, user=bmbf1, **decision_content())
-    decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+    decision_services.confirm_decision(decision=decision, user=bmbf2)
     decision_services.release_decision(decision=decision, user=bmbf1)
     long_ago = timezone.now() - timedelta(days=800)
     EvaluationCycleFactory(

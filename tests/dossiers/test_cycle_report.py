@@ -11,7 +11,6 @@ from dossiers import contents, services
 from dossiers.models import DossierKind, DossierStatus
 from tests.dossiers.test_rendering import outline_titles, qpdf_check
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     AssignmentFactory,
     StrategyFactory,
@@ -38,7 +37,7 @@ def report_cycle(cycle):
     decision = decision_services.propose_decision(
         strategy=strategies["Zukunft Erzgebirge"], user=proposer, **decision_content(granted_amount=Decimal("400000"))
     )
-    decision_services.confirm_decision(decision=decision, user=confirmer, password=PASSWORD)
+    decision_services.confirm_decision(decision=decision, user=confirmer)
     decision_services.propose_decision(
         strategy=strategies["Moorland Energie"], user=confirmer, **decision_content(granted_amount=Decimal("250000"))
     )

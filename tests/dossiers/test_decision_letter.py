@@ -12,7 +12,7 @@ from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.models import Role
 from tests.dossiers.test_rendering import qpdf_check
-from tests.factories import PASSWORD, AllianceFactory, UserFactory, decision_content, manager_of, submitted_strategy
+from tests.factories import AllianceFactory, UserFactory, decision_content, manager_of, submitted_strategy
 from tests.helpers import LOGIN, assert_status, request_as
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def letter_strategy(cycle, alliance):
 def confirmed(strategy, bmbf, **content):
     proposer, confirmer = bmbf
     decision = decision_services.propose_decision(strategy=strategy, user=proposer, **decision_content(**content))
-    return decision_services.confirm_decision(decision=decision, user=confirmer, password=PASSWORD)
+    return decision_services.confirm_decision(decision=decision, user=confirmer)
 
 
 def release(decision, bmbf, capture):
@@ -95,7 +95,7 @@ def test_a_released_correction_gets_a_new_letter_with_a_new_fingerprint(
         supersession_reason="Rechenfehler",
         **decision_content(granted_amount=Decimal("380000")),
     )
-    decision_services.confirm_decision(decision=correction, user=bmbf[0], password=PASSWORD)
+    decision_services.confirm_decision(decision=correction, user=bmbf[0])
     assert letters(letter_strategy).count() == 1  # a confirmed correction is not yet the alliance's letter
     release(correction, bmbf, django_capture_on_commit_callbacks)
     old, new = letters(letter_strategy)

@@ -8,7 +8,6 @@ from dossiers.models import Dossier, DossierKind
 from dossiers.rules import DossierSubject
 from portal.models import Role
 from tests.factories import (
-    PASSWORD,
     AllianceFactory,
     UserFactory,
     cleared_and_waiting_experts,
@@ -27,7 +26,7 @@ def world(cycle, programme_office):
     other, _ = submitted_strategy(cycle, AllianceFactory(slug="other", name="Other"))
     bmbf1, bmbf2 = ministry_user("rules1@bmbf.example"), ministry_user("rules2@bmbf.example")
     decision = decision_services.propose_decision(strategy=own, user=bmbf1, **decision_content())
-    decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+    decision_services.confirm_decision(decision=decision, user=bmbf2)
     decision_services.release_decision(decision=decision, user=bmbf1)
     cleared, waiting = cleared_and_waiting_experts(own, programme_office)
     dossiers = {}

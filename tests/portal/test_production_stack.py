@@ -50,6 +50,7 @@ from tests.factories import (
     programme_rubric,
     totp_code,
 )
+from tests.helpers import next_totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -218,6 +219,15 @@ class Browser:
             )
             expect(response, 302, f"second factor of {user.email}")
         assert "sessionid" in self.secure_cookies, "the session cookie must be Secure in production"
+
+    def reauthenticate(self, response, code):
+        """Answers the redirect to the re-authentication page with the authenticator app's `code`; returns the
+        response of the suspended POST, which allauth carries out afterwards."""
+        expect(response, 302, "asked to re-authenticate")
+        assert response.location == reverse("mfa_reauthenticate"), response.location
+        target = response.headers["Location"]  # with ?next=, where the suspended POST resumes
+        page = expect(self.get(target), 200, "re-authentication page")
+        return self.post(target, {"csrfmiddlewaretoken": csrf_token(page), "code": code})
 
 
 def csrf_token(page):
@@ -428,7 +438,7 @@ def walk(stack, people):
         "the submission in gunicorn set no strategy dossier going: the receivers did not survive start-up"
     )
 
-    # Ministry user 1 proposes, ministry user 2 confirms with their password, user 1 releases.
+    # Ministry user 1 proposes, ministry user 2 confirms, user 1 releases; both re-authenticate for it.
     decision_path = reverse("decisions:alliance", args=args)
     bmbf1, bmbf2 = Browser(stack.port), Browser(stack.port)
     bmbf1.log_in(people["bmbf1"])
@@ -447,14 +457,13 @@ def walk(stack, people):
         bmbf1.submit_form(decision_path, re.escape(reverse("decisions:propose", args=args)), proposal), 302, "proposal"
     )
     confirm_pattern = re.escape(decision_path) + r"decisions/\d+/confirm/"
-    expect(
-        bmbf2.submit_form(decision_path, confirm_pattern, {"password": PASSWORD, "budget_override_reason": ""}),
-        302,
-        "confirmation",
-    )
+    fresh_code = next_totp_code()  # the codes of their sign-ins are spent
+    asked = bmbf2.submit_form(decision_path, confirm_pattern, {"budget_override_reason": ""})
+    expect(bmbf2.reauthenticate(asked, fresh_code), 302, "confirmation")
     assert requested(strategy, DossierKind.EVALUATION), "the confirmation set no evaluation dossier going"
     release_pattern = re.escape(decision_path) + r"decisions/\d+/release/"
-    expect(bmbf1.submit_form(decision_path, release_pattern, {}), 302, "release")
+    asked = bmbf1.submit_form(decision_path, release_pattern, {})
+    expect(bmbf1.reauthenticate(asked, fresh_code), 302, "release")
     assert requested(strategy, DossierKind.DECISION_LETTER), "the release set no decision letter going"
 
     # The worker renders all three dossiers into the private media root the web tier reads from.

@@ -217,7 +217,7 @@ class Command(BaseCommand):
                     funding_end=date(2028, 3, 31),
                     rationale=text[:500],
                 )
-                decision_services.confirm_decision(decision=decision, user=bmbf2, password=PASSWORD)
+                decision_services.confirm_decision(decision=decision, user=bmbf2)
             return cycle
 
     def _start_worker(self, number):
