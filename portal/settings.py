@@ -183,6 +183,8 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = "WIR! Strategy Portal"
+# A phone's clock may be one 30-second step off (RFC 6238, 5.2); a used code stays refused all the same.
+MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 # Sessions are listed as they began (address, browser, time); tracking every request would write on every GET.
 USERSESSIONS_TRACK_ACTIVITY = False

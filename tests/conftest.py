@@ -35,6 +35,25 @@ def client():
 
 
 @pytest.fixture(autouse=True)
+def fresh_sign_in_counters():
+    """Each test starts with no failed sign-ins, no rate-limit hits and no spent authenticator codes.
+
+    allauth keeps them in the cache (Redis), outside the test's rolled-back transaction; every test signs in from
+    127.0.0.1, and user ids repeat from one run to the next. Only this run's keys (its prefix) are touched.
+    """
+    from django.core.cache import cache
+
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is not None:
+        redis_client = client(write=True)
+        stale = list(redis_client.scan_iter(match=cache.make_key("allauth*"), count=1000))
+        if stale:
+            redis_client.delete(*stale)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_in_process():
     """Tasks run inside the test unless a test starts a real worker (see `celery_worker`)."""
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
