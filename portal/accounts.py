@@ -8,17 +8,18 @@ re-authenticate with it, never with their password alone.
 import logging
 import math
 import time
+from datetime import UTC, datetime
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from redis.exceptions import RedisError
 
 from portal.models import AccountEvent, AccountEventKind, User
 from portal.notifications import send_account_mail
@@ -33,8 +34,8 @@ def _login_key(request, email):
     return f"{get_current_site(request).domain}:{(email or '').lower()}"
 
 
-def _account_rate_keys(request, email):
-    """The cache keys of the per-account failed sign-in budgets (not the per-address ones)."""
+def _rate_keys(request, email, per):
+    """The cache keys of the failed sign-in budgets counted per account (`per="key"`) or per client address."""
     rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
     return [
         (
@@ -44,19 +45,30 @@ def _account_rate_keys(request, email):
             ),
         )
         for rate in rates
-        if rate.per == "key"
+        if rate.per == per
     ]
+
+
+def _account_rate_keys(request, email):
+    return _rate_keys(request, email, "key")
+
+
+def _lock(request, email, per):
+    """(seconds until the budget counted `per` account or address has room again, when it ran out); (0, None)
+    while it has room."""
+    now = time.time()
+    waits = [(0, None)]
+    for rate, key in _rate_keys(request, email, per):
+        history = [moment for moment in cache.get(key, []) if moment > now - rate.duration]
+        if len(history) >= rate.amount:
+            # The budget has room again once the oldest failure that still counts leaves the window.
+            waits.append((sorted(history)[-rate.amount] + rate.duration - now, max(history)))
+    return max(waits, key=lambda wait: wait[0])
 
 
 def seconds_until_unlocked(request, email):
     """How long the account of `email` stays locked; 0 when it is not locked."""
-    now = time.time()
-    waits = []
-    for rate, key in _account_rate_keys(request, email):
-        history = [moment for moment in cache.get(key, []) if moment > now - rate.duration]
-        if len(history) >= rate.amount:
-            waits.append(min(history) + rate.duration - now)
-    return max(waits, default=0)
+    return _lock(request, email, "key")[0]
 
 
 def unlock_account(request, *, user, unlocked_by):
@@ -92,31 +104,51 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         send_account_mail(email=email, subject=message.subject, body_text=message.body, body_html=html)
 
     def pre_authenticate(self, request, **credentials):
+        email = credentials.get("email", "")
         try:
             super().pre_authenticate(request, **credentials)
-        except ValidationError:
-            email = credentials.get("email", "")
-            wait = seconds_until_unlocked(request, email)
-            user = User.objects.filter(email__iexact=email).first()
-            if user is not None:
-                AccountEvent.objects.create(
-                    user=user,
-                    kind=AccountEventKind.LOCKED,
-                    client_address=allauth_ratelimit.get_ip(request),
-                )
-            logger.warning(
-                "Sign-in refused: too many failures for an account or from %s", request.META.get("REMOTE_ADDR")
-            )
-            if wait:
-                raise ValidationError(_wait_message(wait), code="too_many_login_attempts") from None
+        except RedisError:
+            # Fail closed: without the cache nothing counts failed attempts, and a password could be guessed
+            # at full speed; managers and experts have no second factor behind it. Signed-in sessions (in the
+            # database) go on working, so only new sign-ins wait for the cache to return.
+            logger.exception("Sign-in refused: the rate limit cache is unreachable")
             raise ValidationError(
                 _(
+                    "Die Anmeldung ist gerade nicht möglich, weil ein Dienst des Portals nicht erreichbar ist. "
+                    "Bitte versuchen Sie es in einigen Minuten erneut."
+                ),
+                code="sign_in_unavailable",
+            ) from None
+        except ValidationError:
+            account_wait, locked_since = _lock(request, email, "key")
+            if account_wait:
+                self._record_lock(request, email, locked_since)
+                raise ValidationError(_wait_message(account_wait), code="too_many_login_attempts") from None
+            logger.warning("Sign-in refused: too many failures from %s", allauth_ratelimit.get_ip(request))
+            minutes = max(1, math.ceil(_lock(request, email, "ip")[0] / 60))
+            raise ValidationError(
+                ngettext(
                     "Zu viele fehlgeschlagene Anmeldeversuche von diesem Anschluss. Versuchen Sie es in "
-                    "%(minutes)s Minuten erneut."
+                    "%(minutes)s Minute erneut.",
+                    "Zu viele fehlgeschlagene Anmeldeversuche von diesem Anschluss. Versuchen Sie es in "
+                    "%(minutes)s Minuten erneut.",
+                    minutes,
                 )
-                % {"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                % {"minutes": minutes},
                 code="too_many_login_attempts",
             ) from None
+
+    def _record_lock(self, request, email, locked_since):
+        # One LOCKED row per lock, however often a locked account is tried (a script would flood the log).
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            return
+        since = datetime.fromtimestamp(locked_since, tz=UTC)
+        if not AccountEvent.objects.filter(user=user, kind=AccountEventKind.LOCKED, at__gte=since).exists():
+            AccountEvent.objects.create(
+                user=user, kind=AccountEventKind.LOCKED, client_address=allauth_ratelimit.get_ip(request)
+            )
+            logger.warning("Account %s locked after too many failed sign-ins", user.pk)
 
     def authentication_failed(self, request, **credentials):
         user = User.objects.filter(email__iexact=credentials.get("email", "")).first()
