@@ -9,10 +9,13 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -96,10 +99,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def format_email_subject(self, subject):
+        # send_account_mail puts the portal's name before every subject, as for all its mails.
+        return str(subject)
+
     def send_mail(self, template_prefix, email, context):
-        # Account mails are German, like every mail of the portal, and go through the outbox.
+        # Account mails are German, like every mail of the portal, and go through the outbox. They greet and
+        # sign with the portal's name (there is no sites framework to name it).
+        site = SimpleNamespace(name="WIR! Strategy Portal", domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
         with translation.override("de"):
-            message = self.render_mail(template_prefix, email, {"email": email, **context})
+            message = self.render_mail(template_prefix, email, {"email": email, "current_site": site, **context})
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         send_account_mail(email=email, subject=message.subject, body_text=message.body, body_html=html)
 
