@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from portal.receivers import keep_session_alive, second_factor_missing
+from portal.receivers import idle_seconds_for, keep_session_alive, second_factor_missing
 
 logger = logging.getLogger(__name__)
 
@@ -121,4 +121,12 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             keep_session_alive(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # allauth's password form gives the session its own expiry right after signing in (SESSION_COOKIE_AGE);
+        # the role's idle time replaces it before the session is saved.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            idle_seconds = idle_seconds_for(user)
+            if request.session.get("_session_expiry") != idle_seconds:
+                request.session.set_expiry(idle_seconds)
+        return response
