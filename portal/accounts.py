@@ -2,7 +2,8 @@
 
 Nobody signs up. Account mails go through the outbox like every other mail. A locked account is told how long
 to wait and is recorded in the audit log; the programme office can unlock it. Users with a second factor
-re-authenticate with it, never with their password alone.
+re-authenticate with it, never with their password alone. While the rate limit cache (Redis) is unreachable,
+signing in fails closed (see portal.middleware.CacheUnavailableMiddleware for why).
 """
 
 import logging
@@ -20,9 +21,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from redis.exceptions import RedisError
 
 from portal.models import AccountEvent, AccountEventKind, User
 from portal.notifications import send_account_mail
@@ -116,18 +115,6 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         email = credentials.get("email", "")
         try:
             super().pre_authenticate(request, **credentials)
-        except RedisError:
-            # Fail closed: without the cache nothing counts failed attempts, and a password could be guessed
-            # at full speed; managers and experts have no second factor behind it. Signed-in sessions (in the
-            # database) go on working, so only new sign-ins wait for the cache to return.
-            logger.exception("Sign-in refused: the rate limit cache is unreachable")
-            raise ValidationError(
-                _(
-                    "Die Anmeldung ist gerade nicht möglich, weil ein Dienst des Portals nicht erreichbar ist. "
-                    "Bitte versuchen Sie es in einigen Minuten erneut."
-                ),
-                code="sign_in_unavailable",
-            ) from None
         except ValidationError:
             account_wait, locked_since = _lock(request, email, "key")
             if account_wait:

@@ -9,6 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from portal.receivers import idle_seconds_for, keep_session_alive, second_factor_missing
 
@@ -109,6 +110,28 @@ class SecondFactorRequiredMiddleware:
             response["HX-Redirect"] = reverse("mfa_activate_totp")
             return response
         return redirect("mfa_activate_totp")
+
+
+class CacheUnavailableMiddleware:
+    """Answers 503 with a German page when a view cannot reach Redis, the cache behind the sign-in rate limits.
+
+    Signing in, the second factor (used codes are kept there) and the password reset fail closed: without the
+    cache nothing counts failed attempts, and a password could be guessed at full speed, while managers and
+    experts have no second factor behind it. Sessions live in the database, so people already signed in go on
+    working; only new sign-ins wait for Redis to return.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RedisError):
+            return None
+        logger.error("Refused %s %s: the cache (Redis) is unreachable: %s", request.method, request.path, exception)
+        return render(request, "503.html", status=503)
 
 
 class SessionIdleTimeoutMiddleware:
