@@ -51,8 +51,18 @@ def _rate_keys(request, email, per):
     ]
 
 
-def _account_rate_keys(request, email):
-    return _rate_keys(request, email, "key")
+def _account_rate_keys(request, user):
+    """The per-account budgets of `user`: failed passwords, and failed second-factor codes, which allauth counts
+    under a key of the user's own."""
+    keys = _rate_keys(request, user.email, "key")
+    rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
+    for rate in rates:
+        if rate.per == "key":
+            key = allauth_ratelimit.get_cache_key(
+                request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=f"mfa-auth-user-{user.pk}"
+            )
+            keys.append((rate, key))
+    return keys
 
 
 def _lock(request, email, per):
@@ -74,11 +84,12 @@ def seconds_until_unlocked(request, email):
 
 
 def unlock_account(request, *, user, unlocked_by):
-    """Forgets the failed sign-ins of `user`'s account (not of any address), so it can sign in at once.
+    """Forgets the failed sign-ins and second-factor codes of `user`'s account (not of any address), so it can
+    sign in at once.
 
-    Side effects: clears the per-account budget in the cache and records the unlock in the account log.
+    Side effects: clears the per-account budgets in the cache and records the unlock in the account log.
     """
-    for _rate, key in _account_rate_keys(request, user.email):
+    for _rate, key in _account_rate_keys(request, user):
         cache.delete(key)
     AccountEvent.objects.create(user=user, kind=AccountEventKind.UNLOCKED, actor=unlocked_by)
 

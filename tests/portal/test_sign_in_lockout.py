@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from portal.models import AccountEvent, AccountEventKind, Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_code
 from tests.helpers import sign_in_browsers
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,23 @@ def test_only_the_programme_office_and_admins_see_and_unlock_locked_accounts(bro
     assert client.get(reverse("locked_accounts")).status_code == 403
     assert client.post(reverse("unlock_account", args=[expert.pk])).status_code == 403
     assert not AccountEvent.objects.filter(kind=AccountEventKind.UNLOCKED).exists()
+
+
+def test_unlocking_also_forgets_failed_second_factor_codes(browser, settings):
+    settings.MFA_TOTP_TOLERANCE = 1
+    office = UserFactory(email=unique_email("pt"), role=Role.PROGRAMME_OFFICE)
+    admin = UserFactory(email=unique_email("admin"), role=Role.ADMIN)
+    client, admin_browser = browser(), browser()
+    wrong = totp_code(offset=10)
+    for _attempt in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        sign_in(client, office.email)
+        client.post(reverse("mfa_authenticate"), {"code": wrong})
+    sign_in(client, office.email)
+    refused = client.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+    admin_browser.force_login(admin)
+    assert admin_browser.post(reverse("unlock_account", args=[office.pk])).status_code == 302
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
+    assert client.session.get("_auth_user_id") == str(office.pk)
