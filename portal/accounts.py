@@ -2,12 +2,16 @@
 
 Nobody signs up. Account mails go through the outbox like every other mail. A locked account is told how long
 to wait and is recorded in the audit log; the programme office can unlock it. Users with a second factor
-re-authenticate with it, never with their password alone.
+re-authenticate with it, never with their password alone. While the rate limit cache (Redis) is unreachable,
+signing in fails closed (see portal.middleware.CacheUnavailableMiddleware for why).
 """
 
 import logging
 import math
 import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as allauth_ratelimit
@@ -17,7 +21,6 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.models import AccountEvent, AccountEventKind, User
@@ -33,8 +36,8 @@ def _login_key(request, email):
     return f"{get_current_site(request).domain}:{(email or '').lower()}"
 
 
-def _account_rate_keys(request, email):
-    """The cache keys of the per-account failed sign-in budgets (not the per-address ones)."""
+def _rate_keys(request, email, per):
+    """The cache keys of the failed sign-in budgets counted per account (`per="key"`) or per client address."""
     rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
     return [
         (
@@ -44,27 +47,49 @@ def _account_rate_keys(request, email):
             ),
         )
         for rate in rates
-        if rate.per == "key"
+        if rate.per == per
     ]
+
+
+def _account_rate_keys(request, user):
+    """The per-account budgets of `user`: failed passwords, and failed second-factor codes, which allauth counts
+    under a key of the user's own."""
+    keys = _rate_keys(request, user.email, "key")
+    rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
+    for rate in rates:
+        if rate.per == "key":
+            key = allauth_ratelimit.get_cache_key(
+                request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=f"mfa-auth-user-{user.pk}"
+            )
+            keys.append((rate, key))
+    return keys
+
+
+def _lock(request, email, per):
+    """(seconds until the budget counted `per` account or address has room again, when it ran out); (0, None)
+    while it has room."""
+    now = time.time()
+    waits = [(0, None)]
+    for rate, key in _rate_keys(request, email, per):
+        history = [moment for moment in cache.get(key, []) if moment > now - rate.duration]
+        if len(history) >= rate.amount:
+            # The budget has room again once the oldest failure that still counts leaves the window.
+            waits.append((sorted(history)[-rate.amount] + rate.duration - now, max(history)))
+    return max(waits, key=lambda wait: wait[0])
 
 
 def seconds_until_unlocked(request, email):
     """How long the account of `email` stays locked; 0 when it is not locked."""
-    now = time.time()
-    waits = []
-    for rate, key in _account_rate_keys(request, email):
-        history = [moment for moment in cache.get(key, []) if moment > now - rate.duration]
-        if len(history) >= rate.amount:
-            waits.append(min(history) + rate.duration - now)
-    return max(waits, default=0)
+    return _lock(request, email, "key")[0]
 
 
 def unlock_account(request, *, user, unlocked_by):
-    """Forgets the failed sign-ins of `user`'s account (not of any address), so it can sign in at once.
+    """Forgets the failed sign-ins and second-factor codes of `user`'s account (not of any address), so it can
+    sign in at once.
 
-    Side effects: clears the per-account budget in the cache and records the unlock in the account log.
+    Side effects: clears the per-account budgets in the cache and records the unlock in the account log.
     """
-    for _rate, key in _account_rate_keys(request, user.email):
+    for _rate, key in _account_rate_keys(request, user):
         cache.delete(key)
     AccountEvent.objects.create(user=user, kind=AccountEventKind.UNLOCKED, actor=unlocked_by)
 
@@ -84,39 +109,53 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def format_email_subject(self, subject):
+        # send_account_mail puts the portal's name before every subject, as for all its mails.
+        return str(subject)
+
     def send_mail(self, template_prefix, email, context):
-        # Account mails are German, like every mail of the portal, and go through the outbox.
+        # Account mails are German, like every mail of the portal, and go through the outbox. They greet and
+        # sign with the portal's name (there is no sites framework to name it).
+        site = SimpleNamespace(name="WIR! Strategy Portal", domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
         with translation.override("de"):
-            message = self.render_mail(template_prefix, email, {"email": email, **context})
+            message = self.render_mail(template_prefix, email, {"email": email, "current_site": site, **context})
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         send_account_mail(email=email, subject=message.subject, body_text=message.body, body_html=html)
 
     def pre_authenticate(self, request, **credentials):
+        email = credentials.get("email", "")
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
-            email = credentials.get("email", "")
-            wait = seconds_until_unlocked(request, email)
-            user = User.objects.filter(email__iexact=email).first()
-            if user is not None:
-                AccountEvent.objects.create(
-                    user=user,
-                    kind=AccountEventKind.LOCKED,
-                    client_address=allauth_ratelimit.get_ip(request),
-                )
-            logger.warning(
-                "Sign-in refused: too many failures for an account or from %s", request.META.get("REMOTE_ADDR")
-            )
-            if wait:
-                raise ValidationError(_wait_message(wait), code="too_many_login_attempts") from None
+            account_wait, locked_since = _lock(request, email, "key")
+            if account_wait:
+                self._record_lock(request, email, locked_since)
+                raise ValidationError(_wait_message(account_wait), code="too_many_login_attempts") from None
+            logger.warning("Sign-in refused: too many failures from %s", allauth_ratelimit.get_ip(request))
+            minutes = max(1, math.ceil(_lock(request, email, "ip")[0] / 60))
             raise ValidationError(
-                _(
+                ngettext(
                     "Zu viele fehlgeschlagene Anmeldeversuche von diesem Anschluss. Versuchen Sie es in "
-                    "%(minutes)s Minuten erneut."
+                    "%(minutes)s Minute erneut.",
+                    "Zu viele fehlgeschlagene Anmeldeversuche von diesem Anschluss. Versuchen Sie es in "
+                    "%(minutes)s Minuten erneut.",
+                    minutes,
                 )
-                % {"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                % {"minutes": minutes},
                 code="too_many_login_attempts",
             ) from None
+
+    def _record_lock(self, request, email, locked_since):
+        # One LOCKED row per lock, however often a locked account is tried (a script would flood the log).
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            return
+        since = datetime.fromtimestamp(locked_since, tz=UTC)
+        if not AccountEvent.objects.filter(user=user, kind=AccountEventKind.LOCKED, at__gte=since).exists():
+            AccountEvent.objects.create(
+                user=user, kind=AccountEventKind.LOCKED, client_address=allauth_ratelimit.get_ip(request)
+            )
+            logger.warning("Account %s locked after too many failed sign-ins", user.pk)
 
     def authentication_failed(self, request, **credentials):
         user = User.objects.filter(email__iexact=credentials.get("email", "")).first()

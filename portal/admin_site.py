@@ -3,6 +3,7 @@
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,10 @@ class PortalAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         # The admin has no password form of its own: it would bypass the rate limits and the second factor.
+        # Django's would also be shown to a signed-in user without the permission, who could sign in there as
+        # a superuser with the password alone; such a user is refused instead.
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied
         return secure_admin_login(super().login)(request, extra_context)
 
 

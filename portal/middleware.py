@@ -9,8 +9,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
-from portal.receivers import keep_session_alive, second_factor_missing
+from portal.receivers import idle_seconds_for, keep_session_alive, second_factor_missing
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,28 @@ class SecondFactorRequiredMiddleware:
         return redirect("mfa_activate_totp")
 
 
+class CacheUnavailableMiddleware:
+    """Answers 503 with a German page when a view cannot reach Redis, the cache behind the sign-in rate limits.
+
+    Signing in, the second factor (used codes are kept there) and the password reset fail closed: without the
+    cache nothing counts failed attempts, and a password could be guessed at full speed, while managers and
+    experts have no second factor behind it. Sessions live in the database, so people already signed in go on
+    working; only new sign-ins wait for Redis to return.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RedisError):
+            return None
+        logger.error("Refused %s %s: the cache (Redis) is unreachable: %s", request.method, request.path, exception)
+        return render(request, "503.html", status=503)
+
+
 class SessionIdleTimeoutMiddleware:
     """Ends a session after SESSION_IDLE_MINUTES_STAFF (programme office, ministry, admins) or SESSION_IDLE_MINUTES
     of no use: each use moves the session's end on (see portal.receivers.keep_session_alive)."""
@@ -121,4 +144,12 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             keep_session_alive(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # allauth's password form gives the session its own expiry right after signing in (SESSION_COOKIE_AGE);
+        # the role's idle time replaces it before the session is saved.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            idle_seconds = idle_seconds_for(user)
+            if request.session.get("_session_expiry") != idle_seconds:
+                request.session.set_expiry(idle_seconds)
+        return response

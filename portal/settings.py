@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Sessions end after an idle time that depends on the role (after allauth, which signs in).
     "portal.middleware.SessionIdleTimeoutMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
+    # Sign-in, second factor and reset fail closed (503) while the rate limit cache is unreachable.
+    "portal.middleware.CacheUnavailableMiddleware",
     # Every view needs a signed-in user unless it says @login_not_required (login, password reset, language,
     # health check); an anonymous visitor goes to LOGIN_URL.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -227,3 +227,54 @@ def next_totp_code(secret=None):
     from tests.factories import TOTP_SECRET, totp_code
 
     return totp_code(secret or TOTP_SECRET, offset=1)
+
+
+def sign_in_browsers():
+    """A fixture body (`yield from sign_in_browsers()`): makes browsers behind the TLS proxy, each with a client
+    address of its own, so the sign-in rate limits they meet count only their requests (parallel test runs share
+    one Redis). Afterwards it deletes those addresses' counters and the per-account ones of every user the test
+    made, and nothing else."""
+    import secrets
+
+    from django.test import Client
+
+    addresses = []
+
+    def browser():
+        addresses.append("10.{}.{}.{}".format(*secrets.token_bytes(3)))
+        return Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=addresses[-1])
+
+    yield browser
+    forget_sign_in_counters(addresses=addresses)
+
+
+def forget_sign_in_counters(*, addresses=()):
+    """Deletes allauth's rate-limit counters of `addresses` and of every user in the database (their sign-in,
+    reset and second-factor budgets and used TOTP codes); other keys in Redis stay."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    from portal.models import User
+
+    if not hasattr(cache, "_cache"):
+        cache.clear()  # a local memory cache belongs to this process alone
+        return
+    suffixes = {f":ip:{address}" for address in addresses}
+    used_codes = []
+    for pk, email in User.objects.values_list("pk", "email"):
+        for key in (f"testserver:{email.lower()}", email.lower(), f"mfa-auth-user-{pk}"):
+            suffixes.add(":" + hashlib.sha256(key.encode()).hexdigest())
+        suffixes.add(f":user:{pk}")
+        used_codes.append(f"allauth.mfa.totp.used?user={pk}&")
+    redis = cache._cache.get_client(write=True)
+    prefix = cache.make_key("")
+    doomed = []
+    for raw in redis.scan_iter(match=cache.make_key("allauth*"), count=1000):
+        key = raw.decode()[len(prefix) :]
+        if key.endswith(":lock"):
+            key = key.removesuffix(":lock")
+        if (key.startswith("allauth:rl:") and key.endswith(tuple(suffixes))) or key.startswith(tuple(used_codes)):
+            doomed.append(raw)
+    if doomed:
+        redis.delete(*doomed)

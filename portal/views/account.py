@@ -1,5 +1,6 @@
 """The account pages of the portal's own: a user's security overview, and unlocking locked accounts."""
 
+import math
 from datetime import timedelta
 
 import rules
@@ -40,7 +41,7 @@ def _locked_accounts(request):
     for user in users.order_by("email"):
         wait = seconds_until_unlocked(request, user.email)
         if wait:
-            locked.append({"user": user, "minutes": max(1, round(wait / 60))})
+            locked.append({"user": user, "minutes": max(1, math.ceil(wait / 60))})
     return locked
 
 
