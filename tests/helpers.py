@@ -47,6 +47,18 @@ def request_as(client, actor, method, url, data=None):
     return client.get(url) if method == "get" else client.post(url, data or {})
 
 
+def reauthenticated(client, user):
+    """Marks the session of `user` (signed in on `client`) as having just confirmed the password, or the second
+    factor if the user has one, as allauth records it: the pages that change a factor open without asking again."""
+    from allauth.mfa.models import Authenticator
+
+    session = client.session
+    method = "mfa" if Authenticator.objects.filter(user=user).exists() else "password"
+    session["account_authentication_methods"] = [{"method": method, "at": time.time(), "reauthenticated": True}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
 def assert_status(response, want, message=""):
     """`want` is a status code, or LOGIN for a redirect to the login page."""
     if want == LOGIN:

@@ -8,8 +8,6 @@ re-authentication by a mailed code, confirming an address by link) answer with a
 tests/permission_routes.py lists these routes against this test.
 """
 
-import time
-
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -19,7 +17,7 @@ from django.urls import reverse
 
 from portal.models import OutgoingMessage, Role, User
 from tests.factories import UserFactory, role_actors
-from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
+from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, reauthenticated, request_as
 
 pytestmark = pytest.mark.django_db
 
@@ -152,17 +150,6 @@ def assert_answer(response, want, message):
         assert response["Location"].partition("?")[0] == reverse(want), message
     else:
         assert_status(response, want, message)
-
-
-def reauthenticated(client, actor):
-    """Marks the session of `actor` as having confirmed the password (or the factor) a moment ago."""
-    if actor is None:
-        return
-    session = client.session
-    method = "mfa" if Authenticator.objects.filter(user=actor).exists() else "password"
-    session["account_authentication_methods"] = [{"method": method, "at": time.time(), "reauthenticated": True}]
-    session["account_authentication_methods_user"] = str(actor.pk)
-    session.save()
 
 
 DATA = {
