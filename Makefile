@@ -80,11 +80,13 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-# Line wrapping pinned, so only real changes show in the catalogue's diff.
+# Line wrapping pinned, so only real changes show in the catalogue's diff. locale/de only overrides allauth's
+# informal German: it is compiled, never regenerated (the portal's own msgids are German).
 messages: install
 	PORTAL_ENV_FILE=/dev/null DEBUG=1 $(PY) manage.py makemessages --locale en --no-obsolete --no-wrap \
 		--ignore '.venv/*' --ignore 'var/*'
 	PORTAL_ENV_FILE=/dev/null DEBUG=1 $(PY) manage.py compilemessages --locale en --ignore '.venv/*'
+	PORTAL_ENV_FILE=/dev/null DEBUG=1 $(PY) manage.py compilemessages --locale de --ignore '.venv/*'
 
 # Re-resolves the pinned direct dependencies of pyproject.toml (with the test extra) into requirements.lock.
 # uv reads the static [project] table directly, so the project needs no build system or package layout.

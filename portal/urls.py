@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from portal.views import account, home, notifications, outbox
@@ -30,6 +31,8 @@ urlpatterns = [
     path("accounts/locked/<int:pk>/unlock/", account.unlock, name="unlock_account"),
     # The login page offers the language switch, so it works before signing in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The address is the identity the programme office set: nobody adds or changes one (allauth's page would).
+    path("accounts/email/", RedirectView.as_view(pattern_name="account_security"), name="account_email"),
     # Sign-in, sign-out, password change and reset, second factors, re-authentication and sessions.
     path("accounts/", include("allauth.urls")),
 ]

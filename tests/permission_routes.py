@@ -13,6 +13,7 @@ POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix
 DECISIONS = "tests.decisions.test_decision_permissions::test_decision_permission_matrix"
 DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_reach_its_dossier"
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
+ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
 
 # Routes that are not in the matrix, with the reason.
 NOT_IN_A_MATRIX = {
@@ -99,4 +100,46 @@ MATRIX_OF = {
     "outbox_retry": PORTAL,
     "notification_preferences": PORTAL,
     "set_language": PORTAL,
+    # Accounts: the portal's security pages and allauth's sign-in, password, second-factor and session pages.
+    "account_security": ACCOUNTS,
+    "openid_connect_login": ACCOUNTS,
+    "openid_connect_callback": ACCOUNTS,
+    "socialaccount_login_cancelled": ACCOUNTS,
+    "socialaccount_login_error": ACCOUNTS,
+    "socialaccount_signup": ACCOUNTS,
+    "socialaccount_connections": ACCOUNTS,
+    "locked_accounts": ACCOUNTS,
+    "unlock_account": ACCOUNTS,
+    "account_login": ACCOUNTS,
+    "account_logout": ACCOUNTS,
+    "account_inactive": ACCOUNTS,
+    "account_signup": ACCOUNTS,
+    "account_reauthenticate": ACCOUNTS,
+    "account_request_reauthentication_code": ACCOUNTS,
+    "account_confirm_reauthentication_code": ACCOUNTS,
+    "account_email": ACCOUNTS,
+    "account_email_verification_sent": ACCOUNTS,
+    "account_change_password": ACCOUNTS,
+    "account_set_password": ACCOUNTS,
+    "account_reset_password": ACCOUNTS,
+    "account_reset_password_done": ACCOUNTS,
+    "account_reset_password_from_key": ACCOUNTS,
+    "account_reset_password_from_key_done": ACCOUNTS,
+    "account_confirm_login_code": ACCOUNTS,
+    "account_confirm_email": ACCOUNTS,
+    "mfa_index": ACCOUNTS,
+    "mfa_authenticate": ACCOUNTS,
+    "mfa_reauthenticate": ACCOUNTS,
+    "mfa_activate_totp": ACCOUNTS,
+    "mfa_deactivate_totp": ACCOUNTS,
+    "mfa_view_recovery_codes": ACCOUNTS,
+    "mfa_generate_recovery_codes": ACCOUNTS,
+    "mfa_download_recovery_codes": ACCOUNTS,
+    "mfa_list_webauthn": ACCOUNTS,
+    "mfa_add_webauthn": ACCOUNTS,
+    "mfa_reauthenticate_webauthn": ACCOUNTS,
+    "mfa_remove_webauthn": ACCOUNTS,
+    "mfa_edit_webauthn": ACCOUNTS,
+    "mfa_login_webauthn": ACCOUNTS,
+    "usersessions_list": ACCOUNTS,
 }

@@ -17,12 +17,16 @@ from tests.permission_routes import MATRIX_OF, NOT_IN_A_MATRIX
 ROOT = Path(__file__).resolve().parent.parent
 
 # Routes an anonymous visitor reaches: the load balancer's health check, the language switch of the login page and
-# allauth's pages before sign-in (signing in, the reset flow, and the closed sign-up and verification pages, which
-# only say so). Everything else redirects to the login page.
+# allauth's pages before sign-in (signing in, its second step, passkey sign-in and the confirmation of a sign-in code,
+# which send a visitor with no sign-in under way back to the login page; the reset flow; and the closed sign-up and
+# verification pages, which only say so). Everything else redirects to the login page.
 PUBLIC = {
     "health",
     "set_language",
     "account_login",
+    "account_confirm_login_code",
+    "mfa_authenticate",
+    "mfa_login_webauthn",
     "account_inactive",
     "account_signup",
     "account_email_verification_sent",
@@ -31,6 +35,9 @@ PUBLIC = {
     "account_reset_password_done",
     "account_reset_password_from_key",
     "account_reset_password_from_key_done",
+    "socialaccount_login_cancelled",
+    "openid_connect_login",
+    "openid_connect_callback",
 }
 
 

@@ -41,7 +41,8 @@ HARMLESS = re.compile(
 )
 
 # Known offenders, fixed in the stage that owns them; the lead removes the mark once the fix is merged.
-KNOWN_WRITERS = {}  # route name → reason, for a known offender marked xfail until it is fixed
+KNOWN_WRITERS = {  # route name → reason, for a known offender marked xfail until it is fixed
+}
 
 
 def routes():
