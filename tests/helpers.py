@@ -278,3 +278,22 @@ def forget_sign_in_counters(*, addresses=()):
             doomed.append(raw)
     if doomed:
         redis.delete(*doomed)
+
+
+def unique_email(name):
+    """An address no other test uses, so allauth's counters of one test never meet another's."""
+    import uuid
+
+    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def sign_in_through_the_form(browser, user):
+    """Signs `user` in with the password form, and the authenticator code where the portal asks for one."""
+    from tests.factories import PASSWORD, totp_code
+
+    response = browser.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    if response["Location"] == reverse("mfa_authenticate"):
+        response = browser.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
+    assert response.status_code == 302
+    assert browser.session.get("_auth_user_id") == str(user.pk)
+    return response

@@ -1,33 +1,15 @@
 """The admin opens only to active superusers with a second factor, at the path ADMIN_URL names."""
 
 import importlib
-import uuid
 
 import pytest
 from django.urls import clear_url_caches, reverse
 
 from portal.models import Role
-from tests.factories import PASSWORD, UserFactory, totp_code
-from tests.helpers import sign_in_browsers
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import sign_in_through_the_form, unique_email
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(db, settings):
-    settings.MFA_TOTP_TOLERANCE = 1  # see test_sign_in_second_factor
-    yield from sign_in_browsers()
-
-
-def unique_email(name):
-    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def sign_in(browser, user):
-    response = browser.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    if response["Location"] == reverse("mfa_authenticate"):
-        response = browser.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
-    assert browser.session.get("_auth_user_id") == str(user.pk)
 
 
 def superuser(**options):
@@ -37,7 +19,7 @@ def superuser(**options):
 def test_a_superuser_without_a_factor_is_sent_to_set_one_up(browser):
     user = superuser(second_factor=False)
     client = browser()
-    sign_in(client, user)
+    sign_in_through_the_form(client, user)
     for url in (reverse("admin:index"), reverse("admin:portal_user_changelist")):
         response = client.get(url)
         assert response.status_code == 302
@@ -47,7 +29,7 @@ def test_a_superuser_without_a_factor_is_sent_to_set_one_up(browser):
 def test_a_superuser_with_a_factor_uses_the_admin(browser):
     user = superuser()
     client = browser()
-    sign_in(client, user)
+    sign_in_through_the_form(client, user)
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:portal_user_changelist")).status_code == 200
 
@@ -56,7 +38,7 @@ def test_staff_without_superuser_rights_are_refused_even_with_a_factor(browser):
     office = UserFactory(email=unique_email("pt"), role=Role.PROGRAMME_OFFICE, is_staff=True)
     admin = superuser()
     client = browser()
-    sign_in(client, office)
+    sign_in_through_the_form(client, office)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 403
@@ -81,7 +63,7 @@ def test_the_admin_lives_at_the_path_admin_url_names(browser, settings):
 
     user = superuser()
     client = browser()
-    sign_in(client, user)
+    sign_in_through_the_form(client, user)
     original = settings.ADMIN_URL
     settings.ADMIN_URL = "verwaltung-7f3a/"
     try:

@@ -2,7 +2,6 @@
 
 import logging
 import time
-import uuid
 
 import pytest
 from django.test import override_settings
@@ -10,7 +9,7 @@ from django.urls import reverse
 
 from portal.models import NotificationKind, OutgoingMessage, Role
 from tests.factories import PASSWORD, UserFactory, totp_code
-from tests.helpers import sign_in_browsers
+from tests.helpers import unique_email
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +17,6 @@ pytestmark = pytest.mark.django_db
 CLOSED_REDIS = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
 }
-
-
-@pytest.fixture
-def browser(db):
-    yield from sign_in_browsers()
-
-
-def unique_email(name):
-    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
 
 
 def test_without_the_cache_nobody_signs_in_and_the_page_says_why(browser, caplog):
@@ -45,7 +35,6 @@ def test_without_the_cache_nobody_signs_in_and_the_page_says_why(browser, caplog
 
 
 def test_without_the_cache_the_second_factor_is_not_checked(browser, settings):
-    settings.MFA_TOTP_TOLERANCE = 1
     office = UserFactory(email=unique_email("pt"), role=Role.PROGRAMME_OFFICE)
     client = browser()
     response = client.post(reverse("account_login"), {"login": office.email, "password": PASSWORD})

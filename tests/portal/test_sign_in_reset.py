@@ -3,7 +3,6 @@
 import re
 import statistics
 import time
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -11,20 +10,11 @@ from django.utils import translation
 
 from portal.models import NotificationKind, OutgoingMessage, Role
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import sign_in_browsers
+from tests.helpers import unique_email
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Kiefernzapfen-am-Spreeufer-77"
-
-
-@pytest.fixture
-def browser(db):
-    yield from sign_in_browsers()
-
-
-def unique_email(name):
-    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
 
 
 def request_reset(browser, email, **options):

@@ -1,7 +1,6 @@
 """Staff set up and use a second factor through real requests; managers and experts may, but need not."""
 
 import re
-import uuid
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -10,21 +9,9 @@ from django.utils import translation
 
 from portal.models import Role
 from tests.factories import PASSWORD, UserFactory, totp_code
-from tests.helpers import sign_in_browsers
+from tests.helpers import unique_email
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(db, settings):
-    # One code before and after the current one counts too, so two codes in a row differ (a used code is
-    # refused for the whole window) and a period ending between computing and sending a code does not matter.
-    settings.MFA_TOTP_TOLERANCE = 1
-    yield from sign_in_browsers()
-
-
-def unique_email(name):
-    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
 
 
 def sign_in(browser, email, password=PASSWORD):

@@ -1,7 +1,6 @@
 """Sessions end after an idle time that depends on the role, and a user can end their other sessions."""
 
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,29 +10,10 @@ from django.utils import timezone
 
 from portal.models import Role
 from portal.receivers import LAST_ACTIVITY
-from tests.factories import PASSWORD, UserFactory, totp_code
-from tests.helpers import sign_in_browsers
+from tests.factories import UserFactory
+from tests.helpers import sign_in_through_the_form, unique_email
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(db, settings):
-    settings.MFA_TOTP_TOLERANCE = 1  # see test_sign_in_second_factor
-    yield from sign_in_browsers()
-
-
-def unique_email(name):
-    return f"{name}-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def sign_in(browser, user):
-    response = browser.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    if response["Location"] == reverse("mfa_authenticate"):
-        response = browser.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
-    assert response.status_code == 302
-    assert browser.session.get("_auth_user_id") == str(user.pk)
-    return response
 
 
 def seconds_left(browser):
@@ -59,7 +39,7 @@ def test_a_session_lasts_the_idle_time_of_the_role(browser, settings, role, minu
     assert settings.SESSION_IDLE_MINUTES_STAFF < settings.SESSION_IDLE_MINUTES
     user = UserFactory(email=unique_email("person"), role=role)
     client = browser()
-    sign_in(client, user)
+    sign_in_through_the_form(client, user)
     idle_seconds = getattr(settings, minutes_setting) * 60
     assert idle_seconds - 10 < seconds_left(client) <= idle_seconds
 
@@ -68,7 +48,7 @@ def test_an_idle_session_ends_and_sends_the_user_to_sign_in(browser, settings):
     settings.SESSION_IDLE_MINUTES = 2
     expert = UserFactory(email=unique_email("expertin"), role=Role.EXPERT)
     client = browser()
-    sign_in(client, expert)
+    sign_in_through_the_form(client, expert)
     assert 100 < seconds_left(client) <= 120
     assert not signed_out(client)
 
@@ -86,7 +66,7 @@ def test_using_the_portal_moves_the_end_of_the_session_on(browser, settings):
     settings.SESSION_IDLE_MINUTES = 2
     expert = UserFactory(email=unique_email("expertin"), role=Role.EXPERT)
     client = browser()
-    sign_in(client, expert)
+    sign_in_through_the_form(client, expert)
     # A minute and a half without a request…
     session = client.session
     session[LAST_ACTIVITY] = time.time() - 90
@@ -101,8 +81,8 @@ def test_using_the_portal_moves_the_end_of_the_session_on(browser, settings):
 def test_a_user_ends_their_other_session_on_the_sessions_page(browser):
     expert = UserFactory(email=unique_email("expertin"), role=Role.EXPERT)
     office, laptop = browser(), browser()
-    sign_in(office, expert)
-    sign_in(laptop, expert)
+    sign_in_through_the_form(office, expert)
+    sign_in_through_the_form(laptop, expert)
     page = office.get(reverse("usersessions_list"))
     assert page.status_code == 200
     assert page.context["session_count"] == 2

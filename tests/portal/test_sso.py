@@ -218,6 +218,23 @@ def signed_in_user_id(client):
     return client.session.get("_auth_user_id")
 
 
+def configure_unreachable_provider(settings):
+    """A provider at the discard port: nothing listens there, so a connection is refused at once."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": PROVIDER_NAME,
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"server_url": "http://127.0.0.1:9"},
+                }
+            ]
+        }
+    }
+
+
 def test_a_manager_signs_in_by_sso_and_keeps_the_portals_role_whatever_the_provider_claims(client, idp, manager):
     response = sign_in_by_sso(client, idp, email=manager.email, **POWERFUL_CLAIMS)
 
@@ -316,39 +333,14 @@ def test_the_login_page_offers_sso_only_when_a_provider_is_configured(client, se
     assert sso_login_url() not in page
     assert client.post(sso_login_url()).status_code == 404
 
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "sso",
-                    "name": PROVIDER_NAME,
-                    "client_id": CLIENT_ID,
-                    "secret": CLIENT_SECRET,
-                    "settings": {"server_url": "http://127.0.0.1:9"},
-                }
-            ]
-        }
-    }
+    configure_unreachable_provider(settings)
     page = client.get(reverse("account_login")).content.decode()
     assert f'action="{sso_login_url()}?process=login"' in page
     assert f"Über {PROVIDER_NAME} anmelden" in page
 
 
 def test_a_provider_that_cannot_be_reached_is_reported_in_german(client, settings, manager):
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "sso",
-                    "name": PROVIDER_NAME,
-                    "client_id": CLIENT_ID,
-                    "secret": CLIENT_SECRET,
-                    # The discard port: nothing listens there, so the connection is refused at once.
-                    "settings": {"server_url": "http://127.0.0.1:9"},
-                }
-            ]
-        }
-    }
+    configure_unreachable_provider(settings)
     response = client.post(sso_login_url(), {"process": "login"})
     assert response["Location"] == reverse("account_login")
     assert (
