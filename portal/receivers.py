@@ -38,7 +38,12 @@ def start_session(sender, request, user, **kwargs):
         return
     request.session.set_expiry(idle_seconds_for(user))
     request.session[LAST_ACTIVITY] = time.time()
-    remember_second_factor_state(request, user=user)
+    if remember_second_factor_state(request, user=user):
+        # Staff without a factor go straight to setting one up: the sign-in a moment ago is the confirmation
+        # allauth would ask for again. It opens nothing else, as the middleware allows only the setup pages.
+        from allauth.account.internal.flows.login import record_authentication
+
+        record_authentication(request, user, method="password", reauthenticated=True)
 
 
 def factor_changed(sender, request, user, **kwargs):
