@@ -9,22 +9,22 @@ signing in fails closed (see portal.middleware.CacheUnavailableMiddleware for wh
 import logging
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as allauth_ratelimit
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from portal.models import AccountEvent, AccountEventKind, User
 from portal.notifications import send_account_mail
+from portal.rules import has_second_factor
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +36,12 @@ def _login_key(request, email):
     return f"{get_current_site(request).domain}:{(email or '').lower()}"
 
 
-def _rate_keys(request, email, per):
-    """The cache keys of the failed sign-in budgets counted per account (`per="key"`) or per client address."""
+def _rate_keys(request, key, per):
+    """The cache keys under which allauth counts failed sign-ins for `key`, per account (`per="key"`) or per
+    client address (`per="ip"`)."""
     rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
     return [
-        (
-            rate,
-            allauth_ratelimit.get_cache_key(
-                request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=_login_key(request, email)
-            ),
-        )
+        (rate, allauth_ratelimit.get_cache_key(request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=key))
         for rate in rates
         if rate.per == per
     ]
@@ -54,15 +50,9 @@ def _rate_keys(request, email, per):
 def _account_rate_keys(request, user):
     """The per-account budgets of `user`: failed passwords, and failed second-factor codes, which allauth counts
     under a key of the user's own."""
-    keys = _rate_keys(request, user.email, "key")
-    rates = allauth_ratelimit.get_rates(app="allauth.account", action=LOGIN_FAILED)
-    for rate in rates:
-        if rate.per == "key":
-            key = allauth_ratelimit.get_cache_key(
-                request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=f"mfa-auth-user-{user.pk}"
-            )
-            keys.append((rate, key))
-    return keys
+    return _rate_keys(request, _login_key(request, user.email), "key") + _rate_keys(
+        request, f"mfa-auth-user-{user.pk}", "key"
+    )
 
 
 def _lock(request, email, per):
@@ -70,7 +60,7 @@ def _lock(request, email, per):
     while it has room."""
     now = time.time()
     waits = [(0, None)]
-    for rate, key in _rate_keys(request, email, per):
+    for rate, key in _rate_keys(request, _login_key(request, email), per):
         history = [moment for moment in cache.get(key, []) if moment > now - rate.duration]
         if len(history) >= rate.amount:
             # The budget has room again once the oldest failure that still counts leaves the window.
@@ -81,6 +71,23 @@ def _lock(request, email, per):
 def seconds_until_unlocked(request, email):
     """How long the account of `email` stays locked; 0 when it is not locked."""
     return _lock(request, email, "key")[0]
+
+
+def wait_minutes(seconds):
+    """A wait as people are told it: whole minutes, rounded up, at least one."""
+    return max(1, math.ceil(seconds / 60))
+
+
+def currently_locked_accounts(request):
+    """The accounts locked now, by e-mail, each with the minutes it stays locked (for the unlock page)."""
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    users = User.objects.filter(account_events__kind=AccountEventKind.LOCKED, account_events__at__gte=since)
+    locked = []
+    for user in users.distinct().order_by("email"):
+        wait = seconds_until_unlocked(request, user.email)
+        if wait:
+            locked.append({"user": user, "minutes": wait_minutes(wait)})
+    return locked
 
 
 def unlock_account(request, *, user, unlocked_by):
@@ -95,7 +102,7 @@ def unlock_account(request, *, user, unlocked_by):
 
 
 def _wait_message(seconds):
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = wait_minutes(seconds)
     return ngettext(
         "Zu viele fehlgeschlagene Anmeldeversuche: Dieses Konto ist noch %(minutes)s Minute gesperrt. Versuchen "
         "Sie es danach erneut oder bitten Sie den Projektträger, es zu entsperren.",
@@ -132,7 +139,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                 self._record_lock(request, email, locked_since)
                 raise ValidationError(_wait_message(account_wait), code="too_many_login_attempts") from None
             logger.warning("Sign-in refused: too many failures from %s", allauth_ratelimit.get_ip(request))
-            minutes = max(1, math.ceil(_lock(request, email, "ip")[0] / 60))
+            minutes = wait_minutes(_lock(request, email, "ip")[0])
             raise ValidationError(
                 ngettext(
                     "Zu viele fehlgeschlagene Anmeldeversuche von diesem Anschluss. Versuchen Sie es in "
@@ -166,7 +173,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def get_reauthentication_methods(self, user):
         methods = super().get_reauthentication_methods(user)
-        if user.is_authenticated and Authenticator.objects.filter(user_id=user.pk).exists():
+        if user.is_authenticated and has_second_factor(user):
             # A second factor makes the password alone too weak to confirm a decision.
             methods = [method for method in methods if method["id"] != "reauthenticate"]
         return methods

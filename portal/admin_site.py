@@ -1,10 +1,11 @@
 """The admin site: superusers only, and only with a second factor; sign-in goes through the portal's login."""
 
 from allauth.account.decorators import secure_admin_login
-from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+
+from portal.rules import has_second_factor
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -13,12 +14,7 @@ class PortalAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return bool(
-            user.is_active
-            and user.is_staff
-            and user.is_superuser
-            and Authenticator.objects.filter(user_id=user.pk).exists()
-        )
+        return bool(user.is_active and user.is_staff and user.is_superuser and has_second_factor(user))
 
     def login(self, request, extra_context=None):
         # The admin has no password form of its own: it would bypass the rate limits and the second factor.

@@ -1,20 +1,15 @@
 """The account pages of the portal's own: a user's security overview, and unlocking locked accounts."""
 
-import math
-from datetime import timedelta
-
 import rules
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts import seconds_until_unlocked, unlock_account
-from portal.models import AccountEvent, AccountEventKind, User
+from portal.accounts import currently_locked_accounts, unlock_account
+from portal.models import AccountEvent, User
 from portal.rules import require_permission
 
 
@@ -34,23 +29,14 @@ def account_security(request):
     )
 
 
-def _locked_accounts(request):
-    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    users = User.objects.filter(account_events__kind=AccountEventKind.LOCKED, account_events__at__gte=since).distinct()
-    locked = []
-    for user in users.order_by("email"):
-        wait = seconds_until_unlocked(request, user.email)
-        if wait:
-            locked.append({"user": user, "minutes": max(1, math.ceil(wait / 60))})
-    return locked
-
-
 @require_GET
 def locked_accounts(request):
     """Accounts locked after too many failed sign-ins, for the programme office and admins to unlock."""
     require_permission(request.user, "portal.unlock_account")
     events = AccountEvent.objects.select_related("user", "actor")[:50]
-    return render(request, "portal/locked_accounts.html", {"locked": _locked_accounts(request), "events": events})
+    return render(
+        request, "portal/locked_accounts.html", {"locked": currently_locked_accounts(request), "events": events}
+    )
 
 
 @require_POST

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from portal.models import AccountEvent, AccountEventKind, Role
 from tests.factories import PASSWORD, UserFactory, totp_code
-from tests.helpers import unique_email
+from tests.helpers import count_queries, unique_email
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +111,26 @@ def test_unlocking_also_forgets_failed_second_factor_codes(browser, settings):
     assert admin_browser.post(reverse("unlock_account", args=[office.pk])).status_code == 302
     client.post(reverse("mfa_authenticate"), {"code": totp_code(offset=1)})
     assert client.session.get("_auth_user_id") == str(office.pk)
+
+
+def lock_out(browser, user, settings):
+    for _attempt in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        sign_in(browser, user.email, "falsch-geraten")
+    assert "Minuten gesperrt" in page_errors(sign_in(browser, user.email))
+
+
+# Session, user, the locked accounts and the latest events; the lock itself is read from the cache.
+LOCKED_ACCOUNTS_QUERIES = 4
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_the_locked_accounts_page_takes_the_same_queries_at_two_sizes(browser, settings, size):
+    office = UserFactory(email=unique_email("pt"), role=Role.PROGRAMME_OFFICE)
+    experts = [UserFactory(email=unique_email("expertin"), role=Role.EXPERT) for _ in range(size)]
+    for expert in experts:
+        lock_out(browser(), expert, settings)
+    client = browser()
+    client.force_login(office)
+    queries, response = count_queries(client, reverse("locked_accounts"))
+    assert [entry["user"] for entry in response.context["locked"]] == sorted(experts, key=lambda user: user.email)
+    assert queries == LOCKED_ACCOUNTS_QUERIES
