@@ -120,7 +120,8 @@ def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
     if kind not in DocumentKind.values:
         raise ValidationError(_("Bitte wählen Sie die Art des Dokuments."))
     received = uploads.receive_pdf(uploaded_file)
-    _ensure_open_for_work(strategy, now)
+    # Nothing is written for a draft that is closed; the transaction below checks again under its lock.
+    _ensure_open_for_work(Strategy.objects.select_related("cycle").get(pk=strategy.pk), now)
     return uploads.store_then_create(
         uploaded_file,
         lambda stored: _create_pending_document(

@@ -8,6 +8,7 @@ runs it in-process here (as under `make run`) or in a real worker (`celery_worke
 import hashlib
 import io
 import time
+from contextlib import nullcontext
 
 import pikepdf
 import pytest
@@ -18,6 +19,7 @@ from alliances.models import Question, StrategyDocument
 from portal.uploads import removed_content_labels
 from tests.factories import CompleteStrategyFactory, manager_of
 from tests.hostile_pdfs import CORPUS_BY_NAME, HOSTILE_CORPUS, active_content, outside_the_pdf, plain_pdf
+from tests.storage_faults import full_disk_root, read_only_root, stored_files  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -326,3 +328,40 @@ def test_a_real_worker_checks_uploads_and_the_page_updates_itself(celery_worker,
         client.get(strategy_url(strategy, "document_download", checked.public_id)), "strategie.pdf"
     )
     assert_nothing_active(content)
+
+
+# --- Storage faults -------------------------------------------------------------------------------------------
+
+FULL_DISK = "Speicherplatz des Portals erschöpft"
+NOT_WRITABLE = "nicht beschreibbar"
+
+
+@pytest.mark.parametrize(("fault", "message"), [("full_disk_root", FULL_DISK), ("read_only_root", NOT_WRITABLE)])
+def test_a_document_the_disk_cannot_take_gets_a_german_422_and_leaves_no_file_and_no_row(
+    request, manager_client, draft, fault, message
+):
+    root = request.getfixturevalue(fault)
+    before = stored_files(root)
+    response = manager_client.post(
+        strategy_url(draft, "document_upload"),
+        {"kind": "main", "file": SimpleUploadedFile("Strategie.pdf", plain_pdf(3))},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert "Error" not in response.content.decode()
+    assert not StrategyDocument.objects.exists()
+    assert stored_files(root) == before
+
+
+@pytest.mark.parametrize(("fault", "message"), [("full_disk_root", FULL_DISK), ("read_only_root", NOT_WRITABLE)])
+def test_a_question_attachment_the_disk_cannot_take_gets_a_german_422_and_no_question(
+    request, manager_client, taking_part, fault, message
+):
+    root = request.getfixturevalue(fault)
+    before = stored_files(root)
+    response = ask_with(manager_client, CORPUS_BY_NAME["clean_five_pages"], lambda execute: nullcontext())
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Question.objects.exists()
+    assert stored_files(root) == before
