@@ -240,7 +240,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Stores a file whole or not at all, and answers a full disk or an unwritable folder with a German refusal.
+        "BACKEND": "portal.storage.PrivateFileStorage",
         "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))},
     },
     "staticfiles": {
@@ -254,6 +255,16 @@ STORAGES = {
 # Uploaded files live outside STATIC_ROOT; only permission-checked views stream them.
 PRIVATE_MEDIA_ROOT = Path(STORAGES["default"]["OPTIONS"]["location"])
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024)))
+# A file is stored only if this much room stays free after it: the database, logs and dossiers need it too.
+# An empty value (as a compose file passes an unset variable) means the default, here and below.
+STORAGE_MIN_FREE_BYTES = int(os.environ.get("STORAGE_MIN_FREE_BYTES") or 200 * 1024 * 1024)
+# Uploaded PDFs are inspected and cleaned in a child process within these bounds; past them a file is refused.
+UPLOAD_MAX_PAGES = int(os.environ.get("UPLOAD_MAX_PAGES") or 300)
+UPLOAD_MAX_DECODED_BYTES = int(os.environ.get("UPLOAD_MAX_DECODED_BYTES") or 256 * 1024 * 1024)
+UPLOAD_CHECK_SECONDS = int(os.environ.get("UPLOAD_CHECK_SECONDS") or 60)
+UPLOAD_CHECK_MEMORY_BYTES = int(os.environ.get("UPLOAD_CHECK_MEMORY_BYTES") or 768 * 1024 * 1024)
+# The programme's page limit of the main strategy document: a longer one is stored with a warning, not refused.
+STRATEGY_MAIN_DOCUMENT_PAGES = 25
 # The form fields around one upload (the multipart framing, the CSRF token, a kind or a note).
 UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
 # Sign-in and password-reset forms are small; a larger anonymous body is refused before it is parsed.
