@@ -1,7 +1,7 @@
 """Settings for the WIR! Strategy Portal, read from environment variables.
 
-Without DATABASE_URL the portal runs on SQLite; without REDIS_URL Celery tasks
-run in-process. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Without DATABASE_URL the portal runs on SQLite; in development (DEBUG=1) without REDIS_URL Celery
+tasks run in-process. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 Every variable read here is listed in the README's configuration table (a test compares them).
 """
 
@@ -38,6 +38,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789-abcdefghij"  # noqa: S105
+# Without a broker every task (rendering dossiers, checking uploads) would run inside a web request, past
+# gunicorn's timeout. Only development runs them in-process; the Celery block below reads the same variable.
+if not DEBUG and not os.environ.get("REDIS_URL"):
+    raise ImproperlyConfigured(
+        "Production (DEBUG=0) needs a broker: set REDIS_URL to the Redis that web, worker and beat share, "
+        "e.g. REDIS_URL=redis://redis:6379/0 (docker-compose.yml sets it). Without a broker, tasks such as "
+        "rendering dossiers and checking uploads would run inside web requests. Tasks run in-process only in "
+        "development (DEBUG=1, `make run`)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
