@@ -13,7 +13,6 @@ from django.core.files.storage import storages
 from dossiers import services
 from dossiers.models import DossierKind, DossierStatus
 from portal.storage import TEMPORARY_PREFIX, StorageRefused
-from tests import storage_faults
 from tests.factories import AllianceFactory, submitted_strategy
 from tests.storage_faults import (
     DiskFillsUpStorage,
@@ -23,9 +22,6 @@ from tests.storage_faults import (
     stored_files,
     tmpfs_at,
 )
-
-full_disk_root = storage_faults.full_disk_root
-read_only_root = storage_faults.read_only_root
 
 FULL_DISK = "weil der Speicherplatz des Portals erschöpft ist"
 NOT_WRITABLE = "weil der Speicherort des Portals nicht beschreibbar ist"
