@@ -71,7 +71,7 @@ def sweep_outbox():
 
 # The inspection itself is bounded in a child process (UPLOAD_CHECK_SECONDS); the task's limits leave room for
 # storing the cleaned copy around it.
-UPLOAD_CHECK_TIME_LIMIT = getattr(settings, "UPLOAD_CHECK_SECONDS", 60) + 120
+UPLOAD_CHECK_TIME_LIMIT = settings.UPLOAD_CHECK_SECONDS + 120
 
 
 @shared_task(acks_late=True, soft_time_limit=UPLOAD_CHECK_TIME_LIMIT, time_limit=UPLOAD_CHECK_TIME_LIMIT + 30)

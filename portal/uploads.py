@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from portal.exceptions import Refusal
+from portal.storage import StorageRefused
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ def quarantine_pdf(uploaded_file, *, storage=None):
     uploaded_file.seek(0)
     try:
         stored = storage.save(name, uploaded_file)
-    except Refusal as refusal:
+    except StorageRefused as refusal:
         discard_stored(name, storage=storage)
         raise UploadNotStored(refusal.message) from None
     except OSError as error:
@@ -220,10 +221,6 @@ def queue_pdf_check(instance):
 
 
 # --- In the worker --------------------------------------------------------------------------------------------
-
-
-def _limit(name, default):
-    return getattr(settings, name, default)
 
 
 def _refusal_messages():
@@ -325,7 +322,7 @@ def check_history_reason(outcome):
 
 def page_warning(page_count, limit=None):
     """The programme's page guideline for the main strategy document: a warning, never a refusal."""
-    limit = limit or _limit("STRATEGY_MAIN_DOCUMENT_PAGES", 25)
+    limit = limit or settings.STRATEGY_MAIN_DOCUMENT_PAGES
     if not page_count or page_count <= limit:
         return ""
     return ngettext(
@@ -343,10 +340,10 @@ def _inspect(source_path, target_path):
         findings = clean_pdf_bounded(
             str(source_path),
             str(target_path),
-            max_pages=_limit("UPLOAD_MAX_PAGES", 300),
-            max_decoded_bytes=_limit("UPLOAD_MAX_DECODED_BYTES", 256 * 1024 * 1024),
-            seconds=_limit("UPLOAD_CHECK_SECONDS", 60),
-            memory_bytes=_limit("UPLOAD_CHECK_MEMORY_BYTES", 768 * 1024 * 1024),
+            max_pages=settings.UPLOAD_MAX_PAGES,
+            max_decoded_bytes=settings.UPLOAD_MAX_DECODED_BYTES,
+            seconds=settings.UPLOAD_CHECK_SECONDS,
+            memory_bytes=settings.UPLOAD_CHECK_MEMORY_BYTES,
         )
     except PdfRefused as refused:
         return None, refusal_message(refused.code, getattr(refused, "params", None))
@@ -364,7 +361,7 @@ def _store_cleaned(kind, instance, cleaned_path):
     try:
         with Path(cleaned_path).open("rb") as handle:
             return storage.save(name, File(handle, name=Path(name).name)), None
-    except Refusal as refusal:
+    except StorageRefused as refusal:
         discard_stored(name, storage=storage)
         return None, refusal.message
     except OSError as error:

@@ -365,3 +365,40 @@ def test_a_question_attachment_the_disk_cannot_take_gets_a_german_422_and_no_que
     assert message in response.content.decode()
     assert not Question.objects.exists()
     assert stored_files(root) == before
+
+
+# --- When the check itself fails ------------------------------------------------------------------------------
+
+
+def test_a_check_that_cannot_run_refuses_in_german_and_keeps_nothing(manager_client, draft, private_root):
+    from portal.uploads import check_now
+
+    manager_client.post(
+        strategy_url(draft, "document_upload"), {"kind": "annex", "file": SimpleUploadedFile("A.pdf", plain_pdf(1))}
+    )
+    document = StrategyDocument.objects.get()
+    # The quarantined file is gone before the worker reaches it (a lost volume, an operator's clean-up).
+    (private_root / document.file.name).unlink()
+    assert check_now(document) == "refused"
+    document.refresh_from_db()
+    assert document.check_message == "Die Datei konnte nicht geprüft werden. Bitte laden Sie sie erneut hoch."
+    assert files_under(private_root) == []
+
+
+def test_the_sweep_queues_the_check_again_for_an_upload_left_waiting(manager_client, draft, private_root):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.tasks import sweep_pending_uploads
+
+    manager_client.post(
+        strategy_url(draft, "document_upload"), {"kind": "annex", "file": SimpleUploadedFile("A.pdf", plain_pdf(1))}
+    )
+    # A fresh upload is left to its own task; one waiting for more than ten minutes lost it.
+    assert sweep_pending_uploads.delay().get() == 0
+    StrategyDocument.objects.update(uploaded_at=timezone.now() - timedelta(minutes=11))
+    assert sweep_pending_uploads.delay().get() == 1
+    document = StrategyDocument.objects.get()
+    assert document.check_status == "checked"
+    assert files_under(private_root) == [document.file.name]
