@@ -107,3 +107,12 @@ def test_an_outcome_reports_counts_only_where_there_was_more_than_one():
         removed_counts = (("javascript", 2), ("launch", 1))
 
     assert PdfCheckOutcome(accepted=True, findings=Findings()).removed == ("javascript:2", "launch")
+
+
+def test_every_code_the_inspection_reports_has_its_own_german_wording():
+    from portal.pdf_inspection.findings import REFUSAL_CODES, REMOVED_CODES
+
+    fallback = "Die Datei konnte nicht geprüft werden. Bitte laden Sie sie erneut hoch."
+    params = {"page": 1, "count": 400, "limit": 300}
+    assert all(refusal_message(code, params) != fallback for code in REFUSAL_CODES)
+    assert "weiterer aktiver Inhalt" not in removed_content_labels(REMOVED_CODES)
