@@ -12,6 +12,7 @@ from contextlib import nullcontext
 
 import pikepdf
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -204,6 +205,8 @@ def test_a_refused_upload_does_not_count_and_a_checked_one_keeps_both_hashes_in_
     document = StrategyDocument.objects.get(check_status="checked")
     assert facts["sha256"] == hashlib.sha256(cleaned.content).hexdigest()
     assert facts["served_sha256"] == document.sha256 != facts["sha256"]
+    (receipt,) = mail.outbox
+    assert facts["sha256"] in receipt.body and facts["served_sha256"] in receipt.body
 
 
 def test_the_main_document_warns_past_the_programmes_page_guideline_without_refusing(
