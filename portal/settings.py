@@ -402,5 +402,6 @@ CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
     "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": 3 * 60},
+    "upload-check-sweep": {"task": "portal.tasks.sweep_pending_uploads", "schedule": 5 * 60},
     "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
 }

@@ -50,3 +50,14 @@ def test_an_in_process_task_prints_no_broker_warning():
     assert "Warnungen erscheinen auf stderr" in result.stderr  # warnings would be seen here
     assert "kombu" not in result.stderr
     assert "hostname" not in result.stderr.lower()
+
+
+def test_every_periodic_job_names_a_task_the_workers_know():
+    from django.conf import settings
+
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "portal.tasks.sweep_pending_uploads" in scheduled
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
