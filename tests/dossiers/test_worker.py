@@ -1,24 +1,31 @@
 """Dossiers rendered by real Celery workers on the Redis broker."""
 
+import csv
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
 
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.tasks import pdf_worker_command
 from portal.celery import app as celery_app
-from tests.factories import AllianceFactory, submitted_strategy
+from tests.factories import AllianceFactory, programme_rubric, scored_strategy, submitted_strategy
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+HTMX = {"HX-Request": "true"}
 
 
 def submitted_strategy_of_size(cycle, pages=2, text_repeats=1):
@@ -159,3 +166,57 @@ def test_a_worker_killed_mid_render_leads_to_a_ready_dossier_without_a_second_ro
     finally:
         stop(first, second, beat)
         forget_broker_state()
+
+
+def zero_mediabox_pdf():
+    """A one-page PDF whose page is 0 × 0 points: it opens, but cannot be drawn into a dossier."""
+    document = pikepdf.new()
+    document.add_blank_page()
+    document.pages[0].MediaBox = pikepdf.Array([0, 0, 0, 0])
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_annex_that_fails_at_render_time_leaves_a_placeholder_and_a_complete_archive(
+    client, celery_worker, cycle, ministry
+):
+    rubric = programme_rubric(cycle)
+    broken = scored_strategy(cycle, AllianceFactory(name="DIANA", slug="diana"), rubric=rubric, points=3)
+    scored_strategy(cycle, AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz"), rubric=rubric, points=4)
+    annex = broken.documents.get()
+    Path(annex.file.path).write_bytes(zero_mediabox_pdf())  # the stored copy changed after its check
+    client.force_login(ministry)
+    response = client.post(reverse("dossiers:request_cycle", args=["cycle_archive", cycle.slug]), headers=HTMX)
+    assert response.status_code == 200
+    archive = Dossier.objects.get(kind=DossierKind.CYCLE_ARCHIVE)
+    assert wait_for(lambda: Dossier.objects.get(pk=archive.pk).is_done, 240)
+    archive.refresh_from_db()
+    assert archive.status == DossierStatus.READY, archive.error_message
+    assert (archive.missing_parts, archive.warnings) == (0, [])
+
+    part = Dossier.objects.get(kind=DossierKind.EVALUATION, strategy=broken)
+    assert part.status == DossierStatus.READY
+    assert len(part.warnings) == 1 and annex.original_name in part.warnings[0]
+    assert "konnte nicht eingebunden werden" in part.warnings[0]
+    day = f"{timezone.localdate():%Y-%m-%d}"
+    with zipfile.ZipFile(archive.file.path) as bundle:
+        assert sorted(bundle.namelist()) == sorted(
+            [
+                "00_inhalt.pdf",
+                "inhalt.csv",
+                f"evaluation_diana_{day}.pdf",
+                f"evaluation_gesunde-lausitz_{day}.pdf",
+                f"cycle_report_zwischenbegutachtung-2024_{day}.pdf",
+            ]
+        )
+        rows = {
+            row[0]: row for row in csv.reader(io.StringIO(bundle.read("inhalt.csv").decode("utf-8-sig")), delimiter=";")
+        }
+        placeholder_text = " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(bundle.read(f"evaluation_diana_{day}.pdf"))).pages
+        )
+    assert rows[f"evaluation_diana_{day}.pdf"][4:] == ["mit Hinweisen", part.warnings[0]]
+    assert rows[f"evaluation_gesunde-lausitz_{day}.pdf"][4:] == ["vollständig", ""]
+    assert "konnte nicht eingebunden werden" in " ".join(placeholder_text.split()).replace("\u2010 ", "")
