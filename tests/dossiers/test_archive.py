@@ -7,6 +7,7 @@ import io
 import zipfile
 from decimal import Decimal
 
+import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -140,6 +141,32 @@ def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cy
     # The parts are ordinary ready dossiers, reused by the next request.
     assert Dossier.objects.filter(kind=DossierKind.EVALUATION, status=DossierStatus.READY).count() == 2
     assert not Dossier.objects.filter(strategy__alliance__slug="nur-entwurf").exists()
+
+
+def test_the_archive_cover_page_is_a_tagged_pdf_ua_document_with_a_real_table(
+    client, ministry, archive_cycle, django_capture_on_commit_callbacks
+):
+    pdf_ua = pytest.importorskip("tests.pdf_ua", reason="the PDF/UA checker of the rendering tests")
+    client.force_login(ministry)
+    _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    archive.refresh_from_db()
+    with zipfile.ZipFile(archive.file.path) as bundle:
+        cover = bundle.read("00_inhalt.pdf")
+    assert [str(violation) for violation in pdf_ua.check(cover)] == []
+    with pikepdf.open(io.BytesIO(cover)) as document:
+        assert str(document.Root.Lang) == "de"
+        tags = {str(element.get("/S")) for element in structure_elements(document.Root.StructTreeRoot)}
+    assert {"/H1", "/Table", "/TR", "/TH", "/TD"} <= tags
+
+
+def structure_elements(node):
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from structure_elements(kid)
 
 
 def test_the_archive_reports_its_progress_while_it_is_built(
