@@ -1,7 +1,7 @@
 """Settings for the WIR! Strategy Portal, read from environment variables.
 
-Without DATABASE_URL the portal runs on SQLite; without REDIS_URL Celery tasks
-run in-process. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Without DATABASE_URL the portal runs on SQLite; in development (DEBUG=1) without REDIS_URL Celery
+tasks run in-process. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 Every variable read here is listed in the README's configuration table (a test compares them).
 """
 
@@ -38,6 +38,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789-abcdefghij"  # noqa: S105
+# Without a broker every task (rendering dossiers, checking uploads) would run inside a web request, past
+# gunicorn's timeout. Only development runs them in-process; the Celery block below reads the same variable.
+if not DEBUG and not os.environ.get("REDIS_URL"):
+    raise ImproperlyConfigured(
+        "Production (DEBUG=0) needs a broker: set REDIS_URL to the Redis that web, worker and beat share, "
+        "e.g. REDIS_URL=redis://redis:6379/0 (docker-compose.yml sets it). Without a broker, tasks such as "
+        "rendering dossiers and checking uploads would run inside web requests. Tasks run in-process only in "
+        "development (DEBUG=1, `make run`)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -240,7 +249,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Stores a file whole or not at all, and answers a full disk or an unwritable folder with a German refusal.
+        "BACKEND": "portal.storage.PrivateFileStorage",
         "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))},
     },
     "staticfiles": {
@@ -254,6 +264,16 @@ STORAGES = {
 # Uploaded files live outside STATIC_ROOT; only permission-checked views stream them.
 PRIVATE_MEDIA_ROOT = Path(STORAGES["default"]["OPTIONS"]["location"])
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024)))
+# A file is stored only if this much room stays free after it: the database, logs and dossiers need it too.
+# An empty value (as a compose file passes an unset variable) means the default, here and below.
+STORAGE_MIN_FREE_BYTES = int(os.environ.get("STORAGE_MIN_FREE_BYTES") or 200 * 1024 * 1024)
+# Uploaded PDFs are inspected and cleaned in a child process within these bounds; past them a file is refused.
+UPLOAD_MAX_PAGES = int(os.environ.get("UPLOAD_MAX_PAGES") or 300)
+UPLOAD_MAX_DECODED_BYTES = int(os.environ.get("UPLOAD_MAX_DECODED_BYTES") or 256 * 1024 * 1024)
+UPLOAD_CHECK_SECONDS = int(os.environ.get("UPLOAD_CHECK_SECONDS") or 60)
+UPLOAD_CHECK_MEMORY_BYTES = int(os.environ.get("UPLOAD_CHECK_MEMORY_BYTES") or 768 * 1024 * 1024)
+# The programme's page limit of the main strategy document: a longer one is stored with a warning, not refused.
+STRATEGY_MAIN_DOCUMENT_PAGES = 25
 # The form fields around one upload (the multipart framing, the CSRF token, a kind or a note).
 UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
 # Sign-in and password-reset forms are small; a larger anonymous body is refused before it is parsed.

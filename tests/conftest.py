@@ -15,6 +15,7 @@ from tests.factories import (
     manager_of,
 )
 from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at
+from tests.storage_faults import full_disk_root, read_only_root  # noqa: F401 - fixtures for every test
 
 # Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
 # own, before any connection exists. Subprocesses (workers, servers) inherit it through the environment.

@@ -151,10 +151,10 @@ FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def private_storages(location):
-    """The suite's STORAGES with uploads and dossiers under `location`."""
+    """The suite's STORAGES with uploads and dossiers under `location`, stored as in production."""
     return {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+        "default": {"BACKEND": "portal.storage.PrivateFileStorage", "OPTIONS": {"location": str(location)}},
     }
 
 

@@ -9,12 +9,12 @@ import pytest
 from django.conf import settings
 
 from dossiers.models import DossierKind
-from tests.helpers import run_in_checkout
+from tests.helpers import broker_nobody_consumes, run_in_checkout
 
 
 @pytest.fixture
 def scenario_result(transactional_db, tmp_path):
-    """Runs receivers_scenario.py with DEBUG=0 against the test database, tasks in-process."""
+    """Runs receivers_scenario.py with DEBUG=0 against the test database, tasks sent to a broker nobody consumes."""
     database = settings.DATABASES["default"]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
@@ -25,8 +25,11 @@ def scenario_result(transactional_db, tmp_path):
         PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
-    env.pop("REDIS_URL", None)
-    completed = run_in_checkout([sys.executable, "-m", "tests.dossiers.receivers_scenario"], env, timeout=240)
+    # Production settings need a broker; the receivers' tasks wait there unconsumed, the rows are what counts.
+    with broker_nobody_consumes("receivers") as broker:
+        completed = run_in_checkout(
+            [sys.executable, "-m", "tests.dossiers.receivers_scenario"], {**env, **broker}, timeout=240
+        )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 

@@ -47,10 +47,13 @@ call_command("dumpdata", natural_foreign=True, output={fixture!r},
 
 
 def manage(site, *args, debug=None, broker=None):
-    """Runs manage.py on the SQLite database and private files of `site`, tasks in-process; fails loudly."""
-    # REDIS_URL empty rather than unset, so no local .env can bring a broker back.
-    env = dict(os.environ, REDIS_URL="")
-    env.update(broker or {})
+    """Runs manage.py on the SQLite database and private files of `site`; fails loudly. Production settings need a
+    broker: without `broker` the command gets one nobody consumes (backup and restore send no task)."""
+    if broker is None:
+        with broker_nobody_consumes("backup") as unconsumed:
+            return manage(site, *args, debug=debug, broker=unconsumed)
+    env = dict(os.environ)
+    env.update(broker)
     env.update(
         DATABASE_URL=f"sqlite:///{site / 'db.sqlite3'}",
         PRIVATE_MEDIA_ROOT=str(site / "private"),

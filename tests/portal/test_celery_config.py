@@ -1,4 +1,5 @@
-"""Without REDIS_URL (`make run`) tasks run in-process on the in-memory broker, and say nothing about a broker.
+"""In development without REDIS_URL (`make run`) tasks run in-process on the in-memory broker, and say nothing
+about a broker.
 
 Celery takes a producer from kombu's pool even for an in-process task; a broker URL without a host made kombu
 warn "No hostname was supplied" on the first task of every `seed_demo` and `runserver`."""
@@ -35,7 +36,9 @@ logging.getLogger("probe").warning("Warnungen erscheinen auf stderr")
 def test_an_in_process_task_prints_no_broker_warning():
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     # PORTAL_ENV_FILE: a developer's .env must not bring a REDIS_URL back.
+    # DEBUG=1: in-process tasks are development's only (production refuses to start without a broker).
     env.update(
+        DEBUG="1",
         DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL="sqlite:///:memory:",
         LOG_LEVEL="INFO",

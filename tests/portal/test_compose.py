@@ -429,6 +429,8 @@ def production_env(database_url, allowed_hosts="portal.example"):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=allowed_hosts,
         DATABASE_URL=database_url,
+        # Production refuses to start without a broker; /health/ itself does not use it.
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1",
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
