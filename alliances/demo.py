@@ -22,6 +22,7 @@ from alliances.models import (
 )
 from portal.demo import demo_user
 from portal.models import Role
+from portal.uploads import check_now
 
 ALLIANCES_CSV = Path(__file__).resolve().parent / "data" / "alliances.csv"
 CYCLE_SLUG = "zwischenbegutachtung-2024"
@@ -154,13 +155,15 @@ def seed(*, stdout):
             (DocumentKind.MAIN, f"Strategie_{alliance.slug}.pdf", "Erweiterte WIR!-Strategie", 4),
             (DocumentKind.LETTER_OF_SUPPORT, "Unterstuetzungsschreiben_Landkreis.pdf", "Unterstützungsschreiben", 1),
         ]:
-            services.add_strategy_document(
+            document = services.add_strategy_document(
                 strategy=strategy,
                 user=manager,
                 kind=kind,
                 now=now,
                 uploaded_file=SimpleUploadedFile(file_name, demo_pdf(title, alliance, pages)),
             )
+            # Checked at once, so the demo can submit right away; the portal checks in the worker.
+            check_now(document)
         if index % 3 == 0:
             with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
                 services.submit_strategy(strategy=strategy, user=manager, now=now)

@@ -10,6 +10,7 @@ from alliances import services
 from alliances.demo import demo_cycle, demo_pdf
 from alliances.models import FaqEntry, Question, QuestionTopic
 from portal.models import Role, User
+from portal.uploads import check_now
 
 LOCAL_MAIL = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
@@ -109,6 +110,9 @@ def seed(*, stdout):
                 attachment=attachment,
                 now=asked_at,
             )
+            if attachment is not None:
+                # Checked at once, so the demo shows the attachment; the portal checks in the worker.
+                check_now(question)
             if answer is None:
                 if topic == QuestionTopic.CRITERIA:
                     services.add_question_comment(

@@ -67,3 +67,27 @@ def sweep_outbox():
     for message_id in ids:
         deliver_message.delay(message_id)
     return len(ids)
+
+
+# The inspection itself is bounded in a child process (UPLOAD_CHECK_SECONDS); the task's limits leave room for
+# storing the cleaned copy around it.
+UPLOAD_CHECK_TIME_LIMIT = settings.UPLOAD_CHECK_SECONDS + 120
+
+
+@shared_task(acks_late=True, soft_time_limit=UPLOAD_CHECK_TIME_LIMIT, time_limit=UPLOAD_CHECK_TIME_LIMIT + 30)
+def check_uploaded_pdf(model_label, pk):
+    """Inspects and cleans one uploaded PDF (see portal.uploads.check_uploaded_pdf); safe to run twice."""
+    from portal import uploads
+
+    return uploads.check_uploaded_pdf(model_label=model_label, pk=pk)
+
+
+@shared_task(**PERIODIC_NOTICE_JOB)
+def sweep_pending_uploads():
+    """Queues the check again for uploads still waiting after ten minutes (a lost worker, a broker outage)."""
+    from portal import uploads
+
+    waiting = uploads.pending_uploads(older_than=timezone.now() - timedelta(minutes=10))
+    for model_label, pk in waiting:
+        check_uploaded_pdf.delay(model_label, pk)
+    return len(waiting)

@@ -250,9 +250,7 @@ def submitted_strategy(cycle, alliance, manager=None, pages=1, **fields):
 
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance, **fields)
     manager = manager or manager_of(alliance)
-    alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(pages=pages)
-    )
+    checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload(pages=pages))
     submission = alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy, submission
@@ -558,3 +556,28 @@ def ready_dossier(*, kind, cycle, strategy=None, requested_by=None, content=b"%P
     dossier.file.save(f"{kind}.bin", ContentFile(content), save=False)
     dossier.save()
     return dossier
+
+
+# --- Checked uploads ----------------------------------------------------------------------------------------
+
+
+def checked_document(strategy, user, kind, upload):
+    """A document uploaded through the real service and checked at once, as the worker would after commit."""
+    from alliances import services as alliance_services
+    from portal.uploads import check_now
+
+    document = alliance_services.add_strategy_document(strategy=strategy, user=user, kind=kind, uploaded_file=upload)
+    check_now(document)
+    document.refresh_from_db()
+    return document
+
+
+def checked_question(cycle, alliance, manager, **options):
+    """`asked_question` with its attachment checked at once, as the worker would after commit."""
+    from portal.uploads import check_now
+
+    question = asked_question(cycle, alliance, manager, **options)
+    if question.attachment_status:
+        check_now(question)
+        question.refresh_from_db()
+    return question

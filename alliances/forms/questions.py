@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
 from alliances.models import QuestionStatus, QuestionTopic
-from portal.uploads import inspect_pdf
+from portal.uploads import receive_pdf
 
 
 def _text_field(label, rule, rows=6, help_text=None):
@@ -68,7 +68,8 @@ class QuestionForm(forms.Form):
     def clean_attachment(self):
         uploaded = self.cleaned_data.get("attachment")
         if uploaded:
-            inspect_pdf(uploaded)
+            # Only the quick checks; the worker inspects and cleans the file after the question is stored.
+            receive_pdf(uploaded)
         return uploaded
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from alliances import validators
 from alliances.forms.fields import DATETIME_INVALID, AmountField, DateTimeLocalInput, budget_field_name
 from alliances.models import STRATEGY_SECTIONS, BudgetCategory, DocumentKind
-from portal.uploads import inspect_pdf
+from portal.uploads import receive_pdf
 
 
 class StrategyForm(forms.Form):
@@ -95,7 +95,8 @@ class DocumentUploadForm(forms.Form):
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        inspect_pdf(uploaded)
+        # Only the quick checks; the worker inspects and cleans the file after it is stored.
+        receive_pdf(uploaded)
         return uploaded
 
 

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from alliances.models.alliance import Alliance, AllianceScopedQuerySet
 from alliances.models.cycle import EvaluationCycle
+from portal.uploads import CheckStatus, removed_content_notice, served_name
 
 
 class QuestionTopic(models.TextChoices):
@@ -46,7 +47,15 @@ class Question(models.Model):
     text = models.TextField(_("Frage"))
     attachment = models.FileField(_("Anhang (PDF)"), upload_to=question_attachment_path, blank=True, max_length=300)
     attachment_name = models.CharField(_("Dateiname des Anhangs"), max_length=255, blank=True)
+    # The stored (cleaned) copy's hash; the uploader's own in attachment_original_sha256.
     attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_original_sha256 = models.CharField(max_length=64, blank=True)
+    # Empty without an attachment.
+    attachment_status = models.CharField(
+        _("Prüfung des Anhangs"), max_length=16, choices=CheckStatus.choices, blank=True, default=""
+    )
+    attachment_message = models.TextField(_("Grund der Ablehnung des Anhangs"), blank=True)
+    attachment_removed = models.JSONField(_("Aus dem Anhang entfernte Inhalte"), default=list, blank=True)
     asked_at = models.DateTimeField(_("gestellt am"), default=timezone.now)
     status = models.CharField(_("Status"), max_length=16, choices=QuestionStatus.choices, default=QuestionStatus.OPEN)
     answer = models.TextField(_("Antwort"), blank=True)
@@ -70,6 +79,26 @@ class Question(models.Model):
 
     def __str__(self):
         return f"{self.alliance}: {self.text[:60]}"
+
+    @property
+    def attachment_served_name(self):
+        return served_name(self.attachment_name)
+
+    @property
+    def has_checked_attachment(self):
+        return bool(self.attachment) and self.attachment_status == CheckStatus.CHECKED
+
+    @property
+    def attachment_pending(self):
+        return self.attachment_status == CheckStatus.PENDING
+
+    @property
+    def attachment_refused(self):
+        return self.attachment_status == CheckStatus.REFUSED
+
+    @property
+    def attachment_removed_notice(self):
+        return removed_content_notice(self.attachment_removed)
 
 
 class QuestionComment(models.Model):

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from alliances.models.alliance import Alliance, AllianceScopedQuerySet
 from alliances.models.cycle import PHASE_ORDER, EvaluationCycle, Phase
 from portal.formatting import euro
+from portal.uploads import CheckStatus, page_warning, removed_content_notice, served_name
 
 
 class StrategyStatus(models.TextChoices):
@@ -76,7 +77,12 @@ class StrategyQuerySet(AllianceScopedQuerySet):
         ]
         has_budget = Exists(BudgetLine.objects.filter(strategy=OuterRef("pk"), amount__gt=0))
         has_main = Exists(
-            StrategyDocument.objects.filter(strategy=OuterRef("pk"), kind=DocumentKind.MAIN, removed_at__isnull=True)
+            StrategyDocument.objects.filter(
+                strategy=OuterRef("pk"),
+                kind=DocumentKind.MAIN,
+                removed_at__isnull=True,
+                check_status=CheckStatus.CHECKED,
+            )
         )
         annotations = {f"missing_{name}": expr for name, expr in zip(SECTION_FIELDS, section_missing, strict=True)}
         annotations["has_budget"] = has_budget
@@ -176,7 +182,16 @@ class Strategy(models.Model):
         return [(name, label, getattr(self, name)) for name, label, _limit in STRATEGY_SECTIONS]
 
     def active_documents(self):
-        return self.documents.filter(removed_at__isnull=True).select_related("uploaded_by")
+        """The draft's documents: checked ones and those still being checked; refused uploads do not count."""
+        return (
+            self.documents.filter(removed_at__isnull=True)
+            .exclude(check_status=CheckStatus.REFUSED)
+            .select_related("uploaded_by")
+        )
+
+    def refused_documents(self):
+        """Refused uploads the alliance has not dismissed yet, shown with their reason."""
+        return self.documents.filter(removed_at__isnull=True, check_status=CheckStatus.REFUSED)
 
     def checklist(self, documents=None):
         """What a complete strategy needs, each with whether it is there."""
@@ -185,7 +200,8 @@ class Strategy(models.Model):
         items = [(label, bool(value.strip())) for _name, label, value in self.sections()]
         has_budget = any(line.amount > 0 for line in self.budget_lines.all())
         items.append((_("Finanzplan mit mindestens einem Betrag"), has_budget))
-        items.append((_("Strategiedokument (PDF)"), any(doc.kind == DocumentKind.MAIN for doc in documents)))
+        has_main = any(doc.kind == DocumentKind.MAIN and doc.check_status == CheckStatus.CHECKED for doc in documents)
+        items.append((_("Strategiedokument (PDF)"), has_main))
         return items
 
     def missing_items(self, documents=None):
@@ -240,9 +256,17 @@ class StrategyDocument(models.Model):
     kind = models.CharField(_("Art"), max_length=16, choices=DocumentKind.choices)
     file = models.FileField(_("Datei"), upload_to=strategy_document_path, max_length=300)
     original_name = models.CharField(_("Dateiname"), max_length=255)
+    # Size, hash and pages of the copy the portal stores and serves: the upload until it is checked, then the
+    # cleaned copy. The uploader's own hash stays in original_sha256 (the receipt names it).
     size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    page_count = models.PositiveIntegerField(_("Seiten"))
+    page_count = models.PositiveIntegerField(_("Seiten"), default=0)
+    original_sha256 = models.CharField(_("SHA-256 der hochgeladenen Datei"), max_length=64, blank=True)
+    check_status = models.CharField(
+        _("Prüfung"), max_length=16, choices=CheckStatus.choices, default=CheckStatus.PENDING
+    )
+    check_message = models.TextField(_("Grund der Ablehnung"), blank=True)
+    removed_content = models.JSONField(_("Entfernte Inhalte"), default=list, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("hochgeladen am"), default=timezone.now)
     # Removal hides a document from the draft; the file stays for earlier snapshots.
@@ -259,6 +283,30 @@ class StrategyDocument(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def served_name(self):
+        return served_name(self.original_name)
+
+    @property
+    def is_checked(self):
+        return self.check_status == CheckStatus.CHECKED
+
+    @property
+    def is_pending(self):
+        return self.check_status == CheckStatus.PENDING
+
+    @property
+    def is_refused(self):
+        return self.check_status == CheckStatus.REFUSED
+
+    @property
+    def removed_notice(self):
+        return removed_content_notice(self.removed_content)
+
+    @property
+    def page_warning(self):
+        return page_warning(self.page_count) if self.kind == DocumentKind.MAIN and self.is_checked else ""
 
 
 class Submission(models.Model):

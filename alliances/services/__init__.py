@@ -27,12 +27,14 @@ from alliances.services.questions import (
     add_question_comment,
     answer_question,
     ask_question,
+    record_attachment_check,
 )
 from alliances.services.strategy import (
     StrategyConflict,
     StrategyLocked,
     SubmissionRefused,
     add_strategy_document,
+    record_document_check,
     record_document_download,
     remove_strategy_document,
     save_strategy_draft,
@@ -69,6 +71,8 @@ __all__ = [
     "faq_search",
     "import_alliances",
     "publish_to_faq",
+    "record_attachment_check",
+    "record_document_check",
     "record_document_download",
     "remove_strategy_document",
     "reopen_submission",

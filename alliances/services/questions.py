@@ -12,9 +12,10 @@ from alliances.models import Question, QuestionComment, QuestionStatus
 from alliances.selectors import active_managers, cycle_alliances
 from alliances.services.conflicts import ChangedMeanwhile
 from alliances.services.history import save_with_history
+from portal import uploads
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
-from portal.uploads import inspect_pdf
+from portal.uploads import CheckStatus
 
 # Kept as names for callers that read the limits.
 QUESTION_MAX_LENGTH = validators.QUESTION_TEXT.limit
@@ -50,27 +51,46 @@ def _notify(question, *, recipients, subject, template, **context):
     )
 
 
-@transaction.atomic
 def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=None):
     """An alliance manager asks the programme office a question, optionally with a PDF.
 
-    Side effects: stores the attachment under the private root (server-generated name), creates the
-    Question (kept in history) and e-mails every programme office user a notice without the question's text.
-    Raises ValidationError for an empty or too long text, an unknown topic, an alliance that does not take
-    part in the cycle, or an attachment that is not an acceptable PDF.
+    Side effects: writes a given attachment to the quarantine folder first; then (one transaction) creates the
+    Question (kept in history), with the attachment "wird geprüft", e-mails every programme office user a notice
+    without the question's text, and queues the attachment's check after commit. If the transaction fails, the
+    file is removed again.
+    Raises ValidationError for an empty or too long text, an unknown topic, an alliance that does not take part
+    in the cycle, or an attachment that is empty, too large or not a PDF; UploadNotStored (a Refusal with a
+    German message) when the file cannot be written. Then nothing is kept.
     """
     now = now or timezone.now()
     text = validators.clean_text(text, validators.QUESTION_TEXT)
     validators.validate_topic(topic)
+    received = uploads.receive_pdf(attachment) if attachment is not None else None
+
+    def create(stored=None):
+        return _create_question(
+            cycle=cycle, alliance=alliance, user=user, topic=topic, text=text, received=received, stored=stored, now=now
+        )
+
+    if received is None:
+        return create()
+    return uploads.store_then_create(attachment, create)
+
+
+@transaction.atomic
+def _create_question(*, cycle, alliance, user, topic, text, received, stored, now):
     if not cycle_alliances(cycle).filter(pk=alliance.pk).exists():
         raise ValidationError(_("Dieses Bündnis nimmt an der Begutachtungsrunde nicht teil."), code="cycle")
     question = Question(cycle=cycle, alliance=alliance, asked_by=user, topic=topic, text=text, asked_at=now)
-    if attachment is not None:
-        facts = inspect_pdf(attachment)
-        question.attachment_name = facts.original_name
-        question.attachment_sha256 = facts.sha256
-        question.attachment.save(f"{question.public_id}.pdf", attachment, save=False)
+    if received is not None:
+        question.attachment.name = stored
+        question.attachment_name = received.original_name
+        question.attachment_sha256 = received.sha256
+        question.attachment_original_sha256 = received.sha256
+        question.attachment_status = CheckStatus.PENDING
     save_with_history(question, user, _("Frage gestellt"))
+    if received is not None:
+        uploads.queue_pdf_check(question)
     _notify(
         question,
         recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
@@ -78,6 +98,30 @@ def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=Non
         template="alliances/email/question_asked",
     )
     return question
+
+
+def record_attachment_check(*, pk, outcome):
+    """Records the worker's verdict on a question's attachment that waits for it; runs in the check's transaction.
+
+    Side effects: a passed attachment points to its cleaned copy and takes its hash and what was removed; a
+    refused one keeps only the German reason and no file. Both are kept in the question's history. The question
+    itself is unchanged. Returns False when the attachment no longer waits.
+    """
+    question = Question.objects.select_for_update().filter(pk=pk).first()
+    if question is None or question.attachment_status != CheckStatus.PENDING:
+        return False
+    if outcome.accepted:
+        question.attachment.name = outcome.file_name
+        question.attachment_sha256 = outcome.findings.sha256
+        question.attachment_removed = list(outcome.removed)
+        question.attachment_status = CheckStatus.CHECKED
+        question.attachment_message = ""
+    else:
+        question.attachment.name = ""
+        question.attachment_status = CheckStatus.REFUSED
+        question.attachment_message = outcome.message
+    save_with_history(question, question.asked_by, uploads.check_history_reason(outcome))
+    return True
 
 
 @transaction.atomic

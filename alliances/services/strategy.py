@@ -10,8 +10,9 @@ from alliances import validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
 from alliances.services.conflicts import ChangedMeanwhile
 from alliances.services.history import save_with_history
+from portal import uploads
 from portal.exceptions import Refusal
-from portal.uploads import inspect_pdf
+from portal.uploads import CheckStatus
 
 
 class StrategyConflict(ChangedMeanwhile):
@@ -105,37 +106,103 @@ def _mark_removed(document, user, now):
     save_with_history(document, user)
 
 
-@transaction.atomic
 def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
-    """Checks and stores an uploaded PDF for a draft.
+    """Receives an uploaded PDF for a draft; the worker checks and cleans it after commit.
 
-    A new main document replaces the previous one (which stays stored for earlier snapshots).
-    Side effects: writes the file under the private root, creates a StrategyDocument, touches the strategy.
-    Raises ValidationError for a file that is not an acceptable PDF.
+    Side effects: writes the raw file to the quarantine folder first, then (one transaction) creates a
+    StrategyDocument "wird geprüft" and touches the strategy; queues the check after commit. If the transaction
+    fails, the file is removed again. The document counts only once checked; a new main document replaces the
+    previous one when it passes (see record_document_check).
+    Raises ValidationError for an empty, too large or non-PDF file, StrategyLocked, and UploadNotStored (a
+    Refusal with a German message) when the file cannot be written; then nothing is kept.
     """
     now = now or timezone.now()
-    current = _locked_strategy(strategy)
-    _ensure_open_for_work(current, now)
     if kind not in DocumentKind.values:
         raise ValidationError(_("Bitte wählen Sie die Art des Dokuments."))
-    facts = inspect_pdf(uploaded_file)
-    if kind == DocumentKind.MAIN:
-        for previous in current.documents.filter(kind=DocumentKind.MAIN, removed_at__isnull=True):
-            _mark_removed(previous, user, now)
+    received = uploads.receive_pdf(uploaded_file)
+    # Nothing is written for a draft that is closed; the transaction below checks again under its lock.
+    _ensure_open_for_work(Strategy.objects.select_related("cycle").get(pk=strategy.pk), now)
+    return uploads.store_then_create(
+        uploaded_file,
+        lambda stored: _create_pending_document(
+            strategy=strategy, user=user, kind=kind, received=received, stored=stored, now=now
+        ),
+    )
+
+
+@transaction.atomic
+def _create_pending_document(*, strategy, user, kind, received, stored, now):
+    current = _locked_strategy(strategy)
+    _ensure_open_for_work(current, now)
     document = StrategyDocument(
         strategy=current,
         kind=kind,
-        original_name=facts.original_name,
-        size=facts.size,
-        sha256=facts.sha256,
-        page_count=facts.page_count,
+        original_name=received.original_name,
+        size=received.size,
+        sha256=received.sha256,
+        original_sha256=received.sha256,
+        page_count=0,
+        check_status=CheckStatus.PENDING,
         uploaded_by=user,
         uploaded_at=now,
     )
-    document.file.save(f"{document.public_id}.pdf", uploaded_file, save=False)
-    save_with_history(document, user)
-    _touch(current, user, now, _("Dokument hochgeladen: %(name)s") % {"name": facts.original_name})
+    document.file.name = stored
+    save_with_history(document, user, _("Hochgeladen, wird geprüft"))
+    _touch(current, user, now, _("Dokument hochgeladen: %(name)s") % {"name": received.original_name})
+    uploads.queue_pdf_check(document)
     return document
+
+
+def record_document_check(*, pk, outcome, now=None):
+    """Records the worker's verdict on a document that waits for it; runs in the check's transaction.
+
+    Side effects: a passed document points to its cleaned copy and takes its hash, size and pages, with what was
+    removed; a refused one keeps only the German reason and no file. Both are kept in the document's history
+    (the reason names what was removed). A passed main document replaces the earlier main document.
+    Returns False when the document no longer waits (checked before, by a redelivered task).
+    """
+    now = now or timezone.now()
+    strategy_id = StrategyDocument.objects.filter(pk=pk).values_list("strategy_id", flat=True).first()
+    if strategy_id is None:
+        return False
+    # The same order of locks as every other write on a draft: the strategy, then its document.
+    Strategy.objects.select_for_update().filter(pk=strategy_id).first()
+    document = StrategyDocument.objects.select_for_update().get(pk=pk)
+    if document.check_status != CheckStatus.PENDING:
+        return False
+    if outcome.accepted:
+        findings = outcome.findings
+        document.file.name = outcome.file_name
+        document.sha256 = findings.sha256
+        document.size = findings.size
+        document.page_count = findings.page_count
+        document.removed_content = list(outcome.removed)
+        document.check_status = CheckStatus.CHECKED
+        document.check_message = ""
+    else:
+        document.file.name = ""
+        document.check_status = CheckStatus.REFUSED
+        document.check_message = outcome.message
+    save_with_history(document, document.uploaded_by, uploads.check_history_reason(outcome))
+    if document.is_checked and document.kind == DocumentKind.MAIN and document.removed_at is None:
+        _keep_newest_main_document(document, now)
+    return True
+
+
+def _keep_newest_main_document(document, now):
+    """Of the checked main documents of a draft, the latest upload stays; the others are marked removed."""
+    mains = list(
+        StrategyDocument.objects.select_for_update()
+        .filter(
+            strategy_id=document.strategy_id,
+            kind=DocumentKind.MAIN,
+            removed_at__isnull=True,
+            check_status=CheckStatus.CHECKED,
+        )
+        .order_by("-uploaded_at", "-pk")
+    )
+    for previous in mains[1:]:
+        _mark_removed(previous, document.uploaded_by, now)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from alliances.services.strategy import SubmissionRefused, _ensure_open_for_work
 from alliances.signals import strategy_submitted
 from portal.models import NotificationKind
 from portal.notifications import send_notification
+from portal.uploads import CheckStatus
 
 
 def snapshot_fingerprint(*, cycle_slug, alliance_slug, sections, budget, documents):
@@ -60,7 +61,16 @@ def submit_strategy(*, strategy, user, now=None):
     now = now or timezone.now()
     current = _locked_strategy(strategy)
     _ensure_open_for_work(current, now)
-    documents = list(current.documents.filter(removed_at__isnull=True).order_by("kind", "uploaded_at"))
+    documents = list(current.active_documents().order_by("kind", "uploaded_at"))
+    waiting = [doc for doc in documents if doc.check_status == CheckStatus.PENDING]
+    if waiting:
+        raise SubmissionRefused(
+            [
+                _("„%(name)s“ wird noch geprüft. Bitte reichen Sie ein, sobald die Prüfung abgeschlossen ist.")
+                % {"name": doc.original_name}
+                for doc in waiting
+            ]
+        )
     missing = current.missing_items(documents)
     if missing:
         raise SubmissionRefused([_("Es fehlt noch: %(item)s.") % {"item": item} for item in missing])
@@ -74,7 +84,9 @@ def submit_strategy(*, strategy, user, now=None):
             "id": str(doc.public_id),
             "kind": doc.kind,
             "name": doc.original_name,
-            "sha256": doc.sha256,
+            # The uploader's file, as the receipt promises; the portal serves the checked copy.
+            "sha256": doc.original_sha256 or doc.sha256,
+            "served_sha256": doc.sha256,
             "size": doc.size,
             "pages": doc.page_count,
         }

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -24,8 +24,10 @@ from alliances.forms import (
 )
 from alliances.models import Alliance, Question, QuestionStatus, current_cycle
 from alliances.selectors import cycle_alliances, question_comments, visible_questions
+from portal.exceptions import Refusal
 from portal.forms import add_refusal
 from portal.rules import require_permission
+from portal.uploads import QUICK_CHECK_CODES, pdf_download
 
 access_log = logging.getLogger("portal.access")
 
@@ -105,14 +107,18 @@ def question_ask(request):
                 attachment=form.cleaned_data["attachment"] or None,
             )
         except ValidationError as error:
-            form.add_error(
-                "attachment"
-                if error.code in {"empty", "too_large", "not_pdf", "encrypted", "corrupt", "no_pages"}
-                else None,
-                error,
-            )
+            form.add_error("attachment" if error.code in QUICK_CHECK_CODES else None, error)
+        except Refusal as refused:
+            # The attachment could not be written (disk full, folder not writable); nothing was kept.
+            add_refusal(form, refused)
         else:
-            messages.success(request, _("Ihre Frage wurde an den Projektträger gesendet."))
+            if question.attachment_pending:
+                messages.success(
+                    request,
+                    _("Ihre Frage wurde an den Projektträger gesendet. Der Anhang wird jetzt geprüft."),
+                )
+            else:
+                messages.success(request, _("Ihre Frage wurde an den Projektträger gesendet."))
             return redirect(_detail_url(question))
     return render(
         request,
@@ -174,15 +180,18 @@ def question_detail(request, public_id):
 @require_GET
 def question_attachment(request, public_id):
     question = _question_or_404(request, public_id)
-    if not question.attachment:
+    # Only a checked copy leaves the portal; an attachment being checked or refused has none.
+    if not question.has_checked_attachment:
         raise Http404
     access_log.info("question attachment %s downloaded by user %s", question.public_id, request.user.pk)
-    return FileResponse(
-        question.attachment.open("rb"),
-        as_attachment=True,
-        filename=question.attachment_name,
-        content_type="application/pdf",
-    )
+    return pdf_download(question.attachment, question.attachment_name)
+
+
+@require_GET
+def question_attachment_status(request, public_id):
+    """The attachment's check, polled while it is still being checked."""
+    question = _question_or_404(request, public_id)
+    return render(request, "alliances/questions/partials/attachment.html", {"question": question})
 
 
 @require_POST

@@ -6,7 +6,7 @@ import rules
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from alliances import services
 from alliances.forms import DocumentUploadForm, StrategyForm, budget_field_name
 from alliances.models import DocumentDownload, Strategy, StrategyDocument, budget_table, current_cycle
+from portal.exceptions import Refusal
 from portal.forms import add_refusal
 from portal.history import change_history
 from portal.rules import require_permission
+from portal.uploads import pdf_download
 
 access_log = logging.getLogger("portal.access")
 
@@ -49,10 +51,24 @@ def _initial_form_data(strategy):
     return initial
 
 
+def _can_edit(request, strategy, now):
+    return rules.has_perm("alliances.edit_strategy", request.user, strategy) and strategy.accepts_work_at(now)
+
+
+def _document_list_context(request, strategy, documents, now):
+    return {
+        "strategy": strategy,
+        "can_edit": _can_edit(request, strategy, now),
+        "documents": documents,
+        "refused_documents": list(strategy.refused_documents()),
+        "documents_pending": any(document.is_pending for document in documents),
+    }
+
+
 def _workspace_context(request, strategy, form=None, upload_form=None):
     documents = list(strategy.active_documents())
     now = timezone.now()
-    return {
+    return _document_list_context(request, strategy, documents, now) | {
         "strategy": strategy,
         "cycle": strategy.cycle,
         "form": form or StrategyForm(initial=_initial_form_data(strategy), strategy=strategy),
@@ -60,7 +76,6 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
         "documents": documents,
         "checklist": strategy.checklist(documents),
         "submissions": list(strategy.submissions.select_related("submitted_by", "reopening")),
-        "can_edit": rules.has_perm("alliances.edit_strategy", request.user, strategy) and strategy.accepts_work_at(now),
         "can_reopen": rules.has_perm("alliances.reopen_submission", request.user, strategy),
         "can_extend": rules.has_perm("alliances.extend_deadline", request.user, strategy),
         "deadline_passed": now > strategy.deadline,
@@ -154,12 +169,17 @@ def document_upload(request, cycle_slug, alliance_slug):
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
-        except services.StrategyLocked as locked:
-            add_refusal(form, locked)
+        except Refusal as refused:
+            # The strategy is locked, or the file could not be written (disk full, folder not writable).
+            add_refusal(form, refused)
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            messages.success(request, _("„%(name)s“ wurde hochgeladen.") % {"name": document.original_name})
+            messages.success(
+                request,
+                _("„%(name)s“ wurde hochgeladen und wird jetzt geprüft. Das Ergebnis erscheint hier.")
+                % {"name": document.original_name},
+            )
             return _documents_response(request, strategy, upload_form=DocumentUploadForm())
     return _documents_response(request, strategy, upload_form=form, status=422)
 
@@ -189,11 +209,25 @@ def document_download(request, cycle_slug, alliance_slug, public_id):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.view_strategy", strategy)
     document = _document_or_404(strategy, public_id)
+    # Only a checked copy leaves the portal; an upload being checked or refused has none.
+    if not document.is_checked or not document.file:
+        raise Http404
     services.record_document_download(document=document, user=request.user)
     access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type="application/pdf"
-    )
+    return pdf_download(document.file, document.original_name)
+
+
+@require_GET
+def document_status(request, cycle_slug, alliance_slug):
+    """The document list with each upload's check, polled while one is still being checked."""
+    strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
+    require_permission(request.user, "alliances.view_strategy", strategy)
+    documents = list(strategy.active_documents())
+    context = _document_list_context(request, strategy, documents, timezone.now()) | {
+        "checklist": strategy.checklist(documents),
+        "checklist_oob": True,
+    }
+    return render(request, "alliances/partials/document_status.html", context)
 
 
 @require_GET

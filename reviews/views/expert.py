@@ -10,7 +10,7 @@ import rules
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from alliances import services as alliance_services
 from alliances.models import STRATEGY_SECTIONS, StrategyDocument, budget_table, current_cycle
 from portal.forms import add_refusal
 from portal.rules import require_permission
+from portal.uploads import pdf_download
 from reviews import selectors, services
 from reviews.forms.expert import DeclarationForm, ReviewForm, review_initial
 from reviews.models import (
@@ -181,11 +182,11 @@ def document_download(request, pk, public_id):
     if not rules.has_perm("reviews.download_document", request.user, AssignmentDocument(assignment, str(public_id))):
         raise Http404
     document = get_object_or_404(StrategyDocument, strategy=assignment.strategy, public_id=public_id)
+    if not document.is_checked or not document.file:
+        raise Http404
     alliance_services.record_document_download(document=document, user=request.user)
     access_log.info("document %s downloaded by user %s", document.public_id, request.user.pk)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type="application/pdf"
-    )
+    return pdf_download(document.file, document.original_name)
 
 
 # --- The review ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from alliances import services
 from alliances.models import DocumentKind
-from tests.factories import CompleteStrategyFactory, manager_of, pdf_upload, role_actors
+from tests.factories import CompleteStrategyFactory, checked_document, manager_of, pdf_upload, role_actors
 from tests.helpers import ALLIANCE_ACTORS, LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ MATRIX = [
     ("strategy_preview", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
     ("strategy_history", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
     ("document_download", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("document_status", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
     ("strategy_submit", "get", [LOGIN, 200, 404, 403, 403, 403, 403]),
     ("strategy_reopen", "get", [LOGIN, 403, 404, 403, 200, 403, 403]),
     ("strategy_extend", "get", [LOGIN, 403, 404, 403, 200, 403, 403]),
@@ -39,9 +40,7 @@ def world(cycle, alliance, other_alliance):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
     CompleteStrategyFactory(cycle=cycle, alliance=other_alliance)
     own = manager_of(alliance)
-    document = services.add_strategy_document(
-        strategy=strategy, user=own, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
-    )
+    document = checked_document(strategy, own, DocumentKind.MAIN, pdf_upload())
     return strategy, document, role_actors(own_manager=own, other_manager=manager_of(other_alliance))
 
 

@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from alliances import services
 from alliances.models import DocumentKind
-from tests.factories import AllianceFactory, CompleteStrategyFactory, StrategyFactory, manager_of, pdf_upload
+from tests.factories import (
+    AllianceFactory,
+    CompleteStrategyFactory,
+    StrategyFactory,
+    checked_document,
+    manager_of,
+    pdf_upload,
+)
 from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +26,7 @@ def build_cycle(cycle, count):
         if number % 3 == 0:
             strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
             manager = manager_of(alliance)
-            services.add_strategy_document(
-                strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload()
-            )
+            checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload())
             if number % 6 == 0:
                 services.submit_strategy(strategy=strategy, user=manager)
         else:
@@ -56,18 +61,19 @@ def test_filtered_and_sorted_overview_keeps_its_query_count(client, cycle, minis
     assert queries == FILTERED_OVERVIEW_QUERIES
 
 
-STRATEGY_PAGE_QUERIES = 7
+# plus the refused uploads shown with their reason
+STRATEGY_PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("documents", [1, 10])
 def test_strategy_page_query_count_does_not_grow_with_documents(client, cycle, alliance, manager, documents):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
     for number in range(documents):
-        services.add_strategy_document(
-            strategy=strategy,
-            user=manager,
-            kind=DocumentKind.MAIN if number == 0 else DocumentKind.ANNEX,
-            uploaded_file=pdf_upload(f"Anlage {number}.pdf"),
+        checked_document(
+            strategy,
+            manager,
+            DocumentKind.MAIN if number == 0 else DocumentKind.ANNEX,
+            pdf_upload(f"Anlage {number}.pdf"),
         )
     client.force_login(manager)
     queries, response = count_queries(client, reverse("alliances:strategy", args=[cycle.slug, alliance.slug]))

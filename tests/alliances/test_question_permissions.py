@@ -10,7 +10,7 @@ from django.urls import reverse
 from alliances import services
 from alliances.models import Question
 from portal.models import Role
-from tests.factories import StrategyFactory, UserFactory, asked_question, manager_of, pdf_upload, role_actors
+from tests.factories import StrategyFactory, UserFactory, checked_question, manager_of, pdf_upload, role_actors
 from tests.helpers import ALLIANCE_ACTORS, LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,7 @@ MATRIX = [
     ("question_queue", "get", [LOGIN, 403, 403, 403, 200, 200, 403]),
     ("question_detail", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
     ("question_attachment", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
+    ("question_attachment_status", "get", [LOGIN, 200, 404, 403, 200, 200, 403]),
     ("question_answer", "post", [LOGIN, 403, 404, 403, 422, 403, 403]),
     ("question_comment", "post", [LOGIN, 403, 404, 403, 422, 422, 403]),
     ("question_publish", "get", [LOGIN, 403, 404, 403, 200, 403, 403]),
@@ -38,7 +39,7 @@ def world(cycle, alliance, other_alliance):
     StrategyFactory(cycle=cycle, alliance=other_alliance)
     own = manager_of(alliance)
     office = UserFactory(role=Role.PROGRAMME_OFFICE)
-    question = asked_question(cycle, alliance, own, attachment=pdf_upload())
+    question = checked_question(cycle, alliance, own, attachment=pdf_upload())
     question = services.answer_question(
         question=question, user=office, answer="Etwa acht Wochen.", expected_version=question.version
     )

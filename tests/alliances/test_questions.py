@@ -1,5 +1,6 @@
 """Questions and answers: asking, answering, internal notes, the anonymised FAQ, its search and daily digest."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -112,28 +113,31 @@ def test_an_attachment_that_is_not_a_pdf_is_refused(client, manager, taking_part
 
 
 def test_a_manager_asks_with_a_pdf_and_the_office_downloads_it_under_its_original_name(
-    client, manager, other_manager, programme_office, taking_part
+    client, manager, other_manager, programme_office, taking_part, django_capture_on_commit_callbacks
 ):
     client.force_login(manager)
-    response = client.post(
-        reverse("alliances:question_ask"),
-        {
-            "topic": "budget",
-            "text": QUESTION_TEXT,
-            "attachment": pdf_upload(name="../Übersicht Reisen.pdf"),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("alliances:question_ask"),
+            {
+                "topic": "budget",
+                "text": QUESTION_TEXT,
+                "attachment": pdf_upload(name="../Übersicht Reisen.pdf"),
+            },
+        )
     question = Question.objects.get()
     assert response.status_code == 302 and response.url == reverse(
         "alliances:question_detail", args=[question.public_id]
     )
     assert question.attachment.name == f"questions/{question.cycle_id}/{question.public_id}.pdf"
-    assert question.attachment_name == "Übersicht Reisen.pdf" and len(question.attachment_sha256) == 64
+    assert question.attachment_name == "Übersicht Reisen.pdf" and question.attachment_status == "checked"
+    assert question.attachment_original_sha256 == hashlib.sha256(pdf_bytes()).hexdigest()
     url = reverse("alliances:question_attachment", args=[question.public_id])
     client.force_login(programme_office)
     response = client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == pdf_bytes()
+    served = b"".join(response.streaming_content)
+    assert served.startswith(b"%PDF-") and hashlib.sha256(served).hexdigest() == question.attachment_sha256
     assert "bersicht" in response["Content-Disposition"]
     client.force_login(other_manager)
     assert client.get(url).status_code == 404

@@ -9,7 +9,7 @@ from django.utils import timezone
 from alliances import services
 from alliances.models import SECTION_FIELDS, BudgetCategory, DocumentKind, StrategyStatus, Submission
 from alliances.signals import strategy_submitted
-from tests.factories import CompleteStrategyFactory, pdf_upload
+from tests.factories import CompleteStrategyFactory, checked_document, pdf_upload
 from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def complete_strategy(cycle, alliance, manager):
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
-    services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Strategie.pdf", pages=2)
-    )
+    checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload("Strategie.pdf", pages=2))
     strategy.refresh_from_db()
     return strategy
 
@@ -67,7 +65,9 @@ def test_submitting_freezes_a_snapshot_and_locks_editing(complete_strategy, mana
     assert submission.sections["summary"] == "Zusammenfassung der Strategie."
     assert submission.budget == [{"year": 2025, "category": "personnel", "amount": "500000.00"}]
     document = complete_strategy.documents.get()
-    assert submission.documents[0]["sha256"] == document.sha256
+    # The receipt's hash is the uploader's file; the served copy's hash stands beside it.
+    assert submission.documents[0]["sha256"] == document.original_sha256
+    assert submission.documents[0]["served_sha256"] == document.sha256
     assert len(submission.fingerprint) == 64
     with pytest.raises(services.StrategyLocked):
         save(complete_strategy, manager)
@@ -184,9 +184,7 @@ def test_reopening_needs_a_reason_and_a_submitted_strategy(complete_strategy, ma
 
 def test_a_new_main_document_replaces_the_old_one_but_keeps_its_file(complete_strategy, manager):
     old = complete_strategy.documents.get()
-    services.add_strategy_document(
-        strategy=complete_strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Neu.pdf")
-    )
+    checked_document(complete_strategy, manager, DocumentKind.MAIN, pdf_upload("Neu.pdf"))
     old.refresh_from_db()
     assert old.removed_at is not None
     assert old.file.storage.exists(old.file.name)
@@ -194,22 +192,30 @@ def test_a_new_main_document_replaces_the_old_one_but_keeps_its_file(complete_st
 
 
 def test_documents_are_stored_under_server_generated_names(strategy, manager):
-    document = services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.ANNEX, uploaded_file=pdf_upload("../../böse name.pdf")
-    )
+    document = checked_document(strategy, manager, DocumentKind.ANNEX, pdf_upload("../../böse name.pdf"))
     assert document.file.name == f"strategies/{strategy.pk}/{document.public_id}.pdf"
     assert document.original_name == "böse name.pdf"
 
 
-def test_a_bad_pdf_stores_nothing(strategy, manager):
+def test_a_file_without_a_pdf_header_stores_nothing(strategy, manager, tmp_path):
     with pytest.raises(ValidationError):
         services.add_strategy_document(
             strategy=strategy,
             user=manager,
             kind=DocumentKind.MAIN,
-            uploaded_file=pdf_upload(content=b"%PDF-1.7 kaputt"),
+            uploaded_file=pdf_upload(content=b"kein PDF, nur Text"),
         )
     assert not strategy.documents.exists()
+    assert not [path for path in (tmp_path / "private").rglob("*") if path.is_file()]
+
+
+def test_a_damaged_pdf_is_refused_by_the_check_and_keeps_no_file(strategy, manager, tmp_path):
+    document = checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload(content=b"%PDF-1.7 kaputt"))
+    assert document.check_status == "refused"
+    assert "beschädigt" in document.check_message
+    assert not document.file
+    assert not strategy.active_documents().exists()
+    assert not [path for path in (tmp_path / "private").rglob("*") if path.is_file()]
 
 
 @pytest.mark.django_db(transaction=True)
