@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.models import AllianceMembership, EvaluationCycle, Strategy
 from decisions.models import FundingDecision
+from dossiers import liveness
 from portal.models import Role
 from reviews.models import Assignment, AssignmentStatus
 
@@ -62,7 +63,12 @@ class DossierQuerySet(models.QuerySet):
 
 
 class Dossier(models.Model):
-    """A rendered document about a strategy or a whole cycle; never rendered twice for the same inputs."""
+    """A rendered document about a strategy or a whole cycle; never rendered twice for the same inputs.
+
+    One row per kind, subject, input fingerprint and generation. A failed or interrupted rendering is done again
+    in the same row; only a deliberate re-rendering of a ready dossier (`force`, or an archive with missing
+    parts) starts the next generation.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("Art"), max_length=16, choices=DossierKind.choices)
@@ -72,6 +78,7 @@ class Dossier(models.Model):
     progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
     error_message = models.TextField(_("Fehlermeldung"), blank=True)
     fingerprint = models.CharField(_("Fingerabdruck der Eingaben"), max_length=64, db_index=True)
+    generation = models.PositiveSmallIntegerField(_("Neuerstellung Nr."), default=0)
     file = models.FileField(_("Datei"), upload_to=dossier_path, blank=True, max_length=300)
     page_count = models.PositiveIntegerField(_("Seiten"), null=True, blank=True)
     render_seconds = models.FloatField(_("Erstellungsdauer (s)"), null=True, blank=True)
@@ -79,9 +86,15 @@ class Dossier(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
+    # When its rendering task was last sent to the workers; the sweep sends it again after a while.
+    enqueued_at = models.DateTimeField(_("zuletzt übergeben am"), null=True, blank=True)
     started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
+    # Written every few seconds while a worker renders; its silence shows that the worker is gone.
+    heartbeat_at = models.DateTimeField(_("letztes Lebenszeichen"), null=True, blank=True)
     finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    warnings = models.JSONField(_("Hinweise"), default=list, blank=True)
+    missing_parts = models.PositiveSmallIntegerField(_("fehlende Teile"), default=0)
     objects = DossierQuerySet.as_manager()
 
     class Meta:
@@ -95,6 +108,18 @@ class Dossier(models.Model):
                 | Q(kind__in=[DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE], strategy__isnull=True),
                 name="dossier_subject_matches_kind",
             ),
+            # Two partial constraints rather than one with NULLS NOT DISTINCT, so that SQLite (`make run`)
+            # enforces them as well.
+            models.UniqueConstraint(
+                fields=["kind", "cycle", "strategy", "fingerprint", "generation"],
+                condition=Q(strategy__isnull=False),
+                name="dossier_one_per_strategy_inputs",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "cycle", "fingerprint", "generation"],
+                condition=Q(strategy__isnull=True),
+                name="dossier_one_per_cycle_inputs",
+            ),
         ]
 
     def __str__(self):
@@ -106,10 +131,20 @@ class Dossier(models.Model):
         return self.status in (DossierStatus.READY, DossierStatus.FAILED)
 
     @property
+    def is_interrupted(self):
+        """Pending, but its task or its worker was lost (see dossiers/liveness.py); a request renders it afresh."""
+        return not self.is_done and liveness.verdict_for(self, now=timezone.now()) != liveness.Verdict.KEEP
+
+    @property
     def filename(self):
         subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
-        extension = "zip" if self.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
-        return f"{self.kind}_{subject}_{timezone.localtime(self.created_at):%Y-%m-%d}.{extension}"
+        return dossier_filename(self.kind, subject, timezone.localtime(self.created_at).date())
+
+
+def dossier_filename(kind, subject_slug, day):
+    """The download name of a dossier of `kind` about the alliance or cycle `subject_slug`, made on `day`."""
+    extension = "zip" if kind == DossierKind.CYCLE_ARCHIVE else "pdf"
+    return f"{kind}_{subject_slug}_{day:%Y-%m-%d}.{extension}"
 
 
 class DossierDownload(models.Model):

@@ -114,12 +114,14 @@ def detail(request, public_id):
 
 @require_POST
 def retry(request, public_id):
+    """Renders a failed or interrupted dossier afresh (for unchanged inputs in the same row); others stay as they
+    are."""
     dossier = _dossier_or_404(request, public_id)
-    if dossier.status != DossierStatus.FAILED:
+    if not (dossier.status == DossierStatus.FAILED or dossier.is_interrupted):
         return redirect("dossiers:detail", dossier.public_id)
     try:
         fresh = services.request_dossier(
-            kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy, user=request.user, force=True
+            kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy, user=request.user
         )
     except services.DossierUnavailable as unavailable:
         messages.error(request, unavailable.message)

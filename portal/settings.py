@@ -350,10 +350,21 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keys of this installation in a Redis shared with others (another checkout, another portal).
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
-# Unacknowledged tasks of a lost worker come back after this; it exceeds every task's hard time limit.
+# Rendering a dossier (dossiers/tasks.py): the task's time limits; the heartbeat a rendering worker writes,
+# after which silence counts as a dead worker; how long a dossier may wait in the queue before it is sent
+# again; how often the sweep looks; and how many lost renders a dossier gets before it is marked failed.
+DOSSIER_RENDER_SOFT_SECONDS = 300
+DOSSIER_RENDER_HARD_SECONDS = 360
+DOSSIER_HEARTBEAT_SECONDS = 10
+DOSSIER_HEARTBEAT_STALE_SECONDS = 60
+DOSSIER_QUEUED_RESEND_SECONDS = 180
+DOSSIER_SWEEP_SECONDS = 60
+DOSSIER_MAX_ATTEMPTS = 3
+# Unacknowledged tasks of a lost worker come back after this. It exceeds every task's hard time limit, so a
+# running task is never delivered twice; the dossier sweep, not this timeout, brings a lost render back soon.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": REDIS_KEY_PREFIX,
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(DOSSIER_RENDER_HARD_SECONDS + 60))),
     "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
 }
@@ -401,7 +412,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
-    "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": 3 * 60},
+    "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": DOSSIER_SWEEP_SECONDS},
     "upload-check-sweep": {"task": "portal.tasks.sweep_pending_uploads", "schedule": 5 * 60},
     "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
 }

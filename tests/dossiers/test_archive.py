@@ -1,10 +1,13 @@
 """Evaluation dossiers for the ministry: all of a cycle at once as one ZIP with the cycle report, and a fresh
 evaluation dossier whenever a funding decision is confirmed, corrected or released."""
 
+import codecs
+import csv
 import io
 import zipfile
 from decimal import Decimal
 
+import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +17,7 @@ from decisions import services as decision_services
 from decisions.signals import decision_confirmed
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.services import runs
 from portal.models import Role
 from tests.dossiers.test_faults import broken_print_templates
 from tests.factories import (
@@ -32,6 +36,21 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
+
+
+class AnyNumber:
+    def __eq__(self, other):
+        return isinstance(other, str) and other.isdigit() and int(other) > 0
+
+
+ANY_NUMBER = AnyNumber()
+
+
+def manifest_rows(bundle):
+    """The rows of the archive's inhalt.csv: UTF-8 with a byte order mark, semicolons."""
+    raw = bundle.read("inhalt.csv")
+    assert raw.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.fixture
@@ -73,13 +92,43 @@ def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cy
         names = sorted(bundle.namelist())
         assert names == sorted(
             [
+                "00_inhalt.pdf",
+                "inhalt.csv",
                 f"evaluation_diana_{day}.pdf",
                 f"evaluation_gesunde-lausitz_{day}.pdf",
                 f"cycle_report_zwischenbegutachtung-2024_{day}.pdf",
             ]
         )
+        assert manifest_rows(bundle) == [
+            ["Datei", "Bündnis", "Art", "Seiten", "Zustand", "Hinweise"],
+            [f"evaluation_diana_{day}.pdf", "DIANA", "Bewertungs-Dossier", ANY_NUMBER, "vollständig", ""],
+            [
+                f"evaluation_gesunde-lausitz_{day}.pdf",
+                "Gesunde Lausitz",
+                "Bewertungs-Dossier",
+                ANY_NUMBER,
+                "vollständig",
+                "",
+            ],
+            [
+                f"cycle_report_zwischenbegutachtung-2024_{day}.pdf",
+                "–",
+                "Bericht zur Begutachtungsrunde",
+                ANY_NUMBER,
+                "vollständig",
+                "",
+            ],
+        ]
+        cover = PdfReader(io.BytesIO(bundle.read("00_inhalt.pdf")))
+        assert cover.metadata.title == "Inhalt des ZIP-Archivs: Zwischenbegutachtung 2024"
+        cover_text = " ".join(" ".join(page.extract_text() for page in cover.pages).split()).replace("\u2010 ", "")
+        assert "3 von 3 Teilen sind im Archiv. Dieselbe Aufstellung steht maschinenlesbar in der Datei inhalt.csv." in (
+            cover_text
+        )
+        assert f"evaluation_diana_{day}.pdf DIANA" in cover_text
+        assert "Gesunde Lausitz" in cover_text and "vollständig" in cover_text
         pages = 0
-        for name in names:
+        for name in [name for name in names if name.endswith(".pdf")]:
             reader = PdfReader(io.BytesIO(bundle.read(name)))
             pages += len(reader.pages)
             if name.startswith("evaluation_diana"):
@@ -87,23 +136,50 @@ def test_the_ministry_downloads_one_zip_with_every_evaluation_dossier_and_the_cy
             if name.startswith("cycle_report"):
                 assert reader.metadata.title == "Bericht: Zwischenbegutachtung 2024"
     assert archive.page_count == pages
+    assert archive.warnings == [] and archive.missing_parts == 0
     assert archive.downloads.get().user == ministry
     # The parts are ordinary ready dossiers, reused by the next request.
     assert Dossier.objects.filter(kind=DossierKind.EVALUATION, status=DossierStatus.READY).count() == 2
     assert not Dossier.objects.filter(strategy__alliance__slug="nur-entwurf").exists()
 
 
+def test_the_archive_cover_page_is_a_tagged_pdf_ua_document_with_a_real_table(
+    client, ministry, archive_cycle, django_capture_on_commit_callbacks
+):
+    pdf_ua = pytest.importorskip("tests.pdf_ua", reason="the PDF/UA checker of the rendering tests")
+    client.force_login(ministry)
+    _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    archive.refresh_from_db()
+    with zipfile.ZipFile(archive.file.path) as bundle:
+        cover = bundle.read("00_inhalt.pdf")
+    assert [str(violation) for violation in pdf_ua.check(cover)] == []
+    with pikepdf.open(io.BytesIO(cover)) as document:
+        assert str(document.Root.Lang) == "de"
+        tags = {str(element.get("/S")) for element in structure_elements(document.Root.StructTreeRoot)}
+    assert {"/H1", "/Table", "/TR", "/TH", "/TD"} <= tags
+
+
+def structure_elements(node):
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from structure_elements(kid)
+
+
 def test_the_archive_reports_its_progress_while_it_is_built(
     client, ministry, archive_cycle, monkeypatch, django_capture_on_commit_callbacks
 ):
     seen = []
-    real_set_progress = services._set_progress
+    real_set_progress = runs._set_progress
 
     def recording(dossier_id, percent):
         seen.append((dossier_id, percent))
         real_set_progress(dossier_id, percent)
 
-    monkeypatch.setattr(services, "_set_progress", recording)
+    monkeypatch.setattr(runs, "_set_progress", recording)
     client.force_login(ministry)
     _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
     archive_steps = [percent for dossier_id, percent in seen if dossier_id == archive.pk]
@@ -123,6 +199,7 @@ def test_the_status_page_shows_the_archive_queued_then_ready(client, ministry, a
     Dossier.objects.filter(pk=archive.pk).update(status=DossierStatus.RENDERING, progress=60)
     page = client.get(reverse("dossiers:detail", args=[archive.public_id]), headers=HTMX).content.decode()
     assert "wird erstellt – 60 %" in page and "every 2s" in page
+    Dossier.objects.filter(pk=archive.pk).update(status=DossierStatus.QUEUED, progress=0)
     services.render_dossier(dossier_id=archive.pk)
     page = client.get(reverse("dossiers:detail", args=[archive.public_id]), headers=HTMX).content.decode()
     assert "every 2s" not in page
@@ -153,9 +230,10 @@ def test_an_unchanged_cycle_reuses_the_ready_archive(
     assert Dossier.objects.filter(kind=DossierKind.EVALUATION).count() == 2
 
 
-def test_an_archive_whose_parts_fail_is_failed_with_a_german_message(
+def test_parts_that_fail_do_not_stop_the_archive_and_the_manifest_names_them(
     client, ministry, archive_cycle, settings, tmp_path, django_capture_on_commit_callbacks
 ):
+    working_templates = settings.TEMPLATES
     templates = broken_print_templates(tmp_path)
     broken = tmp_path / "broken-templates" / "dossiers" / "print"
     (broken / "strategy.html").rename(broken / "evaluation.html")
@@ -163,11 +241,35 @@ def test_an_archive_whose_parts_fail_is_failed_with_a_german_message(
     client.force_login(ministry)
     _response, archive = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
     archive.refresh_from_db()
-    assert archive.status == DossierStatus.FAILED
-    assert archive.error_message == "2 Dossiers konnten nicht erstellt werden; das Archiv ist unvollständig."
-    assert not archive.file
+    assert archive.status == DossierStatus.READY, archive.error_message
+    assert archive.missing_parts == 2
+    assert [warning.split(" fehlt im Archiv.")[0] for warning in archive.warnings] == [
+        "Das Bewertungs-Dossier „DIANA“",
+        "Das Bewertungs-Dossier „Gesunde Lausitz“",
+    ]
+    assert all("Bitte versuchen Sie es erneut." in warning for warning in archive.warnings)
+    assert not any("Error" in warning for warning in archive.warnings)
+    day = f"{timezone.localdate():%Y-%m-%d}"
+    with zipfile.ZipFile(archive.file.path) as bundle:
+        assert sorted(bundle.namelist()) == sorted(
+            ["00_inhalt.pdf", "inhalt.csv", f"cycle_report_zwischenbegutachtung-2024_{day}.pdf"]
+        )
+        rows = {row[0]: row for row in manifest_rows(bundle)[1:]}
+    assert rows[f"evaluation_diana_{day}.pdf"][1:5] == ["DIANA", "Bewertungs-Dossier", "", "fehlt"]
+    assert rows[f"evaluation_diana_{day}.pdf"][5].startswith("Das Dossier konnte nicht erstellt werden")
+    assert rows[f"cycle_report_zwischenbegutachtung-2024_{day}.pdf"][4] == "vollständig"
     page = client.get(reverse("dossiers:detail", args=[archive.public_id])).content.decode()
-    assert "das Archiv ist unvollständig" in page and "Erneut versuchen" in page
+    assert "Hinweis: Das Bewertungs-Dossier „DIANA“ fehlt im Archiv." in page
+    assert "ZIP-Archiv aller Bewertungs-Dossiers herunterladen" in page
+
+    # Once the fault is gone, a new request renders the archive again (its next generation) with every part.
+    settings.TEMPLATES = working_templates
+    _response, again = request_archive(client, archive_cycle, django_capture_on_commit_callbacks)
+    again.refresh_from_db()
+    assert again.pk != archive.pk and again.generation == archive.generation + 1
+    assert (again.status, again.missing_parts, again.warnings) == (DossierStatus.READY, 0, [])
+    assert Dossier.objects.get(pk=archive.pk).status == DossierStatus.READY  # the first stays readable
+    assert Dossier.objects.filter(kind=DossierKind.EVALUATION).count() == 2  # the failed parts were redone in place
 
 
 @pytest.fixture

@@ -134,3 +134,15 @@ def test_a_failed_request_only_redirects_to_a_page_of_the_portal(client, program
     inside = client.post(url, {"next": "/alliances/"})
     assert inside["Location"] == "/alliances/"
     assert not Dossier.objects.exists()
+
+
+def test_a_ready_dossier_panel_shows_the_warnings_of_its_rendering(client, programme_office, strategy_with_dossier):
+    _strategy, dossier = strategy_with_dossier
+    dossier = services.render_dossier(dossier_id=dossier.pk)
+    warning = "Anlage „Budget.pdf“ konnte nicht eingebunden werden; die Originaldatei ist im Portal abrufbar."
+    Dossier.objects.filter(pk=dossier.pk).update(warnings=[warning])
+    client.force_login(programme_office)
+    for headers in (HTMX, {}):
+        html = panel(client, dossier, headers=headers)
+        assert f"Hinweis: {warning}" in html.replace("&quot;", '"')
+        assert "herunterladen" in html

@@ -1,0 +1,98 @@
+"""What a dossier's content depends on, and its fingerprint: the same inputs give the same dossier."""
+
+import hashlib
+import json
+
+from django.utils.translation import gettext as _
+
+from alliances.models import Strategy
+from decisions import selectors
+from decisions.models import FundingDecision
+from dossiers.contents import DossierUnavailable
+from dossiers.models import STRATEGY_KINDS, DossierKind
+from reviews.models import Assignment, PanelVotum, Review
+
+# Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
+PRINT_LAYOUT_VERSION = 4
+
+
+def _strategy_inputs(strategy):
+    submission = strategy.latest_submission
+    if submission is None:
+        raise DossierUnavailable(_("Die Strategie ist noch nicht eingereicht."))
+    alliance = strategy.alliance
+    return {
+        "submission": submission.fingerprint,
+        "number": submission.number,
+        "alliance": [
+            alliance.name,
+            alliance.acronym,
+            alliance.region,
+            alliance.innovation_field,
+            sorted(state.code for state in alliance.states.all()),
+        ],
+    }
+
+
+def _evaluation_inputs(strategy):
+    reviews = Review.objects.filter(assignment__strategy=strategy).values_list("pk", "version", "status")
+    votum = PanelVotum.objects.filter(strategy=strategy).values_list("pk", "version").first()
+    decisions = FundingDecision.objects.filter(strategy=strategy).values_list("pk", "version", "status", "is_current")
+    assignments = strategy.assignments.values_list("pk", "status")
+    return {
+        "reviews": sorted(reviews),
+        "votum": votum,
+        "decisions": sorted(decisions),
+        "assignments": sorted(assignments),
+    }
+
+
+def _letter_inputs(strategy):
+    decision = selectors.released_decision(strategy)
+    if decision is None:
+        raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
+    return {
+        "decision": decision.pk,
+        "released_at": decision.released_at.isoformat(),
+        "letter": decision.letter_html,
+        "alliance": strategy.alliance.name,
+    }
+
+
+def _cycle_inputs(cycle):
+    strategies = Strategy.objects.filter(cycle=cycle).values_list(
+        "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field"
+    )
+    reviews = Review.objects.filter(assignment__strategy__cycle=cycle).values_list("pk", "version", "status")
+    voten = PanelVotum.objects.filter(strategy__cycle=cycle).values_list("pk", "version")
+    decisions = FundingDecision.objects.filter(strategy__cycle=cycle).values_list(
+        "pk", "version", "status", "is_current"
+    )
+    # The report shows reviews expected per alliance, which follow the assignments.
+    assignments = Assignment.objects.filter(strategy__cycle=cycle).values_list("pk", "status")
+    return {
+        "budget": str(cycle.budget),
+        "strategies": sorted(strategies),
+        "reviews": sorted(reviews),
+        "voten": sorted(voten),
+        "decisions": sorted(decisions),
+        "assignments": sorted(assignments),
+    }
+
+
+def dossier_inputs(*, kind, cycle, strategy=None):
+    """Everything a dossier's content depends on, as JSON-able data."""
+    inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
+    if kind == DossierKind.DECISION_LETTER:
+        inputs["letter"] = _letter_inputs(strategy)
+    elif kind in STRATEGY_KINDS:
+        inputs["strategy"] = _strategy_inputs(strategy)
+    if kind == DossierKind.EVALUATION:
+        inputs["evaluation"] = _evaluation_inputs(strategy)
+    if kind in (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE):
+        inputs["report"] = _cycle_inputs(cycle)
+    return inputs
+
+
+def fingerprint_of(inputs):
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode("utf-8")).hexdigest()
