@@ -1,5 +1,8 @@
 """Data for the server-rendered SVG charts; every chart also has its numbers in a table."""
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from decisions.dashboard import rounded
 
 CHART_WIDTH = 420
@@ -13,6 +16,31 @@ NO_VALUE_COLOUR = "#eef1f4"
 
 def _x(score):
     return LABEL_WIDTH + float(score) / 100 * (CHART_WIDTH - LABEL_WIDTH - 10)
+
+
+def _number(value):
+    return "–" if value is None else number_format(value, decimal_pos=1)
+
+
+def _distribution_text(lines):
+    """The chart's alternative text: every alliance's scores and median, so a screen reader gets the content."""
+    parts = [_("Punkte je Gutachten und Median, gewichtet, 0 bis 100.")]
+    for line in lines:
+        scores = "; ".join(f"{dot['label']}: {_number(dot['score'])}" for dot in line["dots"]) or _("keine Punkte")
+        parts.append(
+            _("%(alliance)s: %(scores)s; Median %(median)s.")
+            % {"alliance": line["alliance"], "scores": scores, "median": _number(line["median"])}
+        )
+    return " ".join(parts)
+
+
+def _heatmap_text(rows):
+    """The chart's alternative text: the mean per criterion of every alliance."""
+    parts = [_("Mittlere Punkte je Kriterium und Bündnis, 0 bis 100.")]
+    for row in rows:
+        cells = "; ".join(f"{cell['code']}: {_number(cell['value'])}" for cell in row["cells"]) or _("keine Punkte")
+        parts.append(f"{row['alliance']}: {cells}.")
+    return " ".join(parts)
 
 
 def score_distribution(*, rows, points):
@@ -44,6 +72,7 @@ def score_distribution(*, rows, points):
         "label_width": LABEL_WIDTH,
         "height": 40 + len(rows) * ROW_HEIGHT,
         "axis_y": 20 + len(rows) * ROW_HEIGHT,
+        "text": _distribution_text(lines),
     }
 
 
@@ -86,6 +115,7 @@ def criterion_heatmap(*, rows, means):
             for i, code in enumerate(codes)
         ],
         "rows": heat_rows,
+        "text": _heatmap_text(heat_rows),
         "cell": cell,
         "width": LABEL_WIDTH + len(codes) * cell + 10,
         "label_x": LABEL_WIDTH - 6,
