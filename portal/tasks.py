@@ -24,6 +24,12 @@ PERIODIC_NOTICE_JOB = {
 }
 
 
+def retry_countdown(attempts):
+    """Seconds before the next delivery attempt: doubling from 60 s, but always shorter than the broker's
+    visibility timeout, which would otherwise hand the waiting retry out a second time."""
+    return min(2**attempts * 30, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 60)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1, soft_time_limit=60, time_limit=90)
 def deliver_message(self, message_id):
     """Sends one outbox message; idempotent, retried with backoff, marked failed after the last attempt."""
@@ -45,7 +51,7 @@ def deliver_message(self, message_id):
             message.save(update_fields=["attempts", "last_error", "status"])
             logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
             if message.status == MessageStatus.QUEUED:
-                transaction.on_commit(lambda: self.retry(countdown=2**message.attempts * 30, throw=False))
+                transaction.on_commit(lambda: self.retry(countdown=retry_countdown(message.attempts), throw=False))
             return "failed"
         message.status = MessageStatus.SENT
         message.sent_at = timezone.now()

@@ -332,19 +332,23 @@ def page_warning(page_count, limit=None):
     ) % {"count": page_count, "limit": limit}
 
 
-def _inspect(source_path, target_path):
-    """Runs the bounded inspection; returns (findings, None) or (None, German message)."""
-    from portal.pdf_inspection import PdfRefused, clean_pdf_bounded
+def _inspect(source_path, target_path, *, bounded):
+    """Runs the inspection, bounded in a child process unless the file is the portal's own (seeding, test data);
+    returns (findings, None) or (None, German message)."""
+    from portal.pdf_inspection import PdfRefused, clean_pdf, clean_pdf_bounded
 
+    limits = {"max_pages": settings.UPLOAD_MAX_PAGES, "max_decoded_bytes": settings.UPLOAD_MAX_DECODED_BYTES}
     try:
-        findings = clean_pdf_bounded(
-            str(source_path),
-            str(target_path),
-            max_pages=settings.UPLOAD_MAX_PAGES,
-            max_decoded_bytes=settings.UPLOAD_MAX_DECODED_BYTES,
-            seconds=settings.UPLOAD_CHECK_SECONDS,
-            memory_bytes=settings.UPLOAD_CHECK_MEMORY_BYTES,
-        )
+        if bounded:
+            findings = clean_pdf_bounded(
+                str(source_path),
+                str(target_path),
+                seconds=settings.UPLOAD_CHECK_SECONDS,
+                memory_bytes=settings.UPLOAD_CHECK_MEMORY_BYTES,
+                **limits,
+            )
+        else:
+            findings = clean_pdf(str(source_path), str(target_path), **limits)
     except PdfRefused as refused:
         return None, refusal_message(refused.code, getattr(refused, "params", None))
     except Exception:  # noqa: BLE001 - whatever breaks, the uploader reads a message, operators the trace
@@ -375,8 +379,9 @@ def _record(kind, pk, outcome):
         return kind.record(pk=pk, outcome=outcome)
 
 
-def check_uploaded_pdf(*, model_label, pk):
-    """Inspects and cleans one quarantined upload and records the verdict on its row.
+def check_uploaded_pdf(*, model_label, pk, bounded=True):
+    """Inspects and cleans one quarantined upload and records the verdict on its row; `bounded=False` skips the
+    child process with its time and memory limits, for files the portal made itself.
 
     Side effects: on success stores the cleaned copy under the row's final name and the row records its hash,
     size, pages and what was removed (kept in history); on refusal the row records the German message. The
@@ -396,7 +401,7 @@ def check_uploaded_pdf(*, model_label, pk):
     with tempfile.TemporaryDirectory(prefix="pdf-check-") as folder:
         findings, message = None, could_not_check_message()
         if quarantine_name.startswith(QUARANTINE_FOLDER + "/") and storage.exists(quarantine_name):
-            findings, message = _inspect(storage.path(quarantine_name), Path(folder) / "cleaned.pdf")
+            findings, message = _inspect(storage.path(quarantine_name), Path(folder) / "cleaned.pdf", bounded=bounded)
         stored = None
         if findings is not None:
             stored, message = _store_cleaned(kind, instance, Path(folder) / "cleaned.pdf")
@@ -420,8 +425,9 @@ def check_uploaded_pdf(*, model_label, pk):
 
 
 def check_now(instance):
-    """Runs the check of a freshly uploaded row at once, in this process (seeding, benchmarks, test data)."""
-    return check_uploaded_pdf(model_label=instance._meta.label, pk=instance.pk)
+    """Runs the check of a freshly uploaded row at once, in this process, for files the portal made itself
+    (seeding, benchmarks, test data): the same inspection and cleaning, without the child process's bounds."""
+    return check_uploaded_pdf(model_label=instance._meta.label, pk=instance.pk, bounded=False)
 
 
 def pending_uploads(*, older_than):

@@ -202,12 +202,4 @@ def _cover_pdf(cycle, parts):
     except Exception:  # noqa: BLE001 - the CSV names every part as well
         logger.exception("cover page of the archive of cycle %s not rendered", cycle.pk)
         return None
-    if isinstance(built, tuple):  # an older build_pdf returned (content, page count)
-        return CoverPdf(content=built[0], page_count=built[1])
-    return CoverPdf(content=built.content, page_count=built.page_count)
-
-
-@dataclass
-class CoverPdf:
-    content: bytes
-    page_count: int
+    return built

@@ -103,27 +103,10 @@ def _render(dossier):
     _set_progress(dossier_id, 20)
     html = rendering.render_html(template, context)
     _set_progress(dossier_id, 35)
-    built = _built_pdf(
-        rendering.build_pdf(
-            html=html, uploads=context.get("uploads", []), progress=lambda percent: _set_progress(dossier_id, percent)
-        )
+    built = rendering.build_pdf(
+        html=html, uploads=context.get("uploads", []), progress=lambda percent: _set_progress(dossier_id, percent)
     )
     return Rendered(content=built.content, page_count=built.page_count, warnings=list(built.warnings))
-
-
-def _built_pdf(result):
-    """rendering.build_pdf's result as a BuiltPdf; an older build_pdf returned (content, page count)."""
-    if isinstance(result, tuple):
-        content, page_count = result
-        return _BuiltPdf(content=content, page_count=page_count, warnings=[])
-    return result
-
-
-@dataclass
-class _BuiltPdf:
-    content: bytes
-    page_count: int
-    warnings: list
 
 
 def _set_progress(dossier_id, percent):

@@ -20,7 +20,7 @@ from alliances.models import Question, StrategyDocument
 from portal.uploads import removed_content_labels
 from tests.factories import CompleteStrategyFactory, manager_of
 from tests.hostile_pdfs import CORPUS_BY_NAME, HOSTILE_CORPUS, active_content, outside_the_pdf, plain_pdf
-from tests.storage_faults import full_disk_root, read_only_root, stored_files  # noqa: F401 - fixtures
+from tests.storage_faults import stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -63,8 +63,12 @@ def test_manager_fills_uploads_submits_and_reads_the_receipt(page, live_server, 
     upload.get_by_role("button", name="Hochladen").click()
     expect(page.locator("#documents")).to_contain_text("Strategie Gesunde Lausitz.pdf")
     expect(page.locator("#documents")).to_contain_text("2 Seiten")
-    expect(page.locator("#messages")).to_have_text("„Strategie Gesunde Lausitz.pdf“ wurde hochgeladen.")
+    expect(page.locator("#messages")).to_have_text(
+        "„Strategie Gesunde Lausitz.pdf“ wurde hochgeladen und wird jetzt geprüft. Das Ergebnis erscheint hier."
+    )
     expect(page.locator("[id=messages]")).to_have_count(1)
+    # The check's result replaces "wird geprüft" without a reload; only then the document counts.
+    expect(page.locator("#documents")).not_to_contain_text("wird geprüft")
     expect(page.locator("#checklist li.open")).to_have_count(0)
     expect(page.locator("#checklist li.done")).to_have_count(len(STRATEGY_SECTIONS) + 2)
     expect(checklist_item(page, "Strategiedokument (PDF)")).to_contain_text("✓ Strategiedokument (PDF) (erledigt)")

@@ -12,7 +12,14 @@ from alliances.models import DocumentKind
 from dossiers import contents, rendering, services
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from tests import pdf_ua
-from tests.factories import AllianceFactory, CompleteStrategyFactory, manager_of, pdf_bytes, pdf_upload
+from tests.factories import (
+    AllianceFactory,
+    CompleteStrategyFactory,
+    checked_document,
+    manager_of,
+    pdf_bytes,
+    pdf_upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +52,8 @@ def submitted(cycle):
         cycle=cycle, alliance=alliance, summary="<script>alert(1)</script> url(http://evil.example/x.png) & Co."
     )
     manager = manager_of(alliance)
-    alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload("Strategie.pdf", pages=3)
-    )
-    alliance_services.add_strategy_document(
-        strategy=strategy,
-        user=manager,
-        kind=DocumentKind.LETTER_OF_SUPPORT,
-        uploaded_file=pdf_upload("Brief Landrat.pdf", pages=2),
-    )
+    checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload("Strategie.pdf", pages=3))
+    checked_document(strategy, manager, DocumentKind.LETTER_OF_SUPPORT, pdf_upload("Brief Landrat.pdf", pages=2))
     alliance_services.submit_strategy(strategy=strategy, user=manager)
     strategy.refresh_from_db()
     return strategy
@@ -271,9 +271,7 @@ def test_a_resubmission_asks_for_a_fresh_dossier(submitted, programme_office):
     alliance_services.reopen_submission(strategy=submitted, user=programme_office, reason="Bitte Anlage ergänzen")
     submitted.refresh_from_db()
     manager = submitted.alliance.memberships.first().user
-    alliance_services.add_strategy_document(
-        strategy=submitted, user=manager, kind=DocumentKind.ANNEX, uploaded_file=pdf_upload("Nachtrag.pdf")
-    )
+    checked_document(submitted, manager, DocumentKind.ANNEX, pdf_upload("Nachtrag.pdf"))
     alliance_services.submit_strategy(strategy=submitted, user=manager)
     fresh = services.request_dossier(kind=DossierKind.STRATEGY, cycle=submitted.cycle, strategy=submitted)
     assert fresh.pk != first.pk
@@ -292,9 +290,7 @@ def test_a_very_long_strategy_renders(cycle):
         skilled_workers=long_text[:20000],
     )
     manager = manager_of(alliance)
-    alliance_services.add_strategy_document(
-        strategy=strategy, user=manager, kind=DocumentKind.MAIN, uploaded_file=pdf_upload(content=pdf_bytes(120))
-    )
+    checked_document(strategy, manager, DocumentKind.MAIN, pdf_upload(content=pdf_bytes(120)))
     alliance_services.submit_strategy(strategy=strategy, user=manager)
     dossier = render(strategy)
     assert dossier.status == DossierStatus.READY

@@ -61,3 +61,13 @@ def test_every_periodic_job_names_a_task_the_workers_know():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "portal.tasks.sweep_pending_uploads" in scheduled
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+
+
+def test_an_outbox_retry_waits_less_than_the_visibility_timeout():
+    from django.conf import settings
+
+    from portal.tasks import MAX_ATTEMPTS, retry_countdown
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert retry_countdown(1) == 60
+    assert all(retry_countdown(attempts) < visibility for attempts in range(1, MAX_ATTEMPTS + 1))

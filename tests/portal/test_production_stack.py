@@ -429,6 +429,14 @@ def walk(stack, people):
         files={"file": ("strategie.pdf", pdf_bytes(2), "application/pdf")},
     )
     expect(upload, 302, "document upload")
+    # The worker checks the upload; the page polls the status as htmx does until the check is done.
+    status_path = reverse("alliances:document_status", args=args)
+    wait_for(
+        stack,
+        lambda: "hx-trigger" not in expect(manager.get(status_path), 200, "document status").text,
+        60,
+        "the worker's check of the uploaded document",
+    )
     submit_path = reverse("alliances:strategy_submit", args=args)
     submitted = expect(manager.submit_form(submit_path, None, {}), 302, "submission")
     receipt = expect(manager.get(submitted.location), 200, "receipt page")

@@ -206,10 +206,6 @@ def test_a_fault_while_writing_a_file_the_storage_does_not_know_still_removes_th
     assert stored_files(root) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dossiers.services.render_dossier must answer a StorageRefused (a Refusal) with its own message",
-)
 @pytest.mark.django_db
 def test_a_dossier_stored_on_a_full_disk_ends_failed_with_a_german_message_and_no_file(request, settings, cycle):
     strategy, _submission = submitted_strategy(cycle, AllianceFactory())

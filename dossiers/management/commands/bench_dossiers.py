@@ -37,6 +37,7 @@ from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.tasks import pdf_worker_command
 from portal.celery import app as portal_celery
 from portal.models import Role, User
+from portal.uploads import check_now
 from reviews import services as review_services
 from reviews.models import ExpertProfile
 
@@ -176,12 +177,13 @@ class Command(BaseCommand):
                     expected_version=strategy.version,
                     budget={(year, "personnel"): Decimal("1500000") for year in cycle.years},
                 )
-                alliance_services.add_strategy_document(
+                document = alliance_services.add_strategy_document(
                     strategy=strategy,
                     user=manager,
                     kind=DocumentKind.MAIN,
                     uploaded_file=SimpleUploadedFile("Strategie.pdf", _pdf(6)),
                 )
+                check_now(document)
                 alliance_services.submit_strategy(strategy=strategy, user=manager)
                 for slot in range(3):
                     expert = experts[(number + slot) % len(experts)]
