@@ -414,5 +414,6 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
     "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": DOSSIER_SWEEP_SECONDS},
     "upload-check-sweep": {"task": "portal.tasks.sweep_pending_uploads", "schedule": 5 * 60},
+    "leftover-files": {"task": "portal.tasks.remove_leftover_files", "schedule": 60 * 60},
     "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
 }

@@ -155,6 +155,20 @@ class PrivateFileStorage(FileSystemStorage):
         else:
             target.hardlink_to(temporary)
 
+    def remove_partial_files(self, *, older_than):
+        """Removes temporary files of writes that never finished (a process killed mid-write) and were last
+        touched before `older_than` (a datetime); returns how many went. A write in progress is never that old."""
+        cutoff = older_than.timestamp()
+        removed = 0
+        for path in Path(self.location).rglob(f"{TEMPORARY_PREFIX}*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
 
 def _size_of(content):
     try:

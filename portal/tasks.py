@@ -97,3 +97,17 @@ def sweep_pending_uploads():
     for model_label, pk in waiting:
         check_uploaded_pdf.delay(model_label, pk)
     return len(waiting)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def remove_leftover_files():
+    """Removes files that no record will ever claim: quarantined uploads whose row was never stored (older than a
+    day) and partial files of writes that were killed (older than an hour). Returns how many of each went."""
+    from django.core.files.storage import default_storage
+
+    from portal import uploads
+
+    now = timezone.now()
+    quarantined = uploads.remove_orphaned_quarantine_files(older_than=now - timedelta(days=1))
+    partial = default_storage.remove_partial_files(older_than=now - timedelta(hours=1))
+    return {"quarantine": quarantined, "partial": partial}

@@ -444,6 +444,31 @@ def pending_uploads(*, older_than):
     return waiting
 
 
+def remove_orphaned_quarantine_files(*, older_than, storage=None):
+    """Removes quarantined uploads that no waiting row points to (the row's transaction was rolled back after
+    the file was written) and that were stored before `older_than`; returns how many went."""
+    from django.apps import apps
+
+    storage = storage or default_storage
+    waiting = set()
+    for kind in registered_pdf_uploads():
+        model = apps.get_model(kind.model_label)
+        waiting.update(
+            model.objects.filter(**{kind.status_field: CheckStatus.PENDING}).values_list(kind.file_field, flat=True)
+        )
+    try:
+        _folders, names = storage.listdir(QUARANTINE_FOLDER)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in names:
+        stored = f"{QUARANTINE_FOLDER}/{name}"
+        if stored not in waiting and storage.get_modified_time(stored) < older_than:
+            discard_stored(stored, storage=storage)
+            removed += 1
+    return removed
+
+
 # --- Downloads ------------------------------------------------------------------------------------------------
 
 

@@ -405,3 +405,39 @@ def test_the_sweep_queues_the_check_again_for_an_upload_left_waiting(manager_cli
     document = StrategyDocument.objects.get()
     assert document.check_status == "checked"
     assert files_under(private_root) == [document.file.name]
+
+
+def test_leftover_files_no_record_will_claim_are_removed_and_waiting_ones_kept(manager_client, draft, private_root):
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.tasks import remove_leftover_files
+
+    # A pending upload (its row commits, its check has not run) and what crashes leave behind.
+    manager_client.post(
+        strategy_url(draft, "document_upload"), {"kind": "annex", "file": SimpleUploadedFile("A.pdf", plain_pdf(1))}
+    )
+    waiting = StrategyDocument.objects.get().file.name
+    orphan = private_root / "quarantine" / "0123456789abcdef0123456789abcdef.pdf"
+    orphan.write_bytes(plain_pdf(1))
+    fresh_orphan = private_root / "quarantine" / "fedcba9876543210fedcba9876543210.pdf"
+    fresh_orphan.write_bytes(plain_pdf(1))
+    partial = private_root / "strategies" / ".wir-partial-00000000deadbeef"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"%PDF-1.7 half")
+    fresh_partial = private_root / "strategies" / ".wir-partial-00000000cafebabe"
+    fresh_partial.write_bytes(b"%PDF-1.7 half")
+    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    for path in (private_root / waiting, orphan, partial):
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    assert remove_leftover_files.delay().get() == {"quarantine": 1, "partial": 1}
+    assert files_under(private_root) == sorted(
+        [
+            waiting,
+            "quarantine/fedcba9876543210fedcba9876543210.pdf",
+            "strategies/.wir-partial-00000000cafebabe",
+        ]
+    )
