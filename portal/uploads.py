@@ -71,7 +71,7 @@ class PdfCheckOutcome:
         """Codes of removed content, 'code:count' where there was more than one."""
         if self.findings is None:
             return ()
-        counts = dict(getattr(self.findings, "removed_counts", ()) or ())
+        counts = dict(self.findings.removed_counts)
         return tuple(f"{code}:{counts[code]}" if counts.get(code, 1) > 1 else code for code in self.findings.removed)
 
 
@@ -288,8 +288,6 @@ def _counted_codes(codes):
     counts = Counter()
     for raw in codes or ():
         code, _sep, number = str(raw).partition(":")
-        if not number:
-            code, _sep, number = str(raw).partition("×")
         counts[code.strip()] += int(number) if number.strip().isdigit() else 1
     return counts
 
