@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle, Strategy, StrategyStatus
+from alliances.services import bump_figures_version
 from decisions import selectors, validators
 from decisions.models import (
     BEFORE_PREFIX,
@@ -36,9 +37,11 @@ class ProposalChanged(DecisionRefused, Conflict):
 
 
 def _log(decision, action, actor, **details):
+    """Every change of a decision is logged here, so this is also where the cycle's figures change."""
     DecisionEvent.objects.create(
         decision=decision, action=action, actor=actor, details={key: str(value) for key, value in details.items()}
     )
+    bump_figures_version(cycle_id=decision.strategy.cycle_id)
 
 
 def _require_ministry(user):

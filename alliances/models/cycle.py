@@ -77,7 +77,10 @@ class EvaluationCycle(models.Model):
         blank=True,
         help_text=_("Leer lassen, damit sich die Phase aus den Terminen ergibt."),
     )
-    history = HistoricalRecords()
+    # Grows with every change to what the cycle's figures show (reviews, Votum, decisions, budgets, submissions),
+    # in the transaction of that change; cached figures are keyed by it, so none outlives a change.
+    figures_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["figures_version"])
 
     class Meta:
         verbose_name = _("Begutachtungsrunde")

@@ -19,6 +19,7 @@ from alliances.services.cycle import (
     update_cycle_settings,
 )
 from alliances.services.faq import IdentityWarning, alliance_names_in, publish_to_faq, send_faq_digest, send_faq_digests
+from alliances.services.figures import bump_figures_version
 from alliances.services.questions import (
     ANSWER_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -42,6 +43,7 @@ from alliances.services.strategy import (
 from alliances.services.submission import extend_deadline, reopen_submission, snapshot_fingerprint, submit_strategy
 
 __all__ = [
+    "bump_figures_version",
     "ALLIANCE_CSV_COLUMNS",
     "ANSWER_MAX_LENGTH",
     "COMMENT_MAX_LENGTH",

@@ -10,7 +10,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from alliances.models import Alliance, FederalState
+from alliances.models import Alliance, EvaluationCycle, FederalState
+from alliances.services.figures import bump_figures_version
 
 ALLIANCE_CSV_COLUMNS = ["slug", "name", "acronym", "region", "states", "innovation_field", "source"]
 
@@ -86,6 +87,9 @@ def import_alliances(*, csv_text):
     """
     rows = _parse_alliance_rows(csv_text)
     report = AllianceImportReport()
+    # Names and states show in every cycle's figures.
+    for cycle_id in EvaluationCycle.objects.values_list("pk", flat=True):
+        bump_figures_version(cycle_id=cycle_id)
     for values in rows:
         fields = {
             "name": values["name"],

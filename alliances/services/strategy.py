@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from alliances import validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
 from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.figures import bump_figures_version
 from alliances.services.history import save_with_history
 from portal import uploads
 from portal.exceptions import Refusal
@@ -75,12 +76,14 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
     for name in SECTION_FIELDS:
         setattr(current, name, (sections.get(name) or "").strip())
     existing = {(line.year, line.category): line for line in current.budget_lines.all()}
+    budget_changed = False
     for (year, category), amount in budget.items():
         line = existing.get((year, category))
         if amount is None:
             if line is not None:
                 line._history_user = user
                 line.delete()
+                budget_changed = True
             continue
         if line is None:
             line = BudgetLine(strategy=current, year=year, category=category, amount=amount)
@@ -88,6 +91,9 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
             continue
         line.amount = amount
         save_with_history(line, user)
+        budget_changed = True
+    if budget_changed:
+        bump_figures_version(cycle_id=current.cycle_id)
     current.version += 1
     _touch(current, user, now)
     return current

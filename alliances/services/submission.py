@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from alliances import validators
 from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, StrategyStatus, Submission
 from alliances.selectors import active_managers
+from alliances.services.figures import bump_figures_version
 from alliances.services.strategy import SubmissionRefused, _ensure_open_for_work, _locked_strategy, _touch
 from alliances.signals import strategy_submitted
 from portal.models import NotificationKind
@@ -40,6 +41,7 @@ def _move_to(strategy, status, user, now, reason):
     strategy.status = status
     strategy.version += 1
     _touch(strategy, user, now, reason)
+    bump_figures_version(cycle_id=strategy.cycle_id)
 
 
 def _grant_extension(strategy, user, now, until, reason):

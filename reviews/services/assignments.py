@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.models import Strategy, StrategyStatus
+from alliances.services import bump_figures_version
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from reviews import validators
@@ -73,6 +74,7 @@ def _assign(*, strategy, expert, user, override_reason, policy):
     if flags:
         assignment._change_reason = _("Zuweisung trotz Hinweis: %(reason)s") % {"reason": override_reason}
     assignment.save()
+    bump_figures_version(cycle_id=strategy.cycle_id)
     send_notification(
         recipients=[expert],
         kind=NotificationKind.ASSIGNMENT,
@@ -131,4 +133,5 @@ def withdraw_assignment(*, assignment, user, reason):
     assignment._history_user = user
     assignment._change_reason = reason
     assignment.save()
+    bump_figures_version(cycle_id=assignment.strategy.cycle_id)
     return assignment

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliances.services import bump_figures_version
 from portal.models import NotificationKind, Role, User
 from portal.notifications import send_notification
 from reviews import validators
@@ -47,4 +48,5 @@ def declare_conflict(*, assignment, user, has_conflict, conflict_type="", explan
     else:
         assignment.status = AssignmentStatus.CLEARED
         assignment.save()
+    bump_figures_version(cycle_id=assignment.strategy.cycle_id)
     return assignment

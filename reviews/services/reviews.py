@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alliances.services import bump_figures_version
 from reviews import validators
 from reviews.exceptions import ReviewConflict, ReviewLocked
 from reviews.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
@@ -154,6 +155,7 @@ def submit_review(*, review, user, now=None):
         raise ValidationError(problems)
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
+    bump_figures_version(cycle_id=review.assignment.strategy.cycle_id)
     return _store_expert_change(review, user=user, now=now)
 
 
@@ -193,4 +195,5 @@ def reopen_review(*, review, user, reason):
     review._history_user = user
     review._change_reason = _("Wieder geöffnet: %(reason)s") % {"reason": reason}
     review.save()
+    bump_figures_version(cycle_id=review.submission.strategy.cycle_id)
     return review

@@ -6,6 +6,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from alliances.services import bump_figures_version
 from reviews import validators
 from reviews.models import DEFAULT_SCALE_LABELS, Criterion, RubricVersion, Score
 from reviews.selectors import current_rubric, rubric_is_locked
@@ -73,4 +74,5 @@ def replace_rubric(*, cycle, criteria, user=None):
     for criterion in existing.values():
         criterion._history_user = user
         criterion.delete()
+    bump_figures_version(cycle_id=cycle.pk)
     return rubric

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliances.services import bump_figures_version
 from reviews import validators
 from reviews.exceptions import ReviewConflict
 from reviews.models import PanelVotum
@@ -45,4 +46,5 @@ def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, s
     votum.version += 1
     votum._history_user = user
     votum.save()
+    bump_figures_version(cycle_id=strategy.cycle_id)
     return votum
