@@ -75,10 +75,10 @@ class _OverScores(Subquery):
 MEDIAN_ROWS = '2 * "position" >= "total" AND 2 * "position" <= "total" + 2'
 
 
-def median_of_outer_strategy():
-    """The median weighted score of the counting reviews of the strategy in the outer query, by ROW_NUMBER (for
-    databases without percentile_cont)."""
-    reviews = counting_reviews().filter(assignment__strategy=OuterRef("pk")).order_by()
+def median_of_outer_strategy(outer="pk"):
+    """The median weighted score of the counting reviews of the strategy whose id is the outer query's `outer`,
+    by ROW_NUMBER (for databases without percentile_cont)."""
+    reviews = counting_reviews().filter(assignment__strategy=OuterRef(outer)).order_by()
     ranked = reviews.annotate(
         position=Window(RowNumber(), order_by=[F("weighted_score").asc(), F("pk").asc()]),
         total=Window(Count("pk")),

@@ -81,8 +81,9 @@ class Median(Aggregate):
 
 
 def _summary_annotations(using):
-    """The grouped statistics over a strategy's counting reviews, as annotations of a Strategy queryset (a
-    strategy without counting reviews gets count 0 and NULL scores)."""
+    """The statistics over a strategy's counting reviews as annotations of a Strategy queryset, written
+    independently of `_summary_select` (by filtered aggregates over the strategy's joined reviews) so that the
+    check in stale_figures compares two formulations of the one definition."""
     from reviews import aggregates
     from reviews.models import Recommendation
 
@@ -111,18 +112,61 @@ def _summary_annotations(using):
     }
 
 
-def _summary_rows(strategy_ids, using):
-    """One grouped SELECT: the summary row of each strategy in `strategy_ids`, in SUMMARY_COLUMNS order."""
+def _summary_select(strategy_ids, using):
+    """(sql, params) of one grouped SELECT: the summary row of each strategy in `strategy_ids`, in
+    SUMMARY_COLUMNS order. The counting reviews are grouped once by strategy and joined to the strategies, so a
+    strategy without counting reviews gets count 0 and NULL scores."""
     from alliances.models import Strategy
+    from reviews import aggregates
+    from reviews.models import Recommendation
 
-    return (
+    if connections[using].vendor == "postgresql":
+        median = Median("weighted_score")
+    else:
+        # SQLite has no percentile_cont: the middle rows by ROW_NUMBER in a correlated subquery.
+        median = aggregates.median_of_outer_strategy(outer="summary_strategy")
+    grouped = (
+        aggregates.counting_reviews()
+        .using(using)
+        .filter(assignment__strategy_id__in=strategy_ids)
+        .order_by()
+        .annotate(summary_strategy=F("assignment__strategy_id"))
+        .values("summary_strategy")
+        .annotate(
+            review_count=Count("pk"),
+            score_mean=Avg("weighted_score"),
+            score_median=median,
+            score_min=Min("weighted_score"),
+            score_max=Max("weighted_score"),
+            score_stddev=StdDev("weighted_score"),
+            count_fund=Count("pk", filter=Q(recommendation=Recommendation.FUND)),
+            count_conditions=Count("pk", filter=Q(recommendation=Recommendation.FUND_WITH_CONDITIONS)),
+            count_reject=Count("pk", filter=Q(recommendation=Recommendation.DO_NOT_FUND)),
+        )
+    )
+    chosen = (
         Strategy.objects.using(using)
         .filter(pk__in=strategy_ids)
         .order_by()
-        .values("pk")
-        .annotate(**_summary_annotations(using))
-        .values_list(*SUMMARY_COLUMNS)
+        .annotate(chosen_strategy=F("pk"))
+        .values("chosen_strategy")
     )
+    grouped_sql, grouped_params = grouped.query.get_compiler(using=using).as_sql()
+    chosen_sql, chosen_params = chosen.query.get_compiler(using=using).as_sql()
+    quote = connections[using].ops.quote_name
+    counts = {"review_count", "count_fund", "count_conditions", "count_reject"}
+    columns = ", ".join(
+        f'COALESCE("grouped".{quote(name)}, 0)' if name in counts else f'"grouped".{quote(name)}'
+        for name in SUMMARY_COLUMNS[1:]
+    )
+    # Only compiled querysets and quoted names go into the text; every value is a parameter.
+    # WHERE 1 = 1: SQLite reads "ON CONFLICT" after a join's ON as part of it otherwise.
+    sql = (
+        f'SELECT "chosen"."chosen_strategy", {columns} FROM ({chosen_sql}) "chosen" '  # noqa: S608
+        f'LEFT JOIN ({grouped_sql}) "grouped" ON "grouped"."summary_strategy" = "chosen"."chosen_strategy" '
+        "WHERE 1 = 1"
+    )
+    return sql, (*chosen_params, *grouped_params)
 
 
 # The summary's columns in the order of the grouped SELECT (the first is the primary key).
@@ -155,7 +199,8 @@ TOLERANCE = 1e-9
 
 def stale_figures(using=DEFAULT_DB_ALIAS):
     """ONE query: the pk of a review whose stored weighted score (or its rubric) differs from the definition,
-    and the pk of a strategy whose summary differs from the grouped definition; None where all agree."""
+    and the pk of a strategy whose summary differs from the grouped definition; None where all agree (and when
+    there is no review at all)."""
     from alliances.models import Strategy
     from reviews.models import Review
 
@@ -190,7 +235,12 @@ def stale_figures(using=DEFAULT_DB_ALIAS):
     review_sql, review_params = reviews.query.get_compiler(using=using).as_sql()
     strategy_sql, strategy_params = strategies.query.get_compiler(using=using).as_sql()
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT ({review_sql}), ({strategy_sql})", (*review_params, *strategy_params))
+        # Nothing to compare without reviews: the CASE skips both subqueries then.
+        any_review = f"EXISTS (SELECT 1 FROM {connections[using].ops.quote_name(Review._meta.db_table)})"  # noqa: S608 - a quoted table name
+        cursor.execute(
+            f"SELECT CASE WHEN {any_review} THEN ({review_sql}) END, CASE WHEN {any_review} THEN ({strategy_sql}) END",
+            (*review_params, *strategy_params),
+        )
         return cursor.fetchone()
 
 
@@ -208,7 +258,7 @@ def refresh_score_summaries(*, strategy_ids, using=DEFAULT_DB_ALIAS):
     if not strategy_ids:
         return
     connection = connections[using]
-    select_sql, params = _summary_rows(strategy_ids, using).query.get_compiler(using=using).as_sql()
+    select_sql, params = _summary_select(strategy_ids, using)
     quote = connection.ops.quote_name
     columns = ["strategy_id", *SUMMARY_COLUMNS[1:]]
     updates = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in columns[1:])
