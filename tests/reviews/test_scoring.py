@@ -187,7 +187,7 @@ def test_the_database_refuses_a_score_off_the_range_or_of_another_rubric(cycle, 
     review = submitted_review(assignment, 3)
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.filter(pk=review.pk).update(weighted_score=100.5)
-    other = RubricVersionFactory(cycle=cycle)
+    other = RubricVersionFactory(cycle=cycle, number=rubric.number + 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.filter(pk=review.pk).update(weighted_score_rubric=other)
 
