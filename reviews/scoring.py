@@ -10,7 +10,7 @@ the services, the data migration, seeding, test factories and bulk builders call
 have one definition.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import (
     Aggregate,
     Avg,
@@ -246,17 +246,33 @@ def stale_figures(using=DEFAULT_DB_ALIAS):
 
 def refresh_score_summaries(*, strategy_ids, using=DEFAULT_DB_ALIAS):
     """Recomputes the score summary of every strategy in `strategy_ids` with ONE statement (INSERT … SELECT
-    grouped … ON CONFLICT DO UPDATE).
+    grouped … ON CONFLICT DO UPDATE), after locking the strategies' rows.
 
     Side effects: writes StrategyScoreSummary rows. Call it in the transaction of every change that can alter a
     strategy's counting reviews: review submit and reopen, assignment withdraw, a new snapshot; bulk builders
-    call it after storing the weighted scores.
+    call it after storing the weighted scores (it opens a transaction when called outside one).
     """
-    from reviews.models import StrategyScoreSummary
-
-    strategy_ids = list(strategy_ids)
+    strategy_ids = sorted(set(strategy_ids))
     if not strategy_ids:
         return
+    with transaction.atomic(using=using, savepoint=False):
+        _refresh(strategy_ids, using)
+
+
+def _refresh(strategy_ids, using):
+    """refresh_score_summaries inside its transaction."""
+    from alliances.models import Strategy
+    from reviews.models import StrategyScoreSummary
+
+    # Two transactions refreshing one strategy take turns: the second's SELECT then sees the first's commit
+    # instead of overwriting the summary with figures from before it.
+    list(
+        Strategy.objects.using(using)
+        .select_for_update(no_key=True)
+        .filter(pk__in=strategy_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     connection = connections[using]
     select_sql, params = _summary_select(strategy_ids, using)
     quote = connection.ops.quote_name
