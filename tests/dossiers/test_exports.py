@@ -3,12 +3,15 @@ streamed export, an unchanged cycle reuses the file and a change makes a new one
 
 import csv
 import io
+import re
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -284,3 +287,40 @@ def test_an_export_of_another_cycle_is_found_by_its_own_cycle_only(client, world
 def test_programme_office_lists_export_dossiers_and_managers_do_not(world):
     assert world["dossier"] in Dossier.objects.visible_to(world["actors"]["programme_office"])
     assert world["dossier"] not in Dossier.objects.visible_to(world["actors"]["expert"])
+
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+HARMLESS = re.compile(r'"django_session"|SET "last_login"|INTO "dossiers_dossierdownload"', re.IGNORECASE)
+# The session and its user, the cycle, the COUNT of the rows and the export already made for these inputs.
+OFFER_QUERIES = 5
+
+
+@pytest.mark.parametrize("size", [24, 240])
+def test_the_export_page_takes_the_same_queries_at_24_and_240_alliances_and_never_writes(client, cycle, size):
+    actors = build_programme(cycle, size)
+    client.force_login(actors["programme_office"])
+    url = reverse("dossiers:export", args=[XLSX, cycle.slug])
+    client.get(url)  # the session warmed outside the count
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"sort": "-median"})
+    assert response.status_code == 200
+    assert f"Der Export umfasst {size} Zeilen." in response.content.decode()
+    assert len(queries) == OFFER_QUERIES, [query["sql"][:120] for query in queries.captured_queries]
+    assert not [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"]) and not HARMLESS.search(q["sql"])]
+
+
+@pytest.mark.parametrize("name", ["export_csv", "export_xlsx"])
+@pytest.mark.parametrize("threshold", [0, 500])
+def test_a_dashboard_export_get_never_writes_whether_streamed_or_sent_to_the_worker_page(
+    client, cycle, small, settings, name, threshold
+):
+    settings.EXPORT_STREAM_MAX_ROWS = threshold
+    client.force_login(small["ministry"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(dashboard_url(cycle, name))
+        if response.status_code == 302:
+            response = client.get(response["Location"])
+        response.getvalue()
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"]) and not HARMLESS.search(q["sql"])]
+    assert not Dossier.objects.exists()
