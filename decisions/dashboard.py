@@ -162,7 +162,7 @@ def export_row(row):
         "alliance": row.alliance.name,
         "states": ", ".join(state.name for state in row.alliance.states.all()),
         "innovation_field": row.alliance.innovation_field,
-        "status": str(row.get_status_display()),
+        "status": str(StrategyStatus(row.status).label),  # get_status_display() rebuilds its choices per call
         "reviews": f"{row.review_count or 0} / {row.reviews_expected or 0}",
         "mean": rounded(row.score_mean),
         "median": rounded(row.score_median),

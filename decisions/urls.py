@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decisions.views import alliance, dashboard, decide
+from decisions.views import alliance, dashboard, decide, exports
 
 app_name = "decisions"
 
@@ -11,8 +11,8 @@ urlpatterns = [
     path("dashboard/", dashboard.current_dashboard, name="current_dashboard"),
     path("my-decisions/", alliance.my_decisions, name="my_decisions"),
     path(cycle + "dashboard/", dashboard.dashboard, name="dashboard"),
-    path(cycle + "dashboard/export.csv", dashboard.export_csv, name="export_csv"),
-    path(cycle + "dashboard/export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
+    path(cycle + "dashboard/export.csv", exports.export_csv, name="export_csv"),
+    path(cycle + "dashboard/export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path(cycle + "decisions/release-all/", decide.release_all, name="release_all"),
     path(cycle + "decisions/timeline/", decide.timeline, name="timeline"),
     path(alliance_page, decide.alliance_detail, name="alliance"),

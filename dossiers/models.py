@@ -19,12 +19,29 @@ class DossierKind(models.TextChoices):
     CYCLE_REPORT = "cycle_report", _("Bericht zur Begutachtungsrunde")
     CYCLE_ARCHIVE = "cycle_archive", _("ZIP-Archiv aller Bewertungs-Dossiers")
     DECISION_LETTER = "decision_letter", _("Entscheidungsschreiben")
+    DASHBOARD_CSV = "dashboard_csv", _("Dashboard-Export (CSV)")
+    DASHBOARD_XLSX = "dashboard_xlsx", _("Dashboard-Export (Excel)")
 
 
 # Kinds whose subject is one strategy; the others are about a whole cycle.
 STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION, DossierKind.DECISION_LETTER)
 # Kinds for the ministry alone.
 MINISTRY_KINDS = (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE)
+# The dashboard's exports, too large to stream: for the dashboard's readers (ministry and programme office).
+EXPORT_KINDS = (DossierKind.DASHBOARD_CSV, DossierKind.DASHBOARD_XLSX)
+CYCLE_KINDS = (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE, *EXPORT_KINDS)
+# File extension and content type of each kind's file; PDF for the others.
+FILE_TYPES = {
+    DossierKind.CYCLE_ARCHIVE: ("zip", "application/zip"),
+    DossierKind.DASHBOARD_CSV: ("csv", "text/csv; charset=utf-8"),
+    DossierKind.DASHBOARD_XLSX: ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+PDF = ("pdf", "application/pdf")
+
+
+def file_type(kind):
+    """(extension, content type) of the file of a dossier of `kind`."""
+    return FILE_TYPES.get(kind, PDF)
 
 
 class DossierStatus(models.TextChoices):
@@ -35,7 +52,7 @@ class DossierStatus(models.TextChoices):
 
 
 def dossier_path(instance, filename):
-    extension = "zip" if instance.kind == DossierKind.CYCLE_ARCHIVE else "pdf"
+    extension, _content_type = file_type(instance.kind)
     return f"dossiers/{instance.cycle_id}/{instance.public_id}.{extension}"
 
 
@@ -47,7 +64,7 @@ class DossierQuerySet(models.QuerySet):
         if user.role == Role.MINISTRY:
             return self
         if user.role == Role.PROGRAMME_OFFICE:
-            return self.filter(kind__in=[DossierKind.STRATEGY, DossierKind.DECISION_LETTER])
+            return self.filter(kind__in=[DossierKind.STRATEGY, DossierKind.DECISION_LETTER, *EXPORT_KINDS])
         if user.role == Role.ALLIANCE_MANAGER:
             managed = AllianceMembership.objects.filter(alliance=OuterRef("strategy__alliance"), user=user)
             released = FundingDecision.objects.filter(strategy=OuterRef("strategy")).released()
@@ -95,6 +112,10 @@ class Dossier(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     warnings = models.JSONField(_("Hinweise"), default=list, blank=True)
     missing_parts = models.PositiveSmallIntegerField(_("fehlende Teile"), default=0)
+    # A dashboard export: the page's filters it was made with, its language and how many rows it has.
+    export_filters = models.JSONField(_("Filter des Exports"), default=dict, blank=True)
+    language = models.CharField(_("Sprache"), max_length=8, blank=True)
+    row_count = models.PositiveIntegerField(_("Zeilen"), null=True, blank=True)
     objects = DossierQuerySet.as_manager()
 
     class Meta:
@@ -105,7 +126,7 @@ class Dossier(models.Model):
             models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_percent"),
             models.CheckConstraint(
                 condition=Q(kind__in=STRATEGY_KINDS, strategy__isnull=False)
-                | Q(kind__in=[DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE], strategy__isnull=True),
+                | Q(kind__in=CYCLE_KINDS, strategy__isnull=True),
                 name="dossier_subject_matches_kind",
             ),
             # Two partial constraints rather than one with NULLS NOT DISTINCT, so that SQLite (`make run`)
@@ -136,15 +157,25 @@ class Dossier(models.Model):
         return not self.is_done and liveness.verdict_for(self, now=timezone.now()) != liveness.Verdict.KEEP
 
     @property
+    def is_export(self):
+        return self.kind in EXPORT_KINDS
+
+    @property
+    def content_type(self):
+        return file_type(self.kind)[1]
+
+    @property
     def filename(self):
         subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
         return dossier_filename(self.kind, subject, timezone.localtime(self.created_at).date())
 
 
 def dossier_filename(kind, subject_slug, day):
-    """The download name of a dossier of `kind` about the alliance or cycle `subject_slug`, made on `day`."""
-    extension = "zip" if kind == DossierKind.CYCLE_ARCHIVE else "pdf"
-    return f"{kind}_{subject_slug}_{day:%Y-%m-%d}.{extension}"
+    """The download name of a dossier of `kind` about the alliance or cycle `subject_slug`, made on `day`; an
+    export is named like the one the dashboard streams."""
+    extension, _content_type = file_type(kind)
+    prefix = "dashboard" if kind in EXPORT_KINDS else kind
+    return f"{prefix}_{subject_slug}_{day:%Y-%m-%d}.{extension}"
 
 
 class DossierDownload(models.Model):

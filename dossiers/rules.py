@@ -5,7 +5,7 @@ Two questions, asked in this order, with two different answers:
 1. May the user's role ever read this kind of dossier? If not, 403 (`dossiers.read_kind`, the object is the
    kind). Evaluation dossiers, cycle reports and cycle archives are for the ministry alone; decision letters
    for the ministry, the programme office and alliance managers; strategy dossiers for every role but the
-   admin.
+   admin; the dashboard's exports for the dashboard's readers, the ministry and the programme office.
 2. May the user read this one, i.e. its strategy? If not, 404 (`dossiers.read_dossier`, the object is a
    `Dossier` or a `DossierSubject` for one not yet requested). Alliance managers read their own alliance's
    strategy dossier, and its decision letter once a decision is released; experts the strategy dossier of a
@@ -23,7 +23,7 @@ import rules
 from alliances.models import Strategy
 from alliances.rules import manages_strategy_alliance
 from decisions.models import FundingDecision
-from dossiers.models import MINISTRY_KINDS, DossierKind
+from dossiers.models import EXPORT_KINDS, MINISTRY_KINDS, DossierKind
 from portal.rules import is_alliance_manager, is_expert, is_ministry, is_staff_reader
 from reviews.models import AssignmentStatus
 
@@ -40,6 +40,7 @@ KIND_READERS = {
     DossierKind.STRATEGY: is_staff_reader | is_alliance_manager | is_expert,
     DossierKind.DECISION_LETTER: is_staff_reader | is_alliance_manager,
     **dict.fromkeys(MINISTRY_KINDS, is_ministry),
+    **dict.fromkeys(EXPORT_KINDS, is_staff_reader),
 }
 
 

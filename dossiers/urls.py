@@ -8,6 +8,7 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/", views.detail, name="detail"),
     path("dossiers/<uuid:public_id>/retry/", views.retry, name="retry"),
     path("dossiers/<uuid:public_id>/download/", views.download, name="download"),
+    path("dossiers/export/<slug:kind>/<slug:cycle_slug>/", views.export, name="export"),
     path("dossiers/panel/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.panel, name="panel"),
     path("dossiers/request/<slug:kind>/<slug:cycle_slug>/", views.request_dossier, name="request_cycle"),
     path("dossiers/request/<slug:kind>/<slug:cycle_slug>/<slug:alliance_slug>/", views.request_dossier, name="request"),

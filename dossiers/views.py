@@ -5,13 +5,15 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alliances.models import EvaluationCycle, Strategy
+from decisions import exports
 from dossiers import services
-from dossiers.models import STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
+from dossiers.models import EXPORT_KINDS, STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
 from dossiers.rules import DossierSubject
 from portal.rules import require_permission
 
@@ -44,16 +46,56 @@ def _dossier_or_404(request, public_id):
     return dossier
 
 
+def _export_options(kind, data):
+    """For a dashboard export: the page's filters (from the form) and the language of the page it was asked on."""
+    if kind not in EXPORT_KINDS:
+        return {}
+    return {
+        "export_filters": exports.filters_as_dict(exports.filters_from(data)),
+        "language": translation.get_language(),
+    }
+
+
 @require_POST
 def request_dossier(request, kind, cycle_slug, alliance_slug=None):
-    """Asks for a dossier; answers with its status panel, which polls until the dossier is done."""
+    """Asks for a dossier (a dashboard export with the filters of the form); answers with its status panel, which
+    polls until the dossier is done."""
     cycle, strategy = _subject_or_404(request, kind, cycle_slug, alliance_slug)
     try:
-        dossier = services.request_dossier(kind=kind, cycle=cycle, strategy=strategy, user=request.user)
+        dossier = services.request_dossier(
+            kind=kind, cycle=cycle, strategy=strategy, user=request.user, **_export_options(kind, request.POST)
+        )
     except services.DossierUnavailable as unavailable:
         messages.error(request, unavailable.message)
         return redirect(_safe_next(request))
     return _queued_response(request, dossier)
+
+
+@require_GET
+def export(request, kind, cycle_slug):
+    """A dashboard export too large to stream: how many rows it has, with the button that has a worker prepare
+    it (and the export already prepared for these filters, if there is one). The dashboard's export links lead
+    here; see decisions/views/exports.py."""
+    if kind not in EXPORT_KINDS:
+        raise Http404
+    cycle, _strategy = _subject_or_404(request, kind, cycle_slug, None)
+    filters = exports.filters_from(request.GET)
+    options = _export_options(kind, request.GET)
+    fingerprint = services.fingerprint_of(services.dossier_inputs(kind=kind, cycle=cycle, **options))
+    prepared = Dossier.objects.filter(kind=kind, cycle=cycle, fingerprint=fingerprint).order_by("-generation").first()
+    return render(
+        request,
+        "dossiers/export.html",
+        {
+            "cycle": cycle,
+            "kind": kind,
+            "label": DossierKind(kind).label,
+            "filters": exports.filters_as_dict(filters),
+            "row_count": exports.row_count(cycle=cycle, filters=filters),
+            "prepared": prepared,
+            "dashboard_query": request.GET.urlencode(),
+        },
+    )
 
 
 @require_GET
@@ -121,7 +163,11 @@ def retry(request, public_id):
         return redirect("dossiers:detail", dossier.public_id)
     try:
         fresh = services.request_dossier(
-            kind=dossier.kind, cycle=dossier.cycle, strategy=dossier.strategy, user=request.user
+            kind=dossier.kind,
+            cycle=dossier.cycle,
+            strategy=dossier.strategy,
+            user=request.user,
+            **({"export_filters": dossier.export_filters, "language": dossier.language} if dossier.is_export else {}),
         )
     except services.DossierUnavailable as unavailable:
         messages.error(request, unavailable.message)
@@ -136,7 +182,6 @@ def download(request, public_id):
         raise Http404
     services.record_download(dossier=dossier, user=request.user)
     access_log.info("dossier %s downloaded by user %s", dossier.public_id, request.user.pk)
-    content_type = "application/zip" if dossier.kind == DossierKind.CYCLE_ARCHIVE else "application/pdf"
     return FileResponse(
-        dossier.file.open("rb"), as_attachment=True, filename=dossier.filename, content_type=content_type
+        dossier.file.open("rb"), as_attachment=True, filename=dossier.filename, content_type=dossier.content_type
     )

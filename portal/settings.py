@@ -360,6 +360,8 @@ DOSSIER_HEARTBEAT_STALE_SECONDS = 60
 DOSSIER_QUEUED_RESEND_SECONDS = 180
 DOSSIER_SWEEP_SECONDS = 60
 DOSSIER_MAX_ATTEMPTS = 3
+# Dashboard exports with more rows than this are written by a worker (as a dossier) instead of streamed.
+EXPORT_STREAM_MAX_ROWS = 500
 # Unacknowledged tasks of a lost worker come back after this. It exceeds every task's hard time limit, so a
 # running task is never delivered twice; the dossier sweep, not this timeout, brings a lost render back soon.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -12,6 +12,7 @@ OFFICE = "tests.reviews.test_office_permissions::test_office_permission_matrix"
 POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix"
 DECISIONS = "tests.decisions.test_decision_permissions::test_decision_permission_matrix"
 DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_reach_its_dossier"
+DASHBOARD_EXPORTS = "tests.dossiers.test_exports::test_dashboard_export_permission_matrix"
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
 
@@ -94,6 +95,7 @@ MATRIX_OF = {
     "dossiers:retry": PORTAL,
     "dossiers:panel": PORTAL,
     "dossiers:request_cycle": PORTAL,
+    "dossiers:export": DASHBOARD_EXPORTS,
     # The portal's own pages.
     "home": PORTAL,
     "health": PORTAL,

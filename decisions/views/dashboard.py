@@ -1,14 +1,12 @@
 """The ministry's and programme office's dashboard of a cycle, with its CSV and XLSX exports."""
 
 import rules
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from alliances.models import EvaluationCycle, FederalState, StrategyStatus
 from alliances.shortcuts import redirect_to_current_cycle
-from decisions import charts, exports
+from decisions import charts
 from decisions import dashboard as dashboard_module
 from portal.rules import require_permission
 
@@ -59,33 +57,3 @@ def dashboard(request, cycle_slug):
             "export_query": request.GET.urlencode(),
         },
     )
-
-
-def _export_table(cycle, request):
-    rows = dashboard_module.rows_for(cycle=cycle, filters=_filters(request))
-    return exports.dashboard_table([dashboard_module.export_row(row) for row in rows], dashboard_module.COLUMNS)
-
-
-def _export_name(cycle, extension):
-    return f"dashboard_{cycle.slug}_{timezone.localdate():%Y-%m-%d}.{extension}"
-
-
-@require_GET
-def export_csv(request, cycle_slug):
-    cycle = cycle_for(request, cycle_slug)
-    header, body = _export_table(cycle, request)
-    response = HttpResponse(exports.to_csv(header, body), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(cycle, "csv")}"'
-    return response
-
-
-@require_GET
-def export_xlsx(request, cycle_slug):
-    cycle = cycle_for(request, cycle_slug)
-    header, body = _export_table(cycle, request)
-    response = HttpResponse(
-        exports.to_xlsx(header, body, title=cycle.name),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(cycle, "xlsx")}"'
-    return response

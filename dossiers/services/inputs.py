@@ -9,11 +9,13 @@ from alliances.models import Strategy
 from decisions import selectors
 from decisions.models import FundingDecision
 from dossiers.contents import DossierUnavailable
-from dossiers.models import STRATEGY_KINDS, DossierKind
+from dossiers.models import EXPORT_KINDS, STRATEGY_KINDS, DossierKind
 from reviews.models import Assignment, PanelVotum, Review
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
 PRINT_LAYOUT_VERSION = 4
+# Raise when the export's columns or formats change, for the same reason.
+EXPORT_LAYOUT_VERSION = 1
 
 
 def _strategy_inputs(strategy):
@@ -80,9 +82,23 @@ def _cycle_inputs(cycle):
     }
 
 
-def dossier_inputs(*, kind, cycle, strategy=None):
-    """Everything a dossier's content depends on, as JSON-able data."""
+def _export_inputs(cycle, export_filters, language):
+    # Every change to what the dashboard shows increments the cycle's figures version in its own transaction.
+    return {
+        "layout": EXPORT_LAYOUT_VERSION,
+        "filters": export_filters or {},
+        "language": language,
+        "figures_version": cycle.figures_version,
+    }
+
+
+def dossier_inputs(*, kind, cycle, strategy=None, export_filters=None, language=""):
+    """Everything a dossier's content depends on, as JSON-able data; for a dashboard export its filters, its
+    language and the cycle's figures version."""
     inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
+    if kind in EXPORT_KINDS:
+        inputs["export"] = _export_inputs(cycle, export_filters, language)
+        return inputs
     if kind == DossierKind.DECISION_LETTER:
         inputs["letter"] = _letter_inputs(strategy)
     elif kind in STRATEGY_KINDS:

@@ -13,8 +13,11 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def request_dossier(*, kind, cycle, user=None, strategy=None, force=False, enqueue=True):
-    """Returns the dossier for the current inputs, rendered, pending or queued now.
+def request_dossier(
+    *, kind, cycle, user=None, strategy=None, force=False, enqueue=True, export_filters=None, language=""
+):
+    """Returns the dossier for the current inputs, rendered, pending or queued now. A dashboard export also
+    takes the page's filters (`export_filters`) and its `language`; both are part of its inputs.
 
     - None yet: a new queued dossier. Two concurrent requests make one row (the database's unique constraint
       decides; the loser returns the winner's row) and one rendering.
@@ -30,15 +33,16 @@ def request_dossier(*, kind, cycle, user=None, strategy=None, force=False, enque
     dossier stays queued (the periodic sweep sends it later) and gets `enqueue_failed = True` once the
     transaction has committed. Raises DossierUnavailable when the subject cannot have a dossier yet.
     """
-    fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy))
+    export = {"export_filters": export_filters or {}, "language": language}
+    fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy, **export))
     key = {"kind": kind, "cycle": cycle, "strategy": strategy, "fingerprint": fingerprint}
     # Locks the current generation, so that two requests for a failed dossier reset and send it once.
     current = Dossier.objects.select_for_update(of=("self",)).filter(**key).order_by("-generation").first()
     if current is None:
-        return _create_and_send(key, generation=0, user=user, enqueue=enqueue)
+        return _create_and_send(key, generation=0, user=user, enqueue=enqueue, fields=export)
     if current.status == DossierStatus.READY:
         if force or current.missing_parts:
-            return _create_and_send(key, generation=current.generation + 1, user=user, enqueue=enqueue)
+            return _create_and_send(key, generation=current.generation + 1, user=user, enqueue=enqueue, fields=export)
         return current
     if current.status == DossierStatus.FAILED:
         return _reset_and_send(current, user=user, enqueue=enqueue)
@@ -53,10 +57,10 @@ def request_dossier(*, kind, cycle, user=None, strategy=None, force=False, enque
     return _reset_and_send(current, user=user, enqueue=enqueue)
 
 
-def _create_and_send(key, *, generation, user, enqueue):
+def _create_and_send(key, *, generation, user, enqueue, fields=None):
     try:
         with transaction.atomic():
-            dossier = Dossier.objects.create(**key, generation=generation, requested_by=user)
+            dossier = Dossier.objects.create(**key, **(fields or {}), generation=generation, requested_by=user)
     except IntegrityError:
         # A concurrent request created it first; its transaction has committed, so the row is visible now.
         winner = Dossier.objects.filter(**key, generation=generation).first()

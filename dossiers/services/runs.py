@@ -4,16 +4,18 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from dossiers import contents, liveness, rendering
 from dossiers.models import Dossier, DossierKind, DossierStatus
-from dossiers.services import archive
+from dossiers.services import archive, exports
 from dossiers.services.failures import failed_message, lost_message, overran_message
 from dossiers.services.requests import enqueue_rendering
 from portal.exceptions import Refusal
@@ -25,13 +27,16 @@ SWEEP_BATCH = 200
 
 @dataclass
 class Rendered:
-    """What a rendering produced, before it is stored."""
+    """What a rendering produced, before it is stored: its content, or a temporary file (`path`) that storing
+    removes."""
 
-    content: bytes
-    page_count: int
+    content: bytes | None
+    page_count: int | None
     extension: str = "pdf"
     warnings: list[str] = field(default_factory=list)
     missing_parts: int = 0
+    path: Path | None = None
+    row_count: int | None = None
 
 
 def render_dossier(*, dossier_id):
@@ -88,6 +93,12 @@ def render_dossier(*, dossier_id):
 
 def _render(dossier):
     dossier_id = dossier.pk
+    if dossier.is_export:
+        written = exports.write_export(dossier, progress=lambda percent: _set_progress(dossier_id, percent))
+        extension = "xlsx" if dossier.kind == DossierKind.DASHBOARD_XLSX else "csv"
+        return Rendered(
+            content=None, page_count=None, extension=extension, path=written.path, row_count=written.row_count
+        )
     if dossier.kind == DossierKind.CYCLE_ARCHIVE:
         built = archive.build_archive(
             dossier, render_part=render_dossier, progress=lambda percent: _set_progress(dossier_id, percent)
@@ -153,7 +164,8 @@ class Heartbeat:
 
 
 def _store(dossier_id, run, rendered, started):
-    """Stores the file and marks the dossier ready in one step; a file whose row is not saved is removed."""
+    """Stores the file and marks the dossier ready in one step; a file whose row is not saved is removed, and so
+    is the rendering's temporary file."""
     stored = None
     try:
         with transaction.atomic():
@@ -161,9 +173,15 @@ def _store(dossier_id, run, rendered, started):
             if dossier.started_at != run or dossier.status == DossierStatus.READY:
                 logger.warning("dossier %s was taken over by another rendering; this result is dropped", dossier_id)
                 return dossier
-            dossier.file.save(f"{dossier.public_id}.{rendered.extension}", ContentFile(rendered.content), save=False)
+            name = f"{dossier.public_id}.{rendered.extension}"
+            if rendered.path:
+                with rendered.path.open("rb") as written:
+                    dossier.file.save(name, File(written), save=False)
+            else:
+                dossier.file.save(name, ContentFile(rendered.content), save=False)
             stored = dossier.file.name
             dossier.page_count = rendered.page_count
+            dossier.row_count = rendered.row_count
             dossier.render_seconds = round(time.monotonic() - started, 3)
             dossier.status = DossierStatus.READY
             dossier.progress = 100
@@ -176,6 +194,9 @@ def _store(dossier_id, run, rendered, started):
         if stored:
             dossier.file.storage.delete(stored)
         raise
+    finally:
+        if rendered.path:
+            rendered.path.unlink(missing_ok=True)
     return dossier
 
 

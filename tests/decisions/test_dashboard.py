@@ -1,7 +1,5 @@
 """The ministry dashboard: rows, sorting, filters, budget panel, charts, query count and exports."""
 
-import csv
-import io
 import time
 from datetime import date
 from decimal import Decimal
@@ -10,7 +8,6 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from alliances.models import Alliance, BudgetCategory, BudgetLine, FederalState, Strategy, StrategyStatus, Submission
 from decisions.dashboard import SORTS
@@ -382,108 +379,3 @@ def test_dashboard_query_count_is_the_same_at_24_and_240_alliances(client, cycle
         f"\ndashboard at {size} alliances: {DASHBOARD_QUERIES} queries, "
         f"{', '.join(f'{t * 1000:.0f}' for t in timings)} ms per request"
     )
-
-
-# --- Exports ----------------------------------------------------------------------------------------------
-
-
-def export(client, cycle, name, **query):
-    response = client.get(dashboard_url(cycle, name, **query))
-    assert response.status_code == 200
-    return response
-
-
-def test_csv_export_has_the_numbers_of_the_page(client, cycle, small):
-    client.force_login(small["ministry"])
-    page = page_rows(client.get(dashboard_url(cycle, sort="-median")))
-    response = export(client, cycle, "export_csv", sort="-median")
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    today = timezone.localdate().strftime("%Y-%m-%d")
-    assert response["Content-Disposition"] == f'attachment; filename="dashboard_{cycle.slug}_{today}.csv"'
-    text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    table = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
-    header, body = table[0], table[1:]
-    assert header[:2] == ["Bündnis", "Bundesland"] and "Median" in header
-    column = {name: header.index(name) for name in header}
-    assert len(body) == len(page) == 10
-    for exported, shown in zip(body, page, strict=True):
-        assert exported[column["Bündnis"]] == shown[0].split(" Feld ")[0]
-        assert exported[column["Gutachten (abgegeben / erwartet)"]] == shown[3]
-        assert german_number(exported[column["Mittelwert"]] or "—") == german_number(shown[4])
-        assert german_number(exported[column["Median"]] or "—") == german_number(shown[5])
-        assert german_number(exported[column["Spannweite"]] or "—") == german_number(shown[6].split()[0])
-        assert exported[column["Uneinigkeit"]] == ("ja" if "uneinig" in shown[6] else "nein")
-        assert exported[column["Empfehlungen (fördern / mit Auflagen / nicht fördern)"]] == shown[7]
-        assert german_number(exported[column["Beantragt (EUR)"]]) == german_number(shown[9])
-        assert german_number(exported[column["Bewilligt (EUR)"]] or "—") == german_number(shown[11])
-
-
-def test_xlsx_export_has_the_numbers_of_the_page(client, cycle, small):
-    client.force_login(small["office"])
-    page = page_rows(client.get(dashboard_url(cycle, sort="alliance", state="SN")))
-    response = export(client, cycle, "export_xlsx", sort="alliance", state="SN")
-    today = timezone.localdate().strftime("%Y-%m-%d")
-    assert response["Content-Disposition"] == f'attachment; filename="dashboard_{cycle.slug}_{today}.xlsx"'
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.title == cycle.name[:31]
-    values = list(sheet.values)
-    header, body = list(values[0]), values[1:]
-    column = {name: header.index(name) for name in header}
-    assert len(body) == len(page) == 3
-    for exported, shown in zip(body, page, strict=True):
-        assert exported[column["Bündnis"]] == shown[0].split(" Feld ")[0]
-        for name, index in (("Mittelwert", 4), ("Median", 5)):
-            number = exported[column[name]]
-            assert isinstance(number, (float, int)) or number is None
-            assert (None if number is None else Decimal(str(number))) == german_number(shown[index])
-        assert Decimal(str(exported[column["Beantragt (EUR)"]])) == german_number(shown[9])
-
-
-def test_exports_neutralise_formula_injection(client, cycle, small):
-    Alliance.objects.filter(slug="b-000").update(
-        name='=HYPERLINK("http://evil.example","x")', innovation_field="+SUM(A1:A2)"
-    )
-    Alliance.objects.filter(slug="b-001").update(name="@cmd|' /C calc'!A0", innovation_field="-2+3")
-    client.force_login(small["ministry"])
-    table = list(
-        csv.reader(io.StringIO(export(client, cycle, "export_csv").content.decode("utf-8")[1:]), delimiter=";")
-    )
-    cells = [cell for row in table for cell in row]
-    assert '\'=HYPERLINK("http://evil.example","x")' in cells
-    assert "'+SUM(A1:A2)" in cells and "'-2+3" in cells
-    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
-
-    sheet = load_workbook(io.BytesIO(export(client, cycle, "export_xlsx").content)).active
-    texts = [cell for cell in sheet.iter_rows(min_row=2) for cell in cell]
-    assert all(cell.data_type != "f" for cell in texts)
-    strings = [cell.value for cell in texts if isinstance(cell.value, str)]
-    assert '\'=HYPERLINK("http://evil.example","x")' in strings
-    assert not any(value.startswith(("=", "+", "-", "@")) for value in strings)
-
-
-def test_exports_follow_the_filters_of_the_page(client, cycle, small):
-    client.force_login(small["ministry"])
-    table = list(
-        csv.reader(io.StringIO(export(client, cycle, "export_csv", status="draft").content.decode()[1:]), delimiter=";")
-    )
-    assert [row[0] for row in table[1:]] == ["Bündnis 004", "Bündnis 009"]
-
-
-def csv_table(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:]), delimiter=";"))
-
-
-def test_the_disagreement_column_speaks_the_active_language(client, cycle, small):
-    client.force_login(small["ministry"])
-    german = csv_table(client.get(dashboard_url(cycle, "export_csv"), HTTP_ACCEPT_LANGUAGE="de"))
-    english = csv_table(client.get(dashboard_url(cycle, "export_csv"), HTTP_ACCEPT_LANGUAGE="en"))
-    german_column = [row[german[0].index("Uneinigkeit")] for row in german[1:]]
-    english_column = [row[english[0].index("Disagreement")] for row in english[1:]]
-    assert set(german_column) == {"ja", "nein"}
-    assert english_column == [{"ja": "yes", "nein": "no"}[value] for value in german_column]
-    sheet = load_workbook(
-        io.BytesIO(client.get(dashboard_url(cycle, "export_xlsx"), HTTP_ACCEPT_LANGUAGE="en").content)
-    ).active
-    rows = list(sheet.values)
-    assert [row[rows[0].index("Disagreement")] for row in rows[1:]] == english_column

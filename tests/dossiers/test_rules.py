@@ -77,7 +77,7 @@ def test_the_rule_and_visible_to_name_the_same_dossiers(world, actor):
 KIND_READERS = {
     Role.ALLIANCE_MANAGER: {"strategy", "decision_letter"},
     Role.EXPERT: {"strategy"},
-    Role.PROGRAMME_OFFICE: {"strategy", "decision_letter"},
+    Role.PROGRAMME_OFFICE: {"strategy", "decision_letter", "dashboard_csv", "dashboard_xlsx"},
     Role.MINISTRY: set(DossierKind.values),
     Role.ADMIN: set(),
 }
