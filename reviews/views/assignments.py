@@ -3,7 +3,9 @@
 import rules
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,23 +15,40 @@ from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.balancer import apply_proposal, propose_assignments
-from reviews.forms.office import AssignForm, AssignmentImportForm
+from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm
 from reviews.views.base import cycle_for_office, render_form_page
 
 
 @require_GET
 def assignments(request, cycle_slug):
-    """The matrix of submitted strategies × experts, with counts and conflict hints."""
+    """One page of the matrix of submitted strategies × experts, with counts and conflict hints. Rows page with
+    `seite`, expert columns with `experten`; filtering by one expert shows only that column."""
     cycle = cycle_for_office(request, cycle_slug)
-    rows, experts = selectors.assignment_matrix(cycle)
+    policy = selectors.review_policy(cycle)
+    form = MatrixFilterForm(request.GET)
+    filters = form.filters()
+    strategies = selectors.matrix_strategies(
+        cycle,
+        search=filters["search"],
+        state=filters["state"],
+        assigned_below=policy.experts_per_strategy if filters["understaffed"] else None,
+    )
+    page = Paginator(strategies, selectors.STRATEGIES_PER_PAGE).get_page(request.GET.get("seite"))
+    experts = selectors.matrix_experts(cycle, expert=filters["expert"])
+    columns = Paginator(experts, selectors.EXPERTS_PER_PAGE).get_page(request.GET.get("experten"))
+    # The assign URL of any pair is this prefix + "<strategy>/<expert>/": one reverse() per page, not per cell.
+    assign_prefix = reverse("reviews:office_assign", args=[cycle.slug, 0, 0]).removesuffix("0/0/")
     return render(
         request,
         "reviews/office/assignments.html",
         {
             "cycle": cycle,
-            "policy": selectors.review_policy(cycle),
-            "rows": rows,
-            "experts": experts,
+            "policy": policy,
+            "form": form,
+            "page": page,
+            "columns": columns,
+            "rows": selectors.assignment_matrix(cycle, strategies=page.object_list, experts=columns.object_list),
+            "assign_prefix": assign_prefix,
             "can_manage": rules.has_perm("reviews.manage_review", request.user),
         },
     )
