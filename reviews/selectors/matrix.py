@@ -7,6 +7,7 @@ facts normalised once per strategy and once per expert (see facts_flags), never 
 
 from django.db.models import Count, Q
 
+from alliances.models import SECTION_FIELDS
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus
 from reviews.selectors.progress import (
     AllianceFacts,
@@ -27,8 +28,12 @@ def matrix_strategies(cycle, *, search="", state=None, assigned_below=None):
     """The cycle's submitted strategies for the matrix rows, each with `assigned` (its active assignments), by
     alliance name and pk. `search` keeps alliances whose name or acronym holds every word, `state` those in that
     federal state, `assigned_below` those with fewer active assignments."""
-    strategies = submitted_strategies_for_office(cycle).annotate(
-        assigned=Count("assignments", filter=Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES), distinct=True)
+    strategies = (
+        submitted_strategies_for_office(cycle)
+        .defer(*SECTION_FIELDS)
+        .annotate(
+            assigned=Count("assignments", filter=Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES), distinct=True)
+        )
     )
     for word in search.split()[:SEARCH_WORDS]:
         strategies = strategies.filter(Q(alliance__name__icontains=word) | Q(alliance__acronym__icontains=word))
@@ -61,7 +66,7 @@ def assignment_matrix(cycle, *, strategies=None, experts=None):
 
     - an assigned cell's `text` is "pseudonym · status";
     - a free cell's `flags` are exactly conflict_flags() of the pair, `hint` joins them, `label` names the expert
-      and the alliance (the accessible name of its link).
+      and the alliance (with "zuweisen" the accessible name of its link).
 
     Strategies and experts must come from matrix_strategies and matrix_experts (their annotations are read)."""
     strategies = list(matrix_strategies(cycle) if strategies is None else strategies)
@@ -88,7 +93,8 @@ def assignment_matrix(cycle, *, strategies=None, experts=None):
                 continue
             flags = facts_flags(expert_facts, facts)
             hint = " ".join(flags)
-            label = f"{name} → {alliance.name}: {hint}" if flags else f"{name} → {alliance.name}"
+            # The hints are the link's title, which screen readers announce as its description.
+            label = f"{name} → {alliance.name}"
             cells.append({"expert": expert, "assignment": None, "flags": flags, "hint": hint, "label": label})
         rows.append({"strategy": strategy, "count": strategy.assigned, "cells": cells})
     return rows

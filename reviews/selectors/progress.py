@@ -3,7 +3,7 @@
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from alliances.models import AlliancePartner, FederalState, Strategy
+from alliances.models import SECTION_FIELDS, AlliancePartner, FederalState, Strategy
 from portal.models import Role, User
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -137,6 +137,7 @@ def strategy_progress(cycle, *, state=""):
         Strategy.objects.submitted()
         .filter(cycle=cycle)
         .select_related("alliance", "votum")
+        .defer(*SECTION_FIELDS)
         .annotate(
             assigned=Count("assignments", filter=active, distinct=True),
             awaiting=Count("assignments", filter=Q(assignments__status="awaiting"), distinct=True),
