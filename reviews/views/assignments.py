@@ -1,9 +1,12 @@
 """Programme office: the assignment matrix, one assignment, the balancer and the CSV import."""
 
+from urllib.parse import urlencode, urlsplit
+
 import rules
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -62,6 +65,7 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
     strategy = get_object_or_404(selectors.submitted_strategies_for_office(cycle), pk=strategy_pk)
     expert = get_object_or_404(selectors.active_experts(), pk=expert_pk)
     flags = selectors.conflict_flags(expert=expert, strategy=strategy)
+    back_url = _matrix_url(request, cycle)
     form = AssignForm(request.POST if request.method == "POST" else None, flagged=bool(flags))
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,7 +75,8 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
             add_refusal(form, refused)
         else:
             names = {"expert": expert, "alliance": strategy.alliance.name}
-            return _back_to_matrix(request, cycle, _("%(expert)s wurde %(alliance)s zugewiesen.") % names)
+            messages.success(request, _("%(expert)s wurde %(alliance)s zugewiesen.") % names)
+            return redirect(back_url)
     return render_form_page(
         request,
         "reviews/office/assign.html",
@@ -81,7 +86,27 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
         expert=expert,
         flags=flags,
         form=form,
+        back_url=back_url,
+        back_query=back_url.partition("?")[2],
     )
+
+
+# The matrix's own GET parameters: the page and filters an assignment returns to.
+MATRIX_PARAMETERS = ("suche", "land", "gutachter", "unterbesetzt", "seite", "experten")
+
+
+def _matrix_url(request, cycle):
+    """The matrix page the office came from (filters and page from the posted `zurueck`, or from the Referer when
+    it is the matrix), so an assignment does not send them back to the first page."""
+    matrix = reverse("reviews:office_assignments", args=[cycle.slug])
+    if request.method == "POST":
+        query = request.POST.get("zurueck", "")
+    else:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        query = referer.query if referer.path == matrix else ""
+    given = QueryDict(query)
+    kept = [(name, value) for name in MATRIX_PARAMETERS for value in given.getlist(name)[:1] if len(value) <= 100]
+    return f"{matrix}?{urlencode(kept)}" if kept else matrix
 
 
 def _back_to_matrix(request, cycle, message):

@@ -119,7 +119,7 @@ def overview_rows_page_by_page(client, url, params):
 )
 def test_overview_pages_together_hold_every_row_in_a_stable_order(client, cycle, ministry, params, key):
     """Alliances two by two with one name, and sorts with many ties: the name, then the pk decide."""
-    build_cycle(cycle, 60)
+    build_cycle(cycle, 104)
     Strategy.objects.filter(alliance__name="Bündnis 011").update(alliance=AllianceFactory(name="Bündnis 010"))
     client.force_login(ministry)
     rows = overview_rows_page_by_page(client, reverse("alliances:overview", args=[cycle.slug]), params)

@@ -351,3 +351,24 @@ def test_an_expert_without_a_profile_costs_no_query_per_cell(client, world):
     client.force_login(world["office"])
     queries, _response = count_queries(client, *matrix_url(world[24], experten=1))
     assert queries == MATRIX_QUERIES
+
+
+def test_an_assignment_returns_to_the_matrix_page_it_came_from(client, world):
+    cycle = world[240]
+    client.force_login(world["office"])
+    matrix = reverse("reviews:office_assignments", args=[cycle.slug])
+    response = client.get(matrix, {"land": "SN", "seite": 2, "experten": 2})
+    row = response.context["rows"][0]
+    free = [cell for cell in row["cells"] if cell["assignment"] is None and not cell["flags"]]
+    expert = min((cell["expert"] for cell in free), key=lambda expert: expert.load)
+    assign = reverse("reviews:office_assign", args=[cycle.slug, row["strategy"].pk, expert.pk])
+    came_from = f"http://testserver{matrix}?land=SN&seite=2&experten=2&weiter=https://example.org"
+    page = client.get(assign, headers={"referer": came_from})
+    assert page.context["back_url"] == f"{matrix}?land=SN&seite=2&experten=2"
+    response = client.post(assign, {"zurueck": page.context["back_query"] + "&next=https://example.org"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{matrix}?land=SN&seite=2&experten=2"
+    assert Assignment.objects.filter(strategy=row["strategy"], expert=expert).exists()
+    other = reverse("reviews:office_assign", args=[cycle.slug, row["strategy"].pk, free[-1]["expert"].pk])
+    elsewhere = client.get(other, headers={"referer": "/"})
+    assert elsewhere.context["back_url"] == matrix
