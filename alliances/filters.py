@@ -64,3 +64,9 @@ class OverviewFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
             field.widget.attrs["class"] = "form-select"
+
+    def filter_queryset(self, queryset):
+        # Ties of the chosen sort (same status, same day) break by name and pk, so no row repeats or goes
+        # missing between pages.
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "alliance__name", "pk")

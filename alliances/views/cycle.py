@@ -7,6 +7,7 @@ import rules
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve
@@ -26,6 +27,7 @@ from portal.history import change_history
 from portal.rules import require_permission
 
 HISTORY_LIMIT = 50
+OVERVIEW_PER_PAGE = 50
 
 
 def _display(name, value):
@@ -142,8 +144,12 @@ def cycle_overview(request, cycle_slug):
         .with_checklist()
         .annotate(last_submitted_at=Max("submissions__submitted_at"))
         .defer(*SECTION_FIELDS)
-        .order_by("alliance__name")
+        .order_by("alliance__name", "pk")
     )
     overview = OverviewFilter(request.GET or None, queryset=base)
-    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()} for strategy in overview.qs]
-    return render(request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "rows": rows})
+    page = Paginator(overview.qs, OVERVIEW_PER_PAGE).get_page(request.GET.get("seite"))
+    # The labels come from the page's SQL annotations (with_checklist), not from each strategy's rows.
+    rows = [{"strategy": strategy, "missing": strategy.missing_items_from_annotations()} for strategy in page]
+    return render(
+        request, "alliances/cycle_overview.html", {"cycle": cycle, "filter": overview, "page": page, "rows": rows}
+    )

@@ -3,6 +3,13 @@
 This package is part of the app's public surface: import these names from `reviews.selectors`.
 """
 
+from reviews.selectors.matrix import (
+    EXPERTS_PER_PAGE,
+    STRATEGIES_PER_PAGE,
+    assignment_matrix,
+    matrix_experts,
+    matrix_strategies,
+)
 from reviews.selectors.policy import (
     POLICY_FIELDS,
     POLICY_HISTORY_LIMIT,
@@ -12,8 +19,8 @@ from reviews.selectors.policy import (
     review_policy,
 )
 from reviews.selectors.progress import (
+    PROGRESS_PER_PAGE,
     active_experts,
-    assignment_matrix,
     conflict_flags,
     expert_progress,
     experts_with_outstanding_reviews,
@@ -34,9 +41,12 @@ from reviews.selectors.reviews import (
 )
 
 __all__ = [
+    "EXPERTS_PER_PAGE",
     "NEW_DRAFT_VERSION",
     "POLICY_FIELDS",
     "POLICY_HISTORY_LIMIT",
+    "PROGRESS_PER_PAGE",
+    "STRATEGIES_PER_PAGE",
     "ReviewReading",
     "active_experts",
     "assignment_matrix",
@@ -44,6 +54,8 @@ __all__ = [
     "current_rubric",
     "expert_progress",
     "experts_with_outstanding_reviews",
+    "matrix_experts",
+    "matrix_strategies",
     "new_draft",
     "others_reviews",
     "policy_field_label",

@@ -3,13 +3,16 @@
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from alliances.models import AlliancePartner, FederalState, Strategy
+from alliances.models import SECTION_FIELDS, AlliancePartner, FederalState, Strategy
 from portal.models import Role, User
 from reviews.models import (
     ACTIVE_ASSIGNMENT_STATUSES,
     Assignment,
     ExpertProfile,
 )
+
+# Rows per page of the progress lists.
+PROGRESS_PER_PAGE = 50
 
 # --- Progress -----------------------------------------------------------------------------------------------
 
@@ -45,36 +48,63 @@ def _same_organisation(first, second):
     return shorter == longer or (len(shorter) >= 8 and shorter in longer)
 
 
+class ExpertFacts:
+    """What the conflict hints read of an expert, normalised once so a page can check many alliances cheaply."""
+
+    __slots__ = ("affiliation", "domains", "profile", "state_id", "ties")
+
+    def __init__(self, expert, profile):
+        self.profile = profile
+        self.affiliation = (profile.affiliation if profile else "").strip().lower()
+        self.domains = {_email_domain(expert.email)} | (
+            {profile.email_domain.lower()} if profile and profile.email_domain else set()
+        )
+        self.state_id = profile.federal_state_id if profile else None
+        self.ties = [(tie, tie.lower()) for tie in profile.ties()] if profile else []
+
+
+class AllianceFacts:
+    """What the conflict hints read of an alliance: its partners, federal states and names, normalised once."""
+
+    __slots__ = ("partners", "state_ids", "targets")
+
+    def __init__(self, alliance, partners, state_ids):
+        self.partners = [
+            (partner.name, partner.name.strip().lower(), partner.email_domain, partner.email_domain.lower())
+            for partner in partners
+        ]
+        self.state_ids = state_ids
+        self.targets = [alliance.name.lower(), alliance.acronym.lower()] + [p.name.lower() for p in partners]
+
+
+def facts_flags(expert_facts, alliance_facts):
+    """The conflict hints of one expert and one alliance from their facts; conflict_flags() in German."""
+    flags = []
+    affiliation, domains = expert_facts.affiliation, expert_facts.domains
+    for name, lowered, domain, lowered_domain in alliance_facts.partners:
+        if _same_organisation(affiliation, lowered):
+            flags.append(_("Organisation „%(org)s“ ist Bündnispartner.") % {"org": name})
+        elif domain and lowered_domain in domains:
+            flags.append(
+                _("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.") % {"domain": domain, "org": name}
+            )
+    if expert_facts.state_id and expert_facts.state_id in alliance_facts.state_ids:
+        flags.append(_("Gleiches Bundesland: %(state)s.") % {"state": expert_facts.profile.federal_state.name})
+    flags.extend(
+        _("Erklärte Verbindung: %(tie)s.") % {"tie": tie}
+        for tie, lowered in expert_facts.ties
+        if any(_same_organisation(lowered, target) for target in alliance_facts.targets)
+    )
+    return flags
+
+
 def conflict_flags(*, expert, strategy, profile=None, partners=None, alliance_state_ids=None):
     """Likely conflicts of interest between an expert and an alliance, each as a German reason."""
     alliance = strategy.alliance
     profile = profile if profile is not None else ExpertProfile.objects.filter(user=expert).first()
     partners = partners if partners is not None else list(alliance.partners.all())
     state_ids = alliance_state_ids if alliance_state_ids is not None else {s.pk for s in alliance.states.all()}
-    flags = []
-    affiliation = (profile.affiliation if profile else "").strip().lower()
-    domains = {_email_domain(expert.email)} | (
-        {profile.email_domain.lower()} if profile and profile.email_domain else set()
-    )
-    for partner in partners:
-        name = partner.name.strip().lower()
-        if _same_organisation(affiliation, name):
-            flags.append(_("Organisation „%(org)s“ ist Bündnispartner.") % {"org": partner.name})
-        elif partner.email_domain and partner.email_domain.lower() in domains:
-            flags.append(
-                _("E-Mail-Domain %(domain)s gehört zum Bündnispartner „%(org)s“.")
-                % {"domain": partner.email_domain, "org": partner.name}
-            )
-    if profile and profile.federal_state_id and profile.federal_state_id in state_ids:
-        flags.append(_("Gleiches Bundesland: %(state)s.") % {"state": profile.federal_state.name})
-    if profile:
-        targets = [alliance.name.lower(), alliance.acronym.lower()] + [p.name.lower() for p in partners]
-        flags.extend(
-            _("Erklärte Verbindung: %(tie)s.") % {"tie": tie}
-            for tie in profile.ties()
-            if any(_same_organisation(tie.lower(), target) for target in targets)
-        )
-    return flags
+    return facts_flags(ExpertFacts(expert, profile), AllianceFacts(alliance, partners, state_ids))
 
 
 def submitted_strategies_for_office(cycle):
@@ -95,48 +125,8 @@ def active_experts():
     return (
         User.objects.filter(role=Role.EXPERT, is_active=True)
         .select_related("expert_profile__federal_state")
-        .order_by("full_name", "email")
+        .order_by("full_name", "email", "pk")
     )
-
-
-def assignment_matrix(cycle):
-    """Rows of submitted strategies × active experts, each cell with its assignment or the conflict hints, and
-    the experts with their active load: ({"strategy", "cells", "count"} rows, {"expert", "load"} columns)."""
-    strategies = list(submitted_strategies_for_office(cycle))
-    experts = list(active_experts())
-    existing = {
-        (a.strategy_id, a.expert_id): a
-        for a in Assignment.objects.filter(strategy__cycle=cycle).only(
-            "id", "strategy_id", "expert_id", "status", "pseudonym", "conflict_flags"
-        )
-    }
-    load = {expert.pk: 0 for expert in experts}
-    per_strategy = {strategy.pk: 0 for strategy in strategies}
-    for (strategy_id, expert_id), assignment in existing.items():
-        if assignment.status in ACTIVE_ASSIGNMENT_STATUSES:
-            load[expert_id] = load.get(expert_id, 0) + 1
-            per_strategy[strategy_id] = per_strategy.get(strategy_id, 0) + 1
-    rows = []
-    for strategy in strategies:
-        partners = list(strategy.alliance.partners.all())
-        state_ids = {state.pk for state in strategy.alliance.states.all()}
-        cells = []
-        for expert in experts:
-            assignment = existing.get((strategy.pk, expert.pk))
-            flags = (
-                []
-                if assignment
-                else conflict_flags(
-                    expert=expert,
-                    strategy=strategy,
-                    profile=getattr(expert, "expert_profile", None),
-                    partners=partners,
-                    alliance_state_ids=state_ids,
-                )
-            )
-            cells.append({"expert": expert, "assignment": assignment, "flags": flags})
-        rows.append({"strategy": strategy, "cells": cells, "count": per_strategy[strategy.pk]})
-    return rows, [{"expert": expert, "load": load[expert.pk]} for expert in experts]
 
 
 def strategy_progress(cycle, *, state=""):
@@ -147,6 +137,7 @@ def strategy_progress(cycle, *, state=""):
         Strategy.objects.submitted()
         .filter(cycle=cycle)
         .select_related("alliance", "votum")
+        .defer(*SECTION_FIELDS)
         .annotate(
             assigned=Count("assignments", filter=active, distinct=True),
             awaiting=Count("assignments", filter=Q(assignments__status="awaiting"), distinct=True),
@@ -155,7 +146,7 @@ def strategy_progress(cycle, *, state=""):
             last_activity=Max("assignments__last_activity_at"),
         )
         .annotate(outstanding=F("assigned") - F("submitted"))
-        .order_by("alliance__name")
+        .order_by("alliance__name", "pk")
     )
     if state == "outstanding":
         strategies = strategies.filter(Q(submitted__lt=F("assigned")) | Q(assigned=0))

@@ -1,9 +1,14 @@
 """Programme office: the assignment matrix, one assignment, the balancer and the CSV import."""
 
+from urllib.parse import urlencode, urlsplit
+
 import rules
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,23 +18,40 @@ from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.balancer import apply_proposal, propose_assignments
-from reviews.forms.office import AssignForm, AssignmentImportForm
+from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm
 from reviews.views.base import cycle_for_office, render_form_page
 
 
 @require_GET
 def assignments(request, cycle_slug):
-    """The matrix of submitted strategies × experts, with counts and conflict hints."""
+    """One page of the matrix of submitted strategies × experts, with counts and conflict hints. Rows page with
+    `seite`, expert columns with `experten`; filtering by one expert shows only that column."""
     cycle = cycle_for_office(request, cycle_slug)
-    rows, experts = selectors.assignment_matrix(cycle)
+    policy = selectors.review_policy(cycle)
+    form = MatrixFilterForm(request.GET)
+    filters = form.filters()
+    strategies = selectors.matrix_strategies(
+        cycle,
+        search=filters["search"],
+        state=filters["state"],
+        assigned_below=policy.experts_per_strategy if filters["understaffed"] else None,
+    )
+    page = Paginator(strategies, selectors.STRATEGIES_PER_PAGE).get_page(request.GET.get("seite"))
+    experts = selectors.matrix_experts(cycle, expert=filters["expert"])
+    columns = Paginator(experts, selectors.EXPERTS_PER_PAGE).get_page(request.GET.get("experten"))
+    # The assign URL of any pair is this prefix + "<strategy>/<expert>/": one reverse() per page, not per cell.
+    assign_prefix = reverse("reviews:office_assign", args=[cycle.slug, 0, 0]).removesuffix("0/0/")
     return render(
         request,
         "reviews/office/assignments.html",
         {
             "cycle": cycle,
-            "policy": selectors.review_policy(cycle),
-            "rows": rows,
-            "experts": experts,
+            "policy": policy,
+            "form": form,
+            "page": page,
+            "columns": columns,
+            "rows": selectors.assignment_matrix(cycle, strategies=page.object_list, experts=columns.object_list),
+            "assign_prefix": assign_prefix,
             "can_manage": rules.has_perm("reviews.manage_review", request.user),
         },
     )
@@ -43,6 +65,7 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
     strategy = get_object_or_404(selectors.submitted_strategies_for_office(cycle), pk=strategy_pk)
     expert = get_object_or_404(selectors.active_experts(), pk=expert_pk)
     flags = selectors.conflict_flags(expert=expert, strategy=strategy)
+    back_url = _matrix_url(request, cycle)
     form = AssignForm(request.POST if request.method == "POST" else None, flagged=bool(flags))
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,7 +75,8 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
             add_refusal(form, refused)
         else:
             names = {"expert": expert, "alliance": strategy.alliance.name}
-            return _back_to_matrix(request, cycle, _("%(expert)s wurde %(alliance)s zugewiesen.") % names)
+            messages.success(request, _("%(expert)s wurde %(alliance)s zugewiesen.") % names)
+            return redirect(back_url)
     return render_form_page(
         request,
         "reviews/office/assign.html",
@@ -62,7 +86,27 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
         expert=expert,
         flags=flags,
         form=form,
+        back_url=back_url,
+        back_query=back_url.partition("?")[2],
     )
+
+
+# The matrix's own GET parameters: the page and filters an assignment returns to.
+MATRIX_PARAMETERS = ("suche", "land", "gutachter", "unterbesetzt", "seite", "experten")
+
+
+def _matrix_url(request, cycle):
+    """The matrix page the office came from (filters and page from the posted `zurueck`, or from the Referer when
+    it is the matrix), so an assignment does not send them back to the first page."""
+    matrix = reverse("reviews:office_assignments", args=[cycle.slug])
+    if request.method == "POST":
+        query = request.POST.get("zurueck", "")
+    else:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        query = referer.query if referer.path == matrix else ""
+    given = QueryDict(query)
+    kept = [(name, value) for name in MATRIX_PARAMETERS for value in given.getlist(name)[:1] if len(value) <= 100]
+    return f"{matrix}?{urlencode(kept)}" if kept else matrix
 
 
 def _back_to_matrix(request, cycle, message):

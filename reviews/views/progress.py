@@ -2,6 +2,7 @@
 
 import rules
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,13 +30,18 @@ def _filtered_by_state(request, cycle):
     return state, {"cycle": cycle, "state": state, "can_manage": rules.has_perm("reviews.manage_review", request.user)}
 
 
+def _page(request, queryset):
+    """One page of a progress list; the `state` filter stays in the page links."""
+    return Paginator(queryset, selectors.PROGRESS_PER_PAGE).get_page(request.GET.get("seite"))
+
+
 @require_GET
 def progress(request, cycle_slug):
     """Review progress per strategy: reviews done and outstanding. Reads only."""
     cycle = cycle_for_office(request, cycle_slug)
     state, context = _filtered_by_state(request, cycle)
-    strategies = list(selectors.strategy_progress(cycle, state=state))
-    context.update(strategies=strategies, policy=selectors.review_policy(cycle))
+    page = _page(request, selectors.strategy_progress(cycle, state=state))
+    context.update(page=page, strategies=page.object_list, policy=selectors.review_policy(cycle))
     return render(request, "reviews/office/progress.html", context)
 
 
@@ -44,7 +50,8 @@ def experts(request, cycle_slug):
     """Review progress per expert: completion and last activity."""
     cycle = cycle_for_office(request, cycle_slug)
     state, context = _filtered_by_state(request, cycle)
-    context["rows"] = list(selectors.expert_progress(cycle, state=state))
+    page = _page(request, selectors.expert_progress(cycle, state=state))
+    context.update(page=page, rows=page.object_list)
     return render(request, "reviews/office/experts.html", context)
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from alliances import services
-from alliances.models import DocumentKind
+from alliances.models import DocumentKind, Strategy
+from alliances.views.cycle import OVERVIEW_PER_PAGE
 from tests.factories import (
     AllianceFactory,
     CompleteStrategyFactory,
@@ -33,10 +34,11 @@ def build_cycle(cycle, count):
             StrategyFactory(cycle=cycle, alliance=alliance)
 
 
-# session, user, cycle, strategies with checklist annotations, federal states (prefetch), filter choices
-OVERVIEW_QUERIES = 6
+# session, user, cycle, the page's count and strategies with checklist annotations, federal states (prefetch),
+# filter choices
+OVERVIEW_QUERIES = 7
 # plus the validation of the chosen federal state
-FILTERED_OVERVIEW_QUERIES = 7
+FILTERED_OVERVIEW_QUERIES = 8
 
 
 @pytest.mark.parametrize("size", [24, 240])
@@ -44,7 +46,8 @@ def test_overview_query_count_is_the_same_at_24_and_240_alliances(client, cycle,
     build_cycle(cycle, size)
     client.force_login(programme_office)
     queries, response = count_queries(client, reverse("alliances:overview", args=[cycle.slug]))
-    assert len(response.context["rows"]) == size
+    assert len(response.context["rows"]) == min(size, OVERVIEW_PER_PAGE)
+    assert response.context["page"].paginator.count == size
     assert queries == OVERVIEW_QUERIES
 
 
@@ -92,3 +95,37 @@ def test_overview_shows_missing_items_computed_in_sql(client, cycle, programme_o
     for row in response.context["rows"]:
         strategy = row["strategy"]
         assert row["missing"] == [str(item) for item in strategy.__class__.objects.get(pk=strategy.pk).missing_items()]
+
+
+def overview_rows_page_by_page(client, url, params):
+    rows, number = [], 1
+    while True:
+        _queries, response = count_queries(client, url, {**params, "seite": number})
+        rows += response.context["rows"]
+        if not response.context["page"].has_next():
+            return rows
+        number += 1
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({}, lambda strategy: ()),
+        ({"sort": "status"}, lambda strategy: (strategy.status,)),
+        ({"sort": "-missing"}, lambda strategy: (-len(strategy.missing_items()),)),
+        ({"sort": "-missing", "state": "SN"}, lambda strategy: (-len(strategy.missing_items()),)),
+    ],
+    ids=["name", "status", "missing-descending", "state-and-missing"],
+)
+def test_overview_pages_together_hold_every_row_in_a_stable_order(client, cycle, ministry, params, key):
+    """Alliances two by two with one name, and sorts with many ties: the name, then the pk decide."""
+    build_cycle(cycle, 104)
+    Strategy.objects.filter(alliance__name="Bündnis 011").update(alliance=AllianceFactory(name="Bündnis 010"))
+    client.force_login(ministry)
+    rows = overview_rows_page_by_page(client, reverse("alliances:overview", args=[cycle.slug]), params)
+    strategies = Strategy.objects.filter(cycle=cycle).select_related("alliance")
+    if "state" in params:
+        strategies = strategies.filter(alliance__states__code=params["state"])
+    expected = sorted(strategies, key=lambda strategy: (*key(strategy), strategy.alliance.name, strategy.pk))
+    assert [row["strategy"].pk for row in rows] == [strategy.pk for strategy in expected]
+    assert len(rows) > OVERVIEW_PER_PAGE
