@@ -282,7 +282,10 @@ def build(*, size, now=None, seed=13):
             for a in alliances
         ],
     )
-    _bulk(AllianceMembership, [AllianceMembership(user=m, alliance=a) for m, a in zip(managers, alliances, strict=True)])
+    _bulk(
+        AllianceMembership,
+        [AllianceMembership(user=m, alliance=a) for m, a in zip(managers, alliances, strict=True)],
+    )
 
     pool = max(6, size * REVIEWS_PER_STRATEGY // STRATEGIES_PER_EXPERT)
     experts = _bulk(
