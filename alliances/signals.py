@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent after commit with `submission`.
 strategy_submitted = Signal()
+
+# Sent inside the submitting transaction with `submission`, right after the snapshot is stored, so that stored
+# figures depending on which snapshot is the latest change in the same transaction.
+snapshot_frozen = Signal()

@@ -134,7 +134,8 @@ def score_points(*, cycle):
     """Each counting review's weighted score per strategy, for the distribution chart (the reviews the
     statistics count)."""
     reviews = (
-        aggregates.review_scores(aggregates.counting_reviews().filter(assignment__strategy__cycle=cycle))
+        aggregates.counting_reviews()
+        .filter(assignment__strategy__cycle=cycle)
         .order_by("assignment__pseudonym")
         .values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
     )

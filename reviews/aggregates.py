@@ -1,13 +1,11 @@
 """Score aggregation in SQL: the one place that computes review scores and strategy statistics.
 
 The dashboard, its exports, the charts and the dossiers read their numbers from here. Every number is computed
-by the database, with constructs that PostgreSQL and SQLite both understand (scalar subqueries, window functions
-ROW_NUMBER/COUNT/AVG, and STDDEV_POP, which Django registers on SQLite).
+by the database. A review's weighted score is computed once and stored (Review.weighted_score, defined and
+written in reviews.scoring); a strategy's statistics are stored in its StrategyScoreSummary, refreshed by one
+grouped query in the transaction of every change that can alter them (PostgreSQL's percentile_cont for the
+median; the ROW_NUMBER approach on SQLite).
 
-- A review's weighted score is sum(weight × normalised points) / sum(weight) × 100 over the criteria it
-  scored; a criterion marked "not applicable" is left out of both sums, never counted as 0. Points are
-  normalised onto 0–1 by the criterion's scale: (points − scale_min) / (scale_max − scale_min), which is
-  points / scale_max for the programme's 0–5 scale.
 - A review counts when it is submitted, recommends something other than abstention, belongs to an active
   assignment, is of the strategy's latest submitted snapshot and scores at least one criterion.
 - Per strategy: number of counting reviews, mean, true median (the middle value, or the mean of the two
@@ -21,16 +19,13 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    Exists,
+    ExpressionWrapper,
     F,
     FloatField,
-    IntegerField,
     Max,
     Min,
     OuterRef,
-    Q,
     Subquery,
-    Sum,
     Value,
     When,
     Window,
@@ -39,6 +34,7 @@ from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils.translation import get_language
 
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Recommendation, Review, ReviewPolicy, Score
+from reviews.scoring import applicable, normalised_points
 
 # Used when a cycle has no ReviewPolicy yet; the same as ReviewPolicy.disagreement_threshold's default.
 DEFAULT_DISAGREEMENT_THRESHOLD = ReviewPolicy._meta.get_field("disagreement_threshold").default
@@ -50,51 +46,23 @@ RECOMMENDATION_COUNTS = {
 }
 
 
-def _normalised_points(prefix=""):
-    """A score's points on 0–100 by its criterion's scale (NULL when not applicable or unscored)."""
-    value = Cast(F(f"{prefix}value"), FloatField())
-    low = Cast(F(f"{prefix}criterion__scale_min"), FloatField())
-    high = Cast(F(f"{prefix}criterion__scale_max"), FloatField())
-    return (value - low) * Value(100.0) / (high - low)
-
-
-def _applicable(prefix=""):
-    return Q(**{f"{prefix}not_applicable": False, f"{prefix}value__isnull": False})
-
-
-def _weighted_score():
-    """A correlated subquery: the weighted 0–100 score of the review in the outer query."""
-    weight = Cast(F("criterion__weight"), FloatField())
-    scores = (
-        Score.objects.filter(_applicable(), review=OuterRef("pk"))
-        .order_by()
-        .values("review")
-        .annotate(weighted=Sum(weight * _normalised_points()) / Sum(weight))
-        .values("weighted")
-    )
-    return Subquery(scores, output_field=FloatField())
-
-
-def review_scores(reviews):
-    """`reviews` annotated with `weighted_score` (0–100; NULL when every criterion is "not applicable")."""
-    return reviews.annotate(weighted_score=_weighted_score())
-
-
 def counting_reviews():
-    """The reviews that count for a strategy's statistics (see the module docstring)."""
-    scored = Score.objects.filter(_applicable(), review=OuterRef("pk"))
+    """The reviews that count for a strategy's statistics (see the module docstring).
+
+    A stored weighted score is set exactly when the review scores at least one criterion (reviews.scoring).
+    """
     return (
         Review.objects.counting()
         .of_latest_snapshot()
         .filter(assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .filter(Exists(scored))
+        .filter(weighted_score__isnull=False)
     )
 
 
 class _OverScores(Subquery):
     """(SELECT <function> FROM (<one strategy's scored reviews>) WHERE <condition>) — one statistic per strategy.
 
-    The inner query selects the column `weighted_score`, and for the median `position` and `total` too.
+    The inner query selects the column `weighted_score`, `position` and `total`.
     """
 
     template = '(SELECT %(function)s FROM (%(subquery)s) "scored_reviews" WHERE %(condition)s)'
@@ -107,28 +75,15 @@ class _OverScores(Subquery):
 MEDIAN_ROWS = '2 * "position" >= "total" AND 2 * "position" <= "total" + 2'
 
 
-def _scored_reviews_of_outer_strategy():
-    return review_scores(counting_reviews().filter(assignment__strategy=OuterRef("pk"))).order_by()
-
-
-def _ranked(reviews):
-    """Each review's `position` by weighted score (1-based) and the `total` number of reviews."""
-    return reviews.annotate(
+def median_of_outer_strategy():
+    """The median weighted score of the counting reviews of the strategy in the outer query, by ROW_NUMBER (for
+    databases without percentile_cont)."""
+    reviews = counting_reviews().filter(assignment__strategy=OuterRef("pk")).order_by()
+    ranked = reviews.annotate(
         position=Window(RowNumber(), order_by=[F("weighted_score").asc(), F("pk").asc()]),
         total=Window(Count("pk")),
     ).values("weighted_score", "position", "total")
-
-
-def _recommendation_count(recommendation):
-    reviews = (
-        counting_reviews()
-        .filter(assignment__strategy=OuterRef("pk"), recommendation=recommendation)
-        .order_by()
-        .values("assignment__strategy")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(reviews, output_field=IntegerField()), Value(0))
+    return _OverScores(ranked, function='AVG("weighted_score")', condition=MEDIAN_ROWS)
 
 
 def _threshold():
@@ -137,22 +92,22 @@ def _threshold():
 
 
 def strategy_statistics(strategies):
-    """`strategies` annotated with their score statistics and recommendation counts, all computed in SQL.
+    """`strategies` annotated with their score statistics and recommendation counts.
 
     Adds review_count, score_mean, score_median, score_min, score_max, score_spread, score_stddev (NULL without
-    counting reviews), disagreement (bool) and count_fund, count_conditions, count_reject.
+    counting reviews), disagreement (bool) and count_fund, count_conditions, count_reject. They are read from
+    each strategy's StrategyScoreSummary (one join), which reviews.scoring keeps equal to the definition above.
     """
-    reviews = _scored_reviews_of_outer_strategy()
-    rows = reviews.values("weighted_score")
+    summary = "score_summary__"
     return strategies.annotate(
-        review_count=Coalesce(_OverScores(rows, function="COUNT(*)", output_field=IntegerField()), Value(0)),
-        score_mean=_OverScores(rows, function='AVG("weighted_score")'),
-        score_median=_OverScores(_ranked(reviews), function='AVG("weighted_score")', condition=MEDIAN_ROWS),
-        score_min=_OverScores(rows, function='MIN("weighted_score")'),
-        score_max=_OverScores(rows, function='MAX("weighted_score")'),
-        score_spread=_OverScores(rows, function='MAX("weighted_score") - MIN("weighted_score")'),
-        score_stddev=_OverScores(rows, function='STDDEV_POP("weighted_score")'),
-        **{name: _recommendation_count(value) for name, value in RECOMMENDATION_COUNTS.items()},
+        review_count=Coalesce(F(f"{summary}review_count"), Value(0)),
+        score_mean=F(f"{summary}score_mean"),
+        score_median=F(f"{summary}score_median"),
+        score_min=F(f"{summary}score_min"),
+        score_max=F(f"{summary}score_max"),
+        score_spread=ExpressionWrapper(F(f"{summary}score_max") - F(f"{summary}score_min"), output_field=FloatField()),
+        score_stddev=F(f"{summary}score_stddev"),
+        **{name: Coalesce(F(f"{summary}{name}"), Value(0)) for name in RECOMMENDATION_COUNTS},
     ).annotate(
         disagreement=Case(When(score_spread__gt=_threshold(), then=Value(True)), default=Value(False)),
     )
@@ -170,13 +125,13 @@ def criterion_means(*, cycle, strategy=None):
     rows = (
         # The cycle's own database (the default router's choice for a hint instance).
         Score.objects.db_manager(hints={"instance": cycle})
-        .filter(_applicable(), review__in=reviews)
+        .filter(applicable(), review__in=reviews)
         .values(strategy_id=F("review__assignment__strategy_id"), code=F("criterion__code"))
         .annotate(
             title_de=Max("criterion__title"),
             title_en=Max("criterion__title_en"),
             position=Min("criterion__position"),
-            mean_normalised=Avg(_normalised_points()),
+            mean_normalised=Avg(normalised_points()),
             count=Count("pk"),
         )
         .order_by("position", "code", "strategy_id")

@@ -7,9 +7,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Begutachtung")
 
     def ready(self):
-        from alliances.signals import strategy_submitted
+        from alliances.signals import snapshot_frozen, strategy_submitted
         from reviews import navigation, receivers
 
         navigation.register_navigation()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
+        snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")

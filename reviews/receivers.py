@@ -3,9 +3,15 @@
 Module-level functions, so the signals' weak references keep them alive for the life of the process.
 """
 
-from reviews import services
+from reviews import scoring, services
 
 
 def notify_experts_of_resubmission(sender, submission, **kwargs):
     """A resubmitted strategy tells its assigned experts that the snapshot they judge has changed."""
     services.notify_experts_of_resubmission(submission=submission)
+
+
+def refresh_summary_of_new_snapshot(sender, submission, **kwargs):
+    """A new snapshot leaves the reviews of the older one out of the statistics (inside the submitting
+    transaction)."""
+    scoring.refresh_score_summaries(strategy_ids=[submission.strategy_id])

@@ -64,6 +64,24 @@ def tasks_run_in_process():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def stored_scores_match_their_definition(request):
+    """After every test that used the database: every review's stored weighted score, and every strategy's score
+    summary, equal their SQL definition (one query). A test that writes scores past reviews.scoring fails here.
+    """
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")
+    if uses_db:
+        # The database first, so that this check runs before its rollback.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if uses_db:
+        from reviews.scoring import stale_figures
+
+        review_pk, strategy_pk = stale_figures()
+        assert review_pk is None, f"Review {review_pk}: stored weighted score differs from its scores"
+        assert strategy_pk is None, f"Strategy {strategy_pk}: stored score summary differs from its reviews"
+
+
 @pytest.fixture(scope="module")
 def module_private(tmp_path_factory):
     """The private file folder of a module whose data is built once (see `built_once`)."""

@@ -388,12 +388,39 @@ def decision_content(**overrides):
 # --- Review stage, built directly (for aggregation and dashboard tests) ------------------------------------
 
 
+def stored_figures(*, reviews=None, strategy_ids=()):
+    """Stores the weighted scores of `reviews` and refreshes the summaries of their strategies and of
+    `strategy_ids`, as the services do: rows built directly must end as the services would leave them."""
+    from reviews.scoring import refresh_score_summaries, store_weighted_scores
+
+    strategy_ids = set(strategy_ids)
+    if reviews is not None:
+        store_weighted_scores(reviews)
+        strategy_ids.update(reviews.values_list("assignment__strategy_id", flat=True))
+    refresh_score_summaries(strategy_ids=strategy_ids, using=reviews.db if reviews is not None else "default")
+
+
+class _KeepsFiguresStored:
+    """Factory mixin: after creating a row, the stored scores and summaries are brought up to date."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        made = super()._create(model_class, *args, **kwargs)
+        cls._store_figures(made)
+        return made
+
+
 class SubmittedStrategyFactory(CompleteStrategyFactory):
     status = "submitted"
 
 
-class SubmissionFactory(factory.django.DjangoModelFactory):
-    """A snapshot row without the submission service (no documents, no signal)."""
+class SubmissionFactory(_KeepsFiguresStored, factory.django.DjangoModelFactory):
+    """A snapshot row without the submission service (no documents, no signal); the strategy's score summary is
+    refreshed as the service's `snapshot_frozen` does."""
+
+    @staticmethod
+    def _store_figures(made):
+        stored_figures(strategy_ids=[made.strategy_id])
 
     class Meta:
         model = "alliances.Submission"
@@ -429,8 +456,12 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     scale_max = 5
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class AssignmentFactory(_KeepsFiguresStored, factory.django.DjangoModelFactory):
     """A cleared assignment, without the assignment service (no e-mail)."""
+
+    @staticmethod
+    def _store_figures(made):
+        stored_figures(strategy_ids=[made.strategy_id])
 
     class Meta:
         model = "reviews.Assignment"
@@ -442,8 +473,15 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     pseudonym = factory.Sequence(lambda n: chr(ord("A") + n % 26) + (chr(ord("A") + n // 26 % 26) if n >= 26 else ""))
 
 
-class ReviewFactory(factory.django.DjangoModelFactory):
+class ReviewFactory(_KeepsFiguresStored, factory.django.DjangoModelFactory):
     """A submitted review recommending funding; give it `submission` and `rubric`."""
+
+    @staticmethod
+    def _store_figures(made):
+        from reviews.models import Review
+
+        stored_figures(reviews=Review.objects.filter(pk=made.pk))
+        made.refresh_from_db(fields=["weighted_score", "weighted_score_rubric"])
 
     class Meta:
         model = "reviews.Review"
@@ -454,7 +492,13 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     submitted_at = factory.LazyFunction(timezone.now)
 
 
-class ScoreFactory(factory.django.DjangoModelFactory):
+class ScoreFactory(_KeepsFiguresStored, factory.django.DjangoModelFactory):
+    @staticmethod
+    def _store_figures(made):
+        from reviews.models import Review
+
+        stored_figures(reviews=Review.objects.filter(pk=made.review_id))
+
     class Meta:
         model = "reviews.Score"
 

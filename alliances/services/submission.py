@@ -14,7 +14,7 @@ from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, Strat
 from alliances.selectors import active_managers
 from alliances.services.figures import bump_figures_version
 from alliances.services.strategy import SubmissionRefused, _ensure_open_for_work, _locked_strategy, _touch
-from alliances.signals import strategy_submitted
+from alliances.signals import snapshot_frozen, strategy_submitted
 from portal.models import NotificationKind
 from portal.notifications import send_notification
 from portal.uploads import CheckStatus
@@ -57,8 +57,9 @@ def submit_strategy(*, strategy, user, now=None):
     """Submits a complete strategy before its deadline.
 
     Side effects: freezes an immutable Submission (sections, budget, document hashes, who, when),
-    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers
-    and sends `strategy_submitted` after commit. Raises SubmissionRefused or StrategyLocked.
+    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers,
+    sends `snapshot_frozen` inside the transaction and `strategy_submitted` after commit.
+    Raises SubmissionRefused or StrategyLocked.
     """
     now = now or timezone.now()
     current = _locked_strategy(strategy)
@@ -112,6 +113,7 @@ def submit_strategy(*, strategy, user, now=None):
             documents=document_facts,
         ),
     )
+    snapshot_frozen.send(sender=Submission, submission=submission)
     _move_to(
         current, StrategyStatus.SUBMITTED, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number}
     )

@@ -11,6 +11,7 @@ from reviews.models.assignment import (
 from reviews.models.policy import ReminderKind, ReviewPolicy, ReviewReminder
 from reviews.models.review import Recommendation, Review, ReviewQuerySet, ReviewStatus, Score
 from reviews.models.rubric import DEFAULT_SCALE_LABELS, Criterion, RubricVersion
+from reviews.models.summary import StrategyScoreSummary
 from reviews.models.votum import PanelVotum
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "ReviewStatus",
     "RubricVersion",
     "Score",
+    "StrategyScoreSummary",
 ]

@@ -79,7 +79,15 @@ class Review(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(_("abgegeben am"), null=True, blank=True)
-    history = HistoricalRecords()
+    # Derived from the scores by reviews.scoring.store_weighted_scores, never set by hand: 0–100, NULL when no
+    # criterion is scored (all "not applicable" or unscored); with the rubric version it was computed against.
+    weighted_score = models.FloatField(_("gewichtete Punktzahl"), null=True, blank=True, editable=False)
+    weighted_score_rubric = models.ForeignKey(
+        RubricVersion, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    # The stored score is recomputed from the scores (which keep their own history) by a bulk UPDATE that
+    # writes no history row; a copy in the review's history would be stale and say nothing new.
+    history = HistoricalRecords(excluded_fields=["weighted_score", "weighted_score_rubric"])
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -91,6 +99,14 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=Q(status=ReviewStatus.DRAFT) | (Q(submitted_at__isnull=False) & ~Q(recommendation="")),
                 name="review_submitted_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(weighted_score__isnull=True) | Q(weighted_score__gte=0, weighted_score__lte=100),
+                name="review_weighted_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(weighted_score__isnull=True) | Q(weighted_score_rubric=models.F("rubric")),
+                name="review_weighted_score_of_its_rubric",
             ),
         ]
 

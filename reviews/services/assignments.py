@@ -15,6 +15,7 @@ from portal.notifications import send_notification
 from reviews import validators
 from reviews.exceptions import AssignmentRefused
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, ReviewStatus
+from reviews.scoring import refresh_score_summaries
 from reviews.selectors import conflict_flags
 from reviews.services.policy import policy_for
 
@@ -124,7 +125,8 @@ def assign_many(*, pairs, user):
 
 @transaction.atomic
 def withdraw_assignment(*, assignment, user, reason):
-    """Side effects: ends an assignment (frees the slot), kept in history with the reason."""
+    """Side effects: ends an assignment (frees the slot), kept in history with the reason; refreshes the
+    strategy's score summary."""
     reason = validators.required_reason(reason, validators.WITHDRAW_REASON_MISSING)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.reviews.filter(status=ReviewStatus.SUBMITTED).exists():
@@ -134,4 +136,5 @@ def withdraw_assignment(*, assignment, user, reason):
     assignment._change_reason = reason
     assignment.save()
     bump_figures_version(cycle_id=assignment.strategy.cycle_id)
+    refresh_score_summaries(strategy_ids=[assignment.strategy_id])
     return assignment

@@ -11,6 +11,7 @@ from alliances.services import bump_figures_version
 from reviews import validators
 from reviews.exceptions import ReviewConflict, ReviewLocked
 from reviews.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
+from reviews.scoring import refresh_score_summaries, store_weighted_scores
 from reviews.selectors import NEW_DRAFT_VERSION, new_draft
 
 STALE_REVIEW = gettext_lazy(
@@ -41,6 +42,7 @@ def _open_review(*, assignment, user):
     for score in scores:
         score.review = review
     Score.objects.bulk_create(scores)
+    _store_score(review)
     return review, True
 
 
@@ -55,6 +57,15 @@ def open_review(*, assignment, user):
     """
     review, _created = _open_review(assignment=assignment, user=user)
     return review
+
+
+def _store_score(review):
+    """Stores the review's weighted score from its saved scores and keeps the instance in step, so a later
+    save() of it writes the stored value back unchanged."""
+    store_weighted_scores(Review.objects.filter(pk=review.pk))
+    stored = Review.objects.values("weighted_score", "weighted_score_rubric_id").get(pk=review.pk)
+    review.weighted_score = stored["weighted_score"]
+    review.weighted_score_rubric_id = stored["weighted_score_rubric_id"]
 
 
 def _ensure_before_review_deadline(review, now):
@@ -103,7 +114,9 @@ def _save_draft(review, created, *, user, scores, fields, expected_version, now=
         if name in fields:
             setattr(review, name, (fields[name] or "").strip())
     review.updated_at = now
-    return _store_expert_change(review, user=user, now=now)
+    review = _store_expert_change(review, user=user, now=now)
+    _store_score(review)
+    return review
 
 
 @transaction.atomic
@@ -111,7 +124,8 @@ def save_review_draft(*, review, user, scores, fields, expected_version, now=Non
     """Saves scores and texts of a stored draft review.
 
     `scores` maps criterion id to (value or None, not_applicable, justification).
-    Side effects: updates the review and its scores (kept in history). Raises ReviewConflict on a stale version,
+    Side effects: updates the review and its scores (kept in history) and its stored weighted score.
+    Raises ReviewConflict on a stale version,
     ReviewLocked when the review is submitted or the deadline has passed, ValidationError for a score off the
     scale; nothing is stored then.
     """
@@ -140,7 +154,8 @@ def start_review_draft(*, assignment, user, scores, fields, expected_version, no
 def submit_review(*, review, user, now=None):
     """Submits a complete review before the review deadline, which locks it.
 
-    Side effects: sets the review submitted (kept in history). Raises ValidationError listing what is
+    Side effects: sets the review submitted (kept in history) and refreshes its strategy's score summary.
+    Raises ValidationError listing what is
     missing, or ReviewLocked after the deadline.
     """
     now = now or timezone.now()
@@ -156,7 +171,9 @@ def submit_review(*, review, user, now=None):
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
     bump_figures_version(cycle_id=review.assignment.strategy.cycle_id)
-    return _store_expert_change(review, user=user, now=now)
+    review = _store_expert_change(review, user=user, now=now)
+    refresh_score_summaries(strategy_ids=[review.assignment.strategy_id])
+    return review
 
 
 @transaction.atomic
@@ -184,7 +201,9 @@ def start_and_submit_review(*, assignment, user, scores, fields, expected_versio
 
 @transaction.atomic
 def reopen_review(*, review, user, reason):
-    """Sets a submitted review back to draft, with the reason kept in history."""
+    """Sets a submitted review back to draft, with the reason kept in history.
+
+    Side effects: refreshes the strategy's score summary; bumps the cycle's figures version."""
     reason = validators.required_reason(reason, validators.REOPEN_REASON_MISSING)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.SUBMITTED:
@@ -196,4 +215,5 @@ def reopen_review(*, review, user, reason):
     review._change_reason = _("Wieder geöffnet: %(reason)s") % {"reason": reason}
     review.save()
     bump_figures_version(cycle_id=review.submission.strategy.cycle_id)
+    refresh_score_summaries(strategy_ids=[review.submission.strategy_id])
     return review

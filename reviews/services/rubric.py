@@ -8,7 +8,8 @@ from django.db import transaction
 
 from alliances.services import bump_figures_version
 from reviews import validators
-from reviews.models import DEFAULT_SCALE_LABELS, Criterion, RubricVersion, Score
+from reviews.models import DEFAULT_SCALE_LABELS, Criterion, Review, RubricVersion, Score
+from reviews.scoring import store_weighted_scores
 from reviews.selectors import current_rubric, rubric_is_locked
 
 
@@ -48,7 +49,8 @@ def replace_rubric(*, cycle, criteria, user=None):
 
     While no review against the current rubric is submitted, the rubric is edited in place;
     afterwards the change makes a new rubric version, and existing reviews keep theirs.
-    Side effects: creates or replaces Criterion rows (kept in history), may create a RubricVersion.
+    Side effects: creates or replaces Criterion rows (kept in history), may create a RubricVersion, recomputes
+    the stored weighted scores of the rubric's reviews.
     """
     rubric = current_rubric(cycle)
     if rubric is None or rubric_is_locked(rubric):
@@ -74,5 +76,7 @@ def replace_rubric(*, cycle, criteria, user=None):
     for criterion in existing.values():
         criterion._history_user = user
         criterion.delete()
+    # Drafts of an edited-in-place rubric are scored against the criteria as they are now.
+    store_weighted_scores(Review.objects.filter(rubric=rubric))
     bump_figures_version(cycle_id=cycle.pk)
     return rubric

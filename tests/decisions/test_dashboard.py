@@ -17,7 +17,7 @@ from decisions.dashboard import SORTS
 from decisions.models import DecisionStatus, FundingDecision
 from portal.models import Role, User
 from reviews.models import Assignment, Criterion, PanelVotum, Review, RubricVersion, Score
-from tests.factories import give_totp
+from tests.factories import give_totp, stored_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,7 @@ def build_cycle(cycle, size):
         for r in range(REVIEWS)
         for c, criterion in enumerate(criteria)
     )
+    stored_figures(reviews=Review.objects.filter(assignment__strategy__cycle=cycle))
     PanelVotum.objects.bulk_create(
         PanelVotum(
             strategy=s,
