@@ -254,10 +254,14 @@ class Gunicorn:
             os.killpg(self.process.pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
-        # The cache keys of this run would otherwise stay behind in Redis.
-        with suppress(redis.RedisError), closing(redis.Redis.from_url(self.redis_url)) as client:
-            for key in client.scan_iter(match=f"{self.key_prefix}*", count=1000):
-                client.delete(key)
+        forget_keys(self.redis_url, self.key_prefix)
+
+
+def forget_keys(redis_url, prefix):
+    """Deletes the Redis keys under `prefix`, which would otherwise stay behind."""
+    with suppress(redis.RedisError), closing(redis.Redis.from_url(redis_url)) as client:
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            client.delete(key)
 
 
 def run_locust(*, port, plan_path, user_classes, users, seconds, csv_prefix, log_path):

@@ -87,8 +87,21 @@ def _pages(cycle, *, office, ministry, strategy, manager):
     ]
 
 
+def _selected(name, words):
+    """Whether page `name` is measured: it contains one of the words, and none of those written with a leading
+    minus (`-Matrix` leaves the matrix out)."""
+    if not words:
+        return True
+    wanted = [word.lower() for word in words if not word.startswith("-")]
+    unwanted = [word[1:].lower() for word in words if word.startswith("-")]
+    name = name.lower()
+    if any(word in name for word in unwanted):
+        return False
+    return not wanted or any(word in name for word in wanted)
+
+
 def time_pages(cycle, *, size, runs=7, budget_seconds=20.0, only=None):
-    """One PageTiming per page of `cycle` (optionally only those whose name contains one of `only`)."""
+    """One PageTiming per page of `cycle` (`only`: see _selected)."""
     office = User.objects.filter(role=Role.PROGRAMME_OFFICE).order_by("pk").first()
     ministry = User.objects.filter(role=Role.MINISTRY).order_by("pk").first()
     strategy, manager = editable_strategy(cycle)
@@ -96,7 +109,7 @@ def time_pages(cycle, *, size, runs=7, budget_seconds=20.0, only=None):
     results = []
     counter = [0]
     for name, user, method, url in _pages(cycle, office=office, ministry=ministry, strategy=strategy, manager=manager):
-        if only and not any(word.lower() in name.lower() for word in only):
+        if not _selected(name, only):
             continue
         client = clients.get(user.pk) or clients.setdefault(user.pk, _client(user))
         durations, queries, size_bytes, note = [], 0, 0, ""
