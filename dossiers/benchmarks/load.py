@@ -229,20 +229,6 @@ class Gunicorn:
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s; see {self.log_path}")
 
-    def wait_until_drained(self, seconds=180):
-        """Waits until the requests Locust left queued are served, so the next run starts on an idle server."""
-        import http.client
-
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            started = time.monotonic()
-            with suppress(OSError), closing(http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)) as conn:
-                conn.request("GET", "/health/", headers={"X-Forwarded-Proto": "https"})
-                conn.getresponse().read()
-                if time.monotonic() - started < 0.2:
-                    return
-            time.sleep(0.5)
-
     def __exit__(self, *exc):
         if self.process is None:
             return
@@ -345,19 +331,22 @@ def table(title, rows):
 
 
 def run(*, cycle, dashboard_cycle, seconds, dashboard_seconds, work_dir, redis_url, stdout, users=100):
-    """The mix on `cycle`, then the dashboard alone on `dashboard_cycle` and the login page; prints tables."""
+    """The mix on `cycle`, then the dashboard alone on `dashboard_cycle` and the login page; prints tables.
+
+    Each run gets a gunicorn of its own: requests a run left queued (a closed connection does not stop a sync
+    worker) would otherwise be served during the next one.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     plan_path = work_dir / "plan.json"
     plan_path.write_text(json.dumps(plan(cycle, dashboard_cycle=dashboard_cycle)), encoding="utf-8")
-    log_path = work_dir / "locust.log"
     results = {}
-    with Gunicorn(workers=2, redis_url=redis_url, log_path=work_dir / "gunicorn.log") as server:
-        runs = [
-            ("mix", ["ManagerUser", "ExpertUser", "StaffUser"], seconds, cycle.strategies.count()),
-            ("dashboard", ["DashboardUser"], dashboard_seconds, dashboard_cycle.strategies.count()),
-            ("login", ["LoginPageUser"], dashboard_seconds, None),
-        ]
-        for key, classes, duration, size in runs:
+    runs = [
+        ("mix", ["ManagerUser", "ExpertUser", "StaffUser"], seconds, cycle.strategies.count()),
+        ("dashboard", ["DashboardUser"], dashboard_seconds, dashboard_cycle.strategies.count()),
+        ("login", ["LoginPageUser"], dashboard_seconds, None),
+    ]
+    for key, classes, duration, size in runs:
+        with Gunicorn(workers=2, redis_url=redis_url, log_path=work_dir / f"gunicorn-{key}.log") as server:
             rows = run_locust(
                 port=server.port,
                 plan_path=plan_path,
@@ -365,15 +354,14 @@ def run(*, cycle, dashboard_cycle, seconds, dashboard_seconds, work_dir, redis_u
                 users=users,
                 seconds=duration,
                 csv_prefix=work_dir / key,
-                log_path=log_path,
+                log_path=work_dir / "locust.log",
             )
-            results[key] = rows
-            server.wait_until_drained()
-            title = {
-                "mix": f"Lastmix bei {size} Bündnissen: {users} Nutzer/innen, {duration} s, ohne Denkzeit "
-                "(Ziel: ≥ 150 Anfr./s, p95 < 1000 ms, 0 Fehler)",
-                "dashboard": f"Nur Dashboard bei {size} Bündnissen, {duration} s (Ziel: ≥ 100 Anfr./s)",
-                "login": f"Anmeldeseite zum Vergleich, {duration} s",
-            }[key]
-            stdout.write(table(title, rows) + "\n")
+        results[key] = rows
+        title = {
+            "mix": f"Lastmix bei {size} Bündnissen: {users} Nutzer/innen, {duration} s, ohne Denkzeit "
+            "(Ziel: ≥ 150 Anfr./s, p95 < 1000 ms, 0 Fehler)",
+            "dashboard": f"Nur Dashboard bei {size} Bündnissen, {duration} s (Ziel: ≥ 100 Anfr./s)",
+            "login": f"Anmeldeseite zum Vergleich, {duration} s",
+        }[key]
+        stdout.write(table(title, rows) + "\n")
     return results
