@@ -23,7 +23,7 @@ BENCH_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=1 DATABASE_URL=$(PG_URL)/$(BENCH_DB
 	REDIS_URL=redis://127.0.0.1:6379/2 REDIS_KEY_PREFIX=wir-bench-$(CHECKOUT_ID): \
 	PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private
 
-.PHONY: install run test lint lock messages system-packages services clean bench-dossiers
+.PHONY: install run test lint lock messages system-packages services clean bench-dossiers bench-pages
 
 install: $(STAMP)
 
@@ -73,6 +73,33 @@ bench-dossiers: install system-packages services
 	$(BENCH_ENV) $(PY) manage.py bench_dossiers --workers 2 || status=$$?; \
 	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)" >/dev/null; \
 	rm -rf $(CURDIR)/var/bench-private; \
+	exit $$status
+
+# Times the pages that grow with a cycle at 24, 240 and 2,400 alliances, then drives gunicorn (2 sync workers,
+# DEBUG=0) with Locust: the mix for BENCH_LOAD_SECONDS (0: no load test), the dashboard alone at the smallest
+# size. A database of its own, dropped afterwards; e.g. `make bench-pages BENCH_SIZES=24,240 BENCH_LOAD_SECONDS=30`.
+BENCH_SIZES ?= 24,240,2400
+BENCH_RUNS ?= 7
+BENCH_LOAD_SECONDS ?= 60
+BENCH_DASHBOARD_SECONDS ?= 20
+BENCH_PAGES ?=
+BENCH_PAGES_DB := wir_bench_pages_$(CHECKOUT_ID)
+BENCH_PAGES_ENV := PORTAL_ENV_FILE=/dev/null DEBUG=0 DATABASE_URL=$(PG_URL)/$(BENCH_PAGES_DB) \
+	REDIS_URL=redis://127.0.0.1:6379/2 REDIS_KEY_PREFIX=wir-bench-pages-$(CHECKOUT_ID): \
+	ALLOWED_HOSTS=127.0.0.1,testserver STATIC_ROOT=$(CURDIR)/var/bench-static \
+	PRIVATE_MEDIA_ROOT=$(CURDIR)/var/bench-private
+
+bench-pages: install system-packages services
+	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $(BENCH_PAGES_DB)" >/dev/null
+	psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_PAGES_DB)" >/dev/null
+	status=0; export SECRET_KEY="bench-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"; \
+	$(BENCH_PAGES_ENV) $(PY) manage.py migrate --noinput -v0 && \
+	$(BENCH_PAGES_ENV) $(PY) manage.py collectstatic --noinput -v0 --clear && \
+	$(BENCH_PAGES_ENV) $(PY) manage.py bench_pages --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) \
+		--pages "$(BENCH_PAGES)" --load-seconds $(BENCH_LOAD_SECONDS) \
+		--dashboard-seconds $(BENCH_DASHBOARD_SECONDS) || status=$$?; \
+	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $(BENCH_PAGES_DB) WITH (FORCE)" >/dev/null; \
+	rm -rf $(CURDIR)/var/bench-private $(CURDIR)/var/bench-static $(CURDIR)/var/bench-pages; \
 	exit $$status
 
 lint: install

@@ -55,27 +55,38 @@ def _can_edit(request, strategy, now):
     return rules.has_perm("alliances.edit_strategy", request.user, strategy) and strategy.accepts_work_at(now)
 
 
-def _document_list_context(request, strategy, documents, now):
+def _draft_documents(strategy):
+    """The draft's documents (Strategy.active_documents) and its refused uploads (Strategy.refused_documents),
+    read with one query."""
+    rows = list(strategy.documents.filter(removed_at__isnull=True).select_related("uploaded_by"))
+    refused = [document for document in rows if document.is_refused]
+    return [document for document in rows if not document.is_refused], refused
+
+
+def _document_list_context(request, strategy, documents, now, refused=None):
     return {
         "strategy": strategy,
         "can_edit": _can_edit(request, strategy, now),
         "documents": documents,
-        "refused_documents": list(strategy.refused_documents()),
+        "refused_documents": list(strategy.refused_documents()) if refused is None else refused,
         "documents_pending": any(document.is_pending for document in documents),
     }
 
 
 def _workspace_context(request, strategy, form=None, upload_form=None):
-    documents = list(strategy.active_documents())
+    documents, refused = _draft_documents(strategy)
     now = timezone.now()
-    return _document_list_context(request, strategy, documents, now) | {
+    return _document_list_context(request, strategy, documents, now, refused) | {
         "strategy": strategy,
         "cycle": strategy.cycle,
         "form": form or StrategyForm(initial=_initial_form_data(strategy), strategy=strategy),
         "upload_form": upload_form or DocumentUploadForm(),
         "documents": documents,
         "checklist": strategy.checklist(documents),
-        "submissions": list(strategy.submissions.select_related("submitted_by", "reopening")),
+        # The list shows number, date and reopening; the snapshot's sections and budget stay in the database.
+        "submissions": list(
+            strategy.submissions.select_related("submitted_by", "reopening").defer("sections", "budget", "documents")
+        ),
         "can_reopen": rules.has_perm("alliances.reopen_submission", request.user, strategy),
         "can_extend": rules.has_perm("alliances.extend_deadline", request.user, strategy),
         "deadline_passed": now > strategy.deadline,
@@ -222,8 +233,8 @@ def document_status(request, cycle_slug, alliance_slug):
     """The document list with each upload's check, polled while one is still being checked."""
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.view_strategy", strategy)
-    documents = list(strategy.active_documents())
-    context = _document_list_context(request, strategy, documents, timezone.now()) | {
+    documents, refused = _draft_documents(strategy)
+    context = _document_list_context(request, strategy, documents, timezone.now(), refused) | {
         "checklist": strategy.checklist(documents),
         "checklist_oob": True,
     }
