@@ -7,7 +7,7 @@ increments the version in its own transaction, so an entry is never read after a
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -290,7 +290,8 @@ def _plain(row):
 
 @dataclass(frozen=True)
 class DashboardFigures:
-    """What one page of the dashboard computes: `rows` of page `number` of `count` matching alliances."""
+    """What one page of the dashboard computes: `rows` of page `number` of `count` matching alliances; `key` is
+    the cache key it is stored under, which also names the page's rendered table and charts."""
 
     rows: tuple
     count: int
@@ -298,6 +299,7 @@ class DashboardFigures:
     budget_sums: dict
     distribution: dict
     heatmap: dict
+    key: str = ""
 
     def page(self):
         """The rows as a Page for the pagination partial, without a query."""
@@ -425,6 +427,6 @@ def figures_for(*, cycle, filters, number=None):
     key = cache_key(cycle=cycle, filters=filters, number=number)
     figures = cache.get(key)
     if figures is None:
-        figures = compute_figures(cycle=cycle, filters=filters, number=number)
+        figures = replace(compute_figures(cycle=cycle, filters=filters, number=number), key=key)
         cache.set(key, figures, CACHE_SECONDS)
     return figures

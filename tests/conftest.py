@@ -50,7 +50,7 @@ def fresh_sign_in_counters():
         # Dashboard figures too: cycle ids and figures versions repeat from one run to the next.
         stale = [
             key
-            for pattern in ("allauth*", "dashboard:*")
+            for pattern in ("allauth*", "dashboard:*", "template.cache.dashboard*")
             for key in redis_client.scan_iter(match=cache.make_key(pattern), count=1000)
         ]
         if stale:

@@ -40,6 +40,7 @@ def dashboard(request, cycle_slug):
     cycle = cycle_for(request, cycle_slug)
     filters = dashboard_module.normalised_filters(_filters(request))
     figures = dashboard_module.figures_for(cycle=cycle, filters=filters, number=request.GET.get("seite"))
+    page = figures.page()
     export_query = request.GET.copy()
     export_query.pop("seite", None)
     return render(
@@ -47,8 +48,10 @@ def dashboard(request, cycle_slug):
         "decisions/dashboard.html",
         {
             "cycle": cycle,
-            "rows": figures.rows,
-            "page": figures.page(),
+            "figures": figures,
+            "cache_seconds": dashboard_module.CACHE_SECONDS,
+            "rows": page.object_list,
+            "page": page,
             "count": figures.count,
             "filters": filters,
             "budget": dashboard_module.budget_figures(cycle=cycle, sums=figures.budget_sums),
