@@ -174,3 +174,12 @@ def test_a_cycle_of_60_gets_the_bands(client, cycle):
     assert response.context["heatmap"]["kind"] == "bands"
     assert all(row["total"] == 48 for row in response.context["heatmap"]["rows"])
     assert get(client, cycle, status="submitted", state="SN").context["heatmap"]["kind"] == "alliances"
+
+
+def test_the_page_links_of_one_visitor_are_not_cached_for_the_next(client, cycle24, monkeypatch):
+    cycle, ministry = cycle24
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 10)
+    client.force_login(ministry)
+    assert "herkunft=newsletter" in get(client, cycle, sort="-median", seite=2, herkunft="newsletter").content.decode()
+    page = get(client, cycle, sort="-median", seite=2).content.decode()
+    assert "herkunft=newsletter" not in page and "?sort=-median&amp;seite=1" in page
