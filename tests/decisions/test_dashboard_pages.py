@@ -3,13 +3,19 @@
 from collections import Counter, defaultdict
 
 import pytest
+from django.core.management import call_command
+from django.db import connections
 from django.urls import reverse
 
+from alliances.models import Alliance, FundingRound, Strategy, Submission
 from alliances.services import bump_figures_version
 from decisions import dashboard
 from decisions.dashboard import DashboardFilters
+from portal.models import Role, User
 from reviews import aggregates
+from reviews.models import Assignment, Criterion, Review, RubricVersion, Score
 from tests.decisions.test_dashboard import SORT_VALUES, build_cycle, page_rows
+from tests.factories import EvaluationCycleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +189,69 @@ def test_the_page_links_of_one_visitor_are_not_cached_for_the_next(client, cycle
     assert "herkunft=newsletter" in get(client, cycle, sort="-median", seite=2, herkunft="newsletter").content.decode()
     page = get(client, cycle, sort="-median", seite=2).content.decode()
     assert "herkunft=newsletter" not in page and "?sort=-median&amp;seite=1" in page
+
+
+SQLITE = "dashboard_sqlite"
+
+
+@pytest.fixture
+def sqlite_connection(django_db_blocker):
+    """A migrated in-memory SQLite database beside the PostgreSQL test database."""
+    connections.settings[SQLITE] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS": {},
+        "CONN_HEALTH_CHECKS": False,
+        "CONN_MAX_AGE": 0,
+    }
+    with django_db_blocker.unblock():
+        call_command("migrate", database=SQLITE, verbosity=0)
+        yield connections[SQLITE]
+        connections[SQLITE].close()
+    del connections[SQLITE]
+    del connections.settings[SQLITE]
+
+
+def test_the_band_counts_on_sqlite(sqlite_connection):
+    db = SQLITE
+    assert sqlite_connection.vendor == "sqlite"
+    round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
+    cycle = EvaluationCycleFactory.build(funding_round=round_)
+    cycle.save(using=db)
+    office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
+    rubric = RubricVersion.objects.using(db).create(cycle=cycle, number=1)
+    criterion = Criterion.objects.using(db).create(rubric=rubric, code="a", title="A", weight=1, scale_max=5)
+    # 0 → 0 (band 0–20), 2 → 40 (40–60), 5 → 100 (80–100), 4 → 80 (80–100)
+    for number, points in enumerate([0, 2, 5, 4]):
+        alliance = Alliance.objects.using(db).create(slug=f"s{number}", name=f"SQLite {number}")
+        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
+        snapshot = Submission.objects.using(db).create(
+            strategy=strategy,
+            number=1,
+            submitted_at=cycle.submission_deadline,
+            submitted_by=office,
+            sections={},
+            budget=[],
+            documents=[],
+            fingerprint="0" * 64,
+        )
+        expert = User.objects.using(db).create(email=f"{number}@sqlite.example", role=Role.EXPERT)
+        assignment = Assignment.objects.using(db).create(
+            strategy=strategy, expert=expert, assigned_by=office, status="cleared", pseudonym="A"
+        )
+        review = Review.objects.using(db).create(
+            assignment=assignment,
+            submission=snapshot,
+            rubric=rubric,
+            status="submitted",
+            recommendation="fund",
+            submitted_at=cycle.submission_deadline,
+        )
+        Score.objects.using(db).create(review=review, criterion=criterion, value=points)
+    (bands,) = dashboard.criterion_band_counts(cycle=cycle, filters=DashboardFilters())
+    assert bands == {"code": "a", "title": "A", "counts": [1, 0, 1, 0, 2]}
