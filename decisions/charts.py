@@ -1,9 +1,9 @@
 """Data for the server-rendered SVG charts; every chart also has its numbers in a table."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-
-from decisions.dashboard import rounded
 
 CHART_WIDTH = 420
 LABEL_WIDTH = 180
@@ -12,6 +12,13 @@ HEAT_BUCKETS = 5
 # Colours are SVG presentation attributes, so the same chart renders in the browser and in WeasyPrint.
 HEAT_COLOURS = ["#f6d5d2", "#f3e3c3", "#e6edc6", "#b7dcc0", "#6fb58a"]
 NO_VALUE_COLOUR = "#eef1f4"
+
+
+def rounded(value, places=1):
+    """`value` as a Decimal rounded half up, as the page's `floatformat` shows it (None stays None)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _x(score):
@@ -110,6 +117,7 @@ def criterion_heatmap(*, rows, means):
             }
         )
     return {
+        "kind": "alliances",
         "criteria": [
             {"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
             for i, code in enumerate(codes)
@@ -120,4 +128,69 @@ def criterion_heatmap(*, rows, means):
         "width": LABEL_WIDTH + len(codes) * cell + 10,
         "label_x": LABEL_WIDTH - 6,
         "height": 40 + len(rows) * cell,
+    }
+
+
+def band_labels():
+    width = 100 // HEAT_BUCKETS
+    return [f"{band * width}–{(band + 1) * width}" for band in range(HEAT_BUCKETS)]
+
+
+def _bands_text(rows, labels):
+    """The chart's alternative text: per criterion, how many alliances fall into each band."""
+    parts = [_("Anzahl der Bündnisse je Kriterium nach ihren mittleren Punkten, in Bändern von 0 bis 100.")]
+    for row in rows:
+        counts = "; ".join(f"{label}: {segment}" for label, segment in zip(labels, row["counts"], strict=True))
+        parts.append(f"{row['code']} ({row['title']}): {counts}.")
+    return " ".join(parts)
+
+
+def criterion_bands(*, criteria):
+    """One stacked bar per criterion: how many alliances' mean falls into each score band (for large cycles).
+
+    `criteria` as `dashboard.criterion_band_counts` returns them: code, title and counts per band.
+    """
+    labels = band_labels()
+    bar_width = CHART_WIDTH - LABEL_WIDTH - 10
+    rows = []
+    for index, criterion in enumerate(criteria):
+        total = sum(criterion["counts"])
+        x = LABEL_WIDTH
+        segments = []
+        for band, count in enumerate(criterion["counts"]):
+            width = bar_width * count / total if total else 0
+            if count:
+                segments.append(
+                    {
+                        "x": round(x, 1),
+                        "width": round(width, 1),
+                        "fill": HEAT_COLOURS[band],
+                        "count": count,
+                        "band": labels[band],
+                    }
+                )
+            x += width
+        rows.append(
+            {
+                "code": criterion["code"],
+                "title": criterion["title"],
+                "counts": list(criterion["counts"]),
+                "total": total,
+                "y": 40 + index * ROW_HEIGHT,
+                "segments": segments,
+            }
+        )
+    legend_step = bar_width / HEAT_BUCKETS
+    return {
+        "kind": "bands",
+        "rows": rows,
+        "bands": [
+            {"label": label, "fill": HEAT_COLOURS[band], "x": round(LABEL_WIDTH + band * legend_step, 1)}
+            for band, label in enumerate(labels)
+        ],
+        "text": _bands_text(rows, labels),
+        "width": CHART_WIDTH,
+        "label_x": LABEL_WIDTH - 6,
+        "bar_height": ROW_HEIGHT - 8,
+        "height": 50 + len(rows) * ROW_HEIGHT,
     }

@@ -122,10 +122,23 @@ def criterion_means(*, cycle, strategy=None):
     reviews = counting_reviews().filter(assignment__strategy__cycle=cycle)
     if strategy is not None:
         reviews = reviews.filter(assignment__strategy=strategy)
-    rows = (
-        # The cycle's own database (the default router's choice for a hint instance).
-        Score.objects.db_manager(hints={"instance": cycle})
-        .filter(applicable(), review__in=reviews)
+    # The cycle's own database (the default router's choice for a hint instance).
+    rows = criterion_mean_rows(reviews, using=cycle).order_by("position", "code", "strategy_id")
+    english = (get_language() or "de").startswith("en")
+    result = []
+    for row in rows:
+        title_de, title_en = row.pop("title_de"), row.pop("title_en")
+        row["title"] = title_en if english and title_en else title_de
+        result.append(row)
+    return result
+
+
+def criterion_mean_rows(reviews, *, using=None):
+    """The applicable scores of `reviews` grouped per strategy and criterion code, unordered: strategy_id, code,
+    title_de, title_en, position, mean_normalised (0–100) and count. `using` is a hint instance for the database."""
+    manager = Score.objects.db_manager(hints={"instance": using}) if using is not None else Score.objects
+    return (
+        manager.filter(applicable(), review__in=reviews)
         .values(strategy_id=F("review__assignment__strategy_id"), code=F("criterion__code"))
         .annotate(
             title_de=Max("criterion__title"),
@@ -134,15 +147,8 @@ def criterion_means(*, cycle, strategy=None):
             mean_normalised=Avg(normalised_points()),
             count=Count("pk"),
         )
-        .order_by("position", "code", "strategy_id")
+        .order_by()
     )
-    english = (get_language() or "de").startswith("en")
-    result = []
-    for row in rows:
-        title_de, title_en = row.pop("title_de"), row.pop("title_en")
-        row["title"] = title_en if english and title_en else title_de
-        result.append(row)
-    return result
 
 
 def disagreement_threshold(cycle):

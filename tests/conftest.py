@@ -47,7 +47,12 @@ def fresh_sign_in_counters():
     client = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client is not None:
         redis_client = client(write=True)
-        stale = list(redis_client.scan_iter(match=cache.make_key("allauth*"), count=1000))
+        # Dashboard figures too: cycle ids and figures versions repeat from one run to the next.
+        stale = [
+            key
+            for pattern in ("allauth*", "dashboard:*", "template.cache.dashboard*")
+            for key in redis_client.scan_iter(match=cache.make_key(pattern), count=1000)
+        ]
         if stale:
             redis_client.delete(*stale)
     else:

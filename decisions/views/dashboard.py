@@ -6,7 +6,6 @@ from django.views.decorators.http import require_GET
 
 from alliances.models import EvaluationCycle, FederalState, StrategyStatus
 from alliances.shortcuts import redirect_to_current_cycle
-from decisions import charts
 from decisions import dashboard as dashboard_module
 from portal.rules import require_permission
 
@@ -34,26 +33,32 @@ def _filters(request):
 
 @require_GET
 def dashboard(request, cycle_slug):
-    """The whole cycle on one page: ranking, budget, charts and decisions."""
+    """The cycle, 100 alliances a page: ranking, budget, charts and decisions; cached per figures version."""
     cycle = cycle_for(request, cycle_slug)
-    filters = _filters(request)
-    rows = dashboard_module.rows_for(cycle=cycle, filters=filters)
-    points = dashboard_module.score_points(cycle=cycle)
+    filters = dashboard_module.normalised_filters(_filters(request))
+    figures = dashboard_module.figures_for(cycle=cycle, filters=filters, number=request.GET.get("seite"))
+    page = figures.page()
+    export_query = request.GET.copy()
+    export_query.pop("seite", None)
     return render(
         request,
         "decisions/dashboard.html",
         {
             "cycle": cycle,
-            "rows": rows,
+            "figures": figures,
+            "cache_seconds": dashboard_module.CACHE_SECONDS,
+            "rows": page.object_list,
+            "page": page,
+            "count": figures.count,
             "filters": filters,
-            "budget": dashboard_module.budget_panel(cycle=cycle, rows=rows),
-            "distribution": charts.score_distribution(rows=rows, points=points),
-            "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard_module.criterion_means(cycle=cycle)),
+            "budget": dashboard_module.budget_figures(cycle=cycle, sums=figures.budget_sums),
+            "distribution": figures.distribution,
+            "heatmap": figures.heatmap,
             "states": FederalState.objects.order_by("name"),
             "statuses": StrategyStatus.choices,
             "recommendations": dashboard_module.recommendation_filter_choices(),
             "sorts": dashboard_module.SORTS,
             "can_decide": rules.has_perm("decisions.decide", request.user),
-            "export_query": request.GET.urlencode(),
+            "export_query": export_query.urlencode(),
         },
     )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from alliances.services import bump_figures_version
 from reviews import validators
 from reviews.models import ReviewPolicy
 from reviews.selectors import POLICY_FIELDS, policy_field_label, policy_warnings
@@ -28,7 +29,8 @@ def update_review_policy(*, cycle, user, experts_per_strategy, load_cap, disagre
     disagreement threshold (spread of the weighted scores on 0–100) of a cycle.
 
     Side effects: creates the cycle's ReviewPolicy on first save, or updates it, recorded in its history with
-    the user and a change reason (plus `reason`, when given); nothing is stored when nothing changed. The
+    the user and a change reason (plus `reason`, when given), and a new threshold increments the cycle's figures
+    version; nothing is stored when nothing changed. The
     balancer, the assignments and the score statistics read the stored values from then on.
     Returns (policy, names of the changed settings, German warnings such as too few experts for k).
     Raises ValidationError (a message per field) for values that cannot be stored.
@@ -69,4 +71,7 @@ def _save_policy(*, cycle, user, values, reason):
         policy._history_user = user
         policy._change_reason = change_reason
         policy.save()
+        if "disagreement_threshold" in changed:
+            # The threshold decides the dashboard's disagreement flags.
+            bump_figures_version(cycle_id=cycle.pk)
     return policy, changed
