@@ -173,21 +173,6 @@ def budget_panel(*, cycle, rows=None):
     return budget_figures(cycle=cycle, sums=_budget_sums(cycle))
 
 
-def score_points(*, cycle):
-    """Each counting review's weighted score per strategy, for the distribution chart (the reviews the
-    statistics count)."""
-    reviews = (
-        aggregates.counting_reviews()
-        .filter(assignment__strategy__cycle=cycle)
-        .order_by("assignment__pseudonym")
-        .values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
-    )
-    points = {}
-    for review in reviews:
-        points.setdefault(review["assignment__strategy_id"], []).append(review)
-    return points
-
-
 def recommendation_filter_choices():
     return [(value, label) for value, label in Recommendation.choices if value != Recommendation.ABSTAIN]
 
@@ -307,16 +292,12 @@ class DashboardFigures:
         return Page(list(self.rows), self.number, Paginator(range(self.count), PAGE_SIZE))
 
 
-def _with_weighted_score(reviews):
-    # Computed by the aggregate definition where reviews do not carry their stored score.
-    review_scores = getattr(aggregates, "review_scores", None)
-    return reviews if review_scores is None else review_scores(reviews)
-
-
-def page_score_points(*, strategy_ids):
-    """Each counting review's weighted score for the strategies of one page, in one query (see `score_points`)."""
+def score_points(*, strategies):
+    """Each counting review's weighted score per strategy of `strategies` (ids or a queryset), for the
+    distribution chart, in one query (the reviews the statistics count)."""
     reviews = (
-        _with_weighted_score(aggregates.counting_reviews().filter(assignment__strategy_id__in=strategy_ids))
+        aggregates.counting_reviews()
+        .filter(assignment__strategy__in=strategies)
         .order_by("assignment__pseudonym", "pk")
         .values("assignment__strategy_id", "assignment__pseudonym", "weighted_score")
     )
@@ -397,7 +378,7 @@ def compute_figures(*, cycle, filters, number):
         count=count,
         number=page.number,
         budget_sums=_budget_sums(cycle),
-        distribution=charts.score_distribution(rows=rows, points=page_score_points(strategy_ids=ids)),
+        distribution=charts.score_distribution(rows=rows, points=score_points(strategies=ids)),
         heatmap=heatmap,
     )
 

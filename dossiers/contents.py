@@ -76,7 +76,7 @@ def evaluation_context(strategy):
     criteria = [item["criterion"] for item in criterion_rows]
     for review in reviews:
         review.score_rows = _score_rows(review, criteria)
-    points = dashboard.score_points(cycle=strategy.cycle)
+    points = dashboard.score_points(strategies=[strategy.pk])
     means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
     decision = selectors.decision_in_effect(strategy)
     context.update(
@@ -127,11 +127,12 @@ def letter_context(strategy):
 
 def cycle_report_context(cycle):
     rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
+    points = dashboard.score_points(strategies=[row.pk for row in rows])
     return {
         "cycle": cycle,
         "rows": rows,
         "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
-        "distribution": charts.score_distribution(rows=rows, points=dashboard.score_points(cycle=cycle)),
+        "distribution": charts.score_distribution(rows=rows, points=points),
         "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),
         "generated_at": timezone.now(),
         "subject": cycle.name,
