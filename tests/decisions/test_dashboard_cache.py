@@ -16,6 +16,7 @@ from alliances.models import SECTION_FIELDS, Alliance, BudgetCategory, DocumentK
 from decisions import services as decision_services
 from reviews import services as review_services
 from reviews.models import Review
+from reviews.scoring import refresh_score_summaries
 from tests.decisions.test_dashboard import page_rows
 from tests.factories import (
     AllianceFactory,
@@ -95,6 +96,7 @@ def test_a_warm_page_is_served_from_the_cache_until_the_version_changes(client, 
     row, _cells = warm(client, cycle, reader, REVIEWED)
     # Written behind the services' back: the cached figures stay, which shows they are read from the cache.
     Review.objects.filter(pk=scene["review"].pk).update(recommendation="reject")
+    refresh_score_summaries(strategy_ids=[scene["strategy"].pk])
     assert read(client, cycle, reader, REVIEWED)[0] == row
     alliance_services.bump_figures_version(cycle_id=cycle.pk)
     assert read(client, cycle, reader, REVIEWED)[0].count_reject == 1

@@ -14,6 +14,7 @@ from decisions.dashboard import DashboardFilters
 from portal.models import Role, User
 from reviews import aggregates
 from reviews.models import Assignment, Criterion, Review, RubricVersion, Score
+from reviews.scoring import refresh_score_summaries, store_weighted_scores
 from tests.decisions.test_dashboard import SORT_VALUES, build_cycle, page_rows
 from tests.factories import EvaluationCycleFactory
 
@@ -253,5 +254,7 @@ def test_the_band_counts_on_sqlite(sqlite_connection):
             submitted_at=cycle.submission_deadline,
         )
         Score.objects.using(db).create(review=review, criterion=criterion, value=points)
+    store_weighted_scores(Review.objects.using(db).filter(rubric=rubric))
+    refresh_score_summaries(strategy_ids=Strategy.objects.using(db).values_list("pk", flat=True), using=db)
     (bands,) = dashboard.criterion_band_counts(cycle=cycle, filters=DashboardFilters())
     assert bands == {"code": "a", "title": "A", "counts": [1, 0, 1, 0, 2]}
