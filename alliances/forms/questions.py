@@ -118,9 +118,7 @@ class FaqPublishForm(forms.Form):
 
 
 class FaqSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Suche in der FAQ"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
-    )
+    q = forms.CharField(label=_("Suche in der FAQ"), required=False, max_length=200, widget=forms.SearchInput)
     topic = forms.ChoiceField(
         label=_("Thema"), required=False, choices=[("", _("Alle Themen"))] + list(QuestionTopic.choices)
     )

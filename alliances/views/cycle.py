@@ -8,7 +8,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliances import services, validators
 from alliances.filters import OverviewFilter
 from alliances.forms import CycleSettingsForm
-from alliances.models import SECTION_FIELDS, EvaluationCycle, FederalState, Phase, Strategy
+from alliances.models import SECTION_FIELDS, EvaluationCycle, FederalState, Phase, Strategy, Submission
 from alliances.shortcuts import redirect_to_current_cycle
 from portal.formatting import euro
 from portal.forms import add_refusal
@@ -137,12 +137,15 @@ def cycle_overview(request, cycle_slug):
     """All alliances of a cycle with their submission state, for the programme office and the ministry."""
     require_permission(request.user, "alliances.view_overview")
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
+    last_submission = Submission.objects.filter(strategy=OuterRef("pk")).order_by("-number")
     base = (
         Strategy.objects.filter(cycle=cycle)
         .select_related("alliance", "updated_by")
         .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
         .with_checklist()
-        .annotate(last_submitted_at=Max("submissions__submitted_at"))
+        # A subquery, not an aggregate: without GROUP BY the database sorts and cuts the page before it computes
+        # the checklist of each row.
+        .annotate(last_submitted_at=Subquery(last_submission.values("submitted_at")[:1]))
         .defer(*SECTION_FIELDS)
         .order_by("alliance__name", "pk")
     )

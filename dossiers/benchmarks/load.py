@@ -315,6 +315,15 @@ def read_stats(path, *, seconds):
     return rows
 
 
+def failure_reasons(path, limit=5):
+    """The most frequent failures Locust recorded (request, reason, count), so a failing run says why."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as failures:
+        rows = [(row["Name"], row["Error"], int(_number(row["Occurrences"]))) for row in csv.DictReader(failures)]
+    return sorted(rows, key=lambda row: -row[2])[:limit]
+
+
 def table(title, rows):
     lines = [
         title,
@@ -364,4 +373,6 @@ def run(*, cycle, dashboard_cycle, seconds, dashboard_seconds, work_dir, redis_u
             "login": f"Anmeldeseite zum Vergleich, {duration} s",
         }[key]
         stdout.write(table(title, rows) + "\n")
+        for name, error, count in failure_reasons(work_dir / f"{key}_failures.csv"):
+            stdout.write(f"  Fehler {name}: {error} ({count}×)\n")
     return results

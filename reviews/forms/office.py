@@ -3,22 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.forms import AmountField, ReasonForm
 from alliances.models import FederalState
-from portal.models import Role, User
 from reviews import validators
 from reviews.models import ExpertProfile, Recommendation
 
 __all__ = ["AssignForm", "ExpertProfileForm", "MatrixFilterForm", "ReasonForm", "ReviewPolicyForm", "VotumForm"]
 
 
-class ExpertChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name()
-
-
 class MatrixFilterForm(forms.Form):
     """The GET filter of the assignment matrix; an invalid value is ignored rather than refused."""
 
-    suche = forms.CharField(label=_("Bündnis (Name oder Akronym)"), required=False, max_length=100)
+    suche = forms.CharField(
+        label=_("Bündnis (Name oder Akronym)"), required=False, max_length=100, widget=forms.SearchInput
+    )
     land = forms.ModelChoiceField(
         label=_("Bundesland"),
         queryset=FederalState.objects.order_by("name"),
@@ -26,11 +22,9 @@ class MatrixFilterForm(forms.Form):
         required=False,
         empty_label=_("alle"),
     )
-    gutachter = ExpertChoiceField(
-        label=_("Gutachter/in"),
-        queryset=User.objects.filter(role=Role.EXPERT, is_active=True).order_by("full_name", "email", "pk"),
-        required=False,
-        empty_label=_("alle"),
+    # A search, not a list: a pool of hundreds of experts would make every page carry all their names.
+    gutachter = forms.CharField(
+        label=_("Gutachter/in (Name oder E-Mail)"), required=False, max_length=100, widget=forms.SearchInput
     )
     unterbesetzt = forms.BooleanField(label=_("nur mit zu wenigen Zuweisungen"), required=False)
 
@@ -38,7 +32,8 @@ class MatrixFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-check-input" if name == "unterbesetzt" else "form-select"
-        self.fields["suche"].widget.attrs.update({"class": "form-control", "type": "search"})
+        for name in ("suche", "gutachter"):
+            self.fields[name].widget.attrs["class"] = "form-control"
 
     def filters(self):
         """The valid filters as keyword arguments of the matrix selectors; invalid ones are left out."""
@@ -47,7 +42,7 @@ class MatrixFilterForm(forms.Form):
         return {
             "search": cleaned.get("suche", ""),
             "state": cleaned.get("land"),
-            "expert": cleaned.get("gutachter"),
+            "expert_search": cleaned.get("gutachter", ""),
             "understaffed": bool(cleaned.get("unterbesetzt")),
         }
 

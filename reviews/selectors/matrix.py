@@ -44,13 +44,14 @@ def matrix_strategies(cycle, *, search="", state=None, assigned_below=None):
     return strategies.order_by("alliance__name", "pk")
 
 
-def matrix_experts(cycle, *, expert=None):
+def matrix_experts(cycle, *, search=""):
     """Active experts for the matrix columns, each with `load` (their active assignments in the cycle), by name;
-    only `expert` when given."""
+    only those whose name or e-mail contains `search` when given."""
     in_cycle = Q(assignments__strategy__cycle=cycle, assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)
     experts = active_experts().annotate(load=Count("assignments", filter=in_cycle, distinct=True))
-    if expert is not None:
-        experts = experts.filter(pk=expert.pk)
+    search = (search or "").strip()
+    if search:
+        experts = experts.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
     return experts
 
 

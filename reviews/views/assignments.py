@@ -25,7 +25,7 @@ from reviews.views.base import cycle_for_office, render_form_page
 @require_GET
 def assignments(request, cycle_slug):
     """One page of the matrix of submitted strategies × experts, with counts and conflict hints. Rows page with
-    `seite`, expert columns with `experten`; filtering by one expert shows only that column."""
+    `seite`, expert columns with `experten`; searching for experts shows only their columns."""
     cycle = cycle_for_office(request, cycle_slug)
     policy = selectors.review_policy(cycle)
     form = MatrixFilterForm(request.GET)
@@ -37,7 +37,7 @@ def assignments(request, cycle_slug):
         assigned_below=policy.experts_per_strategy if filters["understaffed"] else None,
     )
     page = Paginator(strategies, selectors.STRATEGIES_PER_PAGE).get_page(request.GET.get("seite"))
-    experts = selectors.matrix_experts(cycle, expert=filters["expert"])
+    experts = selectors.matrix_experts(cycle, search=filters["expert_search"])
     columns = Paginator(experts, selectors.EXPERTS_PER_PAGE).get_page(request.GET.get("experten"))
     # The assign URL of any pair is this prefix + "<strategy>/<expert>/": one reverse() per page, not per cell.
     assign_prefix = reverse("reviews:office_assign", args=[cycle.slug, 0, 0]).removesuffix("0/0/")

@@ -119,10 +119,10 @@ def every_page(client, url, params, parameter="seite"):
 # --- Query counts ----------------------------------------------------------------------------------------------
 
 # session, user, cycle, policy, strategies (count, page, partners, states), experts (count, page), the page's
-# assignments, the choices of the federal state and expert filters
-MATRIX_QUERIES = 13
-# plus the validation of the chosen federal state and expert
-FILTERED_MATRIX_QUERIES = 15
+# assignments, the choices of the federal state filter (experts are searched, never listed as choices)
+MATRIX_QUERIES = 12
+# plus the validation of the chosen federal state
+FILTERED_MATRIX_QUERIES = 13
 # The strategy progress: session, user, cycle, the page's count and rows, the policy.
 PROGRESS_QUERIES = 6
 # The expert progress: the same without the policy.
@@ -145,7 +145,7 @@ def test_filtered_matrix_keeps_its_query_count(client, world, size):
     cycle = world[size]
     expert = User.objects.filter(role=Role.EXPERT, is_active=True).order_by("pk")[3]
     client.force_login(world["office"])
-    params = {"suche": "Bündnis", "land": "SN", "gutachter": expert.pk, "unterbesetzt": "on"}
+    params = {"suche": "Bündnis", "land": "SN", "gutachter": expert.email, "unterbesetzt": "on"}
     queries, response = count_queries(client, *matrix_url(cycle, **params))
     assert response.context["rows"]
     assert [column.pk for column in response.context["columns"]] == [expert.pk]
@@ -340,10 +340,23 @@ def test_the_ministry_reads_the_matrix_without_assign_links(client, world):
 def test_unknown_filter_values_are_ignored(client, world):
     client.force_login(world["office"])
     url, _ = matrix_url(world[24])
-    response = client.get(url, {"land": "XX", "gutachter": "abc", "seite": "999", "experten": "x"})
+    response = client.get(url, {"land": "XX", "gutachter": "", "seite": "999", "experten": "x"})
     assert response.status_code == 200
     assert len(response.context["columns"]) == selectors.EXPERTS_PER_PAGE
     assert response.context["page"].number == response.context["page"].paginator.num_pages
+
+
+def test_the_expert_search_finds_experts_by_name_or_email_and_lists_no_choices(client, world):
+    expert = User.objects.filter(role=Role.EXPERT, is_active=True).order_by("pk")[5]
+    client.force_login(world["office"])
+    url, _ = matrix_url(world[24])
+    by_email = client.get(url, {"gutachter": expert.email.upper()})
+    assert [column.pk for column in by_email.context["columns"]] == [expert.pk]
+    by_name = client.get(url, {"gutachter": expert.full_name})
+    assert expert.pk in [column.pk for column in by_name.context["columns"]]
+    assert all(expert.full_name in column.full_name for column in by_name.context["columns"])
+    assert client.get(url, {"gutachter": "niemand-heisst-so"}).context["columns"].paginator.count == 0
+    assert re.search(r'<input type="search" name="gutachter"[^>]*>', by_email.content.decode())
 
 
 def test_an_expert_without_a_profile_costs_no_query_per_cell(client, world):

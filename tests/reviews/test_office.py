@@ -219,7 +219,7 @@ def build_reviews(cycle, strategies, office):
 # programme scale (24 and 240 alliances) are in test_matrix.py.
 PROGRESS_QUERIES = 6
 EXPERT_PROGRESS_QUERIES = 5
-MATRIX_QUERIES = 13
+MATRIX_QUERIES = 12
 
 
 @pytest.mark.parametrize("strategies", [2, 6])
