@@ -16,9 +16,13 @@ from django.urls import reverse
 
 from alliances.forms import budget_field_name
 from alliances.models import SECTION_FIELDS, Strategy, StrategyStatus
+from dossiers.models import Dossier, DossierKind
+from dossiers.services.exports import write_export
 from portal.models import Role, User
 
 TARGET_MS = 150
+# A large export is a file the worker writes: the issue's bound for the CSV at 2,400 alliances.
+WORKER_TARGET_MS = 1000
 
 
 @dataclass
@@ -29,10 +33,11 @@ class PageTiming:
     median_ms: float
     bytes: int
     note: str = ""
+    target_ms: int = TARGET_MS
 
     @property
     def over_target(self):
-        return self.median_ms > TARGET_MS
+        return self.median_ms > self.target_ms
 
 
 def _client(user):
@@ -137,6 +142,9 @@ def time_pages(cycle, *, size, runs=7, budget_seconds=20.0, only=None):
                     break
                 continue
             durations.append(elapsed)
+        if method == "get" and name.startswith("Export") and response.status_code == 302:
+            results.append(time_worker_export(cycle, name=name, size=size, runs=runs, user=user))
+            note = "Weiterleitung zur Vorbereitung im Worker"
         results.append(
             PageTiming(
                 page=name,
@@ -148,6 +156,33 @@ def time_pages(cycle, *, size, runs=7, budget_seconds=20.0, only=None):
             )
         )
     return results
+
+
+def time_worker_export(cycle, *, name, size, runs, user):
+    """What the worker does for an export above the streaming limit: writing the whole file (all rows, no
+    filters), measured in process like a page; the file's size stands for the bytes."""
+    kind = DossierKind.DASHBOARD_XLSX if "XLSX" in name else DossierKind.DASHBOARD_CSV
+    dossier = Dossier(kind=kind, cycle=cycle, export_filters={}, language="de", requested_by=user)
+    durations, queries, size_bytes = [], 0, 0
+    for run in range(min(runs, 3) + 1):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            written = write_export(dossier, progress=lambda percent: None)
+            elapsed = time.perf_counter() - started
+        size_bytes = written.path.stat().st_size
+        written.path.unlink()
+        queries = len(captured)
+        if run:
+            durations.append(elapsed)
+    return PageTiming(
+        page=f"{name} (Worker)",
+        size=size,
+        queries=queries,
+        median_ms=statistics.median(durations) * 1000,
+        bytes=size_bytes,
+        note=f"{written.row_count} Zeilen, im Worker (Ziel {WORKER_TARGET_MS} ms)",
+        target_ms=WORKER_TARGET_MS,
+    )
 
 
 def table(rows):
@@ -162,5 +197,5 @@ def table(rows):
             f"{row.page:<30} | {row.size:>6} | {row.queries:>8} | {row.median_ms:>8.1f}{mark} | {row.bytes:>11} | "
             f"{row.note}"
         )
-    lines.append(f"* Median über {TARGET_MS} ms")
+    lines.append(f"* Median über dem Ziel ({TARGET_MS} ms je Seite, {WORKER_TARGET_MS} ms je Datei im Worker)")
     return "\n".join(lines)

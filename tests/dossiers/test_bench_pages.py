@@ -38,15 +38,6 @@ def defined_score(review):
     return points / weights if weights else None
 
 
-def stored_scores(reviews):
-    """Review pk → the score the portal keeps (the stored field) or, before it was stored, computes."""
-    if any(field.name == "weighted_score" for field in Review._meta.concrete_fields):
-        return dict(reviews.values_list("pk", "weighted_score"))
-    from reviews.aggregates import review_scores
-
-    return dict(review_scores(reviews).values_list("pk", "weighted_score"))
-
-
 def load_version(response):
     import re
 
@@ -79,7 +70,7 @@ def test_builder_makes_one_consistent_cycle_per_size(cycle):
 
 def test_stored_scores_equal_the_aggregate_definition(cycle):
     reviews = Review.objects.filter(assignment__strategy__cycle=cycle, status=ReviewStatus.SUBMITTED)
-    stored = stored_scores(reviews)
+    stored = dict(reviews.values_list("pk", "weighted_score"))
     assert len(stored) == 3 * SIZE
     for review in reviews:
         assert stored[review.pk] == pytest.approx(defined_score(review), abs=1e-9)
@@ -101,6 +92,16 @@ def test_timing_returns_a_row_per_page_with_the_expected_answer(cycle):
     assert not [row for row in rows if row.note.startswith("HTTP")]
     assert all(row.bytes > 0 for row in rows if row.page != "Entwurf speichern (Bündnis)")
     assert "Median" in pages.table(rows)
+
+
+def test_exports_above_the_streaming_limit_are_timed_as_the_worker_writes_them(cycle, settings):
+    settings.EXPORT_STREAM_MAX_ROWS = SIZE - 1
+    rows = {row.page: row for row in pages.time_pages(cycle, size=SIZE, runs=1, only=["Export"])}
+    assert list(rows) == ["Export CSV (Worker)", "Export CSV", "Export XLSX (Worker)", "Export XLSX"]
+    assert rows["Export CSV"].note == rows["Export XLSX"].note == "Weiterleitung zur Vorbereitung im Worker"
+    for name in ("Export CSV (Worker)", "Export XLSX (Worker)"):
+        assert rows[name].note.startswith(f"{SIZE} Zeilen")
+        assert rows[name].bytes > 0 and rows[name].target_ms == pages.WORKER_TARGET_MS
 
 
 def test_sessions_of_the_load_test_open_the_pages_of_their_people(cycle):
