@@ -307,21 +307,12 @@ def score_points(*, strategies):
     return points
 
 
-def _titled(rows):
-    """Each row with the criterion's `title` in the active language in place of title_de and title_en."""
-    english = (get_language() or "de").startswith("en")
-    result = []
-    for row in rows:
-        title_de, title_en = row.pop("title_de"), row.pop("title_en")
-        row["title"] = title_en if english and title_en else title_de
-        result.append(row)
-    return result
-
-
 def page_criterion_means(*, cycle, strategy_ids):
     """`criterion_means` of the strategies of one page, in one query."""
     reviews = aggregates.counting_reviews().filter(assignment__strategy_id__in=strategy_ids)
-    return _titled(aggregates.criterion_mean_rows(reviews, using=cycle).order_by("position", "code", "strategy_id"))
+    return aggregates.titled(
+        aggregates.criterion_mean_rows(reviews, using=cycle).order_by("position", "code", "strategy_id")
+    )
 
 
 def _band(field):
@@ -359,7 +350,7 @@ def criterion_band_counts(*, cycle, filters):
     ordered = sorted(by_code.values(), key=lambda criterion: (criterion["position"], criterion["code"]))
     for criterion in ordered:
         del criterion["position"]
-    return _titled(ordered)
+    return aggregates.titled(ordered)
 
 
 def compute_figures(*, cycle, filters, number):

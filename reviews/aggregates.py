@@ -123,7 +123,11 @@ def criterion_means(*, cycle, strategy=None):
     if strategy is not None:
         reviews = reviews.filter(assignment__strategy=strategy)
     # The cycle's own database (the default router's choice for a hint instance).
-    rows = criterion_mean_rows(reviews, using=cycle).order_by("position", "code", "strategy_id")
+    return titled(criterion_mean_rows(reviews, using=cycle).order_by("position", "code", "strategy_id"))
+
+
+def titled(rows):
+    """Each row with the criterion's `title` in the active language in place of title_de and title_en."""
     english = (get_language() or "de").startswith("en")
     result = []
     for row in rows:

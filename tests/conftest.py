@@ -210,3 +210,31 @@ def german_by_default():
     translation.activate("de")
     yield
     translation.activate("de")
+
+
+@pytest.fixture
+def sqlite_connection(django_db_blocker):
+    """A migrated in-memory SQLite database beside the PostgreSQL test database, for tests that run the same SQL
+    on the embedded default of `make run`; its alias is `sqlite_connection.alias`."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    alias = "beside_sqlite"
+    connections.settings[alias] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS": {},
+        "CONN_HEALTH_CHECKS": False,
+        "CONN_MAX_AGE": 0,
+    }
+    with django_db_blocker.unblock():
+        call_command("migrate", database=alias, verbosity=0)
+        yield connections[alias]
+        connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]

@@ -3,8 +3,6 @@
 from collections import Counter, defaultdict
 
 import pytest
-from django.core.management import call_command
-from django.db import connections
 from django.urls import reverse
 
 from alliances.models import Alliance, FundingRound, Strategy, Submission
@@ -192,34 +190,8 @@ def test_the_page_links_of_one_visitor_are_not_cached_for_the_next(client, cycle
     assert "herkunft=newsletter" not in page and "?sort=-median&amp;seite=1" in page
 
 
-SQLITE = "dashboard_sqlite"
-
-
-@pytest.fixture
-def sqlite_connection(django_db_blocker):
-    """A migrated in-memory SQLite database beside the PostgreSQL test database."""
-    connections.settings[SQLITE] = {
-        **connections.settings["default"],
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "USER": "",
-        "PASSWORD": "",
-        "HOST": "",
-        "PORT": "",
-        "OPTIONS": {},
-        "CONN_HEALTH_CHECKS": False,
-        "CONN_MAX_AGE": 0,
-    }
-    with django_db_blocker.unblock():
-        call_command("migrate", database=SQLITE, verbosity=0)
-        yield connections[SQLITE]
-        connections[SQLITE].close()
-    del connections[SQLITE]
-    del connections.settings[SQLITE]
-
-
 def test_the_band_counts_on_sqlite(sqlite_connection):
-    db = SQLITE
+    db = sqlite_connection.alias
     assert sqlite_connection.vendor == "sqlite"
     round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
     cycle = EvaluationCycleFactory.build(funding_round=round_)

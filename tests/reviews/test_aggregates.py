@@ -5,8 +5,7 @@ import statistics
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -343,31 +342,6 @@ def test_property_not_applicable_never_lowers_a_score(cycle, experts, specs, poi
 
 # --- The same SQL on SQLite -------------------------------------------------------------------------------
 
-SQLITE = "aggregates_sqlite"
-
-
-@pytest.fixture
-def sqlite_connection(django_db_blocker):
-    """A migrated in-memory SQLite database beside the PostgreSQL test database."""
-    connections.settings[SQLITE] = {
-        **connections.settings["default"],
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "USER": "",
-        "PASSWORD": "",
-        "HOST": "",
-        "PORT": "",
-        "OPTIONS": {},
-        "CONN_HEALTH_CHECKS": False,
-        "CONN_MAX_AGE": 0,
-    }
-    with django_db_blocker.unblock():
-        call_command("migrate", database=SQLITE, verbosity=0)
-        yield connections[SQLITE]
-        connections[SQLITE].close()
-    del connections[SQLITE]
-    del connections.settings[SQLITE]
-
 
 def test_the_same_statistics_on_sqlite(sqlite_connection):
     from alliances.models import Alliance, FundingRound, Submission
@@ -375,7 +349,7 @@ def test_the_same_statistics_on_sqlite(sqlite_connection):
     from reviews.models import Assignment, Criterion, RubricVersion, Score
     from tests.factories import EvaluationCycleFactory
 
-    db = SQLITE
+    db = sqlite_connection.alias
     assert sqlite_connection.vendor == "sqlite"
     round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
     cycle = EvaluationCycleFactory.build(funding_round=round_)
