@@ -81,7 +81,10 @@ def dashboard_queryset(*, cycle):
     strategies = (
         Strategy.objects.filter(cycle=cycle)
         .select_related("alliance", "votum")
-        .prefetch_related(Prefetch("alliance__states", queryset=FederalState.objects.order_by("name")))
+        # A plain list per alliance: `states.all()` would build a manager and clone a queryset for every row.
+        .prefetch_related(
+            Prefetch("alliance__states", queryset=FederalState.objects.order_by("name"), to_attr="states_by_name")
+        )
         .defer(*SECTION_FIELDS)
         .with_budget_total()
         .annotate(
@@ -181,7 +184,7 @@ def export_row(row):
     """The values of one dashboard row as the page shows them, for CSV and XLSX."""
     return {
         "alliance": row.alliance.name,
-        "states": ", ".join(state.name for state in row.alliance.states.all()),
+        "states": ", ".join(state.name for state in row.alliance.states_by_name),
         "innovation_field": row.alliance.innovation_field,
         "status": str(StrategyStatus(row.status).label),  # get_status_display() rebuilds its choices per call
         "reviews": f"{row.review_count or 0} / {row.reviews_expected or 0}",
@@ -255,7 +258,7 @@ def _plain(row):
             name=alliance.name,
             slug=alliance.slug,
             innovation_field=alliance.innovation_field,
-            state_names=tuple(state.name for state in alliance.states.all()),
+            state_names=tuple(state.name for state in alliance.states_by_name),
         ),
         status=row.status,
         review_count=row.review_count or 0,
