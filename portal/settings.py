@@ -396,6 +396,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pikepdf announces its logging bridge at INFO on every start of a process that imports it.
+        "pikepdf": {"level": "WARNING"},
     },
 }
 

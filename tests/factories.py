@@ -20,6 +20,7 @@ from alliances.models import (
     FederalState,
     FundingRound,
     Strategy,
+    Submission,
 )
 from portal.models import Role, User
 
@@ -386,6 +387,31 @@ def decision_content(**overrides):
 
 
 # --- Review stage, built directly (for aggregation and dashboard tests) ------------------------------------
+
+
+def submitted_snapshots_on(db, slugs):
+    """For cross-backend tests on the database `db`: a cycle, a programme-office user and, per slug, an alliance
+    with a submitted strategy and its first snapshot. Returns (cycle, office, [(strategy, snapshot), …])."""
+    round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
+    cycle = EvaluationCycleFactory.build(funding_round=round_)
+    cycle.save(using=db)
+    office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
+    made = []
+    for slug in slugs:
+        alliance = Alliance.objects.using(db).create(slug=slug, name=f"SQLite {slug}")
+        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
+        snapshot = Submission.objects.using(db).create(
+            strategy=strategy,
+            number=1,
+            submitted_at=cycle.submission_deadline,
+            submitted_by=office,
+            sections={},
+            budget=[],
+            documents=[],
+            fingerprint="0" * 64,
+        )
+        made.append((strategy, snapshot))
+    return cycle, office, made
 
 
 def stored_figures(*, reviews=None, strategy_ids=()):

@@ -5,16 +5,14 @@ from collections import Counter, defaultdict
 import pytest
 from django.urls import reverse
 
-from alliances.models import Alliance, FundingRound, Strategy, Submission
 from alliances.services import bump_figures_version
 from decisions import dashboard
 from decisions.dashboard import DashboardFilters
 from portal.models import Role, User
 from reviews import aggregates
 from reviews.models import Assignment, Criterion, Review, RubricVersion, Score
-from reviews.scoring import refresh_score_summaries, store_weighted_scores
 from tests.decisions.test_dashboard import SORT_VALUES, build_cycle, page_rows
-from tests.factories import EvaluationCycleFactory
+from tests.factories import stored_figures, submitted_snapshots_on
 
 pytestmark = pytest.mark.django_db
 
@@ -193,26 +191,12 @@ def test_the_page_links_of_one_visitor_are_not_cached_for_the_next(client, cycle
 def test_the_band_counts_on_sqlite(sqlite_connection):
     db = sqlite_connection.alias
     assert sqlite_connection.vendor == "sqlite"
-    round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
-    cycle = EvaluationCycleFactory.build(funding_round=round_)
-    cycle.save(using=db)
-    office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
+    # 0 → 0 (band 0–20), 2 → 40 (40–60), 5 → 100 (80–100), 4 → 80 (80–100)
+    marks = [0, 2, 5, 4]
+    cycle, office, snapshots = submitted_snapshots_on(db, [f"s{number}" for number in range(len(marks))])
     rubric = RubricVersion.objects.using(db).create(cycle=cycle, number=1)
     criterion = Criterion.objects.using(db).create(rubric=rubric, code="a", title="A", weight=1, scale_max=5)
-    # 0 → 0 (band 0–20), 2 → 40 (40–60), 5 → 100 (80–100), 4 → 80 (80–100)
-    for number, points in enumerate([0, 2, 5, 4]):
-        alliance = Alliance.objects.using(db).create(slug=f"s{number}", name=f"SQLite {number}")
-        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
-        snapshot = Submission.objects.using(db).create(
-            strategy=strategy,
-            number=1,
-            submitted_at=cycle.submission_deadline,
-            submitted_by=office,
-            sections={},
-            budget=[],
-            documents=[],
-            fingerprint="0" * 64,
-        )
+    for number, (points, (strategy, snapshot)) in enumerate(zip(marks, snapshots, strict=True)):
         expert = User.objects.using(db).create(email=f"{number}@sqlite.example", role=Role.EXPERT)
         assignment = Assignment.objects.using(db).create(
             strategy=strategy, expert=expert, assigned_by=office, status="cleared", pseudonym="A"
@@ -226,7 +210,6 @@ def test_the_band_counts_on_sqlite(sqlite_connection):
             submitted_at=cycle.submission_deadline,
         )
         Score.objects.using(db).create(review=review, criterion=criterion, value=points)
-    store_weighted_scores(Review.objects.using(db).filter(rubric=rubric))
-    refresh_score_summaries(strategy_ids=Strategy.objects.using(db).values_list("pk", flat=True), using=db)
+    stored_figures(reviews=Review.objects.using(db).filter(rubric=rubric))
     (bands,) = dashboard.criterion_band_counts(cycle=cycle, filters=DashboardFilters())
     assert bands == {"code": "a", "title": "A", "counts": [1, 0, 1, 0, 2]}

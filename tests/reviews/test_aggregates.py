@@ -344,29 +344,13 @@ def test_property_not_applicable_never_lowers_a_score(cycle, experts, specs, poi
 
 
 def test_the_same_statistics_on_sqlite(sqlite_connection):
-    from alliances.models import Alliance, FundingRound, Submission
     from portal.models import Role, User
     from reviews.models import Assignment, Criterion, RubricVersion, Score
-    from tests.factories import EvaluationCycleFactory
+    from tests.factories import submitted_snapshots_on
 
     db = sqlite_connection.alias
     assert sqlite_connection.vendor == "sqlite"
-    round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
-    cycle = EvaluationCycleFactory.build(funding_round=round_)
-    cycle.save(using=db)
-    office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
-    alliance = Alliance.objects.using(db).create(slug="s", name="SQLite-Bündnis")
-    strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
-    snapshot = Submission.objects.using(db).create(
-        strategy=strategy,
-        number=1,
-        submitted_at=cycle.submission_deadline,
-        submitted_by=office,
-        sections={},
-        budget=[],
-        documents=[],
-        fingerprint="0" * 64,
-    )
+    cycle, office, [(strategy, snapshot)] = submitted_snapshots_on(db, ["s"])
     rubric = RubricVersion.objects.using(db).create(cycle=cycle, number=1)
     heavy = Criterion.objects.using(db).create(rubric=rubric, code="a", title="A", weight=3, scale_max=5)
     light = Criterion.objects.using(db).create(
