@@ -1,0 +1,156 @@
+"""Test-only kinds and filters for the search engine, registered for one test and taken away afterwards.
+
+The engine's own tests must not depend on what the stages register: they describe a small programme of their own
+(four alliances in three states, a score per alliance) whose entries are written straight through the index.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db.models import Q
+
+from portal.search import registry
+from portal.search.query import fold
+
+# alliance id → (acronym, name, state code, state name, score)
+ALLIANCES = {
+    1: ("H2R", "Wasserstoffregion Lausitz", "BB", "Brandenburg", 72),
+    2: ("FKS", "Fachkräfte Sachsen", "SN", "Sachsen", 55),
+    3: ("GRÜN", "Grünes Band Bayern", "BY", "Bayern", 40),
+    4: ("MEER", "Meeresregion Küste", "MV", "Mecklenburg-Vorpommern", 90),
+}
+PARTS = {
+    "summary": "Zusammenfassung",
+    "vision": "Vision",
+    "measures": "Geplante Maßnahmen und Vorhaben",
+    "skilled_workers": "Fachkräfte",
+}
+FIELD_VALUES = {"zusammenfassung": "summary", "vision": "vision", "massnahmen": "measures", "fachkrafte": "measures"}
+KIND_VALUES = {"strategie": "test_section", "pdf": "test_page", "faq": "test_faq"}
+FILTER_KEYS = ["art", "buendnis", "feld", "land", "score"]
+
+
+@dataclass(frozen=True)
+class Registered:
+    kinds: dict
+    filters: dict
+
+
+def _link(hit, user):
+    anchor = f"#page={hit.page}" if hit.page else f"#{hit.part}"
+    return f"/test/{hit.kind}/{hit.object_id}/{anchor}"
+
+
+def _field(*, op, value, user):
+    part = FIELD_VALUES.get(fold(value))
+    return Q(part=part) if part else None
+
+
+def _alliance_by_acronym(*, op, value, user):
+    ids = [pk for pk, (acronym, *_rest) in ALLIANCES.items() if fold(acronym) == fold(value)]
+    return Q(alliance_id__in=ids) if ids else None
+
+
+def _alliance_by_name(*, op, value, user):
+    ids = [pk for pk, (_a, name, *_rest) in ALLIANCES.items() if fold(value) in fold(name)]
+    return Q(alliance_id__in=ids) if ids else None
+
+
+def _state(*, op, value, user):
+    ids = [pk for pk, (_a, _n, code, name, _s) in ALLIANCES.items() if fold(value) in (fold(code), fold(name))]
+    return Q(alliance_id__in=ids) if ids else None
+
+
+def _kind(*, op, value, user):
+    kind = KIND_VALUES.get(fold(value))
+    return Q(kind=kind) if kind else None
+
+
+def _score(*, op, value, user):
+    compare = {
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+        "=": lambda a, b: a == b,
+    }[op]
+    return Q(alliance_id__in=[pk for pk, row in ALLIANCES.items() if compare(row[4], float(value))])
+
+
+def kinds_for_tests():
+    return [
+        registry.SearchKind(
+            code="test_section",
+            label="Strategie-Abschnitt",
+            scope=lambda user: Q(),
+            link=_link,
+            part_label=lambda part: PARTS.get(part, ""),
+            order=10,
+        ),
+        registry.SearchKind(
+            code="test_page", label="PDF-Seite", scope=lambda user: Q(), link=_link, part_label=lambda p: "", order=20
+        ),
+        registry.SearchKind(
+            code="test_faq", label="FAQ", scope=lambda user: Q(), link=_link, part_label=lambda p: "", order=30
+        ),
+        # Visible to nobody: its entries must never show, in hits, counts or snippets.
+        registry.SearchKind(
+            code="test_secret",
+            label="Vertraulich",
+            scope=lambda user: registry.NOTHING,
+            link=_link,
+            part_label=lambda p: "",
+            order=5,
+        ),
+    ]
+
+
+def filters_for_tests():
+    def values(mapping):
+        return lambda: [(value, value) for value in mapping]
+
+    return [
+        registry.SearchFilter(
+            key="feld",
+            aliases=("abschnitt", "section", "field"),
+            help="feld:massnahmen",
+            resolve=_field,
+            values=values(FIELD_VALUES),
+        ),
+        registry.SearchFilter(
+            key="buendnis",
+            aliases=("bündnis", "alliance"),
+            help="buendnis:H2R",
+            resolve=_alliance_by_acronym,
+            values=lambda: [(row[0], row[1]) for row in ALLIANCES.values()],
+        ),
+        # A second provider of the same key: names, where the first knows acronyms.
+        registry.SearchFilter(key="buendnis", aliases=(), help="", resolve=_alliance_by_name),
+        registry.SearchFilter(
+            key="land",
+            aliases=("state", "bundesland"),
+            help="land:BY",
+            resolve=_state,
+            values=lambda: [(row[2], row[3]) for row in ALLIANCES.values()],
+        ),
+        registry.SearchFilter(key="art", aliases=("kind",), help="art:pdf", resolve=_kind, values=values(KIND_VALUES)),
+        registry.SearchFilter(key="score", aliases=(), help="score>60", resolve=_score, comparison=True),
+    ]
+
+
+def group_labels(alliance_ids):
+    return {pk: f"{ALLIANCES[pk][0]} – {ALLIANCES[pk][1]}" for pk in alliance_ids if pk in ALLIANCES}
+
+
+@pytest.fixture
+def search_registry(monkeypatch):
+    """Only the test kinds and filters are registered while the test runs; the real registry is back afterwards."""
+    kinds = {kind.code: kind for kind in kinds_for_tests()}
+    filters = {}
+    for provider in filters_for_tests():
+        for name in (provider.key, *provider.aliases):
+            filters.setdefault(name, []).append(provider)
+    monkeypatch.setattr(registry, "kinds", lambda: dict(kinds))
+    monkeypatch.setattr(registry, "filters", lambda: {key: list(found) for key, found in filters.items()})
+    monkeypatch.setattr(registry, "group_labels", group_labels)
+    return Registered(kinds=kinds, filters=filters)
