@@ -114,13 +114,13 @@ def _clean(value):
 
 def _filter_keys():
     """{folded key or alias: canonical key}, and {canonical key: [providers]}."""
-    by_name = registry.filters()
+    providers = dict(registry.canonical_filters())
     names = {}
-    providers = {}
-    for name, found in by_name.items():
+    for name, found in registry.filters().items():
         if found:
-            names[fold(name)] = found[0].key
-            providers.setdefault(found[0].key, found)
+            names.setdefault(fold(name), found[0].key)
+    for key in providers:
+        names[fold(key)] = key
     return names, providers
 
 

@@ -4,8 +4,6 @@ The engine's own tests must not depend on what the stages register: they describ
 (four alliances in three states, a score per alliance) whose entries are written straight through the index.
 """
 
-from dataclasses import dataclass
-
 import pytest
 from django.db.models import Q
 
@@ -28,12 +26,6 @@ PARTS = {
 FIELD_VALUES = {"zusammenfassung": "summary", "vision": "vision", "massnahmen": "measures", "fachkrafte": "measures"}
 KIND_VALUES = {"strategie": "test_section", "pdf": "test_page", "faq": "test_faq"}
 FILTER_KEYS = ["art", "buendnis", "feld", "land", "score"]
-
-
-@dataclass(frozen=True)
-class Registered:
-    kinds: dict
-    filters: dict
 
 
 def _link(hit, user):
@@ -143,14 +135,47 @@ def group_labels(alliance_ids):
 
 
 @pytest.fixture
-def search_registry(monkeypatch):
-    """Only the test kinds and filters are registered while the test runs; the real registry is back afterwards."""
-    kinds = {kind.code: kind for kind in kinds_for_tests()}
-    filters = {}
+def search_registry():
+    """Only the test kinds, filters and group labels are registered while the test runs; what the stages registered
+    is back afterwards."""
+    saved = registry.snapshot()
+    registry.restore(({}, {}, []))
+    for kind in kinds_for_tests():
+        registry.register_kind(kind)
     for provider in filters_for_tests():
-        for name in (provider.key, *provider.aliases):
-            filters.setdefault(name, []).append(provider)
-    monkeypatch.setattr(registry, "kinds", lambda: dict(kinds))
-    monkeypatch.setattr(registry, "filters", lambda: {key: list(found) for key, found in filters.items()})
-    monkeypatch.setattr(registry, "group_labels", group_labels)
-    return Registered(kinds=kinds, filters=filters)
+        registry.register_filter(provider)
+    registry.register_group_labels(group_labels)
+    yield
+    registry.restore(saved)
+
+
+SQLITE = "search_sqlite"
+
+
+@pytest.fixture(scope="session")
+def search_sqlite(django_db_setup, django_db_blocker):
+    """A migrated in-memory SQLite database beside PostgreSQL for the whole session, under an alias of its own
+    (migrating takes seconds; the search modules build their corpus on it once). Tests that use it name it in
+    their mark: `django_db(databases=["default", SQLITE])`, so that each runs in a transaction there too."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.settings[SQLITE] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS": {},
+        "CONN_HEALTH_CHECKS": False,
+        "CONN_MAX_AGE": 0,
+    }
+    with django_db_blocker.unblock():
+        call_command("migrate", database=SQLITE, verbosity=0)
+    yield connections[SQLITE]
+    with django_db_blocker.unblock():
+        connections[SQLITE].close()
+    del connections[SQLITE]
+    del connections.settings[SQLITE]
