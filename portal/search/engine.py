@@ -147,14 +147,13 @@ def search(*, user, text, limit=50, offset=0, using="default"):
     matched = backend.match(entries, parsed)
 
     counted = dict(matched.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    ordered = sorted(counted, key=lambda code: (kinds[code].order if code in kinds else 10**6, code))
-    counts_by_kind = [(code, kinds[code].label if code in kinds else code, counted[code]) for code in ordered]
     total = sum(counted.values())
-
     rows = []
     if total and limit and offset < total:
         page = backend.ranked(matched, parsed).order_by(*_tie_break(kinds))[offset : offset + limit]
         rows = list(page.values(*_FIELDS))
+    ordered = sorted(counted, key=lambda code: (kinds[code].order if code in kinds else 10**6, code))
+    counts_by_kind = [(code, kinds[code].label if code in kinds else code, counted[code]) for code in ordered]
     if not rows:
         return Results(parsed, [], total, counts_by_kind, [], limit, offset)
 

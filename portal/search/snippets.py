@@ -28,10 +28,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ue000\ue001]")
 _SPACE = re.compile(r"\s+")
 
 
-def marked(headline):
-    """PostgreSQL's headline with sentinels → safe HTML with the hits in <mark>."""
+def marked(headline, *, continued=False):
+    """PostgreSQL's headline with sentinels → safe HTML with the hits in <mark>; `continued`: it does not start at
+    the beginning of the text (an ellipsis says so)."""
     headline = _SPACE.sub(" ", headline or "").strip()
-    html = []
+    html = [f"{ELLIPSIS} "] if continued and headline else []
     rest = headline
     while rest:
         start = rest.find(START)
