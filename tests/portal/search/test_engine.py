@@ -196,6 +196,8 @@ CASES = [
     ("Wasserstoff land:Bayern", {(S, 3, "measures", 0)}),
     ("Wasserstoff land:by land:MV", {(S, 3, "measures", 0), (S, 4, "vision", 0)}),
     ("Wasserstoff -land:BB", {(S, 3, "measures", 0), (S, 4, "vision", 0)}),
+    # An excluded state keeps the texts of no alliance (the FAQ).
+    ("Förderung -land:BB", {(S, 2, "summary", 0), (S, 2, "measures", 0), ("test_faq", 900, "", 0)}),
     ("Wasserstoff buendnis:H2R", LAUSITZ_H2),
     ("Wasserstoff Bündnis:Meeresregion", {(S, 4, "vision", 0)}),
     ("Wasserstoff buendnis:grün", {(S, 3, "measures", 0)}),
@@ -281,6 +283,17 @@ def test_snippets_escape_the_text_and_mark_only_hits(db):
     assert "<b>" not in snippet
     assert "<mark>Meerwasser</mark>" in snippet
     assert set(re.findall(r"<(/?\w+)", snippet)) <= {"mark", "/mark"}
+
+
+@backends
+def test_a_snippet_shows_the_place_of_the_hit_in_a_long_text(db):
+    filler = " ".join(f"Absatz{i} ohne Treffer." for i in range(600))
+    write({"test_faq": {901: [("", 0, None, f"{filler} Hier steht endlich der Meeresspiegel. {filler}")]}}, db)
+    results, _hits = found(db, "Meeresspiegel")
+    [hit] = results.hits
+    assert "<mark>Meeresspiegel</mark>" in hit.snippet
+    assert hit.snippet.startswith("…")
+    assert len(hit.snippet) < 600
 
 
 @backends
