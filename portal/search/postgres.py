@@ -12,7 +12,7 @@ from operator import and_
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F, Func, TextField, Value
-from django.db.models.functions import Coalesce, Concat, Greatest, Least, Lower, NullIf, StrIndex, Substr
+from django.db.models.functions import Coalesce, Concat, Greatest, Least, Lower, NullIf, Replace, StrIndex, Substr
 
 from portal.search import snippets, text
 
@@ -87,6 +87,10 @@ def snippets_for(entries, parsed):
         function="regexp_replace",
         output_field=TextField(),
     )
+    # ts_headline drops what its parser takes for HTML tags; "<" and ">" pass it as stand-ins and come back in Python,
+    # so that a text with "<script>" shows it, escaped, as it was written.
+    for char, stand_in in snippets.ANGLE_BRACKETS.items():
+        window = Replace(window, Value(char), Value(stand_in), output_field=TextField())
     headline = SearchHeadline(
         window,
         positive_query(parsed),

@@ -19,6 +19,9 @@ START = "\x02\ue000"
 STOP = "\ue001\x03"
 ELLIPSIS = "…"
 FRAGMENT_DELIMITER = f" {ELLIPSIS} "
+# Stand-ins for "<" and ">" in the text PostgreSQL's headline is made from (private-use characters).
+ANGLE_BRACKETS = {"<": "\ue002", ">": "\ue003"}
+_BACK = str.maketrans({stand_in: char for char, stand_in in ANGLE_BRACKETS.items()})
 # Words in a snippet cut in Python, and how many of them come before the first hit.
 WINDOW = 30
 LEAD = 8
@@ -31,7 +34,7 @@ _SPACE = re.compile(r"\s+")
 def marked(headline, *, continued=False):
     """PostgreSQL's headline with sentinels → safe HTML with the hits in <mark>; `continued`: it does not start at
     the beginning of the text (an ellipsis says so)."""
-    headline = _SPACE.sub(" ", headline or "").strip()
+    headline = _SPACE.sub(" ", headline or "").translate(_BACK).strip()
     html = [f"{ELLIPSIS} "] if continued and headline else []
     rest = headline
     while rest:
