@@ -28,12 +28,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.search import postgres, registry, sqlite
-from portal.search.query import ParsedQuery, QueryError, parse
+from portal.search.query import ParsedQuery, QueryError, parse, shortened
 
 __all__ = ["Group", "Hit", "ParsedQuery", "QueryError", "Results", "search"]
 
 # The most hits one call returns (the CSV export asks for up to 2,000; a page for about 20).
 MAX_LIMIT = 2000
+# A message about an unknown filter value lists at most this many of the known ones.
+KNOWN_VALUES_SHOWN = 12
 _FIELDS = ("pk", "kind", "object_id", "part", "page", "alliance_id", "cycle_id", "rank")
 
 
@@ -96,13 +98,14 @@ def _filters(parsed, user):
         found = providers.get(key, [])
         qs = [q for q in (p.resolve(op=op, value=value, user=user) for p in found) if q is not None]
         if not qs:
-            known = [v for p in found for v, _label in p.values()]
+            known = list(dict.fromkeys(str(v) for p in found for v, _label in p.values()))
+            shown = ", ".join(known[:KNOWN_VALUES_SHOWN]) + (", …" if len(known) > KNOWN_VALUES_SHOWN else "")
             raise QueryError(
                 _("„%(key)s%(op)s%(value)s“ kennt die Suche nicht. Mögliche Werte: %(known)s."),
                 key=key,
                 op=op,
-                value=value,
-                known=", ".join(dict.fromkeys(known)) or "–",
+                value=shortened(value),
+                known=shown or "–",
             )
         q = reduce(or_, qs)
         comparison = any(p.comparison for p in found)

@@ -93,7 +93,7 @@ def tokens(value):
     return [token for word in text.words(value) for token in _TOKEN.findall(word)]
 
 
-def _quote(value):
+def shortened(value):
     value = value.strip()
     return value if len(value) <= _QUOTE_LENGTH else value[: _QUOTE_LENGTH - 1] + "…"
 
@@ -151,7 +151,7 @@ class _Scanner:
                     "Das Anführungszeichen vor „%(rest)s“ wird nicht geschlossen. Setzen Sie ein zweites "
                     "Anführungszeichen an das Ende der Phrase oder entfernen Sie das erste."
                 ),
-                rest=_quote(self.text[start + 1 :]) or '"',
+                rest=shortened(self.text[start + 1 :]) or '"',
             )
         self.at = end + 1
         return self.text[start + 1 : end]
@@ -191,7 +191,7 @@ def parse(query):
                 "Die Suche „%(query)s“ besteht nur aus Satz- und Sonderzeichen. Geben Sie mindestens ein Wort "
                 "ein, z. B. Wasserstoff; Zeichen wie * ? & | werden nicht gebraucht."
             ),
-            query=_quote(cleaned),
+            query=shortened(cleaned),
         )
     scanner = _Scanner(cleaned)
     names, providers = _filter_keys()
@@ -208,7 +208,7 @@ def parse(query):
             if scanner.text[scanner.at] == "-":
                 raise QueryError(
                     _("„-%(token)s“: Ein Wort wird mit einem einzelnen „-“ ausgeschlossen, z. B. -Bayern."),
-                    token=_quote(scanner.bare()),
+                    token=shortened(scanner.bare()),
                 )
         start = scanner.at
         if scanner.text[scanner.at] == '"':
@@ -219,7 +219,7 @@ def parse(query):
                         "Die Phrase „%(phrase)s“ enthält kein Wort: eine Phrase braucht Buchstaben oder Ziffern "
                         "zwischen den Anführungszeichen."
                     ),
-                    phrase=_quote(scanner.text[start : scanner.at]),
+                    phrase=shortened(scanner.text[start : scanner.at]),
                 )
             (excluded_phrases if negated else phrases).append(" ".join(words))
             continue
@@ -236,7 +236,7 @@ def parse(query):
                     "„%(token)s“ ist kein Suchwort: es enthält keinen Buchstaben und keine Ziffer. Lassen Sie es "
                     "weg; Satzzeichen und Sonderzeichen werden nicht gesucht."
                 ),
-                token=_quote(("-" if negated else "") + raw),
+                token=shortened(("-" if negated else "") + raw),
             )
         target = excluded_terms if negated else terms
         target.extend(word for word in words if word not in target)
@@ -277,7 +277,7 @@ def _filter(scanner, match, negated, names, providers):
                 "Den Filter „%(key)s“ gibt es nicht. Bekannte Filter: %(known)s. Wenn Sie den Text mit dem "
                 "Doppelpunkt suchen, setzen Sie ihn in Anführungszeichen."
             ),
-            key=_quote(typed_key + op),
+            key=shortened(typed_key + op),
             known=", ".join(f"{k}:" for k in sorted(providers)) or "–",
         )
     comparison = any(p.comparison for p in providers[key])
@@ -327,6 +327,6 @@ def _number(key, op, value):
             _("„%(key)s%(op)s%(value)s“: Erlaubt ist eine Zahl von 0 bis 100, z. B. %(key)s%(op)s60."),
             key=key,
             op=op,
-            value=_quote(value),
+            value=shortened(value),
         )
     return format(number.normalize(), "f")

@@ -251,6 +251,20 @@ def test_a_filter_value_no_provider_knows_is_refused_with_the_known_values(db):
     assert "massnahmen" in str(refused.value.message)
 
 
+def test_the_message_on_an_unknown_value_stays_short():
+    from portal.search import registry
+
+    many = [(f"wert{i}", f"Wert {i}") for i in range(40)]
+    registry.register_filter(registry.SearchFilter(key="status", resolve=lambda **kw: None, values=lambda: many))
+    with pytest.raises(QueryError) as refused:
+        engine.search(user=None, text="Wasserstoff status:" + "x" * 300)
+    message = str(refused.value.message)
+    assert "wert0, wert1" in message
+    assert "wert11, …" in message
+    assert "wert12" not in message
+    assert len(message) < 300
+
+
 @backends
 def test_pdf_pages_link_to_their_page(db):
     results, _hits = found(db, "Elektrolyse art:pdf")
