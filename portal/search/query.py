@@ -31,6 +31,27 @@ COMPARISONS = (">=", "<=", ">", "<", "=")
 # Shown at most this long when a message quotes part of the query.
 _QUOTE_LENGTH = 40
 
+# PostgreSQL's `german` configuration leaves these out of documents and queries (tsearch_data/german.stop, from
+# Snowball). SQLite's stored stems keep them, so that phrases stay adjacent; its queries leave them out as PostgreSQL
+# does ("Wasserstoff und Wind" finds what "Wasserstoff Wind" finds on both), and a query of nothing else is refused.
+# tests/portal/search compares the list with PostgreSQL's.
+_STOP_WORD_LIST = """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes anderm andern
+    anderr anders auch auf aus bei bin bis bist da damit dann der den des dem die das daß derselbe derselben
+    denselben desselben demselben dieselbe dieselben dasselbe dazu dein deine deinem deinen deiner deines denn
+    derer dessen dich dir du dies diese diesem diesen dieser dieses doch dort durch ein eine einem einen einer
+    eines einig einige einigem einigen einiger einiges einmal er ihn ihm es etwas euer eure eurem euren eurer
+    eures für gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich mich mir ihr ihre ihrem ihren
+    ihrer ihres euch im in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann
+    kein keine keinem keinen keiner keines können könnte machen man manche manchem manchen mancher manches mein
+    meine meinem meinen meiner meines mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein
+    seine seinem seinen seiner seines selbst sich sie ihnen sind so solche solchem solchen solcher solches soll
+    sollte sondern sonst über um und uns unse unsem unsen unser unses unter viel vom von vor während war waren
+    warst was weg weil weiter welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird
+    wirst wo wollen wollte würde würden zu zum zur zwar zwischen
+"""
+STOP_WORDS = frozenset(_STOP_WORD_LIST.split())
+
 # A filter: a key (letters, then letters, digits, "_" or "-") right before ":" or a comparison operator.
 _FILTER = re.compile(r"([^\W\d_][\w-]*)(:|>=|<=|>|<|=)", re.UNICODE)
 _NUMBER = re.compile(r"\d{1,3}(?:[.,]\d+)?")
@@ -258,6 +279,15 @@ def parse(query):
                 "Die Suche braucht mindestens ein Wort oder eine Phrase, die vorkommen soll: Ausschlüsse (-Wort) "
                 "und Filter (z. B. land:BY) grenzen nur ein. Ergänzen Sie ein Suchwort, z. B. Wasserstoff -Bayern."
             )
+        )
+    positive = [*terms, *(word for phrase in phrases for word in phrase.split())]
+    if all(word in STOP_WORDS for word in positive):
+        raise QueryError(
+            _(
+                "„%(words)s“: Wörter wie „und“, „der“ oder „für“ stehen in fast jedem Text und werden nicht gesucht. "
+                "Geben Sie ein Wort mit Inhalt ein, z. B. Wasserstoff."
+            ),
+            words=shortened(" ".join(positive)),
         )
     return ParsedQuery(
         terms=tuple(terms),

@@ -405,7 +405,7 @@ def test_both_backends_find_the_same_entries_in_the_same_order():
 
 
 def test_sqlite_leaves_out_the_stop_words_postgresql_leaves_out():
-    from portal.search.sqlite import STOP_WORDS
+    from portal.search.query import STOP_WORDS
 
     others = sorted({word.lower() for word in VOCABULARY} | {"wasserstoff", "lausitz", "grüner", "grauer", "geplant"})
     with connections["default"].cursor() as cursor:

@@ -87,6 +87,7 @@ REFUSED = [
     ("Wasserstoff land:%", "„land:%“ kennt die Suche nicht"),
     ('Wasserstoff -""', 'Die Phrase „""“ enthält kein Wort'),
     ('NEAR("a" "b")', "„)“ ist kein Suchwort"),
+    ("und oder nicht", "werden nicht gesucht"),
 ]
 
 

@@ -63,6 +63,9 @@ MEANINGS = [
     # Compatibility forms: ligatures and full-width letters are the letters.
     ("Ｗａｓｓｅｒ", ParsedQuery(terms=("wasser",))),
     ("Pro\ufb01l", ParsedQuery(terms=("profil",))),
+    # Stop words beside a word with content are kept (the backends leave them out).
+    ("Wasserstoff und", ParsedQuery(terms=("wasserstoff", "und"))),
+    ('"Förderung der Ausbildung"', ParsedQuery(phrases=("förderung der ausbildung",))),
     # Numbers are words; a word with digits is a word.
     ("H2 2030", ParsedQuery(terms=("h2", "2030"))),
     # Exactly at the limits.
@@ -125,6 +128,9 @@ REFUSED = [
     ("\\", ["nur aus Satz- und Sonderzeichen"]),
     ("'; DROP TABLE portal_user; --", ["„';“ ist kein Suchwort"]),
     ("🚀🚀", ["nur aus Satz- und Sonderzeichen"]),
+    # Only stop words: PostgreSQL's German configuration would search nothing at all.
+    ("und der", ["„und der“", "werden nicht gesucht", "Wasserstoff"]),
+    ('"für die" -Wasserstoff', ["„für die“", "werden nicht gesucht"]),
 ]
 
 
