@@ -88,11 +88,11 @@ def document_link(hit, user):
 
 
 def question_link(hit, user):
-    return hit_url(QUESTION, hit.object_id)
+    return hit_url(QUESTION, hit.object_id, "antwort" if hit.part == "answer" else "frage")
 
 
 def faq_link(hit, user):
-    return hit_url(FAQ, hit.object_id)
+    return hit_url(FAQ, hit.object_id, f"faq-{hit.object_id}")
 
 
 def section_label(part):

@@ -64,11 +64,14 @@ def document_link(hit, user):
 
 
 def review_link(hit, user):
-    return hit_url(hit.kind, hit.object_id)
+    """To the review on the page its reader sees it on: a criterion's justification at the criterion's row, a
+    field at the review."""
+    is_criterion = hit.part and hit.part not in REVIEW_FIELDS and hit.part != CONFIDENTIAL_PART
+    return hit_url(hit.kind, hit.object_id, f"kriterium-{hit.part}" if is_criterion else f"gutachten-{hit.object_id}")
 
 
 def votum_link(hit, user):
-    return hit_url(VOTUM, hit.object_id)
+    return hit_url(VOTUM, hit.object_id, "votum")
 
 
 def review_part_label(part):
