@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances import search as alliance_search
+from alliances.search.filters import kind_filter
 from decisions.models import FundingDecision
 from portal.search import index, registry
 from portal.search.index import IndexedText
@@ -78,14 +79,14 @@ def decision_scope(user):
     """decisions.read_decision, as FundingDecision.visible_to: staff all, an alliance its released decisions."""
     if not (rules.has_perm("decisions.view_dashboard", user) or rules.has_perm("decisions.read_own_decision", user)):
         return NOTHING
-    return Q(object_id__in=FundingDecision.objects.visible_to(user).values("pk"))
+    return alliance_search.objects_in(FundingDecision.objects.visible_to(user))
 
 
 def internal_scope(user):
     """The internal reasons: the dashboard's readers (programme office and ministry) only."""
     if not rules.has_perm("decisions.view_dashboard", user):
         return NOTHING
-    return Q(object_id__in=FundingDecision.objects.visible_to(user).values("pk"))
+    return alliance_search.objects_in(FundingDecision.objects.visible_to(user))
 
 
 def _resolve_field(*, op, value, user):
@@ -133,7 +134,7 @@ def register():
             key="art",
             aliases=("kind", "typ", "type"),
             help=_("art:entscheidung – nur Förderentscheidungen"),
-            resolve=alliance_search.kind_filter(KIND_VALUES),
+            resolve=kind_filter(KIND_VALUES),
             values=lambda: [("entscheidung", str(_("Förderentscheidungen")))],
         )
     )

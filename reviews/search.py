@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances import search as alliance_search
 from alliances.models import StrategyDocument, StrategyStatus, Submission
+from alliances.search.filters import kind_filter
 from portal.search import index, registry
 from portal.search.index import IndexedText
 from portal.search.registry import NOTHING, SearchFilter, SearchKind, filter_key
@@ -185,7 +186,7 @@ def document_scope(user):
     if not _is_expert(user):
         return alliance_search.document_readers_scope(user)
     strategies = _readable_assignments(user).filter(strategy__status=StrategyStatus.SUBMITTED).values("strategy")
-    return Q(object_id__in=StrategyDocument.objects.filter(strategy__in=strategies).values("pk"))
+    return alliance_search.objects_in(StrategyDocument.objects.filter(strategy__in=strategies))
 
 
 def readable_reviews(user):
@@ -206,7 +207,7 @@ def readable_reviews(user):
 def review_scope(user):
     if not (rules.has_perm("reviews.use_office_pages", user) or _is_expert(user)):
         return NOTHING
-    return Q(object_id__in=readable_reviews(user).values("pk"))
+    return alliance_search.objects_in(readable_reviews(user))
 
 
 def confidential_scope(user):
@@ -214,7 +215,7 @@ def confidential_scope(user):
     author's colleagues, never an alliance), of submitted reviews."""
     if not rules.has_perm("reviews.see_expert_names", user):
         return NOTHING
-    return Q(object_id__in=readable_reviews(user).values("pk"))
+    return alliance_search.objects_in(readable_reviews(user))
 
 
 def votum_scope(user):
@@ -359,7 +360,7 @@ def register():
             key="art",
             aliases=("kind", "typ", "type"),
             help=_("art:gutachten – nur Gutachten; art:votum – nur Voten"),
-            resolve=alliance_search.kind_filter(KIND_VALUES),
+            resolve=kind_filter(KIND_VALUES),
             values=_kind_values,
         )
     )

@@ -1,4 +1,4 @@
-"""What the alliances stage makes searchable, who may read it, and the filters it adds to the query language.
+"""What the alliances stage makes searchable and who may read it; its filters are in `alliances.search.filters`.
 
 The texts: the live strategy sections, the sections of the latest submitted snapshot, every page of a checked
 strategy PDF, the questions with their answers, and the FAQ. The services that write these texts call the
@@ -18,18 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from alliances.models import (
     SECTION_FIELDS,
     STRATEGY_SECTIONS,
-    Alliance,
     FaqEntry,
-    FederalState,
     Question,
     Strategy,
     StrategyDocument,
-    StrategyStatus,
     Submission,
 )
 from portal.search import index, registry
 from portal.search.index import IndexedText
-from portal.search.registry import NOTHING, SearchFilter, SearchKind, filter_key
+from portal.search.registry import NOTHING, SearchKind
 from portal.uploads import CheckStatus
 
 STRATEGY_SECTION = "strategy_section"
@@ -253,12 +250,22 @@ def reindex_faq():
 # --- Who may read what --------------------------------------------------------------------------------------------
 
 
+def objects_in(queryset):
+    """The entries whose object is in `queryset` (a `visible_to`): all of the kind when it is not narrowed (a staff
+    reader's), none when it is empty, else a subquery the engine's one query carries."""
+    if queryset.query.is_empty():
+        return NOTHING
+    if not queryset.query.where:
+        return Q()
+    return Q(object_id__in=queryset.values("pk"))
+
+
 def strategy_readers_scope(user):
     """Managers of the alliance and staff read the live strategy (alliances.view_strategy); experts never do, they
     read the submitted snapshot."""
     if not rules.has_perm("alliances.use_strategy_pages", user):
         return NOTHING
-    return Q(object_id__in=Strategy.objects.visible_to(user).values("pk"))
+    return objects_in(Strategy.objects.visible_to(user))
 
 
 def document_readers_scope(user):
@@ -266,14 +273,17 @@ def document_readers_scope(user):
     The review stage adds the experts' share when it registers the kind."""
     if not rules.has_perm("alliances.use_strategy_pages", user):
         return NOTHING
-    return Q(object_id__in=StrategyDocument.objects.filter(strategy__in=Strategy.objects.visible_to(user)).values("pk"))
+    strategies = Strategy.objects.visible_to(user)
+    if not strategies.query.where:
+        return objects_in(StrategyDocument.objects.all())
+    return objects_in(StrategyDocument.objects.filter(strategy__in=strategies))
 
 
 def question_scope(user):
     """Question.visible_to, behind the role gate of the question pages (experts and admins never reach them)."""
     if not rules.has_perm("alliances.reach_questions", user):
         return NOTHING
-    return Q(object_id__in=Question.objects.visible_to(user).values("pk"))
+    return objects_in(Question.objects.visible_to(user))
 
 
 def faq_scope(user):
@@ -286,111 +296,10 @@ def faq_scope(user):
     return Q(cycle_id__in=Strategy.objects.filter(alliance__memberships__user=user).values("cycle_id"))
 
 
-# --- Filters ------------------------------------------------------------------------------------------------------
-
-
-def _resolve_section(*, op, value, user):
-    folded = filter_key(value)
-    name = SECTION_SLUGS.get(folded) or (folded if folded in SECTION_FIELDS else None)
-    if name is None:
-        return None
-    return Q(kind__in=[STRATEGY_SECTION, SUBMISSION_SECTION], part=name)
-
-
-def _section_values():
-    return [(slug, str(SECTION_LABELS[name])) for slug, name in SECTION_SLUGS.items()]
-
-
-def _alliances_matching(value):
-    value = value.strip()
-    return Alliance.objects.filter(
-        Q(acronym__iexact=value) | Q(slug__iexact=value) | Q(name__icontains=value) | Q(acronym__icontains=value)
-    )
-
-
-def _resolve_alliance(*, op, value, user):
-    # Any text is a valid alliance filter: an alliance that does not exist (or is out of scope) simply has no hits.
-    if not value.strip():
-        return None
-    return Q(alliance_id__in=_alliances_matching(value).values("pk"))
-
-
-def _resolve_state(*, op, value, user):
-    value = value.strip()
-    if not value:
-        return None
-    states = FederalState.objects.filter(Q(code__iexact=value) | Q(name__iexact=value))
-    return Q(alliance_id__in=Alliance.objects.filter(states__in=states).values("pk"))
-
-
-def _state_values():
-    return [(state.code, state.name) for state in FederalState.objects.order_by("name")]
-
-
-STATUS_VALUES = {
-    "entwurf": StrategyStatus.DRAFT,
-    "eingereicht": StrategyStatus.SUBMITTED,
-    "wiedergeoeffnet": StrategyStatus.REOPENED,
-    "wieder-geoeffnet": StrategyStatus.REOPENED,
-}
-
-
-def _resolve_status(*, op, value, user):
-    folded = filter_key(value).replace(" ", "-")
-    status = STATUS_VALUES.get(folded) or (folded if folded in StrategyStatus.values else None)
-    if status is None:
-        return None
-    # The status of the alliance's strategy in the entry's cycle.
-    return Q(
-        Exists(
-            Strategy.objects.filter(alliance_id=OuterRef("alliance_id"), cycle_id=OuterRef("cycle_id"), status=status)
-        )
-    )
-
-
-def _status_values():
-    return [
-        ("entwurf", str(StrategyStatus.DRAFT.label)),
-        ("eingereicht", str(StrategyStatus.SUBMITTED.label)),
-        ("wieder-geoeffnet", str(StrategyStatus.REOPENED.label)),
-    ]
-
-
-def kind_filter(kind_values):
-    """An `art:` provider for the given {value: (kind codes)}; the kind codes themselves are accepted too."""
-
-    known = {code for codes in kind_values.values() for code in codes}
-
-    def resolve(*, op, value, user):
-        folded = filter_key(value)
-        if folded in kind_values:
-            return Q(kind__in=list(kind_values[folded]))
-        if folded in known:
-            return Q(kind=folded)
-        return None
-
-    return resolve
-
-
-def _kind_values():
-    return [
-        ("strategie", str(_("Strategie-Abschnitte"))),
-        ("pdf", str(_("Seiten der PDF-Dokumente"))),
-        ("frage", str(_("Fragen und Antworten"))),
-        ("faq", str(_("FAQ"))),
-    ]
-
-
-def group_labels(alliance_ids):
-    """Alliance id → "ACRONYM – Name" (or the name alone) in one query."""
-    labels = {}
-    for pk, acronym, name in Alliance.objects.filter(pk__in=alliance_ids).values_list("pk", "acronym", "name"):
-        labels[pk] = f"{acronym} – {name}" if acronym and acronym != name else name
-    return labels
-
-
 def register():
-    """Registers this stage's kinds (those without experts among the readers), filters and group labels."""
+    """Registers this stage's kinds (those without experts among the readers), its filters and group labels."""
+    from alliances.search import filters
+
     registry.register_kind(
         SearchKind(
             code=STRATEGY_SECTION,
@@ -424,48 +333,4 @@ def register():
             order=45,
         )
     )
-    registry.register_filter(
-        SearchFilter(
-            key="feld",
-            aliases=("abschnitt", "section", "field"),
-            help=_("feld:massnahmen – nur dieser Abschnitt der Strategie"),
-            resolve=_resolve_section,
-            values=_section_values,
-        )
-    )
-    registry.register_filter(
-        SearchFilter(
-            key="buendnis",
-            aliases=("bündnis", "alliance"),
-            help=_("bündnis:DIANA – nur Texte dieses Bündnisses (Akronym, Kurzname oder Teil des Namens)"),
-            resolve=_resolve_alliance,
-        )
-    )
-    registry.register_filter(
-        SearchFilter(
-            key="land",
-            aliases=("bundesland", "state"),
-            help=_("land:BY oder land:Bayern – nur Bündnisse aus diesem Bundesland"),
-            resolve=_resolve_state,
-            values=_state_values,
-        )
-    )
-    registry.register_filter(
-        SearchFilter(
-            key="status",
-            aliases=(),
-            help=_("status:eingereicht – nur Bündnisse, deren Strategie diesen Status hat"),
-            resolve=_resolve_status,
-            values=_status_values,
-        )
-    )
-    registry.register_filter(
-        SearchFilter(
-            key="art",
-            aliases=("kind", "typ", "type"),
-            help=_("art:pdf – nur diese Art von Text"),
-            resolve=kind_filter(KIND_VALUES),
-            values=_kind_values,
-        )
-    )
-    registry.register_group_labels(group_labels)
+    filters.register()
