@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from alliances import search, services
-from alliances.models import SECTION_FIELDS, DocumentKind, StrategyDocument
+from alliances.models import SECTION_FIELDS, DocumentKind, FederalState, StrategyDocument
 from alliances.services.document_text import extract_page_texts
 from portal.models import SearchEntry
 from portal.search import registry
@@ -309,6 +309,8 @@ def resolve(key, value, user=None, op=":"):
 
 @pytest.fixture
 def two_strategies(cycle, programme_office):
+    for code, name in (("BY", "Bayern"), ("SN", "Sachsen"), ("BB", "Brandenburg")):
+        FederalState.objects.get_or_create(code=code, defaults={"name": name})
     bavarian = AllianceFactory(name="Wasserstoff Oberpfalz", acronym="H2OPF", slug="h2-oberpfalz", states=["BY"])
     saxon = AllianceFactory(name="Lausitzer Energie", acronym="LE", slug="lausitzer-energie", states=["SN", "BB"])
     made = {}

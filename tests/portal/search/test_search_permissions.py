@@ -377,3 +377,64 @@ def test_links_lead_to_the_exact_page(client, world):
     document = strategy.documents.get()
     url = review_search.document_link(_Hit(PDF, document.pk, "", 2), expert)
     assert url.startswith("/hits/reviews/") and url.endswith("#page=2")
+
+
+# --- The same scopes and filters on SQLite ------------------------------------------------------------------------
+
+
+def stage_hits_on(db):
+    """On database `db`: two alliances (one submitted, one a Bavarian draft), their live sections and snapshots
+    indexed, a manager of the first and an expert without assignment. Returns {(user, query): (total, counts,
+    hits as (kind, alliance slug, part))}."""
+    from alliances.models import AllianceMembership, FederalState, Strategy
+    from portal.models import User
+    from portal.search.index import IndexedText, replace_entries
+    from tests.factories import submitted_snapshots_on
+
+    _cycle, office, made = submitted_snapshots_on(db, ["nord", "sued"])
+    (north, north_snapshot), (south, south_snapshot) = made
+    Strategy.objects.using(db).filter(pk=south.pk).update(status="draft")
+    bavaria, _created = FederalState.objects.using(db).get_or_create(code="BY", defaults={"name": "Bayern"})
+    south.alliance.states.add(bavaria)
+    manager = User.objects.using(db).create(email=f"manager@{db}.example", role=Role.ALLIANCE_MANAGER)
+    AllianceMembership.objects.using(db).create(user=manager, alliance=north.alliance)
+    expert = User.objects.using(db).create(email=f"expert@{db}.example", role=Role.EXPERT)
+    for strategy, snapshot in made:
+        place = {"alliance_id": strategy.alliance_id, "cycle_id": strategy.cycle_id}
+        texts = [
+            IndexedText(body="Grüner Wasserstoff aus Windkraft für die Region", part="measures", **place),
+            IndexedText(body="Wasserstoff für Busse und Bahnen", part="vision", **place),
+        ]
+        replace_entries(kind=S, object_id=strategy.pk, texts=texts, using=db)
+        replace_entries(kind=SUB, object_id=snapshot.pk, texts=texts, using=db)
+    slugs = dict(Strategy.objects.using(db).values_list("alliance_id", "alliance__slug"))
+    queries = [
+        "Wasserstoff",
+        "Wasserstoff feld:massnahmen",
+        "Wasserstoff status:eingereicht",
+        "Wasserstoff -land:BY",
+        "Wasserstoff land:Bayern",
+        "Wasserstoff bündnis:nord",
+        "Wasserstoff art:strategie",
+        '"Grüner Wasserstoff" -Busse',
+    ]
+    found = {}
+    for name, user in (("office", office), ("manager", manager), ("expert", expert)):
+        for query in queries:
+            results = search(user=user, text=query, using=db)
+            hits = sorted((hit.kind, slugs[hit.alliance_id], hit.part) for hit in results.hits)
+            counts = [(code, n) for code, _label, n in results.counts_by_kind]
+            found[(name, query)] = (results.total, counts, hits)
+    return found
+
+
+@pytest.mark.django_db(databases=["default", "search_sqlite"])
+def test_the_stages_scopes_and_filters_find_the_same_on_sqlite(search_sqlite):
+    on_postgresql = stage_hits_on("default")
+    on_sqlite = stage_hits_on("search_sqlite")
+    assert on_sqlite == on_postgresql
+    assert on_postgresql[("office", "Wasserstoff")][0] == 4  # two live strategies, two sections each
+    assert on_postgresql[("manager", "Wasserstoff")][2] == [(S, "nord", "measures"), (S, "nord", "vision")]
+    assert on_postgresql[("office", "Wasserstoff land:Bayern")][2] == [(S, "sued", "measures"), (S, "sued", "vision")]
+    assert on_postgresql[("office", "Wasserstoff status:eingereicht")][0] == 2
+    assert on_postgresql[("expert", "Wasserstoff")][0] == 0
