@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from alliances import search as alliance_search
 from alliances import services as alliance_services
-from alliances.models import SECTION_FIELDS, DocumentKind
+from alliances.models import SECTION_FIELDS, DocumentDownload, DocumentKind
 from decisions import search as decision_search
 from decisions import selectors as decision_selectors
 from decisions import services as decision_services
@@ -377,6 +377,11 @@ def test_links_lead_to_the_exact_page(client, world):
     document = strategy.documents.get()
     url = review_search.document_link(_Hit(PDF, document.pk, "", 2), expert)
     assert url.startswith("/hits/reviews/") and url.endswith("#page=2")
+    # Opening the page is a download like any other: logged with who and when.
+    response = client.get(url.partition("#")[0])
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("inline")
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert DocumentDownload.objects.filter(document=document, user=expert).exists()
 
 
 # --- The same scopes and filters on SQLite ------------------------------------------------------------------------
