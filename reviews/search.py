@@ -229,11 +229,12 @@ def votum_scope(user):
 def _resolve_review_field(*, op, value, user):
     folded = filter_key(value)
     name = REVIEW_FIELD_SLUGS.get(folded) or (folded if folded in REVIEW_FIELDS else None)
-    if name is not None:
-        return Q(kind=REVIEW, part=name)
-    if folded in ("zusammenfassung-votum", "votum"):
-        return Q(kind=VOTUM, part="summary")
-    return None
+    if name is None:
+        return None
+    if name == "proposed_conditions":
+        # Conditions are the experts' proposals and the panel's Votum alike.
+        return Q(kind=REVIEW, part=name) | Q(kind=VOTUM, part="conditions")
+    return Q(kind=REVIEW, part=name)
 
 
 def _resolve_criterion(*, op, value, user):
@@ -341,7 +342,7 @@ def register():
         SearchFilter(
             key="feld",
             aliases=("abschnitt", "section", "field"),
-            help=_("feld:staerken, feld:schwaechen, feld:auflagen – nur dieses Feld der Gutachten"),
+            help=_("feld:staerken, feld:schwaechen – nur dieses Feld der Gutachten; feld:auflagen auch im Votum"),
             resolve=_resolve_review_field,
             values=lambda: [(slug, str(REVIEW_FIELDS[name])) for slug, name in REVIEW_FIELD_SLUGS.items()],
         )

@@ -102,6 +102,7 @@ def test_saving_the_votum_indexes_summary_and_conditions(cycle, alliance, progra
     submitted_review(cleared_assignment(strategy, office=programme_office), 4)
     votum = votum_with_conditions(strategy, programme_office, conditions="Beirat einrichten", summary="Überzeugend")
     assert entries(search.VOTUM, votum.pk) == {"summary": "Überzeugend", "conditions": "Beirat einrichten"}
+    assert (search.VOTUM, votum.pk, "conditions") in resolve("feld", "auflagen")
     services.save_votum(
         strategy=strategy,
         user=programme_office,
@@ -164,6 +165,7 @@ def test_review_field_filters_and_criterion_filter(reviewed):
     review = reviewed["Hoch"]
     assert {part for _k, _o, part in resolve("feld", "staerken")} == {"strengths"}
     assert {part for _k, _o, part in resolve("feld", "Schwächen")} == {"weaknesses"}
+    assert {part for _k, _o, part in resolve("feld", "auflagen")} <= {"proposed_conditions", "conditions"}
     criterion = review.rubric.criteria.order_by("position").first()
     by_code = resolve("kriterium", criterion.code)
     assert {(kind, part) for kind, _o, part in by_code} == {(search.REVIEW, criterion.code)}
