@@ -108,3 +108,34 @@ def test_decision_filters_select_its_fields_and_kinds(strategy, bmbf1):
     assert resolved("feld", "begründung") == {(search.DECISION, decision.pk, "rationale")}
     assert (search.DECISION, decision.pk, "conditions") in resolved("feld", "auflagen")
     assert {kind for kind, _o, _p in resolved("art", "entscheidung")} == {search.DECISION}
+
+
+def test_the_alliance_finds_its_decision_only_once_released_and_never_the_internal_reason(
+    strategy, bmbf1, bmbf2, programme_office
+):
+    from portal.search.engine import search as run
+    from tests.factories import manager_of
+
+    manager = manager_of(strategy.alliance)
+    requested = selectors.requested_amount(strategy)
+    decision = services.propose_decision(
+        strategy=strategy,
+        user=bmbf1,
+        **decision_content(
+            rationale="Tragfähige Kreislaufwirtschaft",
+            granted_amount=requested + 1,
+            over_request_reason="Kreislauf extra",
+        ),
+    )
+
+    def kinds_found(user):
+        # "Kreislauf" finds "Kreislaufwirtschaft" too: words match as prefixes of their stems.
+        return {hit.kind for hit in run(user=user, text="Kreislauf").hits}
+
+    assert kinds_found(manager) == set()
+    assert kinds_found(programme_office) == {search.DECISION, search.DECISION_INTERNAL}
+    services.confirm_decision(decision=decision, user=bmbf2)
+    assert kinds_found(manager) == set()
+    services.release_decision(decision=decision, user=bmbf1)
+    assert kinds_found(manager) == {search.DECISION}
+    assert kinds_found(bmbf1) == {search.DECISION, search.DECISION_INTERNAL}
