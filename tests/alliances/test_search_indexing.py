@@ -285,6 +285,17 @@ def test_the_rebuild_command_writes_the_same_entries_as_the_services(
     }
 
 
+def test_the_rebuild_command_can_leave_a_built_index_alone(cycle, alliance, manager):
+    strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)
+    out = io.StringIO()
+    call_command("rebuild_search_index", if_empty=True, stdout=out)
+    assert SearchEntry.objects.filter(kind=search.STRATEGY_SECTION, object_id=strategy.pk).count() == 7
+    SearchEntry.objects.filter(part="measures").delete()
+    call_command("rebuild_search_index", if_empty=True, stdout=out)
+    assert not SearchEntry.objects.filter(part="measures").exists()
+    assert "schon aufgebaut" in out.getvalue()
+
+
 def test_the_rebuild_command_refuses_an_unknown_kind():
     from django.core.management.base import CommandError
 

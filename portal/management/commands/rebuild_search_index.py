@@ -17,10 +17,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind", action="append", dest="kinds", metavar="ART", help="nur diese Art (mehrfach möglich)"
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="nur, wenn der Index noch leer ist (zum Start nach dem ersten Update auf die Suche)",
+        )
 
-    def handle(self, *args, kinds=None, **options):
+    def handle(self, *args, kinds=None, if_empty=False, **options):
         from portal.models import SearchEntry
 
+        if if_empty and SearchEntry.objects.exists():
+            self.stdout.write("Der Suchindex ist schon aufgebaut; nichts zu tun.")
+            return
         registered = registry.kinds()
         unknown = sorted(set(kinds or ()) - set(registered))
         if unknown:
