@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliances.views import cycle, faq, questions, strategy, submission
+from alliances.views import cycle, faq, questions, search_hits, strategy, submission
 
 app_name = "alliances"
 
@@ -42,3 +42,6 @@ question_urlpatterns = [
 ]
 
 urlpatterns += question_urlpatterns
+
+# Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
+urlpatterns += [path("hits/alliances/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit")]

@@ -7,6 +7,7 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Förderentscheidungen")
 
     def ready(self):
-        from decisions import navigation
+        from decisions import navigation, search
 
         navigation.register_navigation()
+        search.register()

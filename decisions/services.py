@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle, Strategy, StrategyStatus
 from alliances.services import bump_figures_version
-from decisions import selectors, validators
+from decisions import search, selectors, validators
 from decisions.models import (
     BEFORE_PREFIX,
     DecisionAction,
@@ -79,7 +79,8 @@ def propose_decision(
 ):
     """Proposes a funding decision, or a correction of a final one (`supersedes`, with a reason).
 
-    Side effects: creates a FundingDecision in state "proposed" and logs the proposal.
+    Side effects: creates a FundingDecision in state "proposed" (its texts in the search index) and logs the
+    proposal.
     Raises DecisionRefused (also for a strategy that is not submitted) or ValidationError.
     """
     _require_ministry(user)
@@ -123,6 +124,7 @@ def propose_decision(
         proposed_by=user,
         is_current=supersedes is None,
     )
+    search.index_decision(decision)
     _log(
         decision,
         DecisionAction.PROPOSED,
@@ -142,9 +144,9 @@ def propose_decision(
 def change_proposal(*, decision, user, expected_version, **content):
     """Changes a proposal before confirmation; the editor becomes its proposer.
 
-    Side effects: updates the proposal, logs the change with the earlier and the new value of every changed
-    field. Raises DecisionRefused for final decisions, ProposalChanged (a Conflict) for a stale version,
-    ValidationError for bad content.
+    Side effects: updates the proposal (and its texts in the search index), logs the change with the earlier and
+    the new value of every changed field. Raises DecisionRefused for final decisions, ProposalChanged (a Conflict)
+    for a stale version, ValidationError for bad content.
     """
     _require_ministry(user)
     decision = FundingDecision.objects.select_for_update().get(pk=decision.pk)
@@ -170,6 +172,7 @@ def change_proposal(*, decision, user, expected_version, **content):
     decision.proposed_at = timezone.now()
     decision.version += 1
     decision.save()
+    search.index_decision(decision)
     _log(
         decision,
         DecisionAction.CHANGED,
@@ -208,7 +211,8 @@ def confirm_decision(*, decision, user, budget_override_reason=""):
 
     The caller has made sure the user re-authenticated recently (the confirm view requires it).
 
-    Side effects: the decision becomes final and immutable; a superseded decision stops being in force;
+    Side effects: the decision becomes final and immutable (a budget override's reason searchable for staff); a
+    superseded decision stops being in force;
     the alliance's e-mail is written to the outbox, held until release; `decision_confirmed` after commit.
     Raises DecisionRefused (own proposal, already confirmed or withdrawn, strategy no longer submitted, budget
     overrun without reason).
@@ -242,6 +246,7 @@ def confirm_decision(*, decision, user, budget_override_reason=""):
     decision.budget_override_reason = budget_override_reason if total > cycle.budget else ""
     decision.version += 1
     decision.save()
+    search.index_decision(decision)
     _log(decision, DecisionAction.CONFIRMED, user, granted_amount=decision.granted_amount, confirmed_total=total)
     if decision.budget_override_reason:
         _log(

@@ -8,9 +8,10 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from alliances.signals import snapshot_frozen, strategy_submitted
-        from reviews import navigation, receivers
+        from reviews import navigation, receivers, search
 
         navigation.register_navigation()
+        search.register()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
         snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import assignments, expert, progress, setup, votum
+from reviews.views import assignments, expert, progress, search_hits, setup, votum
 
 app_name = "reviews"
 
@@ -28,4 +28,6 @@ urlpatterns = [
     path(cycle + "experts/reminder/", progress.send_reminder, name="office_reminder"),
     path(cycle + "votum/<int:strategy_pk>/", votum.votum, name="office_votum"),
     path(cycle + "reviews/<int:review_pk>/reopen/", votum.reopen_review, name="office_review_reopen"),
+    # Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
+    path("hits/reviews/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit"),
 ]

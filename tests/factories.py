@@ -220,6 +220,38 @@ def pdf_bytes(pages=1, password=None):
     return buffer.getvalue()
 
 
+def text_pdf_bytes(page_texts):
+    """A PDF whose page N (1-based) shows `page_texts[N - 1]` as real text (Helvetica, WinAnsi: umlauts work), one
+    line per line of the text, so that a text extractor finds it on that page."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )
+    for text in page_texts:
+        lines = []
+        for line in text.splitlines() or [""]:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            lines.append(f"({escaped}) Tj 0 -16 Td")
+        content = ("BT /F1 12 Tf 72 770 Td " + " ".join(lines) + " ET").encode("cp1252")
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 595, 842],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+            Contents=pdf.make_stream(content),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
 def encrypted_pdf_bytes():
     return pdf_bytes(password="geheim")
 

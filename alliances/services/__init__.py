@@ -18,6 +18,7 @@ from alliances.services.cycle import (
     derived_phase,
     update_cycle_settings,
 )
+from alliances.services.document_text import index_document_text
 from alliances.services.faq import IdentityWarning, alliance_names_in, publish_to_faq, send_faq_digest, send_faq_digests
 from alliances.services.figures import bump_figures_version
 from alliances.services.questions import (
@@ -72,6 +73,7 @@ __all__ = [
     "extend_deadline",
     "faq_search",
     "import_alliances",
+    "index_document_text",
     "publish_to_faq",
     "record_attachment_check",
     "record_document_check",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliances import validators
+from alliances import search, validators
 from alliances.models import AllianceMembership, EvaluationCycle, FaqDigest, FaqEntry, Question, QuestionStatus
 from alliances.selectors import cycle_alliances
 from alliances.services.history import save_with_history
@@ -49,7 +49,7 @@ def alliance_names_in(alliance, *texts):
 def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm_identity=False, now=None):
     """Publishes an answered question, rewritten without the alliance's identity, to the cycle's FAQ.
 
-    The original question stays private. Side effects: creates a FaqEntry (kept in history) that the
+    The original question stays private. Side effects: creates a FaqEntry (kept in history, searchable) that the
     next daily digest announces to every alliance of the cycle. Raises IdentityWarning when the texts
     still name the alliance and `confirm_identity` is not set, ValidationError when the question is not
     answered, was already published, or a text is empty or too long.
@@ -76,6 +76,7 @@ def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm
         published_at=now,
     )
     save_with_history(entry, user, _("In die FAQ übernommen"))
+    search.index_faq_entry(entry)
     # The question's own history records the publication too; its content stays unchanged.
     save_with_history(current, user, _("In die FAQ übernommen"))
     return entry

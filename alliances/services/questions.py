@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances import validators
+from alliances import search, validators
 from alliances.models import Question, QuestionComment, QuestionStatus
 from alliances.selectors import active_managers, cycle_alliances
 from alliances.services.conflicts import ChangedMeanwhile
@@ -55,9 +55,9 @@ def ask_question(*, cycle, alliance, user, topic, text, attachment=None, now=Non
     """An alliance manager asks the programme office a question, optionally with a PDF.
 
     Side effects: writes a given attachment to the quarantine folder first; then (one transaction) creates the
-    Question (kept in history), with the attachment "wird geprüft", e-mails every programme office user a notice
-    without the question's text, and queues the attachment's check after commit. If the transaction fails, the
-    file is removed again.
+    Question (kept in history and searchable), with the attachment "wird geprüft", e-mails every programme office
+    user a notice without the question's text, and queues the attachment's check after commit. If the transaction
+    fails, the file is removed again.
     Raises ValidationError for an empty or too long text, an unknown topic, an alliance that does not take part
     in the cycle, or an attachment that is empty, too large or not a PDF; UploadNotStored (a Refusal with a
     German message) when the file cannot be written. Then nothing is kept.
@@ -89,6 +89,7 @@ def _create_question(*, cycle, alliance, user, topic, text, received, stored, no
         question.attachment_original_sha256 = received.sha256
         question.attachment_status = CheckStatus.PENDING
     save_with_history(question, user, _("Frage gestellt"))
+    search.index_question(question)
     if received is not None:
         uploads.queue_pdf_check(question)
     _notify(
@@ -129,9 +130,9 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     """The programme office answers a question, or corrects its answer.
 
     The row is locked and its version compared, so of two concurrent answers exactly one wins.
-    Side effects: stores the answer (kept in history), raises the version and, on the first answer,
-    e-mails the alliance's managers a notice with a link. Raises QuestionConflict when `expected_version`
-    is stale, ValidationError for an empty or too long answer.
+    Side effects: stores the answer (kept in history, searchable with the question), raises the version and, on
+    the first answer, e-mails the alliance's managers a notice with a link. Raises QuestionConflict when
+    `expected_version` is stale, ValidationError for an empty or too long answer.
     """
     now = now or timezone.now()
     answer = validators.clean_text(answer, validators.ANSWER_TEXT)
@@ -145,6 +146,7 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     current.answered_at = now
     current.version += 1
     save_with_history(current, user, _("Beantwortet") if first_answer else _("Antwort geändert"))
+    search.index_question(current)
     if first_answer:
         _notify(
             current,

@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances import validators
+from alliances import search, validators
 from alliances.models import SECTION_FIELDS, BudgetLine, DocumentDownload, DocumentKind, Strategy, StrategyDocument
 from alliances.services.conflicts import ChangedMeanwhile
+from alliances.services.document_text import queue_document_text
 from alliances.services.figures import bump_figures_version
 from alliances.services.history import save_with_history
 from portal import uploads
@@ -62,8 +63,8 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
     """Saves the sections and the budget plan of a draft.
 
     `budget` maps (year, category) to a Decimal or None (an empty cell).
-    Side effects: updates the strategy and its budget lines, each change kept in history;
-    raises StrategyConflict when `expected_version` is stale, StrategyLocked after the deadline,
+    Side effects: updates the strategy and its budget lines, each change kept in history, and its sections in the
+    search index; raises StrategyConflict when `expected_version` is stale, StrategyLocked after the deadline,
     ValidationError for an amount or a total the budget rules refuse.
     """
     now = now or timezone.now()
@@ -96,6 +97,7 @@ def save_strategy_draft(*, strategy, user, sections, budget, expected_version, n
         bump_figures_version(cycle_id=current.cycle_id)
     current.version += 1
     _touch(current, user, now)
+    search.index_strategy(current)
     return current
 
 
@@ -106,10 +108,11 @@ def _touch(strategy, user, now, reason=None):
 
 
 def _mark_removed(document, user, now):
-    """Hides the document from the draft; the file stays for earlier snapshots."""
+    """Hides the document from the draft, and its pages from the search; the file stays for earlier snapshots."""
     document.removed_at = now
     document.removed_by = user
     save_with_history(document, user)
+    search.forget_document(document.pk)
 
 
 def add_strategy_document(*, strategy, user, kind, uploaded_file, now=None):
@@ -192,6 +195,8 @@ def record_document_check(*, pk, outcome, now=None):
     save_with_history(document, document.uploaded_by, uploads.check_history_reason(outcome))
     if document.is_checked and document.kind == DocumentKind.MAIN and document.removed_at is None:
         _keep_newest_main_document(document, now)
+    if document.is_checked and document.removed_at is None:
+        queue_document_text(document)
     return True
 
 
@@ -215,7 +220,7 @@ def _keep_newest_main_document(document, now):
 def remove_strategy_document(*, document, user, now=None):
     """Removes a document from a draft. The file is kept for earlier snapshots and history.
 
-    Side effects: marks the document removed, touches the strategy.
+    Side effects: marks the document removed (its pages leave the search), touches the strategy.
     """
     now = now or timezone.now()
     current = _locked_strategy(document.strategy)

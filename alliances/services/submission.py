@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliances import validators
+from alliances import search, validators
 from alliances.models import SECTION_FIELDS, DeadlineExtension, Reopening, StrategyStatus, Submission
 from alliances.selectors import active_managers
 from alliances.services.figures import bump_figures_version
@@ -57,7 +57,8 @@ def submit_strategy(*, strategy, user, now=None):
     """Submits a complete strategy before its deadline.
 
     Side effects: freezes an immutable Submission (sections, budget, document hashes, who, when),
-    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers,
+    locks editing, e-mails a receipt with timestamp and fingerprint to the alliance's managers, makes the snapshot's
+    sections searchable for its experts (those of the earlier snapshot leave the search),
     sends `snapshot_frozen` inside the transaction and `strategy_submitted` after commit.
     Raises SubmissionRefused or StrategyLocked.
     """
@@ -113,6 +114,7 @@ def submit_strategy(*, strategy, user, now=None):
             documents=document_facts,
         ),
     )
+    search.index_latest_submission(submission, current)
     snapshot_frozen.send(sender=Submission, submission=submission)
     _move_to(
         current, StrategyStatus.SUBMITTED, user, now, _("Eingereicht (Einreichung Nr. %(number)s)") % {"number": number}

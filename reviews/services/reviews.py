@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.services import bump_figures_version
-from reviews import validators
+from reviews import search, validators
 from reviews.exceptions import ReviewConflict, ReviewLocked
 from reviews.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
 from reviews.scoring import refresh_score_summaries, store_weighted_scores
@@ -43,6 +43,7 @@ def _open_review(*, assignment, user):
         score.review = review
     Score.objects.bulk_create(scores)
     _store_score(review)
+    search.index_review(review)
     return review, True
 
 
@@ -51,9 +52,9 @@ def open_review(*, assignment, user):
     """Returns the expert's review of the latest snapshot, creating a draft if there is none.
 
     A draft written against an older snapshot moves to the latest one; submitted reviews stay pinned.
-    Side effects: may create the draft (with the texts and scores of the expert's last submitted review) or
-    move it; holds the assignment row lock. Pages read with review_for_reading instead; the save services
-    call this on the first POST.
+    Side effects: may create the draft (with the texts and scores of the expert's last submitted review, indexed
+    for the search) or move it; holds the assignment row lock. Pages read with review_for_reading instead; the save
+    services call this on the first POST.
     """
     review, _created = _open_review(assignment=assignment, user=user)
     return review
@@ -116,6 +117,7 @@ def _save_draft(review, created, *, user, scores, fields, expected_version, now=
     review.updated_at = now
     review = _store_expert_change(review, user=user, now=now)
     _store_score(review)
+    search.index_review(review)
     return review
 
 
@@ -124,7 +126,8 @@ def save_review_draft(*, review, user, scores, fields, expected_version, now=Non
     """Saves scores and texts of a stored draft review.
 
     `scores` maps criterion id to (value or None, not_applicable, justification).
-    Side effects: updates the review and its scores (kept in history) and its stored weighted score.
+    Side effects: updates the review and its scores (kept in history), its stored weighted score and its texts in
+    the search index.
     Raises ReviewConflict on a stale version,
     ReviewLocked when the review is submitted or the deadline has passed, ValidationError for a score off the
     scale; nothing is stored then.

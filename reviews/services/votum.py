@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.services import bump_figures_version
-from reviews import validators
+from reviews import search, validators
 from reviews.exceptions import ReviewConflict
 from reviews.models import PanelVotum
 from reviews.selectors import reviews_complete
@@ -18,8 +18,8 @@ from reviews.selectors import reviews_complete
 def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, summary, expected_version=None):
     """Writes the panel's Votum once the reviews of a strategy are complete.
 
-    Side effects: creates or updates the PanelVotum (kept in history). Raises ValidationError, or
-    ReviewConflict when `expected_version` is stale.
+    Side effects: creates or updates the PanelVotum (kept in history, its texts in the search index). Raises
+    ValidationError, or ReviewConflict when `expected_version` is stale.
     """
     if not reviews_complete(strategy):
         raise ValidationError(_("Das Votum kann erst geschrieben werden, wenn alle Gutachten abgegeben sind."))
@@ -46,5 +46,6 @@ def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, s
     votum.version += 1
     votum._history_user = user
     votum.save()
+    search.index_votum(votum)
     bump_figures_version(cycle_id=strategy.cycle_id)
     return votum
