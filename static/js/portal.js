@@ -45,3 +45,39 @@
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
+
+// A link from the search (or anywhere) to "#abschnitt-measures", "#gutachten-12", "#faq-3" lands on that place:
+// the browser scrolls there, this moves the keyboard focus to its heading (or the field a label names) and opens
+// a collapsed FAQ entry. "#page=N" belongs to the PDF viewer and is left alone.
+(function () {
+  "use strict";
+
+  const HEADINGS = "h1, h2, h3, h4, h5, h6, legend";
+
+  function focusTarget() {
+    let id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (error) {
+      return;
+    }
+    if (!id || id.indexOf("=") !== -1) return;
+    const target = document.getElementById(id);
+    if (!target) return;
+    if (target.tagName === "DETAILS") target.open = true;
+    let focusable = target;
+    if (target.tagName === "LABEL" && target.control) {
+      focusable = target.control;
+    } else if (!target.matches(HEADINGS)) {
+      focusable = target.querySelector(HEADINGS) || target;
+    }
+    if (!focusable.matches("input, textarea, select, a[href], button") && !focusable.hasAttribute("tabindex")) {
+      focusable.setAttribute("tabindex", "-1");
+    }
+    focusable.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "start" });
+  }
+
+  document.addEventListener("DOMContentLoaded", focusTarget);
+  window.addEventListener("hashchange", focusTarget);
+})();
