@@ -47,12 +47,15 @@
 })();
 
 // A link from the search (or anywhere) to "#abschnitt-measures", "#gutachten-12", "#faq-3" lands on that place:
-// the browser scrolls there, this moves the keyboard focus to its heading (or the field a label names) and opens
-// a collapsed FAQ entry. "#page=N" belongs to the PDF viewer and is left alone.
+// the browser scrolls there, this moves the keyboard focus to its heading (or its field) and opens a collapsed
+// FAQ entry. While a strategy is being edited, "#abschnitt-<field>" lands on that field of the form
+// ("div_id_<field>", the markup crispy forms gives it). "#page=N" belongs to the PDF viewer and is left alone.
 (function () {
   "use strict";
 
-  const HEADINGS = "h1, h2, h3, h4, h5, h6, legend";
+  const HEADINGS = "h1, h2, h3, h4, h5, h6, legend, summary";
+  const FIELDS = "textarea, select, input:not([type=hidden])";
+  const FOCUSABLE = "textarea, select, input, button, a[href], summary";
 
   function focusTarget() {
     let id;
@@ -62,16 +65,17 @@
       return;
     }
     if (!id || id.indexOf("=") !== -1) return;
-    const target = document.getElementById(id);
+    let target = document.getElementById(id);
+    if (!target && id.indexOf("abschnitt-") === 0) {
+      target = document.getElementById("div_id_" + id.slice("abschnitt-".length));
+    }
     if (!target) return;
     if (target.tagName === "DETAILS") target.open = true;
     let focusable = target;
-    if (target.tagName === "LABEL" && target.control) {
-      focusable = target.control;
-    } else if (!target.matches(HEADINGS)) {
-      focusable = target.querySelector(HEADINGS) || target;
+    if (!target.matches(HEADINGS)) {
+      focusable = target.querySelector(HEADINGS) || target.querySelector(FIELDS) || target;
     }
-    if (!focusable.matches("input, textarea, select, a[href], button") && !focusable.hasAttribute("tabindex")) {
+    if (!focusable.matches(FOCUSABLE) && !focusable.hasAttribute("tabindex")) {
       focusable.setAttribute("tabindex", "-1");
     }
     focusable.focus({ preventScroll: true });
