@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.search.fields import SearchDocumentField
+
 
 class Role(models.TextChoices):
     ALLIANCE_MANAGER = "alliance_manager", _("Bündnismanagement")
@@ -193,3 +195,36 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()}"
+
+
+class SearchEntry(models.Model):
+    """One searchable text of one source object (a strategy section, a PDF page, a review field, …).
+
+    Written only through `portal.search.index`, by the services that write the source text; who may read an entry
+    is its kind's scope in `portal.search.registry`. Stages are referred to by id, not by foreign key, because the
+    portal sits below every stage.
+    """
+
+    kind = models.CharField(_("Art"), max_length=40)
+    object_id = models.PositiveBigIntegerField(_("Objekt"))
+    part = models.CharField(_("Teil"), max_length=64, blank=True)
+    # 1-based page of a PDF; 0 for texts that are not a PDF page.
+    page = models.PositiveIntegerField(_("Seite"), default=0)
+    alliance_id = models.PositiveBigIntegerField(_("Bündnis"), null=True, blank=True, db_index=True)
+    cycle_id = models.PositiveBigIntegerField(_("Begutachtungsrunde"), null=True, blank=True)
+    body = models.TextField(_("Text"))
+    # Participle stems and other extra terms indexed beside the body (see portal.search.text.variants).
+    extra_terms = models.TextField(blank=True)
+    document = SearchDocumentField(null=True, editable=False)
+    indexed_at = models.DateTimeField(_("indexiert am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Sucheintrag")
+        verbose_name_plural = _("Sucheinträge")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "part", "page"], name="search_entry_unique_place")
+        ]
+        # The GIN index on `document` (PostgreSQL) and the FTS5 table (SQLite) are created in migration 0004.
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} {self.part} {self.page or ''}".strip()
