@@ -21,13 +21,13 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from portal.search.index import IndexedText, replace_many
 
 from alliances.models import StrategyDocument
 from dossiers.benchmarks import data
 from portal.models import Role, SearchEntry, User
 from portal.search import registry
 from portal.search.engine import QueryError, search
+from portal.search.index import IndexedText, replace_many
 
 TARGET_MS = 100
 PAGES_PER_DOCUMENT = 25

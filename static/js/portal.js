@@ -46,16 +46,17 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
 
-// A link from the search (or anywhere) to "#abschnitt-measures", "#gutachten-12", "#faq-3" lands on that place:
-// the browser scrolls there, this moves the keyboard focus to its heading (or its field) and opens a collapsed
-// FAQ entry. While a strategy is being edited, "#abschnitt-<field>" lands on that field of the form
-// ("div_id_<field>", the markup crispy forms gives it). "#page=N" belongs to the PDF viewer and is left alone.
+// A link from the search (or anywhere) to "#abschnitt-measures", "#gutachten-12", "#faq-3" lands on that place: the
+// browser scrolls there and, because the templates make those anchors focusable (headings with tabindex="-1",
+// a FAQ entry's summary), moves the keyboard focus there too. This script opens a FAQ entry whose summary is the
+// target, focuses anchors the templates did not make focusable, and while a strategy is being edited lands
+// "#abschnitt-<field>" on that field of the form ("div_id_<field>", the markup crispy forms gives it).
+// "#page=N" belongs to the PDF viewer and is left alone.
 (function () {
   "use strict";
 
-  const HEADINGS = "h1, h2, h3, h4, h5, h6, legend, summary";
+  const FOCUSABLE = "textarea, select, input, button, a[href], summary, [tabindex]";
   const FIELDS = "textarea, select, input:not([type=hidden])";
-  const FOCUSABLE = "textarea, select, input, button, a[href], summary";
 
   function focusTarget() {
     let id;
@@ -67,18 +68,14 @@
     if (!id || id.indexOf("=") !== -1) return;
     let target = document.getElementById(id);
     if (!target && id.indexOf("abschnitt-") === 0) {
-      target = document.getElementById("div_id_" + id.slice("abschnitt-".length));
+      const field = document.getElementById("div_id_" + id.slice("abschnitt-".length));
+      target = field && field.querySelector(FIELDS);
     }
     if (!target) return;
-    if (target.tagName === "DETAILS") target.open = true;
-    let focusable = target;
-    if (!target.matches(HEADINGS)) {
-      focusable = target.querySelector(HEADINGS) || target.querySelector(FIELDS) || target;
-    }
-    if (!focusable.matches(FOCUSABLE) && !focusable.hasAttribute("tabindex")) {
-      focusable.setAttribute("tabindex", "-1");
-    }
-    focusable.focus({ preventScroll: true });
+    const details = target.closest("details");
+    if (details) details.open = true;
+    if (!target.matches(FOCUSABLE)) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
     target.scrollIntoView({ block: "start" });
   }
 

@@ -5,9 +5,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from portal.search.index import IndexedText, replace_entries
 
 from alliances.models import SECTION_FIELDS
+from portal.search.index import IndexedText, replace_entries
 from tests.browser.conftest import assert_page_sound, login
 from tests.factories import AllianceFactory, CompleteStrategyFactory
 
@@ -87,7 +87,7 @@ def test_the_programme_office_searches_live_and_lands_on_the_measures_section(
     heading = page.get_by_role("heading", name=MEASURES, exact=True)
     expect(heading).to_be_focused()
     expect(heading).to_be_in_viewport()
-    expect(page.locator("#abschnitt-measures")).to_contain_text("Notstromaggregate zweier Krankenhäuser")
+    expect(page.get_by_role("region", name=MEASURES)).to_contain_text("Notstromaggregate zweier Krankenhäuser")
     assert_page_sound(page)
 
 

@@ -8,10 +8,10 @@ import re
 
 import pytest
 from django.urls import reverse
-from portal.search.index import IndexedText, replace_entries
 
 from alliances.models import SECTION_FIELDS
 from portal.search import registry
+from portal.search.index import IndexedText, replace_entries
 from portal.views import search as search_views
 from tests.factories import (
     AllianceFactory,
@@ -76,14 +76,16 @@ MATRIX = [
 
 @pytest.fixture(scope="module")
 def matrix_world(built_once):
-    alliance = AllianceFactory(slug="gesunde-lausitz", name="Gesunde Lausitz")
-    strategy = indexed_strategy(EvaluationCycleFactory(), alliance, measures="Ein Wasserstofflabor in Cottbus.")
+    alliance = AllianceFactory(slug="matrix-lausitz", name="Matrix Lausitz")
+    cycle = EvaluationCycleFactory(slug="suche-matrix", name="Runde der Suchmatrix")
+    # A word no other test of this module uses: the module's data is there in every test.
+    strategy = indexed_strategy(cycle, alliance, measures="Ein Geothermielabor in Cottbus.")
     return {"strategy": strategy, "actors": role_actors(manager=manager_of(alliance))}
 
 
 @pytest.mark.parametrize(MATRIX_CASE, matrix_cases(MATRIX))
 def test_search_permission_matrix(client, matrix_world, name, method, actor, want):
-    url = f"{reverse(name)}?q=Wasserstoff"
+    url = f"{reverse(name)}?q=Geothermie"
     response = request_as(client, matrix_world["actors"][actor], method, url)
     assert_status(response, want, f"{actor} {method.upper()} {url}")
 
@@ -400,7 +402,7 @@ def test_the_strategy_page_has_an_anchor_per_section_for_readers_and_for_editors
     client.force_login(manager_of(strategy.alliance))
     editing = page_text(client.get(path))
     for name in SECTION_FIELDS:
-        assert f'<section class="mb-4 strategy-section" id="abschnitt-{name}"' in reading
+        assert f'<h2 class="h5" id="abschnitt-{name}" tabindex="-1">' in reading
         # The editing form keeps crispy forms' markup; the page's script lands "#abschnitt-<field>" on its field.
         assert f'<div id="div_id_{name}" class="mb-3">' in editing
 
