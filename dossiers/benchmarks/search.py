@@ -64,7 +64,7 @@ class QueryTiming:
     median_ms: float
     p95_ms: float
     queries: int
-    hits: int
+    hits: int | None  # None: not counted (the page row)
     note: str = ""
 
     @property
@@ -159,10 +159,10 @@ def real_pdf(pages=PAGES_PER_DOCUMENT, seed=5):
 
 def time_extraction(pdf):
     """Seconds and page texts of the worker's extraction for one PDF."""
-    from portal.search import extraction
+    from alliances.services.document_text import extract_page_texts
 
     started = time.perf_counter()
-    pages = extraction.page_texts(io.BytesIO(pdf))
+    pages = extract_page_texts(io.BytesIO(pdf))
     return time.perf_counter() - started, pages
 
 
@@ -234,7 +234,7 @@ def time_page(user, who, text, *, runs):
         median_ms=statistics.median(durations) * 1000,
         p95_ms=_percentile(durations, 0.95) * 1000,
         queries=queries,
-        hits=0,
+        hits=None,
         note="" if status == 200 else f"HTTP {status}",
     )
 
@@ -263,7 +263,8 @@ def table(rows, *, size):
     for row in rows:
         mark = " *" if row.over_target else "  "
         lines.append(
-            f"{row.name:<18} | {row.who:<13} | {row.queries:>8} | {row.hits:>7} | {row.median_ms:>8.1f}{mark} | "
+            f"{row.name:<18} | {row.who:<13} | {row.queries:>8} | {'–' if row.hits is None else row.hits:>7} | "
+            f"{row.median_ms:>8.1f}{mark} | "
             f"{row.p95_ms:>8.1f} | {row.query}{f'  ({row.note})' if row.note else ''}"
         )
     medians = [row.median_ms for row in rows if not row.note]
