@@ -44,6 +44,11 @@ def has_second_factor(user):
 rules.add_rule("needs_second_factor_setup", needs_second_factor & ~has_second_factor)
 rules.add_perm("portal.read_outbox", is_programme_office)
 rules.add_perm("portal.unlock_account", is_programme_office | is_admin)
+# Everyone signed in searches; what a search finds is limited by each kind's scope (portal.search.registry).
+rules.add_perm("portal.search", rules.is_authenticated & rules.is_active)
+# Staff search from a box in the page header; everyone else reaches the search page through a header link. A rule,
+# not a permission: every page asks, and a "no" from Django's permission backends would cost two queries.
+rules.add_rule("portal.search_from_header", is_staff_reader)
 
 
 def require_permission(user, perm, obj=None):

@@ -11,7 +11,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from portal.views import account, home, notifications, outbox
+from portal.views import account, home, notifications, outbox, search
+
+# Search across the cycle, in the namespace `portal` (`portal:search`, `portal:search_export`).
+search_patterns = (
+    [
+        path("", search.search_page, name="search"),
+        path("export.csv", search.export_csv, name="search_export"),
+    ],
+    "portal",
+)
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -22,6 +31,7 @@ urlpatterns = [
     # The portal's own pages.
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),
+    path("search/", include(search_patterns)),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),

@@ -15,6 +15,7 @@ DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_r
 DASHBOARD_EXPORTS = "tests.dossiers.test_exports::test_dashboard_export_permission_matrix"
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
+SEARCH = "tests.portal.test_search_views::test_search_permission_matrix"
 
 # Routes that are not in the matrix, with the reason.
 NOT_IN_A_MATRIX = {
@@ -99,6 +100,8 @@ MATRIX_OF = {
     # The portal's own pages.
     "home": PORTAL,
     "health": PORTAL,
+    "portal:search": SEARCH,
+    "portal:search_export": SEARCH,
     "outbox": PORTAL,
     "outbox_message": PORTAL,
     "outbox_retry": PORTAL,

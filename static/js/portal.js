@@ -45,3 +45,40 @@
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
+
+// A link from the search (or anywhere) to "#abschnitt-measures", "#gutachten-12", "#faq-3" lands on that place: the
+// browser scrolls there and, because the templates make those anchors focusable (headings with tabindex="-1",
+// a FAQ entry's summary), moves the keyboard focus there too. This script opens a FAQ entry whose summary is the
+// target, focuses anchors the templates did not make focusable, and while a strategy is being edited lands
+// "#abschnitt-<field>" on that field of the form ("div_id_<field>", the markup crispy forms gives it).
+// "#page=N" belongs to the PDF viewer and is left alone.
+(function () {
+  "use strict";
+
+  const FOCUSABLE = "textarea, select, input, button, a[href], summary, [tabindex]";
+  const FIELDS = "textarea, select, input:not([type=hidden])";
+
+  function focusTarget() {
+    let id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (error) {
+      return;
+    }
+    if (!id || id.indexOf("=") !== -1) return;
+    let target = document.getElementById(id);
+    if (!target && id.indexOf("abschnitt-") === 0) {
+      const field = document.getElementById("div_id_" + id.slice("abschnitt-".length));
+      target = field && field.querySelector(FIELDS);
+    }
+    if (!target) return;
+    const details = target.closest("details");
+    if (details) details.open = true;
+    if (!target.matches(FOCUSABLE)) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "start" });
+  }
+
+  document.addEventListener("DOMContentLoaded", focusTarget);
+  window.addEventListener("hashchange", focusTarget);
+})();
