@@ -390,20 +390,38 @@ def test_links_lead_to_the_exact_page(client, world):
 def stage_hits_on(db):
     """On database `db`: two alliances (one submitted, one a Bavarian draft), their live sections and snapshots
     indexed, a manager of the first and an expert without assignment. Returns {(user, query): (total, counts,
-    hits as (kind, alliance slug, part))}."""
-    from alliances.models import AllianceMembership, FederalState, Strategy
+    hits as (kind, alliance slug, part))}. Rows are built directly, beside whatever else the database holds."""
+    from alliances.models import Alliance, AllianceMembership, FederalState, FundingRound, Strategy, Submission
     from portal.models import User
     from portal.search.index import IndexedText, replace_entries
-    from tests.factories import submitted_snapshots_on
 
-    _cycle, office, made = submitted_snapshots_on(db, ["nord", "sued"])
-    (north, north_snapshot), (south, south_snapshot) = made
-    Strategy.objects.using(db).filter(pk=south.pk).update(status="draft")
-    bavaria, _created = FederalState.objects.using(db).get_or_create(code="BY", defaults={"name": "Bayern"})
-    south.alliance.states.add(bavaria)
+    funding_round = FundingRound.objects.using(db).create(
+        number=97, name="Suchrunde", implementation_start="2021-09-09"
+    )
+    cycle = EvaluationCycleFactory.build(funding_round=funding_round, slug="suchrunde", name="Suchrunde")
+    cycle.save(using=db)
+    office = User.objects.using(db).create(email=f"office@{db}.example", role=Role.PROGRAMME_OFFICE)
     manager = User.objects.using(db).create(email=f"manager@{db}.example", role=Role.ALLIANCE_MANAGER)
-    AllianceMembership.objects.using(db).create(user=manager, alliance=north.alliance)
     expert = User.objects.using(db).create(email=f"expert@{db}.example", role=Role.EXPERT)
+    bavaria, _created = FederalState.objects.using(db).get_or_create(code="BY", defaults={"name": "Bayern"})
+    made = []
+    for slug, status in (("nord", "submitted"), ("sued", "draft")):
+        alliance = Alliance.objects.using(db).create(slug=f"such-{slug}", name=f"Suchbündnis {slug}")
+        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status=status)
+        snapshot = Submission.objects.using(db).create(
+            strategy=strategy,
+            number=1,
+            submitted_at=cycle.submission_deadline,
+            submitted_by=office,
+            sections={},
+            budget=[],
+            documents=[],
+            fingerprint="0" * 64,
+        )
+        made.append((strategy, snapshot))
+    (north, _north_snapshot), (south, _south_snapshot) = made
+    south.alliance.states.add(bavaria)
+    AllianceMembership.objects.using(db).create(user=manager, alliance=north.alliance)
     for strategy, snapshot in made:
         place = {"alliance_id": strategy.alliance_id, "cycle_id": strategy.cycle_id}
         texts = [
@@ -419,7 +437,7 @@ def stage_hits_on(db):
         "Wasserstoff status:eingereicht",
         "Wasserstoff -land:BY",
         "Wasserstoff land:Bayern",
-        "Wasserstoff bündnis:nord",
+        "Wasserstoff bündnis:such-nord",
         "Wasserstoff art:strategie",
         '"Grüner Wasserstoff" -Busse',
     ]
@@ -439,7 +457,8 @@ def test_the_stages_scopes_and_filters_find_the_same_on_sqlite(search_sqlite):
     on_sqlite = stage_hits_on("search_sqlite")
     assert on_sqlite == on_postgresql
     assert on_postgresql[("office", "Wasserstoff")][0] == 4  # two live strategies, two sections each
-    assert on_postgresql[("manager", "Wasserstoff")][2] == [(S, "nord", "measures"), (S, "nord", "vision")]
-    assert on_postgresql[("office", "Wasserstoff land:Bayern")][2] == [(S, "sued", "measures"), (S, "sued", "vision")]
+    north, south = [(S, "such-nord", "measures"), (S, "such-nord", "vision")], [(S, "such-sued", "measures")]
+    assert on_postgresql[("manager", "Wasserstoff")][2] == north
+    assert on_postgresql[("office", "Wasserstoff land:Bayern")][2] == [*south, (S, "such-sued", "vision")]
     assert on_postgresql[("office", "Wasserstoff status:eingereicht")][0] == 2
     assert on_postgresql[("expert", "Wasserstoff")][0] == 0
