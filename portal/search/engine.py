@@ -1,6 +1,8 @@
 """Search: one query language, two backends (PostgreSQL full text, SQLite FTS5), permissions in the same query.
 
 `search()` parses the text, then asks the database in a fixed number of queries, whatever the size of the data:
+0. for a user whom a stage bounds to a few alliances (a manager, an expert), those alliances' ids, so that the
+   entries are found through the alliance index rather than by testing the match on the whole programme;
 1. the counts per kind of the scoped, filtered, matched entries (their sum is the total);
 2. the page of hits, ranked over the matched set only;
 3. the snippets of that page only (PostgreSQL's headline parses and stems what it is given, so it gets a window
@@ -9,9 +11,8 @@
 Filter providers may ask for a value once each (e.g. a list of alliances); kinds' link functions build URLs from
 the hit's ids without asking the database.
 
-A query that finds nothing asks once (the counts). Measured at 240 alliances × (7 sections of ~1,000 words + 25
-PDF pages) = 7,680 entries: 2–30 ms for selective queries, up to ~120 ms on a busy machine for a word in nearly
-every entry, where ranking must unpack every matched vector (tests/portal/search/test_engine.py).
+A query that finds nothing asks once (the counts), plus the bound. Times at programme scale: `make bench-search`
+(a word in nearly every entry is the slow case: ranking must unpack every matched vector).
 
 Scope is the permission: every registered kind contributes `kind = code AND its scope(user)`, ORed into one
 condition, so an entry the user may not read is in no hit, count or snippet.
@@ -153,6 +154,9 @@ def search(*, user, text, limit=50, offset=0, using="default"):
     backend = _backend(using)
     kinds = registry.kinds()
     entries = SearchEntry.objects.using(using).filter(_scope(user, kinds)).filter(_filters(parsed, user))
+    reach = registry.reach_of(user)
+    if reach is not None:
+        entries = entries.filter(Q(alliance_id__in=reach) | Q(alliance_id__isnull=True))
     matched = backend.match(entries, parsed)
 
     counted = dict(matched.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))

@@ -15,6 +15,7 @@ NOTHING = Q(pk__in=[])
 _kinds = {}
 _filters = {}
 _group_labels = []
+_reaches = []
 
 
 @dataclass(frozen=True)
@@ -105,15 +106,35 @@ def group_labels(alliance_ids):
     return result
 
 
+def register_reach(reach):
+    """reach(user) -> the ids of the alliances whose texts the user may read at all (one query), or None when this
+    provider does not bound the user (e.g. staff, or a role it does not know).
+
+    Only a narrowing for speed: the kinds' scopes stay the permission. With a bound, PostgreSQL finds the user's few
+    entries by the alliance index instead of testing the text match on every entry of the programme.
+    """
+    if reach not in _reaches:
+        _reaches.append(reach)
+
+
+def reach_of(user):
+    """The union of the providers' bounds for `user`, or None when no provider bounds them."""
+    bounded = [ids for ids in (reach(user) for reach in _reaches) if ids is not None]
+    if not bounded:
+        return None
+    return sorted({pk for ids in bounded for pk in ids})
+
+
 def snapshot():
     """The registry's state, for tests that register kinds of their own and restore it afterwards."""
-    return dict(_kinds), {key: list(value) for key, value in _filters.items()}, list(_group_labels)
+    return dict(_kinds), {key: list(value) for key, value in _filters.items()}, list(_group_labels), list(_reaches)
 
 
 def restore(state):
-    kinds_state, filters_state, labels_state = state
+    kinds_state, filters_state, labels_state, reaches_state = state
     _kinds.clear()
     _kinds.update(kinds_state)
     _filters.clear()
     _filters.update(filters_state)
     _group_labels[:] = labels_state
+    _reaches[:] = reaches_state

@@ -139,7 +139,7 @@ def search_registry():
     """Only the test kinds, filters and group labels are registered while the test runs; what the stages registered
     is back afterwards."""
     saved = registry.snapshot()
-    registry.restore(({}, {}, []))
+    registry.restore(({}, {}, [], []))
     for kind in kinds_for_tests():
         registry.register_kind(kind)
     for provider in filters_for_tests():
