@@ -16,6 +16,8 @@ DASHBOARD_EXPORTS = "tests.dossiers.test_exports::test_dashboard_export_permissi
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
 SEARCH = "tests.portal.test_search_views::test_search_permission_matrix"
+# Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
+SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
 NOT_IN_A_MATRIX = {
@@ -102,6 +104,9 @@ MATRIX_OF = {
     "health": PORTAL,
     "portal:search": SEARCH,
     "portal:search_export": SEARCH,
+    "alliances:search_hit": SEARCH_HITS,
+    "reviews:search_hit": SEARCH_HITS,
+    "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,
     "outbox_retry": PORTAL,

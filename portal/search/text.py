@@ -21,11 +21,16 @@ _stemmer = snowballstemmer.stemmer("german")
 
 
 def normalise(text):
-    """NFC-normalised text with control characters (NUL, bidi overrides, …) replaced by spaces."""
+    """NFC-normalised text. Control characters (NUL, …) become spaces; invisible format characters (soft hyphens,
+    zero-width spaces, bidi overrides) are dropped, so that "Fach\u00adkräfte" from a PDF stays one word."""
     text = unicodedata.normalize("NFC", text or "")
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\n\t" else ch for ch in text
-    )
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        kept.append(" " if category in ("Cc", "Cs", "Co") and char not in "\n\t" else char)
+    return "".join(kept)
 
 
 def words(text):

@@ -24,7 +24,8 @@ def test_participles_are_indexed_without_their_prefix_so_the_noun_finds_them():
 
 
 def test_control_characters_never_reach_the_index():
-    assert text.words("Wasser\x00stoff\u202eBayern") == ["wasser", "stoff", "bayern"]
+    assert text.words("Wasser\x00stoff \u202eBayern") == ["wasser", "stoff", "bayern"]
+    assert text.words("Fach\u00adkräfte\u200b") == ["fachkräfte"]
 
 
 def entries(using):
