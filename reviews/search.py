@@ -283,7 +283,15 @@ def _kind_values():
     return [("gutachten", str(_("Gutachten"))), ("votum", str(_("Votum")))]
 
 
+def expert_reach(user, using="default"):
+    """An expert reads the texts of the alliances they are cleared for only (and programme-wide ones)."""
+    if not _is_expert(user):
+        return None
+    return list(_readable_assignments(user).using(using).values_list("strategy__alliance_id", flat=True))
+
+
 def register():
+    registry.register_reach(expert_reach)
     registry.register_kind(
         SearchKind(
             code=alliance_search.SUBMISSION_SECTION,

@@ -14,7 +14,7 @@ from tests.factories import (
     UserFactory,
     manager_of,
 )
-from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at
+from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at, sqlite_beside_postgresql
 from tests.storage_faults import full_disk_root, read_only_root  # noqa: F401 - fixtures for every test
 
 # Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
@@ -180,10 +180,13 @@ def actors(alliance, expert, programme_office, ministry, admin_user):
 
 
 @pytest.fixture
-def celery_worker(settings, transactional_db):
+def celery_worker(settings, transactional_db, monkeypatch):
     """A real Celery worker in a thread, consuming from the Redis broker of the test run."""
     from celery.contrib.testing.worker import start_worker
 
+    # Django's system checks at worker start would query every configured database, also a SQLite one that a
+    # session fixture keeps beside PostgreSQL in this process.
+    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
     if not settings.REDIS_URL:
         pytest.fail("REDIS_URL must point to a running Redis for worker tests (make test sets it).")
     celery_app.conf.task_always_eager = False
@@ -214,27 +217,6 @@ def german_by_default():
 
 @pytest.fixture
 def sqlite_connection(django_db_blocker):
-    """A migrated in-memory SQLite database beside the PostgreSQL test database, for tests that run the same SQL
-    on the embedded default of `make run`; its alias is `sqlite_connection.alias`."""
-    from django.core.management import call_command
-    from django.db import connections
-
-    alias = "beside_sqlite"
-    connections.settings[alias] = {
-        **connections.settings["default"],
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "USER": "",
-        "PASSWORD": "",
-        "HOST": "",
-        "PORT": "",
-        "OPTIONS": {},
-        "CONN_HEALTH_CHECKS": False,
-        "CONN_MAX_AGE": 0,
-    }
-    with django_db_blocker.unblock():
-        call_command("migrate", database=alias, verbosity=0)
-        yield connections[alias]
-        connections[alias].close()
-    del connections[alias]
-    del connections.settings[alias]
+    """A SQLite database for one test; its alias is `sqlite_connection.alias`."""
+    with sqlite_beside_postgresql("beside_sqlite", django_db_blocker) as connection, django_db_blocker.unblock():
+        yield connection

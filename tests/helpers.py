@@ -297,3 +297,33 @@ def sign_in_through_the_form(browser, user):
     assert response.status_code == 302
     assert browser.session.get("_auth_user_id") == str(user.pk)
     return response
+
+
+@contextmanager
+def sqlite_beside_postgresql(alias, django_db_blocker):
+    """A migrated in-memory SQLite database under `alias` beside the PostgreSQL test database, for tests that run the
+    same SQL on the embedded default of `make run`."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.settings[alias] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS": {},
+        "CONN_HEALTH_CHECKS": False,
+        "CONN_MAX_AGE": 0,
+    }
+    with django_db_blocker.unblock():
+        call_command("migrate", database=alias, verbosity=0)
+    try:
+        yield connections[alias]
+    finally:
+        with django_db_blocker.unblock():
+            connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]

@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from alliances.models import (
     SECTION_FIELDS,
     STRATEGY_SECTIONS,
+    AllianceMembership,
     FaqEntry,
     Question,
     Strategy,
     StrategyDocument,
     Submission,
 )
+from portal.rules import is_alliance_manager
 from portal.search import index, registry
 from portal.search.index import IndexedText
 from portal.search.registry import NOTHING, SearchKind
@@ -296,6 +298,13 @@ def faq_scope(user):
     return Q(cycle_id__in=Strategy.objects.filter(alliance__memberships__user=user).values("cycle_id"))
 
 
+def manager_reach(user, using="default"):
+    """An alliance manager reads the texts of their own alliances only (and programme-wide ones such as the FAQ)."""
+    if not is_alliance_manager(user):
+        return None
+    return list(AllianceMembership.objects.using(using).filter(user=user).values_list("alliance_id", flat=True))
+
+
 def register():
     """Registers this stage's kinds (those without experts among the readers), its filters and group labels."""
     from alliances.search import filters
@@ -334,3 +343,4 @@ def register():
         )
     )
     filters.register()
+    registry.register_reach(manager_reach)

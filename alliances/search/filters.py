@@ -112,10 +112,11 @@ def _kind_values():
     ]
 
 
-def group_labels(alliance_ids):
+def group_labels(alliance_ids, using="default"):
     """Alliance id → "ACRONYM – Name" (or the name alone) in one query."""
     labels = {}
-    for pk, acronym, name in Alliance.objects.filter(pk__in=alliance_ids).values_list("pk", "acronym", "name"):
+    alliances = Alliance.objects.using(using).filter(pk__in=alliance_ids)
+    for pk, acronym, name in alliances.values_list("pk", "acronym", "name"):
         labels[pk] = f"{acronym} – {name}" if acronym and acronym != name else name
     return labels
 

@@ -140,7 +140,7 @@ def _tie_break(kinds):
 def _group_labels(alliance_ids, using):
     if not alliance_ids:
         return {}
-    return registry.group_labels(set(alliance_ids))
+    return registry.group_labels(set(alliance_ids), using=using)
 
 
 def search(*, user, text, limit=50, offset=0, using="default"):
@@ -154,7 +154,7 @@ def search(*, user, text, limit=50, offset=0, using="default"):
     backend = _backend(using)
     kinds = registry.kinds()
     entries = SearchEntry.objects.using(using).filter(_scope(user, kinds)).filter(_filters(parsed, user))
-    reach = registry.reach_of(user)
+    reach = registry.reach_of(user, using=using)
     if reach is not None:
         entries = entries.filter(Q(alliance_id__in=reach) | Q(alliance_id__isnull=True))
     matched = backend.match(entries, parsed)

@@ -92,23 +92,23 @@ def canonical_filters():
 
 
 def register_group_labels(labels):
-    """labels(alliance_ids: set[int]) -> {alliance_id: "ACRONYM – Name"} in one query."""
+    """labels(alliance_ids: set[int], using) -> {alliance_id: "ACRONYM – Name"} in one query on the database `using`."""
     if labels not in _group_labels:
         _group_labels.append(labels)
 
 
-def group_labels(alliance_ids):
+def group_labels(alliance_ids, using="default"):
     result = {}
     ids = {pk for pk in alliance_ids if pk is not None}
     for labels in _group_labels:
         if ids:
-            result.update(labels(ids))
+            result.update(labels(ids, using=using))
     return result
 
 
 def register_reach(reach):
-    """reach(user) -> the ids of the alliances whose texts the user may read at all (one query), or None when this
-    provider does not bound the user (e.g. staff, or a role it does not know).
+    """reach(user, using) -> the ids of the alliances whose texts the user may read at all (one query on the
+    database `using`), or None when this provider does not bound the user (e.g. staff, or a role it does not know).
 
     Only a narrowing for speed: the kinds' scopes stay the permission. With a bound, PostgreSQL finds the user's few
     entries by the alliance index instead of testing the text match on every entry of the programme.
@@ -117,9 +117,9 @@ def register_reach(reach):
         _reaches.append(reach)
 
 
-def reach_of(user):
+def reach_of(user, using="default"):
     """The union of the providers' bounds for `user`, or None when no provider bounds them."""
-    bounded = [ids for ids in (reach(user) for reach in _reaches) if ids is not None]
+    bounded = [ids for ids in (reach(user, using=using) for reach in _reaches) if ids is not None]
     if not bounded:
         return None
     return sorted({pk for ids in bounded for pk in ids})

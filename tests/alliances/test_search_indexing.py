@@ -195,16 +195,7 @@ def test_a_file_that_is_no_pdf_gives_no_text_and_no_error():
     assert extract_page_texts(io.BytesIO(b"")) == []
 
 
-@pytest.fixture
-def worker_without_system_checks(monkeypatch):
-    """The worker thread starts without Django's system checks: they would query every configured database, also
-    one that another module set up beside PostgreSQL in this process and that this test does not use."""
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
-
-
-def test_a_real_worker_extracts_the_text_of_an_upload_after_its_check(
-    worker_without_system_checks, celery_worker, cycle, alliance
-):
+def test_a_real_worker_extracts_the_text_of_an_upload_after_its_check(celery_worker, cycle, alliance):
     """The upload goes the whole way: the request stores it, the worker checks it and then, on the pdf queue,
     extracts its pages into the index."""
     strategy = CompleteStrategyFactory(cycle=cycle, alliance=alliance)

@@ -28,6 +28,8 @@ def test_compose_web_service_migrates_then_serves_with_gunicorn():
     assert "manage.py migrate" in command
     assert "gunicorn portal.wsgi:application" in command
     assert command.index("migrate") < command.index("gunicorn")
+    # The search index is built from the stored texts once, after the migration that brings it.
+    assert command.index("migrate") < command.index("rebuild_search_index --if-empty") < command.index("gunicorn")
 
 
 def test_compose_worker_consumes_the_pdf_queue_and_beat_schedules():

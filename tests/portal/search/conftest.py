@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from portal.search import registry
 from portal.search.query import fold
+from tests.helpers import sqlite_beside_postgresql
 
 # alliance id → (acronym, name, state code, state name, score)
 ALLIANCES = {
@@ -130,7 +131,7 @@ def filters_for_tests():
     ]
 
 
-def group_labels(alliance_ids):
+def group_labels(alliance_ids, using="default"):
     return {pk: f"{ALLIANCES[pk][0]} – {ALLIANCES[pk][1]}" for pk in alliance_ids if pk in ALLIANCES}
 
 
@@ -154,28 +155,8 @@ SQLITE = "search_sqlite"
 
 @pytest.fixture(scope="session")
 def search_sqlite(django_db_setup, django_db_blocker):
-    """A migrated in-memory SQLite database beside PostgreSQL for the whole session, under an alias of its own
-    (migrating takes seconds; the search modules build their corpus on it once). Tests that use it name it in
-    their mark: `django_db(databases=["default", SQLITE])`, so that each runs in a transaction there too."""
-    from django.core.management import call_command
-    from django.db import connections
-
-    connections.settings[SQLITE] = {
-        **connections.settings["default"],
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "USER": "",
-        "PASSWORD": "",
-        "HOST": "",
-        "PORT": "",
-        "OPTIONS": {},
-        "CONN_HEALTH_CHECKS": False,
-        "CONN_MAX_AGE": 0,
-    }
-    with django_db_blocker.unblock():
-        call_command("migrate", database=SQLITE, verbosity=0)
-    yield connections[SQLITE]
-    with django_db_blocker.unblock():
-        connections[SQLITE].close()
-    del connections[SQLITE]
-    del connections.settings[SQLITE]
+    """A SQLite database beside PostgreSQL for the whole session (migrating takes seconds; the search modules build
+    their corpus on it once). Tests that use it name it in their mark: `django_db(databases=["default", SQLITE])`,
+    so that each runs in a transaction there too."""
+    with sqlite_beside_postgresql(SQLITE, django_db_blocker) as connection:
+        yield connection

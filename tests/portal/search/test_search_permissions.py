@@ -306,6 +306,23 @@ def test_a_common_word_shows_only_texts_in_scope_in_hits_counts_and_snippets(wor
     assert {group.alliance_id for group in results.groups} == {hit.alliance_id for hit in results.hits}
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_alliance_reach_only_speeds_up_and_never_changes_what_a_role_finds(world, role):
+    user = world["users"][role]
+    bounded = search(user=user, text=COMMON, limit=1000)
+    saved = registry.snapshot()
+    registry.restore((*saved[:3], []))
+    try:
+        unbounded = search(user=user, text=COMMON, limit=1000)
+    finally:
+        registry.restore(saved)
+    assert [(hit.kind, hit.object_id, hit.part, hit.page) for hit in bounded.hits] == [
+        (hit.kind, hit.object_id, hit.part, hit.page) for hit in unbounded.hits
+    ]
+    assert bounded.counts_by_kind == unbounded.counts_by_kind
+    assert (registry.reach_of(user) is None) == (role in ("programme_office", "ministry", "admin"))
+
+
 def test_filters_cannot_widen_a_scope(world):
     manager = world["users"]["manager"]
     for query in (f"{COMMON} bündnis:anderes", f"{COMMON} art:entscheidung", f"{COMMON} art:gutachten"):
