@@ -11,6 +11,9 @@ class AlliancesConfig(AppConfig):
         from portal.uploads import PdfUploadKind, register_pdf_upload
 
         navigation.register_navigation()
+        from alliances import privacy
+
+        privacy.register()
         # Documents and question attachments take the portal's one checked-upload path.
         register_pdf_upload(
             PdfUploadKind(

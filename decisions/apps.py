@@ -10,3 +10,6 @@ class DecisionsConfig(AppConfig):
         from decisions import navigation
 
         navigation.register_navigation()
+        from decisions import privacy
+
+        privacy.register()

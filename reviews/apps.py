@@ -11,6 +11,9 @@ class ReviewsConfig(AppConfig):
         from reviews import navigation, receivers
 
         navigation.register_navigation()
+        from reviews import privacy
+
+        privacy.register()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
         snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")
