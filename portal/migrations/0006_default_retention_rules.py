@@ -88,9 +88,22 @@ RULES = [
 
 
 def ship_rules(apps, schema_editor):
+    from django.utils import timezone
+
     RetentionRule = apps.get_model("portal", "RetentionRule")
-    for rule in RULES:
-        RetentionRule.objects.get_or_create(code=rule["code"], defaults=rule)
+    HistoricalRetentionRule = apps.get_model("portal", "HistoricalRetentionRule")
+    for values in RULES:
+        rule, created = RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
+        if created:
+            # The shipped value is the first entry of the rule's history, so that a later change shows what it was.
+            HistoricalRetentionRule.objects.create(
+                id=rule.pk,
+                updated_at=rule.updated_at,
+                history_date=timezone.now(),
+                history_type="+",
+                history_change_reason="Voreinstellung des Portals",
+                **values,
+            )
 
 
 def remove_rules(apps, schema_editor):

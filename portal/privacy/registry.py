@@ -91,7 +91,7 @@ class PersonalData:
         """Q selecting the rows that are `user`'s data (nothing when the model has no subject lookup)."""
         query = Q(pk__in=[])
         for lookup in self.subjects:
-            query |= Q(**{lookup: user})
+            query |= Q(**{lookup: user.pk})
         return query
 
     def rows_of(self, user):
@@ -103,7 +103,7 @@ class PersonalData:
         query = Q(pk__in=[])
         for item in self.fields:
             if item.kind == DataKind.USER_REFERENCE:
-                query |= Q(**{item.name: user})
+                query |= Q(**{item.name: user.pk})
         return query
 
     def referencing(self, user):
