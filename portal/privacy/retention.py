@@ -7,6 +7,7 @@ users a hold on a cycle or an alliance covers.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,14 +35,18 @@ class Holds:
             query |= Q(**{f"{alliance}__in": sorted(self.alliance_ids)})
         return query
 
-    def held_user_ids(self) -> set[int]:
-        """Every user whose data one of the holds keeps, as the stages define it."""
+    def held_user_ids(self) -> frozenset[int]:
+        """Every user whose data one of the holds keeps, as the stages define it (worked out once per run)."""
+        return self._held_user_ids
+
+    @cached_property
+    def _held_user_ids(self):
         if not self:
-            return set()
+            return frozenset()
         ids = set()
         for resolve in _registry.held_users:
             ids.update(resolve(self))
-        return ids
+        return frozenset(ids)
 
 
 @dataclass(frozen=True)
