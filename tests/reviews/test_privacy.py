@@ -81,3 +81,18 @@ def test_pseudonymising_an_expert_keeps_the_review_under_the_pseudonym_and_drops
     assert review.assignment.expert == expert and review.status == "submitted"
     assert review.confidential_note == ""
     assert notes_anywhere(review) == ([], 0)
+
+
+def test_a_hold_on_the_cycle_keeps_its_experts_accounts_and_sign_in_records(review):
+    from portal.models import AccountEvent, AccountEventKind, User
+
+    expert = review.assignment.expert
+    User.objects.filter(pk=expert.pk).update(date_joined=T, last_login=T)
+    AccountEvent.objects.create(user=expert, kind=AccountEventKind.SIGN_IN_FAILED, at=T)
+    office = UserFactory(role=Role.PROGRAMME_OFFICE)
+    set_legal_hold(user=office, cycle_id=review.assignment.strategy.cycle_id, reason="Klage", now=T)
+    run = apply_retention(now=T + timedelta(days=800))
+    assert run.counts[categories.SIGN_IN_EVENTS] == 0
+    expert.refresh_from_db()
+    assert expert.anonymised_at is None and expert.is_active
+    assert AccountEvent.objects.filter(user=expert).exists()
