@@ -7,11 +7,12 @@ class AlliancesConfig(AppConfig):
     verbose_name = _("Bündnisse und Strategien")
 
     def ready(self):
-        from alliances import navigation, search, services
+        from alliances import navigation, privacy, search, services
         from portal.uploads import PdfUploadKind, register_pdf_upload
 
         navigation.register_navigation()
         search.register()
+        privacy.register()
         # Documents and question attachments take the portal's one checked-upload path.
         register_pdf_upload(
             PdfUploadKind(

@@ -7,7 +7,8 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Förderentscheidungen")
 
     def ready(self):
-        from decisions import navigation, search
+        from decisions import navigation, privacy, search
 
         navigation.register_navigation()
         search.register()
+        privacy.register()

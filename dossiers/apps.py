@@ -26,3 +26,6 @@ class DossiersConfig(AppConfig):
             receivers.request_fresh_evaluation_dossier, dispatch_uid="dossiers.fresh_evaluation_on_release"
         )
         decision_released.connect(receivers.request_decision_letter, dispatch_uid="dossiers.decision_letter_on_release")
+        from dossiers import privacy
+
+        privacy.register()

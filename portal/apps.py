@@ -12,6 +12,9 @@ class PortalConfig(AppConfig):
 
         navigation.register_portal()
         receivers.connect()
+        from portal.privacy import declarations as personal_data
+
+        personal_data.register()
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("aktiv"), default=True)
     is_staff = models.BooleanField(_("Zugang zur Administration"), default=False)
     date_joined = models.DateTimeField(_("registriert am"), default=timezone.now)
+    # Set when the account was pseudonymised (erasure or the retention of inactive accounts): name and e-mail are
+    # then a pseudonym, sign-in is impossible, and the records the funding file keeps stay bound to the pseudonym.
+    anonymised_at = models.DateTimeField(_("pseudonymisiert am"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
     objects = UserManager()
@@ -228,3 +231,7 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_id} {self.part} {self.page or ''}".strip()
+
+
+# The retention schedule, legal holds and the retention runs (portal/privacy/models.py).
+from portal.privacy.models import LegalHold, RetentionRule, RetentionRun  # noqa: E402, F401

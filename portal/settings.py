@@ -422,4 +422,6 @@ CELERY_BEAT_SCHEDULE = {
     "upload-check-sweep": {"task": "portal.tasks.sweep_pending_uploads", "schedule": 5 * 60},
     "leftover-files": {"task": "portal.tasks.remove_leftover_files", "schedule": 60 * 60},
     "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
+    # The retention schedule (portal.privacy): once a day; a run that comes twice changes nothing the second time.
+    "retention": {"task": "portal.tasks.apply_retention_schedule", "schedule": 24 * 60 * 60},
 }

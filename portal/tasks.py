@@ -111,3 +111,12 @@ def remove_leftover_files():
     quarantined = uploads.remove_orphaned_quarantine_files(older_than=now - timedelta(days=1))
     partial = default_storage.remove_partial_files(older_than=now - timedelta(hours=1))
     return {"quarantine": quarantined, "partial": partial}
+
+
+@shared_task(acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
+def apply_retention_schedule():
+    """The daily retention run (beat): deletes and anonymises what the schedule says is due; idempotent."""
+    from portal.privacy.services import apply_retention
+
+    run = apply_retention()
+    return run.counts

@@ -8,10 +8,11 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from alliances.signals import snapshot_frozen, strategy_submitted
-        from reviews import navigation, receivers, search
+        from reviews import navigation, privacy, receivers, search
 
         navigation.register_navigation()
         search.register()
+        privacy.register()
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
         snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")

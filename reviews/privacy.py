@@ -1,0 +1,154 @@
+"""Personal data of the reviews stage: declarations for the registry, the retention of experts' confidential
+notes, and which users a legal hold or a funding file covers. Registered from `ReviewsConfig.ready()`."""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.privacy import categories, legal
+from portal.privacy.registry import DataKind, Erasure, PersonalData, PersonalField
+from portal.privacy.registry import register as declare
+from portal.privacy.retention import (
+    RetentionHandler,
+    register_bound_users,
+    register_handler,
+    register_held_users,
+    update_in_batches,
+)
+from portal.search.index import remove_entries
+
+K, E = DataKind, Erasure
+FILE = categories.FUNDING_FILE
+# The search kind of the confidential notes (indexed for the programme office and the ministry).
+CONFIDENTIAL_SEARCH_KIND = "review_confidential"
+
+
+def _reference(name):
+    return PersonalField(name, K.USER_REFERENCE, E.PSEUDONYM)
+
+
+def forget_confidential_notes(review_ids):
+    """Blanks the confidential notes of these reviews in their history and drops them from the search index."""
+    from reviews.models import Review
+
+    Review.history.model.objects.filter(id__in=review_ids).exclude(confidential_note="").update(confidential_note="")
+    remove_entries(kind=CONFIDENTIAL_SEARCH_KIND, object_ids=review_ids)
+
+
+def _declare():
+    for model, what in (
+        ("reviews.ReviewPolicy", _("Regeln der Begutachtung einer Runde")),
+        ("reviews.Criterion", _("Bewertungskriterien")),
+        ("reviews.Score", _("Bewertung eines Kriteriums in einem Gutachten")),
+    ):
+        # No personal field of their own; their history records who changed them.
+        declare(PersonalData(model=model, purpose=what, retention=FILE, fields=()))
+    declare(
+        PersonalData(
+            model="reviews.ExpertProfile",
+            purpose=_("Profil einer Gutachterin / eines Gutachters: Zuweisung und Prüfung auf Befangenheit"),
+            retention=categories.INACTIVE_ACCOUNTS,
+            subjects=("user",),
+            fields=(
+                _reference("user"),
+                PersonalField("affiliation", K.FREE_TEXT, E.BLANK),
+                PersonalField("email_domain", K.EMAIL, E.BLANK),
+                PersonalField("expertise_keywords", K.FREE_TEXT, E.BLANK),
+                PersonalField("declared_ties", K.FREE_TEXT, E.BLANK),
+            ),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.Assignment",
+            purpose=_("Zuweisung einer Strategie zur Begutachtung und Erklärung zur Befangenheit"),
+            retention=FILE,
+            subjects=("expert",),
+            fields=(
+                _reference("expert"),
+                _reference("assigned_by"),
+                PersonalField("conflict_explanation", K.FREE_TEXT, E.KEEP, legal_basis=legal.FUNDING_FILE),
+                PersonalField("override_reason", K.FREE_TEXT, E.KEEP, legal_basis=legal.FUNDING_FILE),
+            ),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.ReviewReminder",
+            purpose=_("Erinnerungen an offene Gutachten"),
+            retention=FILE,
+            subjects=("expert",),
+            fields=(_reference("expert"), _reference("sent_by")),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.RubricVersion",
+            purpose=_("Fassung der Bewertungskriterien: wer sie angelegt hat"),
+            retention=FILE,
+            fields=(_reference("created_by"),),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.Review",
+            purpose=_("Gutachten; die vertrauliche Anmerkung richtet sich nur an Projektträger und BMBF"),
+            retention=FILE,
+            subjects=("assignment__expert",),
+            fields=(PersonalField("confidential_note", K.FREE_TEXT, E.BLANK, retention=categories.CONFIDENTIAL_NOTES),),
+            after_erasure=forget_confidential_notes,
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.PanelVotum",
+            purpose=_("Votum des Gremiums: wer es geschrieben hat"),
+            retention=FILE,
+            fields=(_reference("written_by"),),
+        )
+    )
+
+
+def _blank_confidential_notes(*, rule, now, holds, batch_size):
+    """Confidential notes of reviews whose cycle closed (decisions released) one period ago or earlier."""
+    from reviews.models import Review
+
+    due_q = Q(assignment__strategy__cycle__released_at__lte=rule.cutoff(now))
+    held_q = holds.q(cycle="assignment__strategy__cycle_id", alliance="assignment__strategy__alliance_id")
+    due = Review.objects.filter(due_q).exclude(confidential_note="").exclude(held_q)
+    done = update_in_batches(
+        due, values={"confidential_note": ""}, batch_size=batch_size, after=forget_confidential_notes
+    )
+    # Notes an expert cleared before the period ended may still stand in older history records.
+    update_in_batches(
+        Review.history.model.objects.filter(due_q).exclude(confidential_note="").exclude(held_q),
+        values={"confidential_note": ""},
+        batch_size=batch_size,
+    )
+    return done
+
+
+def held_users(holds):
+    """Experts assigned to a strategy under a hold, and who wrote a votum there."""
+    from reviews.models import Assignment, PanelVotum
+
+    strategy_q = holds.q(cycle="strategy__cycle_id", alliance="strategy__alliance_id")
+    ids = set(Assignment.objects.filter(strategy_q).values_list("expert_id", flat=True))
+    ids.update(PanelVotum.objects.filter(strategy_q).values_list("written_by_id", flat=True))
+    return ids
+
+
+def bound_users():
+    """Experts with an assignment (their declaration and review belong to the file), and who wrote a votum."""
+    from portal.models import User
+    from reviews.models import Assignment, PanelVotum
+
+    return User.objects.filter(
+        Q(pk__in=Assignment.objects.values("expert_id")) | Q(pk__in=PanelVotum.objects.values("written_by_id"))
+    ).values("pk")
+
+
+def register():
+    _declare()
+    register_handler(RetentionHandler(categories.CONFIDENTIAL_NOTES, "reviews.Review", _blank_confidential_notes))
+    register_held_users(held_users)
+    register_bound_users(bound_users)
