@@ -9,6 +9,7 @@ import factory
 import rules
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.text import slugify
 from pypdf import PdfWriter
 
 from alliances.models import (
@@ -421,17 +422,19 @@ def decision_content(**overrides):
 # --- Review stage, built directly (for aggregation and dashboard tests) ------------------------------------
 
 
-def submitted_snapshots_on(db, slugs):
+def submitted_snapshots_on(db, slugs, *, statuses=None, round_number=2, name="Runde"):
     """For cross-backend tests on the database `db`: a cycle, a programme-office user and, per slug, an alliance
-    with a submitted strategy and its first snapshot. Returns (cycle, office, [(strategy, snapshot), …])."""
-    round_ = FundingRound.objects.using(db).create(number=2, name="Runde", implementation_start="2021-09-09")
-    cycle = EvaluationCycleFactory.build(funding_round=round_)
+    with a strategy (submitted, or its status from `statuses` by slug) and a first snapshot.
+    Returns (cycle, office, [(strategy, snapshot), …])."""
+    round_ = FundingRound.objects.using(db).create(number=round_number, name=name, implementation_start="2021-09-09")
+    cycle = EvaluationCycleFactory.build(funding_round=round_, name=name, slug=slugify(name))
     cycle.save(using=db)
-    office = User.objects.using(db).create(email="pt@sqlite.example", role=Role.PROGRAMME_OFFICE)
+    office = User.objects.using(db).create(email=f"pt-{round_number}@{db}.example", role=Role.PROGRAMME_OFFICE)
     made = []
     for slug in slugs:
-        alliance = Alliance.objects.using(db).create(slug=slug, name=f"SQLite {slug}")
-        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status="submitted")
+        alliance = Alliance.objects.using(db).create(slug=slug, name=f"{name} {slug}")
+        status = (statuses or {}).get(slug, "submitted")
+        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status=status)
         snapshot = Submission.objects.using(db).create(
             strategy=strategy,
             number=1,

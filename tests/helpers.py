@@ -327,3 +327,19 @@ def sqlite_beside_postgresql(alias, django_db_blocker):
             connections[alias].close()
         del connections[alias]
         del connections.settings[alias]
+
+
+def resolve_filter(key, value, *, columns, user=None, op=":"):
+    """The index rows (as `columns`) that a search filter selects: the Qs of every provider of `key` that knows
+    `value`, ORed as the engine does; None when no provider knows the value."""
+    from portal.models import SearchEntry
+    from portal.search import registry
+
+    found = [f.resolve(op=op, value=value, user=user) for f in registry.filters()[registry.filter_key(key)]]
+    found = [q for q in found if q is not None]
+    if not found:
+        return None
+    combined = found[0]
+    for q in found[1:]:
+        combined |= q
+    return set(SearchEntry.objects.filter(combined).values_list(*columns))

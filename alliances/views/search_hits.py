@@ -11,13 +11,13 @@ import logging
 import rules
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET
 
 from alliances import search, services
 from alliances.models import FaqEntry, Strategy, StrategyDocument
 from alliances.selectors import visible_questions
 from portal.rules import require_permission
 from portal.uploads import served_name
+from portal.views.search import hit_places
 
 access_log = logging.getLogger("portal.access")
 
@@ -80,9 +80,4 @@ PLACES = {
 }
 
 
-@require_GET
-def search_hit(request, kind, object_id):
-    place = PLACES.get(kind)
-    if place is None:
-        raise Http404
-    return place(request, object_id)
+search_hit = hit_places(PLACES)

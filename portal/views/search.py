@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from defusedcsv import csv
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -186,3 +186,17 @@ def export_csv(request):
     )
     response["Content-Disposition"] = f'attachment; filename="suche_{timezone.localdate():%Y-%m-%d}.csv"'
     return response
+
+
+def hit_places(places):
+    """The view a stage serves a hit's link with: `places` maps each of its kinds to a function (request, object id)
+    that checks the permission as the target page does and redirects there; an unknown kind answers 404."""
+
+    @require_GET
+    def search_hit(request, kind, object_id):
+        place = places.get(kind)
+        if place is None:
+            raise Http404
+        return place(request, object_id)
+
+    return search_hit

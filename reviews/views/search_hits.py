@@ -11,13 +11,13 @@ import rules
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET
 
 from alliances import search as alliance_search
 from alliances import services as alliance_services
 from alliances.models import StrategyDocument, Submission
 from alliances.views.search_hits import pdf_inline
 from portal.rules import require_permission
+from portal.views.search import hit_places
 from reviews import search
 from reviews.models import Assignment, PanelVotum
 from reviews.rules import AssignmentDocument
@@ -88,9 +88,4 @@ PLACES = {
 }
 
 
-@require_GET
-def search_hit(request, kind, object_id):
-    place = PLACES.get(kind)
-    if place is None:
-        raise Http404
-    return place(request, object_id)
+search_hit = hit_places(PLACES)

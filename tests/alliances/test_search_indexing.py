@@ -25,7 +25,7 @@ from tests.factories import (
     submitted_strategy,
     text_pdf_bytes,
 )
-from tests.helpers import wait_for
+from tests.helpers import resolve_filter, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -306,16 +306,8 @@ def test_the_rebuild_command_refuses_an_unknown_kind():
 # --- Filters --------------------------------------------------------------------------------------------------
 
 
-def resolve(key, value, user=None, op=":"):
-    """The Qs of every provider of `key` that knows `value` (as the engine ORs them), applied to the index."""
-    found = [f.resolve(op=op, value=value, user=user) for f in registry.filters()[registry.filter_key(key)]]
-    found = [q for q in found if q is not None]
-    if not found:
-        return None
-    combined = found[0]
-    for q in found[1:]:
-        combined |= q
-    return set(SearchEntry.objects.filter(combined).values_list("kind", "alliance_id", "part"))
+def resolve(key, value):
+    return resolve_filter(key, value, columns=("kind", "alliance_id", "part"))
 
 
 @pytest.fixture

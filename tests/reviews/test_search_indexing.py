@@ -5,7 +5,6 @@ filters (`feld:` for review fields, `kriterium`, `art`, `score`) resolve to cond
 import pytest
 
 from portal.models import SearchEntry
-from portal.search import registry
 from portal.search.query import QueryError
 from reviews import search, services
 from tests.factories import (
@@ -17,6 +16,7 @@ from tests.factories import (
     submitted_strategy,
     votum_with_conditions,
 )
+from tests.helpers import resolve_filter
 
 pytestmark = pytest.mark.django_db
 
@@ -140,14 +140,7 @@ def test_the_rebuild_writes_the_same_review_and_votum_entries(cycle, alliance, p
 
 
 def resolve(key, value, user=None, op=":"):
-    found = [f.resolve(op=op, value=value, user=user) for f in registry.filters()[registry.filter_key(key)]]
-    found = [q for q in found if q is not None]
-    if not found:
-        return None
-    combined = found[0]
-    for q in found[1:]:
-        combined |= q
-    return set(SearchEntry.objects.filter(combined).values_list("kind", "object_id", "part"))
+    return resolve_filter(key, value, columns=("kind", "object_id", "part"), user=user, op=op)
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from tests.factories import (
     manager_of,
     pdf_upload,
     programme_rubric,
+    submitted_snapshots_on,
     text_pdf_bytes,
 )
 
@@ -408,34 +409,16 @@ def stage_hits_on(db):
     """On database `db`: two alliances (one submitted, one a Bavarian draft), their live sections and snapshots
     indexed, a manager of the first and an expert without assignment. Returns {(user, query): (total, counts,
     hits as (kind, alliance slug, part))}. Rows are built directly, beside whatever else the database holds."""
-    from alliances.models import Alliance, AllianceMembership, FederalState, FundingRound, Strategy, Submission
+    from alliances.models import AllianceMembership, FederalState, Strategy
     from portal.models import User
     from portal.search.index import IndexedText, replace_entries
 
-    funding_round = FundingRound.objects.using(db).create(
-        number=97, name="Suchrunde", implementation_start="2021-09-09"
+    cycle, office, made = submitted_snapshots_on(
+        db, ["such-nord", "such-sued"], statuses={"such-sued": "draft"}, round_number=97, name="Suchrunde"
     )
-    cycle = EvaluationCycleFactory.build(funding_round=funding_round, slug="suchrunde", name="Suchrunde")
-    cycle.save(using=db)
-    office = User.objects.using(db).create(email=f"office@{db}.example", role=Role.PROGRAMME_OFFICE)
     manager = User.objects.using(db).create(email=f"manager@{db}.example", role=Role.ALLIANCE_MANAGER)
     expert = User.objects.using(db).create(email=f"expert@{db}.example", role=Role.EXPERT)
     bavaria, _created = FederalState.objects.using(db).get_or_create(code="BY", defaults={"name": "Bayern"})
-    made = []
-    for slug, status in (("nord", "submitted"), ("sued", "draft")):
-        alliance = Alliance.objects.using(db).create(slug=f"such-{slug}", name=f"Suchbündnis {slug}")
-        strategy = Strategy.objects.using(db).create(cycle=cycle, alliance=alliance, status=status)
-        snapshot = Submission.objects.using(db).create(
-            strategy=strategy,
-            number=1,
-            submitted_at=cycle.submission_deadline,
-            submitted_by=office,
-            sections={},
-            budget=[],
-            documents=[],
-            fingerprint="0" * 64,
-        )
-        made.append((strategy, snapshot))
     (north, _north_snapshot), (south, _south_snapshot) = made
     south.alliance.states.add(bavaria)
     AllianceMembership.objects.using(db).create(user=manager, alliance=north.alliance)
