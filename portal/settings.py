@@ -334,6 +334,16 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
+# The privacy notice (Art. 13 DSGVO) names the controller and its data protection officer; the retention periods
+# come from the schedule in the database. The lines of the address are separated by commas.
+PRIVACY_CONTROLLER_NAME = os.environ.get(
+    "PRIVACY_CONTROLLER_NAME", "Bundesministerium für Forschung, Technologie und Raumfahrt"
+)
+PRIVACY_CONTROLLER_ADDRESS = env_list("PRIVACY_CONTROLLER_ADDRESS", "Heinemannstraße 2, 53175 Bonn")
+PRIVACY_CONTROLLER_EMAIL = os.environ.get("PRIVACY_CONTROLLER_EMAIL", "")
+PRIVACY_DPO_NAME = os.environ.get("PRIVACY_DPO_NAME", "Die/Der Datenschutzbeauftragte des Ministeriums")
+PRIVACY_DPO_EMAIL = os.environ.get("PRIVACY_DPO_EMAIL", "")
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WIR! Strategy Portal <noreply@wir-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -11,7 +11,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from portal.views import account, home, notifications, outbox, search
+from portal.views import account, home, notifications, outbox, privacy, search
 
 # Search across the cycle, in the namespace `portal` (`portal:search`, `portal:search_export`).
 search_patterns = (
@@ -31,6 +31,7 @@ urlpatterns = [
     # The portal's own pages.
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),
+    path("datenschutz/", privacy.privacy_notice, name="privacy_notice"),
     path("search/", include(search_patterns)),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),

@@ -102,6 +102,7 @@ MATRIX_OF = {
     # The portal's own pages.
     "home": PORTAL,
     "health": PORTAL,
+    "privacy_notice": PORTAL,
     "portal:search": SEARCH,
     "portal:search_export": SEARCH,
     "alliances:search_hit": SEARCH_HITS,

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # verification pages, which only say so). Everything else redirects to the login page.
 PUBLIC = {
     "health",
+    # The privacy notice must be readable before anyone signs in (Art. 13 DSGVO: at the time data are collected).
+    "privacy_notice",
     "set_language",
     "account_login",
     "account_confirm_login_code",
