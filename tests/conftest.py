@@ -198,6 +198,18 @@ def celery_worker(settings, transactional_db, monkeypatch):
 
 
 @pytest.fixture
+def retention_schedule():
+    """The shipped retention rules as migration portal/0006 writes them, written again where a transactional test
+    before this one flushed them (a flush empties what data migrations wrote). Needs database access."""
+    from importlib import import_module
+
+    from portal.privacy.models import RetentionRule
+
+    for values in import_module("portal.migrations.0006_default_retention_rules").RULES:
+        RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
+
+
+@pytest.fixture
 def real_broker(settings, transactional_db):
     """Tasks go to the Redis broker instead of running inside the test."""
     if not settings.REDIS_URL:

@@ -12,7 +12,7 @@ from tests.browser.conftest import assert_page_sound
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
-def test_a_visitor_reaches_the_privacy_notice_from_sign_in_by_keyboard(page, live_server, settings):
+def test_a_visitor_reaches_the_privacy_notice_from_sign_in_by_keyboard(page, live_server, settings, retention_schedule):
     settings.PRIVACY_CONTROLLER_EMAIL = "datenschutz-kontakt@bmftr.example"
     page.goto(f"{live_server.url}/accounts/login/")
     link = page.get_by_role("link", name=re.compile("Datenschutzerklärung")).first

@@ -15,7 +15,7 @@ from portal.privacy.services import apply_retention, set_legal_hold
 from reviews.models import Assignment
 from tests.factories import AssignmentFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_schedule")]
 BERLIN = ZoneInfo("Europe/Berlin")
 FUNDING_END = date(2028, 3, 31)
 EXPLANATION = "Ich habe 2019 mit der Sprecherin publiziert."

@@ -11,7 +11,7 @@ from portal.privacy import categories
 from portal.privacy.services import apply_retention, set_legal_hold
 from tests.factories import UserFactory, ready_dossier
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_schedule")]
 T = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.privacy.models import RetentionRule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_schedule")]
 
 
 def test_the_notice_names_the_controller_and_the_data_protection_officer_from_settings(client, settings):

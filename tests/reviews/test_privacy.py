@@ -13,7 +13,7 @@ from portal.search.index import IndexedText, replace_entries
 from reviews.models import Review
 from tests.factories import AssignmentFactory, ReviewFactory, RubricVersionFactory, SubmissionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_schedule")]
 T = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 NOTE = "Vertraulich: Die Sprecherin wirkte unsicher."
 

@@ -26,7 +26,7 @@ from portal.privacy.models import add_years
 from portal.privacy.services import apply_retention, lift_legal_hold, pseudonymise_account, set_legal_hold
 from tests.factories import AllianceFactory, UserFactory, manager_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_schedule")]
 DAY = timedelta(days=1)
 
 
