@@ -101,20 +101,30 @@ def bound_user_querysets() -> list:
     return [resolve() for resolve in _registry.bound_users]
 
 
-def delete_in_batches(queryset, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
-    """Deletes the rows of `queryset` (the due rows, holds already excluded) in batches of primary keys, each
-    batch its own transaction. Returns how many rows of the queryset's model were deleted."""
-    model = queryset.model
+def _in_batches(queryset, act, batch_size):
+    """Runs `act(keys)` on the primary keys of `queryset` in batches, each its own transaction, until the queryset
+    is exhausted; returns the sum of what `act` counted."""
     total = 0
     while True:
         with transaction.atomic():
             keys = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not keys:
                 return total
-            _deleted, by_model = model._default_manager.filter(pk__in=keys).delete()
-            total += by_model.get(model._meta.label, 0)
+            total += act(keys)
         if len(keys) < batch_size:
             return total
+
+
+def delete_in_batches(queryset, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Deletes the rows of `queryset` (the due rows, holds already excluded) in batches of primary keys, each
+    batch its own transaction. Returns how many rows of the queryset's model were deleted."""
+    model = queryset.model
+
+    def delete(keys):
+        _deleted, by_model = model._default_manager.filter(pk__in=keys).delete()
+        return by_model.get(model._meta.label, 0)
+
+    return _in_batches(queryset, delete, batch_size)
 
 
 def update_in_batches(queryset, *, values: dict, batch_size: int = DEFAULT_BATCH_SIZE, after=None) -> int:
@@ -122,14 +132,11 @@ def update_in_batches(queryset, *, values: dict, batch_size: int = DEFAULT_BATCH
     rows that already hold those values, so that it shrinks and a second run finds nothing. `after(keys)` runs
     inside each batch's transaction (e.g. to blank the history or the search entries of those rows)."""
     model = queryset.model
-    total = 0
-    while True:
-        with transaction.atomic():
-            keys = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
-            if not keys:
-                return total
-            total += model._default_manager.filter(pk__in=keys).update(**values)
-            if after is not None:
-                after(keys)
-        if len(keys) < batch_size:
-            return total
+
+    def update(keys):
+        updated = model._default_manager.filter(pk__in=keys).update(**values)
+        if after is not None:
+            after(keys)
+        return updated
+
+    return _in_batches(queryset, update, batch_size)

@@ -14,13 +14,10 @@ from portal.privacy.models import RetentionRule
 def privacy_notice(request):
     """Controller and data protection officer from settings; the purposes from the personal-data registry and the
     retention periods from the schedule, so that the notice says what the portal does."""
-    rules = list(RetentionRule.objects.order_by("code"))
-    purposes = {rule.code: [] for rule in rules}
-    for declaration in registry.declarations().values():
-        if declaration.derived_from:
-            continue
-        for category in {declaration.retention, *(item.retention for item in declaration.fields if item.retention)}:
-            purposes.setdefault(category, []).append(str(declaration.purpose))
+    rules = [
+        (rule, sorted({str(item.purpose) for item in registry.declarations_in(rule.code) if not item.derived_from}))
+        for rule in RetentionRule.objects.order_by("code")
+    ]
     context = {
         "controller": {
             "name": settings.PRIVACY_CONTROLLER_NAME,
@@ -28,6 +25,6 @@ def privacy_notice(request):
             "email": settings.PRIVACY_CONTROLLER_EMAIL,
         },
         "dpo": {"name": settings.PRIVACY_DPO_NAME, "email": settings.PRIVACY_DPO_EMAIL},
-        "rules": [(rule, sorted(set(purposes.get(rule.code, [])))) for rule in rules],
+        "rules": rules,
     }
     return render(request, "portal/privacy_notice.html", context)
