@@ -39,6 +39,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.AllianceMembership",
+            export_fields=("alliance__name", "created_at"),
             purpose=_("Zuständigkeit des Bündnismanagements für ein Bündnis"),
             retention=FILE,
             subjects=("user",),
@@ -48,6 +49,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.Strategy",
+            export_fields=("alliance__name", "cycle__name", "status", "updated_at"),
             purpose=_("Erweiterte WIR!-Strategie eines Bündnisses: wer sie zuletzt bearbeitet hat"),
             retention=FILE,
             fields=(_reference("updated_by"),),
@@ -56,6 +58,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.StrategyDocument",
+            export_fields=("strategy__alliance__name", "kind", "uploaded_at", "removed_at"),
             purpose=_("Hochgeladene Dokumente einer Strategie: wer sie hochgeladen oder entfernt hat"),
             retention=FILE,
             fields=(_reference("uploaded_by"), _reference("removed_by"), _kept_text("original_name")),
@@ -64,6 +67,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.Submission",
+            export_fields=("strategy__alliance__name", "number", "submitted_at"),
             purpose=_("Eingereichte Fassung einer Strategie: wer sie eingereicht hat"),
             retention=FILE,
             fields=(_reference("submitted_by"),),
@@ -72,6 +76,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.Reopening",
+            export_fields=("submission__strategy__alliance__name", "reopened_at"),
             purpose=_("Wiederöffnung einer Einreichung durch den Projektträger"),
             retention=FILE,
             fields=(_reference("reopened_by"),),
@@ -80,6 +85,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.DeadlineExtension",
+            export_fields=("strategy__alliance__name", "new_deadline", "granted_at"),
             purpose=_("Fristverlängerung für ein Bündnis"),
             retention=FILE,
             fields=(_reference("granted_by"),),
@@ -88,6 +94,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.DocumentDownload",
+            export_fields=("document__strategy__alliance__name", "downloaded_at"),
             purpose=_("Protokoll der Zugriffe auf Dokumente (Datensicherheit, Art. 32 DSGVO)"),
             retention=categories.ACCESS_LOGS,
             subjects=("user",),
@@ -97,6 +104,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.Question",
+            export_fields=("alliance__name", "topic", "asked_at", "status", "answer", "answered_at"),
             purpose=_("Fragen der Bündnisse an den Projektträger und ihre Antworten"),
             retention=FILE,
             subjects=("asked_by",),
@@ -111,6 +119,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.QuestionComment",
+            export_fields=("question__alliance__name", "created_at"),
             purpose=_("Kommentare zu Fragen der Bündnisse"),
             retention=FILE,
             subjects=("author",),
@@ -120,6 +129,7 @@ def _declare():
     declare(
         PersonalData(
             model="alliances.FaqEntry",
+            export_fields=("cycle__name", "published_at"),
             purpose=_("Veröffentlichte häufige Fragen: wer sie veröffentlicht hat"),
             retention=FILE,
             fields=(_reference("published_by"),),

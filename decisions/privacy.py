@@ -28,6 +28,14 @@ def _declare():
     declare(
         PersonalData(
             model="decisions.FundingDecision",
+            export_fields=(
+                "strategy__alliance__name",
+                "outcome",
+                "status",
+                "proposed_at",
+                "confirmed_at",
+                "released_at",
+            ),
             purpose=_("Förderentscheidung im Vier-Augen-Prinzip: wer sie vorgeschlagen, bestätigt, freigegeben hat"),
             retention=FILE,
             fields=(_reference("proposed_by"), _reference("confirmed_by"), _reference("released_by")),
@@ -36,6 +44,7 @@ def _declare():
     declare(
         PersonalData(
             model="decisions.DecisionEvent",
+            export_fields=("decision__strategy__alliance__name", "action", "at"),
             purpose=_("Prüfprotokoll der Vorgänge zu Förderentscheidungen"),
             retention=FILE,
             fields=(_reference("actor"),),

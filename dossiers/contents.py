@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from alliances.models import STRATEGY_SECTIONS, budget_table
 from decisions import charts, dashboard, selectors
 from decisions import services as decision_services
-from dossiers import rendering
+from dossiers import privacy_documents, rendering
 from dossiers.models import DossierKind
 from portal.exceptions import Refusal
 from reviews import services as review_services
@@ -152,4 +152,8 @@ def template_and_context(dossier):
         return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
     if dossier.kind == DossierKind.DECISION_LETTER:
         return "dossiers/print/letter.html", letter_context(dossier.strategy)
+    if dossier.kind == DossierKind.PERSONAL_DATA:
+        return "dossiers/print/personal_data.html", privacy_documents.personal_data_context(dossier.person)
+    if dossier.kind == DossierKind.PRIVACY_RECORD:
+        return "dossiers/print/privacy_record.html", privacy_documents.privacy_record_context()
     raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))

@@ -21,6 +21,8 @@ class DossierKind(models.TextChoices):
     DECISION_LETTER = "decision_letter", _("Entscheidungsschreiben")
     DASHBOARD_CSV = "dashboard_csv", _("Dashboard-Export (CSV)")
     DASHBOARD_XLSX = "dashboard_xlsx", _("Dashboard-Export (Excel)")
+    PERSONAL_DATA = "personal_data", _("Auskunft über die gespeicherten Daten (Art. 15 DSGVO)")
+    PRIVACY_RECORD = "privacy_record", _("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)")
 
 
 # Kinds whose subject is one strategy; the others are about a whole cycle.
@@ -30,6 +32,11 @@ MINISTRY_KINDS = (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.
 # The dashboard's exports, too large to stream: for the dashboard's readers (ministry and programme office).
 EXPORT_KINDS = (DossierKind.DASHBOARD_CSV, DossierKind.DASHBOARD_XLSX)
 CYCLE_KINDS = (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE, *EXPORT_KINDS)
+# Kinds of data protection, about no cycle: a person's own data (for that person alone) and the record of
+# processing activities (for the admins, who hand it to the data protection officer).
+PRIVACY_KINDS = (DossierKind.PERSONAL_DATA, DossierKind.PRIVACY_RECORD)
+# Download names of the data protection kinds, in place of a cycle or alliance.
+PRIVACY_SUBJECTS = {DossierKind.PERSONAL_DATA: "meine-daten", DossierKind.PRIVACY_RECORD: "verarbeitungsverzeichnis"}
 # File extension and content type of each kind's file; PDF for the others.
 FILE_TYPES = {
     DossierKind.CYCLE_ARCHIVE: ("zip", "application/zip"),
@@ -53,7 +60,8 @@ class DossierStatus(models.TextChoices):
 
 def dossier_path(instance, filename):
     extension, _content_type = file_type(instance.kind)
-    return f"dossiers/{instance.cycle_id}/{instance.public_id}.{extension}"
+    folder = instance.cycle_id or "datenschutz"
+    return f"dossiers/{folder}/{instance.public_id}.{extension}"
 
 
 class DossierQuerySet(models.QuerySet):
@@ -61,6 +69,12 @@ class DossierQuerySet(models.QuerySet):
         """The dossiers `user` may read; mirrors the `dossiers.read_dossier` rule (see dossiers/rules.py)."""
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
+        own = Q(kind=DossierKind.PERSONAL_DATA, person=user)
+        if user.role == Role.ADMIN:
+            own |= Q(kind=DossierKind.PRIVACY_RECORD)
+        return self.filter(own) | self.exclude(kind__in=PRIVACY_KINDS)._visible_in_cycles(user)
+
+    def _visible_in_cycles(self, user):
         if user.role == Role.MINISTRY:
             return self
         if user.role == Role.PROGRAMME_OFFICE:
@@ -89,7 +103,7 @@ class Dossier(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("Art"), max_length=16, choices=DossierKind.choices)
-    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="dossiers")
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers")
     strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers")
     status = models.CharField(_("Status"), max_length=16, choices=DossierStatus.choices, default=DossierStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
@@ -101,6 +115,15 @@ class Dossier(models.Model):
     render_seconds = models.FloatField(_("Erstellungsdauer (s)"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The person a personal data export is about (and the only one who reads it).
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_data_dossiers",
+        verbose_name=_("betroffene Person"),
     )
     created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
     # When its rendering task was last sent to the workers; the sweep sends it again after a while.
@@ -125,8 +148,10 @@ class Dossier(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_percent"),
             models.CheckConstraint(
-                condition=Q(kind__in=STRATEGY_KINDS, strategy__isnull=False)
-                | Q(kind__in=CYCLE_KINDS, strategy__isnull=True),
+                condition=Q(kind__in=STRATEGY_KINDS, strategy__isnull=False, cycle__isnull=False, person__isnull=True)
+                | Q(kind__in=CYCLE_KINDS, strategy__isnull=True, cycle__isnull=False, person__isnull=True)
+                | Q(kind=DossierKind.PERSONAL_DATA, strategy__isnull=True, cycle__isnull=True, person__isnull=False)
+                | Q(kind=DossierKind.PRIVACY_RECORD, strategy__isnull=True, cycle__isnull=True, person__isnull=True),
                 name="dossier_subject_matches_kind",
             ),
             # Two partial constraints rather than one with NULLS NOT DISTINCT, so that SQLite (`make run`)
@@ -138,12 +163,24 @@ class Dossier(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "cycle", "fingerprint", "generation"],
-                condition=Q(strategy__isnull=True),
+                condition=Q(strategy__isnull=True, cycle__isnull=False),
                 name="dossier_one_per_cycle_inputs",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "person", "fingerprint", "generation"],
+                condition=Q(person__isnull=False),
+                name="dossier_one_per_person_inputs",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "fingerprint", "generation"],
+                condition=Q(kind=DossierKind.PRIVACY_RECORD),
+                name="dossier_one_record_per_inputs",
             ),
         ]
 
     def __str__(self):
+        if self.kind in PRIVACY_KINDS:
+            return str(self.get_kind_display())
         subject = self.strategy.alliance.name if self.strategy_id else self.cycle.name
         return f"{self.get_kind_display()}: {subject}"
 
@@ -166,7 +203,10 @@ class Dossier(models.Model):
 
     @property
     def filename(self):
-        subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
+        if self.kind in PRIVACY_KINDS:
+            subject = PRIVACY_SUBJECTS[self.kind]
+        else:
+            subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
         return dossier_filename(self.kind, subject, timezone.localtime(self.created_at).date())
 
 
@@ -174,6 +214,8 @@ def dossier_filename(kind, subject_slug, day):
     """The download name of a dossier of `kind` about the alliance or cycle `subject_slug`, made on `day`; an
     export is named like the one the dashboard streams."""
     extension, _content_type = file_type(kind)
+    if kind in PRIVACY_KINDS:
+        return f"{subject_slug}_{day:%Y-%m-%d}.{extension}"
     prefix = "dashboard" if kind in EXPORT_KINDS else kind
     return f"{prefix}_{subject_slug}_{day:%Y-%m-%d}.{extension}"
 

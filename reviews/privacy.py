@@ -38,13 +38,30 @@ def _declare():
     for model, what in (
         ("reviews.ReviewPolicy", _("Regeln der Begutachtung einer Runde")),
         ("reviews.Criterion", _("Bewertungskriterien")),
-        ("reviews.Score", _("Bewertung eines Kriteriums in einem Gutachten")),
     ):
         # No personal field of their own; their history records who changed them.
         declare(PersonalData(model=model, purpose=what, retention=FILE, fields=()))
+    # No personal field either, but a score and its justification are part of the expert's review.
+    declare(
+        PersonalData(
+            model="reviews.Score",
+            purpose=_("Bewertung eines Kriteriums in einem Gutachten"),
+            retention=FILE,
+            subjects=("review__assignment__expert",),
+            export_fields=(
+                "review__assignment__strategy__alliance__name",
+                "criterion__code",
+                "value",
+                "not_applicable",
+                "justification",
+            ),
+            fields=(),
+        )
+    )
     declare(
         PersonalData(
             model="reviews.ExpertProfile",
+            export_fields=("federal_state",),
             purpose=_("Profil einer Gutachterin / eines Gutachters: Zuweisung und Prüfung auf Befangenheit"),
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),
@@ -60,6 +77,14 @@ def _declare():
     declare(
         PersonalData(
             model="reviews.Assignment",
+            export_fields=(
+                "strategy__alliance__name",
+                "strategy__cycle__name",
+                "status",
+                "assigned_at",
+                "declared_at",
+                "conflict_type",
+            ),
             purpose=_("Zuweisung einer Strategie zur Begutachtung und Erklärung zur Befangenheit"),
             retention=FILE,
             subjects=("expert",),
@@ -74,6 +99,7 @@ def _declare():
     declare(
         PersonalData(
             model="reviews.ReviewReminder",
+            export_fields=("cycle__name", "kind", "sent_at"),
             purpose=_("Erinnerungen an offene Gutachten"),
             retention=FILE,
             subjects=("expert",),
@@ -83,6 +109,7 @@ def _declare():
     declare(
         PersonalData(
             model="reviews.RubricVersion",
+            export_fields=("cycle__name", "number", "created_at"),
             purpose=_("Fassung der Bewertungskriterien: wer sie angelegt hat"),
             retention=FILE,
             fields=(_reference("created_by"),),
@@ -91,6 +118,16 @@ def _declare():
     declare(
         PersonalData(
             model="reviews.Review",
+            export_fields=(
+                "assignment__strategy__alliance__name",
+                "status",
+                "recommendation",
+                "strengths",
+                "weaknesses",
+                "proposed_conditions",
+                "submitted_at",
+                "weighted_score",
+            ),
             purpose=_("Gutachten; die vertrauliche Anmerkung richtet sich nur an Projektträger und BMBF"),
             retention=FILE,
             subjects=("assignment__expert",),
@@ -101,6 +138,7 @@ def _declare():
     declare(
         PersonalData(
             model="reviews.PanelVotum",
+            export_fields=("strategy__alliance__name", "updated_at"),
             purpose=_("Votum des Gremiums: wer es geschrieben hat"),
             retention=FILE,
             fields=(_reference("written_by"),),

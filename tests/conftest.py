@@ -199,14 +199,20 @@ def celery_worker(settings, transactional_db, monkeypatch):
 
 @pytest.fixture
 def retention_schedule():
-    """The shipped retention rules as migration portal/0006 writes them, written again where a transactional test
-    before this one flushed them (a flush empties what data migrations wrote). Needs database access."""
+    """The shipped retention rules as migrations portal/0006 and dossiers/0006 write them, written again where a
+    transactional test before this one flushed them (a flush empties what data migrations wrote). Needs database
+    access."""
     from importlib import import_module
 
     from portal.privacy.models import RetentionRule
 
-    for values in import_module("portal.migrations.0006_default_retention_rules").RULES:
-        RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
+    shipping = (
+        "portal.migrations.0006_default_retention_rules",
+        "dossiers.migrations.0006_personal_copies_retention_rule",
+    )
+    for migration in shipping:
+        for values in import_module(migration).RULES:
+            RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
 
 
 @pytest.fixture

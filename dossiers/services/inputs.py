@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from alliances.models import Strategy
 from decisions import selectors
 from decisions.models import FundingDecision
+from dossiers import privacy_documents
 from dossiers.contents import DossierUnavailable
-from dossiers.models import EXPORT_KINDS, STRATEGY_KINDS, DossierKind
+from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, DossierKind
 from reviews.models import Assignment, PanelVotum, Review
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
@@ -92,9 +93,12 @@ def _export_inputs(cycle, export_filters, language):
     }
 
 
-def dossier_inputs(*, kind, cycle, strategy=None, export_filters=None, language=""):
+def dossier_inputs(*, kind, cycle=None, strategy=None, person=None, export_filters=None, language=""):
     """Everything a dossier's content depends on, as JSON-able data; for a dashboard export its filters, its
-    language and the cycle's figures version."""
+    language and the cycle's figures version; for a data protection kind its data and language."""
+    if kind in PRIVACY_KINDS:
+        inputs = privacy_documents.inputs(kind=kind, person=person)
+        return {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "language": language, "privacy": inputs}
     inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
     if kind in EXPORT_KINDS:
         inputs["export"] = _export_inputs(cycle, export_filters, language)

@@ -14,10 +14,20 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def request_dossier(
-    *, kind, cycle, user=None, strategy=None, force=False, enqueue=True, export_filters=None, language=""
+    *,
+    kind,
+    cycle=None,
+    user=None,
+    strategy=None,
+    person=None,
+    force=False,
+    enqueue=True,
+    export_filters=None,
+    language="",
 ):
     """Returns the dossier for the current inputs, rendered, pending or queued now. A dashboard export also
-    takes the page's filters (`export_filters`) and its `language`; both are part of its inputs.
+    takes the page's filters (`export_filters`) and its `language`; both are part of its inputs. A personal data
+    export is about `person` and takes the `language` it is printed in; the record of processing activities too.
 
     - None yet: a new queued dossier. Two concurrent requests make one row (the database's unique constraint
       decides; the loser returns the winner's row) and one rendering.
@@ -34,8 +44,8 @@ def request_dossier(
     transaction has committed. Raises DossierUnavailable when the subject cannot have a dossier yet.
     """
     export = {"export_filters": export_filters or {}, "language": language}
-    fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy, **export))
-    key = {"kind": kind, "cycle": cycle, "strategy": strategy, "fingerprint": fingerprint}
+    fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy, person=person, **export))
+    key = {"kind": kind, "cycle": cycle, "strategy": strategy, "person": person, "fingerprint": fingerprint}
     # Locks the current generation, so that two requests for a failed dossier reset and send it once.
     current = Dossier.objects.select_for_update(of=("self",)).filter(**key).order_by("-generation").first()
     if current is None:

@@ -87,12 +87,13 @@ RULES = [
 ]
 
 
-def ship_rules(apps, schema_editor):
+def ship_rules(apps, schema_editor, rules=RULES):
+    """Also ships the rules of later migrations (`rules`), which call it with theirs."""
     from django.utils import timezone
 
     RetentionRule = apps.get_model("portal", "RetentionRule")
     HistoricalRetentionRule = apps.get_model("portal", "HistoricalRetentionRule")
-    for values in RULES:
+    for values in rules:
         rule, created = RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
         if created:
             # The shipped value is the first entry of the rule's history, so that a later change shows what it was.
@@ -106,8 +107,8 @@ def ship_rules(apps, schema_editor):
             )
 
 
-def remove_rules(apps, schema_editor):
-    apps.get_model("portal", "RetentionRule").objects.filter(code__in=[rule["code"] for rule in RULES]).delete()
+def remove_rules(apps, schema_editor, rules=RULES):
+    apps.get_model("portal", "RetentionRule").objects.filter(code__in=[rule["code"] for rule in rules]).delete()
 
 
 class Migration(migrations.Migration):

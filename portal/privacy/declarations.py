@@ -18,6 +18,7 @@ def register_declarations():
     declare(
         PersonalData(
             model="portal.User",
+            export_fields=("role", "is_active", "date_joined", "last_login", "anonymised_at"),
             purpose=_(
                 "Benutzerkonto der am Verfahren Beteiligten: Anmeldung, Rolle, Zuständigkeit und Benachrichtigung"
             ),
@@ -42,6 +43,7 @@ def register_declarations():
     declare(
         PersonalData(
             model="portal.OutgoingMessage",
+            export_fields=("kind", "subject", "status", "created_at", "sent_at"),
             purpose=_("Benachrichtigung der Beteiligten per E-Mail und Nachweis des Versands"),
             retention=categories.OUTBOX,
             subjects=("recipient",),
@@ -56,6 +58,7 @@ def register_declarations():
     declare(
         PersonalData(
             model="portal.NotificationPreference",
+            export_fields=("kind",),
             purpose=_("Abbestellte Benachrichtigungen einer Person"),
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),
@@ -65,6 +68,7 @@ def register_declarations():
     declare(
         PersonalData(
             model="portal.AccountEvent",
+            export_fields=("kind", "at"),
             purpose=_("Sicherheit der Anmeldung: Fehlversuche, Sperren und Entsperrungen (Art. 32 DSGVO)"),
             retention=categories.SIGN_IN_EVENTS,
             subjects=("user",),
@@ -78,6 +82,7 @@ def register_declarations():
     declare(
         PersonalData(
             model="portal.LegalHold",
+            export_fields=("set_at", "lifted_at"),
             purpose=_("Aufbewahrungssperren: wer eine Sperre gesetzt und aufgehoben hat"),
             retention=categories.FUNDING_FILE,
             fields=(
@@ -101,6 +106,7 @@ def _register_third_party():
     declare(
         PersonalData(
             model="admin.LogEntry",
+            export_fields=("action_time", "action_flag", "content_type__model"),
             purpose=_("Protokoll der Änderungen in der Administration"),
             retention=categories.FUNDING_FILE,
             subjects=("user",),
@@ -118,6 +124,7 @@ def _register_third_party():
     declare(
         PersonalData(
             model="account.EmailAddress",
+            export_fields=("verified", "primary"),
             purpose=_("E-Mail-Adresse zur Anmeldung und zum Zurücksetzen des Passworts"),
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),
@@ -139,6 +146,7 @@ def _register_third_party():
     declare(
         PersonalData(
             model="mfa.Authenticator",
+            export_fields=("type", "created_at", "last_used_at"),
             purpose=_("Zweiter Faktor der Anmeldung (Authenticator-App, Wiederherstellungscodes, Passkeys)"),
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),
@@ -151,6 +159,7 @@ def _register_third_party():
     declare(
         PersonalData(
             model="usersessions.UserSession",
+            export_fields=("created_at", "last_seen_at"),
             purpose=_("Angemeldete Geräte einer Person, damit sie Sitzungen sehen und beenden kann"),
             retention=categories.SIGN_IN_EVENTS,
             subjects=("user",),
@@ -165,6 +174,7 @@ def _register_third_party():
     declare(
         PersonalData(
             model="socialaccount.SocialAccount",
+            export_fields=("provider", "last_login", "date_joined"),
             purpose=_("Anmeldung über den Identitätsdienst der Behörde (OpenID Connect)"),
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),

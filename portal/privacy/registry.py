@@ -75,6 +75,12 @@ class PersonalData:
     # Called with the primary keys of rows whose fields were erased (e.g. to refresh their search entries).
     after_erasure: Callable[[list[int]], None] | None = None
     derived_from: str = ""  # for a historical model: the declaration it mirrors
+    # Lookups of fields that are not personal but make an exported row readable (its alliance, status, dates, the
+    # text a person wrote); checked not to look personal. A historical model gets its date and type of change.
+    export_fields: tuple[str, ...] = ()
+    # Erases the person's rows (`rows_of(user)`) in place of the field-wise erasure, for rows that are a copy of
+    # the person's data as a whole (a rendered personal data export); returns the rows it removed.
+    erase_rows: Callable[[models.QuerySet], int] | None = None
 
     @property
     def model_class(self):
@@ -141,10 +147,23 @@ def _check(declaration):
             raise ValueError(f"{declaration.model}.{item.name}: unknown kind or erasure")
         if item.erasure == Erasure.KEEP and not item.legal_basis:
             raise ValueError(f"{declaration.model}.{item.name}: a kept field names its legal basis")
-    if declaration.deletes_rows and any(item.erasure != Erasure.DELETE_ROW for item in declaration.fields):
+    mixed = any(item.erasure != Erasure.DELETE_ROW for item in declaration.fields)
+    if declaration.deletes_rows and mixed and declaration.erase_rows is None:
         raise ValueError(f"{declaration.model}: a row is deleted as a whole; declare every field DELETE_ROW")
     if len(names) != len(declaration.fields):
         raise ValueError(f"{declaration.model}: a field is declared twice")
+    for lookup in declaration.export_fields:
+        if lookup in names:
+            raise ValueError(f"{declaration.model}.{lookup}: an export field is not a personal field")
+        field_at(model, lookup)  # raises FieldDoesNotExist for a typo
+
+
+def field_at(model, lookup):
+    """The model field a lookup ("assignment__strategy__alliance__name") ends at."""
+    *path, last = lookup.split("__")
+    for name in path:
+        model = model._meta.get_field(name).related_model
+    return model._meta.get_field(last)
 
 
 def register(declaration: PersonalData, *, with_history: bool = True) -> None:
@@ -173,6 +192,7 @@ def register(declaration: PersonalData, *, with_history: bool = True) -> None:
             fields=mirrored + extra,
             subjects=tuple(s for s in subjects if s.split("__")[0] in {f.name for f in historical._meta.fields}),
             derived_from=declaration.model,
+            export_fields=("history_date", "history_type"),
         )
         _check(derived)
         _registry.declarations[derived.model] = derived
@@ -224,6 +244,18 @@ def declarations_in(category: str) -> list[PersonalData]:
         for item in _registry.declarations.values()
         if item.retention == category or any(f.retention == category for f in item.fields)
     ]
+
+
+def personal_export_fields() -> list[str]:
+    """The "app_label.Model.lookup" of every export field that ends at a field that looks personal and is not
+    allowed (`register_not_personal`): an export must not carry someone else's name or address as context."""
+    found = []
+    for label, declaration in _registry.declarations.items():
+        for lookup in declaration.export_fields:
+            target = field_at(declaration.model_class, lookup)
+            if looks_personal(target) and (target.model._meta.label, target.name) not in _registry.not_personal:
+                found.append(f"{label}.{lookup}")
+    return found
 
 
 # --- The completeness check ------------------------------------------------------------------------------------

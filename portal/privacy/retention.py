@@ -115,12 +115,15 @@ def _in_batches(queryset, act, batch_size):
             return total
 
 
-def delete_in_batches(queryset, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+def delete_in_batches(queryset, *, batch_size: int = DEFAULT_BATCH_SIZE, before=None) -> int:
     """Deletes the rows of `queryset` (the due rows, holds already excluded) in batches of primary keys, each
-    batch its own transaction. Returns how many rows of the queryset's model were deleted."""
+    batch its own transaction. `before(keys)` runs inside each batch's transaction ahead of the delete (e.g. to
+    remove the rows' files once it commits). Returns how many rows of the queryset's model were deleted."""
     model = queryset.model
 
     def delete(keys):
+        if before is not None:
+            before(keys)
         _deleted, by_model = model._default_manager.filter(pk__in=keys).delete()
         return by_model.get(model._meta.label, 0)
 

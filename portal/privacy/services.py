@@ -160,7 +160,9 @@ def erase_rows_of(*, user, name, email) -> dict[str, int]:
             continue
         model = declaration.model_class
         rows = model._default_manager.filter(pk__in=declaration.rows_of(user).values("pk"))
-        if declaration.deletes_rows:
+        if declaration.erase_rows:
+            count = declaration.erase_rows(rows)
+        elif declaration.deletes_rows:
             _deleted, by_model = rows.delete()
             count = by_model.get(label, 0)
         else:

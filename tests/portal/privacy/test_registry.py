@@ -4,6 +4,7 @@ tables included) that looks personal by its name or type is declared, or allowed
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.test.utils import isolate_apps
 
@@ -17,6 +18,7 @@ from portal.privacy.registry import (
     declarations,
     looks_personal,
     not_personal,
+    personal_export_fields,
     register,
     unlisted_personal_fields,
 )
@@ -134,3 +136,26 @@ def test_a_declaration_must_name_real_fields_and_whole_row_deletion():
             )
         )
     assert declaration_for("portal.AccountEvent").deletes_rows
+
+
+def test_no_export_field_carries_a_field_that_looks_personal():
+    assert personal_export_fields() == []
+
+
+def test_an_export_field_must_exist_and_must_not_repeat_a_personal_field():
+    with pytest.raises(FieldDoesNotExist):
+        register(
+            PersonalData(
+                model="portal.AccountEvent", purpose="x", retention="sign_in_events", fields=(), export_fields=("nope",)
+            )
+        )
+    with pytest.raises(ValueError, match="not a personal field"):
+        register(
+            PersonalData(
+                model="portal.AccountEvent",
+                purpose="x",
+                retention="sign_in_events",
+                fields=(PersonalField("user", DataKind.USER_REFERENCE, Erasure.DELETE_ROW),),
+                export_fields=("user",),
+            )
+        )
