@@ -134,9 +134,9 @@ def privacy_record_context():
     table they record), with the retention rules that limit it, and the controller's settings."""
     rules = {rule.code: rule for rule in RetentionRule.objects.order_by("code")}
     activities = {}
-    for _label, declaration in sorted(registry.declarations().items()):
+    declared = sorted(registry.declarations().items())
+    for _label, declaration in declared:
         if declaration.derived_from:
-            activities[str(declaration.purpose)].with_history = True
             continue
         activity = activities.setdefault(str(declaration.purpose), Activity(str(declaration.purpose)))
         activity.tables.append(str(declaration.model_class._meta.verbose_name_plural))
@@ -150,6 +150,9 @@ def privacy_record_context():
                 activity.rules[code] = rules[code]
         if declaration.retention in rules:
             activity.rules[declaration.retention] = rules[declaration.retention]
+    for _label, declaration in declared:
+        if declaration.derived_from:
+            activities[str(declaration.purpose)].with_history = True
     return {
         "controller": _controller(),
         "dpo": _dpo(),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from alliances.models import EvaluationCycle, Strategy
 from decisions import exports
 from dossiers import services
-from dossiers.models import EXPORT_KINDS, STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
+from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
 from dossiers.rules import DossierSubject
 from portal.rules import require_permission
 
@@ -23,7 +23,11 @@ access_log = logging.getLogger("portal.access")
 def _subject_or_404(request, kind, cycle_slug, alliance_slug):
     """The cycle and strategy a dossier of `kind` would be about: 404 for a malformed address, 403 when the role
     may never read this kind, 404 when it may but not for this subject (see dossiers/rules.py)."""
-    if kind not in DossierKind.values or (kind in STRATEGY_KINDS) != (alliance_slug is not None):
+    if (
+        kind not in DossierKind.values
+        or kind in PRIVACY_KINDS
+        or (kind in STRATEGY_KINDS) != (alliance_slug is not None)
+    ):
         raise Http404
     require_permission(request.user, "dossiers.read_kind", kind)
     cycle = get_object_or_404(EvaluationCycle, slug=cycle_slug)
@@ -39,7 +43,9 @@ def _subject_or_404(request, kind, cycle_slug, alliance_slug):
 
 def _dossier_or_404(request, public_id):
     """The dossier, with the same two answers: 403 for a kind the role never reads, 404 beyond the user's scope."""
-    dossier = get_object_or_404(Dossier.objects.select_related("strategy__alliance", "cycle"), public_id=public_id)
+    dossier = get_object_or_404(
+        Dossier.objects.select_related("strategy__alliance", "cycle", "person"), public_id=public_id
+    )
     require_permission(request.user, "dossiers.read_kind", dossier.kind)
     if not rules.has_perm("dossiers.read_dossier", request.user, dossier):
         raise Http404
@@ -166,6 +172,7 @@ def retry(request, public_id):
             kind=dossier.kind,
             cycle=dossier.cycle,
             strategy=dossier.strategy,
+            person=dossier.person,
             user=request.user,
             **({"export_filters": dossier.export_filters, "language": dossier.language} if dossier.is_export else {}),
         )
@@ -185,3 +192,54 @@ def download(request, public_id):
     return FileResponse(
         dossier.file.open("rb"), as_attachment=True, filename=dossier.filename, content_type=dossier.content_type
     )
+
+
+# --- Data protection: a person's own data, and the record of processing activities ----------------------------
+
+
+def _privacy_person(request, kind):
+    """The person a data protection dossier is about (None for the record); 403 for a role that never reads the
+    kind (the record for anyone but an admin)."""
+    require_permission(request.user, "dossiers.read_kind", kind)
+    return request.user if kind == DossierKind.PERSONAL_DATA else None
+
+
+def privacy_panel_context(request, kind, *, next_url):
+    """The panel of a data protection dossier: the latest one of the person (or the latest record) and the
+    request button."""
+    person = _privacy_person(request, kind)
+    latest = Dossier.objects.filter(kind=kind, person=person).order_by("-created_at").first()
+    name = "dossiers:request_personal_data" if kind == DossierKind.PERSONAL_DATA else "dossiers:request_privacy_record"
+    return {
+        "request": request,
+        "latest": latest,
+        "label": DossierKind(kind).label,
+        "next": next_url,
+        "request_url": reverse(name),
+    }
+
+
+def _request_privacy_dossier(request, kind):
+    person = _privacy_person(request, kind)
+    dossier = services.request_dossier(kind=kind, person=person, user=request.user)
+    access_log.info("%s requested by user %s", kind, request.user.pk)
+    return _queued_response(request, dossier)
+
+
+@require_POST
+def request_personal_data(request):
+    """Has a worker print what the portal stores about the signed-in person; the same data gives the same PDF."""
+    return _request_privacy_dossier(request, DossierKind.PERSONAL_DATA)
+
+
+@require_GET
+def privacy_record(request):
+    """The record of processing activities (Art. 30 DSGVO) for the admins, who hand it to the data protection
+    officer: what it holds, and its PDF."""
+    context = privacy_panel_context(request, DossierKind.PRIVACY_RECORD, next_url=reverse("dossiers:privacy_record"))
+    return render(request, "dossiers/privacy_record.html", context)
+
+
+@require_POST
+def request_privacy_record(request):
+    return _request_privacy_dossier(request, DossierKind.PRIVACY_RECORD)

@@ -11,7 +11,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from portal.views import account, home, notifications, outbox, privacy, search
+from portal.views import account, home, my_data, notifications, outbox, privacy, search
 
 # Search across the cycle, in the namespace `portal` (`portal:search`, `portal:search_export`).
 search_patterns = (
@@ -38,6 +38,8 @@ urlpatterns = [
     path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("accounts/notifications/", notifications.notification_preferences, name="notification_preferences"),
     path("accounts/security/", account.account_security, name="account_security"),
+    path("accounts/my-data/", my_data.my_data, name="my_data"),
+    path("accounts/my-data/export.json", my_data.my_data_json, name="my_data_json"),
     path("accounts/locked/", account.locked_accounts, name="locked_accounts"),
     path("accounts/locked/<int:pk>/unlock/", account.unlock, name="unlock_account"),
     # The login page offers the language switch, so it works before signing in.

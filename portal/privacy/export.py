@@ -39,7 +39,11 @@ class Category:
 
     @property
     def label(self):
-        return str(self.declaration.model_class._meta.verbose_name_plural)
+        """The table's name; a history table is named after the table whose changes it records."""
+        model = self.declaration.model_class
+        if self.declaration.derived_from:
+            model = registry.declaration_for(self.declaration.derived_from).model_class
+        return str(model._meta.verbose_name_plural)
 
     @property
     def is_history(self):
@@ -63,7 +67,7 @@ def _rule_json(rule):
     return {
         "category": rule.code,
         "label": rule.label,
-        "period": rule.period_display(),
+        "period": rule.period_display,
         "counts_from": rule.get_counts_from_display(),
         "legal_basis": rule.legal_basis,
     }

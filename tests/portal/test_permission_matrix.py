@@ -52,6 +52,12 @@ MATRIX = [
     ("dossiers:retry", "post", [LOGIN, 302, 404, 302, 302, W]),
     # The cycle report is the ministry's alone.
     ("dossiers:request_cycle", "post", [LOGIN, W, W, W, 302, W]),
+    # "Meine Daten": every signed-in person, each their own; the record of processing activities for admins.
+    ("my_data", "get", [LOGIN, 200, 200, 200, 200, 200]),
+    ("my_data_json", "get", [LOGIN, 200, 200, 200, 200, 200]),
+    ("dossiers:request_personal_data", "post", [LOGIN, 302, 302, 302, 302, 302]),
+    ("dossiers:privacy_record", "get", [LOGIN, W, W, W, W, 200]),
+    ("dossiers:request_privacy_record", "post", [LOGIN, W, W, W, W, 302]),
 ]
 
 

@@ -214,6 +214,7 @@ def test_a_run_records_counts_per_category_and_a_second_run_changes_nothing(t0):
         categories.FUNDING_FILE: 0,
         categories.INACTIVE_ACCOUNTS: 0,
         categories.OUTBOX: 1,
+        categories.PERSONAL_COPIES: 0,
         categories.SESSIONS: 0,
         categories.SIGN_IN_EVENTS: 1,
     }
