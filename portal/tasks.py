@@ -120,3 +120,12 @@ def apply_retention_schedule():
 
     run = apply_retention()
     return run.counts
+
+
+@shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def truncate_client_addresses():
+    """Cuts stored client addresses older than the sign-in throttle's window to their network (beat, every few
+    minutes); idempotent."""
+    from portal.privacy import addresses
+
+    return addresses.truncate_client_addresses()
