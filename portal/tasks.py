@@ -115,11 +115,12 @@ def remove_leftover_files():
 
 @shared_task(acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def apply_retention_schedule():
-    """The daily retention run (beat): deletes and anonymises what the schedule says is due; idempotent."""
+    """The daily retention run (beat): deletes and anonymises what the schedule says is due; idempotent, and
+    skipped while another run is still going."""
     from portal.privacy.services import apply_retention
 
     run = apply_retention()
-    return run.counts
+    return run.counts if run is not None else "skipped: another run is still going"
 
 
 @shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
