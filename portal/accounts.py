@@ -138,7 +138,8 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             if account_wait:
                 self._record_lock(request, email, locked_since)
                 raise ValidationError(_wait_message(account_wait), code="too_many_login_attempts") from None
-            logger.warning("Sign-in refused: too many failures from %s", allauth_ratelimit.get_ip(request))
+            # The address is the throttle's business (it counts it in the cache); the log names no one.
+            logger.warning("Sign-in refused: too many failed sign-ins from one client address")
             minutes = wait_minutes(_lock(request, email, "ip")[0])
             raise ValidationError(
                 ngettext(

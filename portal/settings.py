@@ -401,7 +401,10 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # The portal logs user ids, never e-mail or client addresses; the formatter redacts what others let through.
+    "formatters": {
+        "plain": {"()": "portal.logs.RedactingFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -434,4 +437,7 @@ CELERY_BEAT_SCHEDULE = {
     "faq-digest": {"task": "alliances.tasks.send_faq_digests", "schedule": 60 * 60},
     # The retention schedule (portal.privacy): once a day; a run that comes twice changes nothing the second time.
     "retention": {"task": "portal.tasks.apply_retention_schedule", "schedule": 24 * 60 * 60},
+    # Client addresses older than the sign-in throttle's window are cut to their network (portal.privacy.addresses):
+    # every five minutes, so that none stays exact for much longer than the window itself.
+    "client-address-truncation": {"task": "portal.tasks.truncate_client_addresses", "schedule": 5 * 60},
 }

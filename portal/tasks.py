@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from portal.logs import redact
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,13 @@ def deliver_message(self, message_id):
         try:
             email.send()
         except Exception as error:  # noqa: BLE001 - any transport error is recorded and retried
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            # An SMTP refusal quotes the recipient: the stored error and the log keep the message id instead.
+            message.last_error = redact(f"{type(error).__name__}: {error}")[:2000]
             message.status = MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED
             message.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
+            logger.warning(
+                "delivery of message %s failed (attempt %s): %s", message_id, message.attempts, message.last_error
+            )
             if message.status == MessageStatus.QUEUED:
                 transaction.on_commit(lambda: self.retry(countdown=retry_countdown(message.attempts), throw=False))
             return "failed"
@@ -115,8 +119,18 @@ def remove_leftover_files():
 
 @shared_task(acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def apply_retention_schedule():
-    """The daily retention run (beat): deletes and anonymises what the schedule says is due; idempotent."""
+    """The daily retention run (beat): deletes and anonymises what the schedule says is due; idempotent, and
+    skipped while another run is still going."""
     from portal.privacy.services import apply_retention
 
     run = apply_retention()
-    return run.counts
+    return run.counts if run is not None else "skipped: another run is still going"
+
+
+@shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def truncate_client_addresses():
+    """Cuts stored client addresses older than the sign-in throttle's window to their network (beat, every few
+    minutes); idempotent."""
+    from portal.privacy import addresses
+
+    return addresses.truncate_client_addresses()

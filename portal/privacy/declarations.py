@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from portal.privacy import categories, legal
+from portal.privacy.addresses import StoredAddress, register_address
 from portal.privacy.registry import DataKind, Erasure, PersonalData, PersonalField, register_not_personal
 from portal.privacy.registry import register as declare
 from portal.privacy.retention import RetentionHandler, delete_in_batches, register_handler
@@ -274,6 +275,14 @@ def register_handlers():
     register_handler(RetentionHandler(categories.INACTIVE_ACCOUNTS, "portal.User", _anonymise_inactive_accounts))
 
 
+def register_addresses():
+    # allauth writes a session's address when it is signed in (USERSESSIONS_TRACK_ACTIVITY is off), together
+    # with last_seen_at; nothing checks a session against its address, the person's list of sessions shows it.
+    register_address(StoredAddress("portal.AccountEvent", "client_address", recorded_at="at"))
+    register_address(StoredAddress("usersessions.UserSession", "ip", recorded_at="last_seen_at"))
+
+
 def register():
     register_declarations()
     register_handlers()
+    register_addresses()

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.locks import exclusive
 from portal.models import LegalHold, RetentionRule, RetentionRun, Role, User
 from portal.privacy import registry
 from portal.privacy.registry import DataKind, Erasure
@@ -37,15 +38,28 @@ def holds_at(now) -> Holds:
     )
 
 
-def apply_retention(*, now=None, batch_size=DEFAULT_BATCH_SIZE) -> RetentionRun:
+RETENTION_RUN_LOCK = "portal.privacy.retention-run"
+
+
+def apply_retention(*, now=None, batch_size=DEFAULT_BATCH_SIZE) -> RetentionRun | None:
     """Applies the retention schedule as of `now` (default: the current time): every rule's registered handlers
     delete or anonymise what is due, in batches, and skip what an active legal hold covers.
 
     Side effects: deletes and anonymises rows in every stage (each batch its own transaction, so that a long run
     neither holds locks for long nor loses its work on a late failure); writes one `RetentionRun` with the count
     per category, never content. Idempotent: a second run with the same `now` changes nothing and counts zeros.
+    One run at a time (a PostgreSQL advisory lock, `portal.locks`): while another run holds it, this one changes
+    nothing, logs that it was skipped and returns None.
     """
     now = now or timezone.now()
+    with exclusive(RETENTION_RUN_LOCK) as acquired:
+        if not acquired:
+            logger.warning("retention run as of %s skipped: another run is still going", now.isoformat())
+            return None
+        return _run_retention(now=now, batch_size=batch_size)
+
+
+def _run_retention(*, now, batch_size):
     holds = holds_at(now)
     run = RetentionRun.objects.create(as_of=now, active_holds=len(holds.cycle_ids) + len(holds.alliance_ids), counts={})
     counts = {}

@@ -681,6 +681,59 @@ def test_proxy_check_catches_a_broken_example(breakage):
         check_proxy(broken)
 
 
+# --- access logs without personal data ----------------------------------------------------------------------------
+
+# gunicorn's atoms that name no one: time, method, path without query, status, size, duration, protocol, pid.
+IMPERSONAL_GUNICORN_ATOMS = {"t", "m", "U", "s", "b", "B", "M", "D", "L", "T", "H", "p"}
+IMPERSONAL_NGINX_VARIABLES = {
+    "time_local",
+    "time_iso8601",
+    "request_method",
+    "uri",
+    "status",
+    "body_bytes_sent",
+    "bytes_sent",
+    "request_time",
+    "upstream_response_time",
+    "server_protocol",
+}
+
+
+def gunicorn_access_log_formats():
+    """{where: access log format} of every gunicorn the image runs (compose services and the Dockerfile's CMD)."""
+    formats = {}
+    for where, argv in image_commands(production()):
+        for executable, arguments in executables(argv):
+            if executable == "gunicorn":
+                assert "--access-logformat" in arguments, f"{where}: gunicorn's default access log names the client"
+                formats[where] = arguments[arguments.index("--access-logformat") + 1]
+    return formats
+
+
+def test_gunicorns_access_log_has_no_client_address_user_agent_or_query_string():
+    formats = gunicorn_access_log_formats()
+    assert set(formats) == {"web", "Dockerfile CMD"}
+    assert len(set(formats.values())) == 1, "compose and the image log differently"
+    for where, access_format in formats.items():
+        assert "%(h)s" not in access_format, f"{where}: the remote address"
+        atoms = re.findall(r"%\((.*?)\)s", access_format)
+        assert atoms and set(atoms) <= IMPERSONAL_GUNICORN_ATOMS, f"{where}: {access_format}"
+
+
+def test_the_proxys_access_log_has_no_client_address_user_agent_or_query_string():
+    tree = nginx_blocks(NGINX.read_text(encoding="utf-8"))
+    formats = {args[0]: "".join(args[1:]) for args in directives(tree, "log_format")}
+    logs = directives(tree, "access_log") + [
+        args for name, _args, server in tree if name == "server" for args in directives(server, "access_log")
+    ]
+    assert logs, "without access_log nginx writes the image's default format, with the client address"
+    for args in logs:
+        assert args[0] == "off" or (len(args) > 1 and args[1] in formats), f"access_log {args} uses a default format"
+    for name, text in formats.items():
+        variables = set(re.findall(r"\$\{?(\w+)", text))
+        assert variables and variables <= IMPERSONAL_NGINX_VARIABLES, f"log_format {name}: {text}"
+
+
 def test_production_overlay_puts_the_scaled_web_tier_behind_the_proxy():
     stack = production()
     services = stack["services"]
