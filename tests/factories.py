@@ -642,8 +642,9 @@ def strategy_with_spread_reviews(cycle):
 # --- Dossier stage ------------------------------------------------------------------------------------------
 
 
-def ready_dossier(*, kind, cycle, strategy=None, requested_by=None, content=b"%PDF-1.7 stand-in"):
-    """A dossier that is ready with a small stand-in file, for tests of who may see it, not of rendering."""
+def ready_dossier(*, kind, cycle=None, strategy=None, person=None, requested_by=None, content=b"%PDF-1.7 stand-in"):
+    """A dossier that is ready with a small stand-in file, for tests of who may see it, not of rendering (a
+    personal data export names its `person`, and neither kind of data protection dossier has a cycle)."""
     from django.core.files.base import ContentFile
 
     from dossiers.models import Dossier, DossierStatus
@@ -652,6 +653,7 @@ def ready_dossier(*, kind, cycle, strategy=None, requested_by=None, content=b"%P
         kind=kind,
         cycle=cycle,
         strategy=strategy,
+        person=person,
         requested_by=requested_by,
         status=DossierStatus.READY,
         progress=100,
