@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.privacy import registry
+from portal.privacy import addresses, registry
 from portal.privacy.models import RetentionRule
 
 
@@ -26,5 +26,6 @@ def privacy_notice(request):
         },
         "dpo": {"name": settings.PRIVACY_DPO_NAME, "email": settings.PRIVACY_DPO_EMAIL},
         "rules": rules,
+        "address_window_minutes": int(addresses.throttle_window().total_seconds() // 60),
     }
     return render(request, "portal/privacy_notice.html", context)

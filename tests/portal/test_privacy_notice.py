@@ -54,3 +54,11 @@ def test_the_notice_speaks_english(client):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("privacy_notice"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Privacy notice" in page and "Your rights" in page
+
+
+def test_the_notice_says_when_addresses_are_cut_short_from_the_sign_in_lock(client, settings):
+    settings.LOGIN_LOCKOUT_MINUTES = 30
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/30m/key"}
+    page = client.get(reverse("privacy_notice")).content.decode()
+    assert "Nach 30 Minuten, der Dauer der Anmeldesperre, wird sie gekürzt" in page
+    assert reverse("my_data") in page
