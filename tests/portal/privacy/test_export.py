@@ -4,6 +4,8 @@ them, with every field the registry lists, and nothing about anyone else."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliances.models import Question
@@ -148,3 +150,21 @@ def test_the_overview_counts_each_category_of_the_persons_data(client, world):
     assert response.status_code == 200
     assert "Gutachten" in page and reverse("my_data_json") in page
     assert reverse("dossiers:request_personal_data") in page
+
+
+def test_the_overview_and_the_json_cost_the_same_queries_for_more_data(client, world):
+    expert = world["expert"]
+    client.force_login(expert)
+
+    def queries():
+        counts = []
+        for name in ("my_data", "my_data_json"):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse(name)).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    before = queries()
+    for number in range(5):
+        notify(expert, subject=f"Nachricht {number}")
+    assert queries() == before
