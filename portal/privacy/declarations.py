@@ -88,6 +88,20 @@ def register_declarations():
     )
     declare(
         PersonalData(
+            model="portal.ErasureRequest",
+            purpose=_("Anträge auf Löschung eines Kontos (Art. 17 DSGVO) und ihre Entscheidung"),
+            retention=categories.INACTIVE_ACCOUNTS,
+            subjects=("user",),
+            fields=(
+                PersonalField("user", K.USER_REFERENCE, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
+                PersonalField("reason", K.FREE_TEXT, E.BLANK),
+                PersonalField("decided_by", K.USER_REFERENCE, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
+                PersonalField("decision_note", K.FREE_TEXT, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
+            ),
+        )
+    )
+    declare(
+        PersonalData(
             model="portal.RetentionRule",
             purpose=_("Aufbewahrungsplan: wer eine Regel geändert hat (Änderungshistorie)"),
             retention=categories.FUNDING_FILE,
