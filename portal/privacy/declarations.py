@@ -50,6 +50,8 @@ def register_declarations():
                 PersonalField("recipient_email", K.EMAIL, E.PSEUDONYM),
                 PersonalField("body_text", K.FREE_TEXT, E.BLANK),
                 PersonalField("body_html", K.FREE_TEXT, E.BLANK),
+                # The cause as text, which names people ("Dr. Muster → Gesunde Lausitz" for an assignment).
+                PersonalField("cause_label", K.FREE_TEXT, E.BLANK),
             ),
         )
     )

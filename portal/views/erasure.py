@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.forms import ErasureRejectionForm, ErasureRequestForm, add_refusal
@@ -12,6 +13,7 @@ from portal.privacy import erasure as services
 from portal.rules import require_permission
 
 QUEUE_PAGE_SIZE = 50
+FILED = _lazy("Ihr Antrag auf Löschung ist eingegangen. Die Administration entscheidet und benachrichtigt Sie.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,10 +31,7 @@ def erasure_request(request):
                 return redirect("erasure_request")
             if form.is_valid():
                 services.request_erasure(user=request.user, reason=form.cleaned_data["reason"])
-                messages.success(
-                    request,
-                    _("Ihr Antrag auf Löschung ist eingegangen. Die Administration entscheidet und benachrichtigt Sie."),
-                )
+                messages.success(request, FILED)
                 return redirect("erasure_request")
         except services.ErasureRefused as refused:
             add_refusal(form, refused)
