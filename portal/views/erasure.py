@@ -21,7 +21,7 @@ def erasure_request(request):
     """What an erasure of one's own account would erase and keep; files the request, or withdraws the open one."""
     require_permission(request.user, "portal.request_erasure")
     pending = services.open_request_of(request.user)
-    form = ErasureRequestForm(request.POST or None)
+    form = ErasureRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "withdraw":

@@ -238,11 +238,6 @@ def test_an_admin_sees_their_own_request_but_cannot_decide_it(client, admin):
     assert 'value="approve"' not in page
 
 
-def test_an_unknown_request_answers_404(client, admin):
-    client.force_login(admin)
-    assert client.get(reverse("erasure_decide", args=[999999])).status_code == 404
-
-
 @pytest.mark.parametrize("size", [3, 30])
 def test_the_queue_takes_the_same_queries_at_two_sizes(client, admin, size):
     for number in range(size):
