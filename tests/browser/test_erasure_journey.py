@@ -56,9 +56,7 @@ def test_an_expert_asks_for_erasure_and_an_admin_approves_it(page, live_server, 
     page.get_by_role("button", name="Löschung endgültig vollziehen").click()
     expect(page.locator("#messages")).to_contain_text("Das Konto ist gelöscht.")
     pseudonym = f"ehemalige/r Gutachter/in {expert.pk}"
-    expect(page.get_by_role("table").get_by_role("row", name=pseudonym)).to_contain_text(
-        "vollzogen"
-    )
+    expect(page.get_by_role("table").get_by_role("row", name=pseudonym)).to_contain_text("vollzogen")
     assert ErasureRequest.objects.get(user=expert).status == ErasureStatus.DONE
     assert [message.to for message in mail.outbox] == [[ADDRESS]]
     logout(page)

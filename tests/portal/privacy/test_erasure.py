@@ -252,3 +252,19 @@ def test_the_queue_takes_the_same_queries_at_two_sizes(client, admin, size):
     page = response.content.decode()
     assert len(re.findall(r'href="/accounts/erasure-requests/\d+/"', page)) == size
     assert page.count("badge text-bg-warning") == size - len(range(0, size, 3))
+
+
+def test_the_my_data_section_offers_the_request_or_shows_its_status(person, admin):
+    from django.template.loader import render_to_string
+
+    def section(erasure_request):
+        return render_to_string("portal/erasure/partials/my_data_section.html", {"erasure_request": erasure_request})
+
+    assert latest_erasure_request(user=person) is None
+    assert "Löschung beantragen" in section(None)
+    filed = request_erasure(user=person)
+    shown = section(latest_erasure_request(user=person))
+    assert "liegt der Administration vor" in shown and "Antrag ansehen oder zurückziehen" in shown
+    reject_erasure(request=filed, user=admin, note="Laufende Prüfung.")
+    shown = section(latest_erasure_request(user=person))
+    assert "abgelehnt" in shown and "Laufende Prüfung." in shown and "Löschung beantragen" in shown
