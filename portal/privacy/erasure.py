@@ -14,6 +14,7 @@ that the person still has to be told.
 """
 
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -236,7 +237,8 @@ def send_erasure_notice(*, request_id, address) -> bool:
     """Sends the message about an approved erasure to `address` (the person's former address, which the database
     no longer holds) unless it was sent already. Returns whether it sent now.
 
-    Side effects: one e-mail; sets `notified_at`. A failure of the mail server raises, and the task retries.
+    Side effects: one e-mail; sets `notified_at`. A failure of the mail server raises, and the task retries; a
+    refused recipient is final (logged without the address).
     """
     with transaction.atomic():
         request = ErasureRequest.objects.select_for_update().filter(pk=request_id, status=ErasureStatus.DONE).first()
@@ -245,7 +247,12 @@ def send_erasure_notice(*, request_id, address) -> bool:
         body_text, body_html = notice_for(request)
         mail = EmailMultiAlternatives(NOTICE_SUBJECT, body_text, settings.DEFAULT_FROM_EMAIL, [address])
         mail.attach_alternative(body_html, "text/html")
-        mail.send()
+        try:
+            mail.send()
+        except smtplib.SMTPRecipientsRefused:
+            # Final, and its text names the address: not retried, not logged with it.
+            logger.warning("erasure notice for request %s: the mail server refused the recipient", request_id)
+            return False
         request.notified_at = timezone.now()
         request.save(update_fields=["notified_at"])
         return True
