@@ -8,7 +8,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from portal.models import ErasureRequest, ErasureStatus, Role
-from tests.browser.conftest import assert_page_sound, login, logout
+from tests.browser.conftest import assert_page_sound, login, logout, submit_login_form
 from tests.factories import PASSWORD, AssignmentFactory, ExpertProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
@@ -42,9 +42,13 @@ def test_an_expert_asks_for_erasure_and_an_admin_approves_it(page, live_server, 
     logout(page)
 
     # The admin opens the queue from the menu, then the request's confirmation page, and approves.
-    login(page, live_server, admin.email)
-    page.goto(f"{live_server.url}/accounts/erasure-requests/")
-    expect(page.get_by_role("link", name="Löschanträge")).to_be_visible()
+    # (Straight to the portal: an admin's start page is otherwise the Django admin.)
+    page.goto(f"{live_server.url}/accounts/login/?next=/accounts/erasure-requests/")
+    submit_login_form(page, admin.email)
+    page.wait_for_url(re.compile(r"/accounts/erasure-requests/$"))
+    expect(
+        page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Löschanträge")
+    ).to_be_visible()
     queue = page.get_by_role("table")
     expect(queue.get_by_role("row", name=re.compile("Dr. Erika Muster"))).to_contain_text("offen")
     assert_page_sound(page)
