@@ -142,6 +142,22 @@ def test_a_mail_server_failure_leaves_the_notice_unsent_for_the_retry(person, ad
     assert mail.outbox[0].to == [ADDRESS]
 
 
+def test_a_refused_recipient_ends_the_notice_without_naming_the_address_in_the_log(person, admin, settings, caplog):
+    filed = request_erasure(user=person)
+    approve_erasure(request=filed, user=admin)
+    settings.MAILERS = {"default": {"BACKEND": "tests.portal.privacy.test_erasure.RecipientRefusingBackend"}}
+    assert erasure.send_erasure_notice(request_id=filed.pk, address=ADDRESS) is False
+    assert "refused the recipient" in caplog.text and ADDRESS not in caplog.text
+
+
+class RecipientRefusingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused({ADDRESS: (550, b"unknown user")})
+
+
 def test_a_rejection_needs_a_reason_and_tells_the_person_through_the_outbox(
     person, admin, django_capture_on_commit_callbacks
 ):
