@@ -58,6 +58,26 @@ class OutboxFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
 
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Anmerkung (freiwillig)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sie müssen Ihren Antrag nicht begründen. Die Anmerkung wird mit der Löschung entfernt."),
+    )
+
+
+class ErasureRejectionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Begründung der Ablehnung"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Die Person erhält diese Begründung per E-Mail."),
+        error_messages={"required": _("Bitte begründen Sie die Ablehnung.")},
+    )
+
+
 def add_refusal(form, refusal, *, field=None):
     """Shows a refused action on the form it came from: each German reason as an error of `field` (or the form)."""
     for reason in refusal.reasons:

@@ -233,5 +233,11 @@ class SearchEntry(models.Model):
         return f"{self.kind} {self.object_id} {self.part} {self.page or ''}".strip()
 
 
-# The retention schedule, legal holds and the retention runs (portal/privacy/models.py).
-from portal.privacy.models import LegalHold, RetentionRule, RetentionRun  # noqa: E402, F401
+# The retention schedule, legal holds, the retention runs and erasure requests (portal/privacy/models.py).
+from portal.privacy.models import (  # noqa: E402, F401
+    ErasureRequest,
+    ErasureStatus,
+    LegalHold,
+    RetentionRule,
+    RetentionRun,
+)

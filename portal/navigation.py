@@ -90,6 +90,7 @@ def register_portal():
         order=170,
         shown_to=is_programme_office | is_admin,
     )
+    register_nav_link("erasure_queue", label=_("Löschanträge"), section="erasure", order=175, shown_to=is_admin)
     # The home page itself is the staff's overview of the alliances (it redirects there).
     register_sections(
         "",
@@ -98,6 +99,8 @@ def register_portal():
             if name.startswith("outbox")
             else "accounts"
             if name in ("locked_accounts", "unlock_account")
+            else "erasure"
+            if name in ("erasure_queue", "erasure_decide")
             else "alliances"
             if name == "home"
             else None

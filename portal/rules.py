@@ -44,6 +44,9 @@ def has_second_factor(user):
 rules.add_rule("needs_second_factor_setup", needs_second_factor & ~has_second_factor)
 rules.add_perm("portal.read_outbox", is_programme_office)
 rules.add_perm("portal.unlock_account", is_programme_office | is_admin)
+# Everyone signed in may ask for the erasure of their own account; the admins decide (portal.privacy.erasure).
+rules.add_perm("portal.request_erasure", rules.is_authenticated & rules.is_active)
+rules.add_perm("portal.decide_erasure", is_admin)
 # Everyone signed in searches; what a search finds is limited by each kind's scope (portal.search.registry).
 rules.add_perm("portal.search", rules.is_authenticated & rules.is_active)
 # Staff search from a box in the page header; everyone else reaches the search page through a header link. A rule,

@@ -79,6 +79,23 @@ def sweep_outbox():
     return len(ids)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=MAX_ATTEMPTS * 2,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_erasure_notice(request_id, address):
+    """Tells a person that their account was erased. The one task that carries an address: after the erasure the
+    database no longer holds it (see portal.privacy.erasure). Idempotent; mail server errors are retried."""
+    from portal.privacy import erasure
+
+    return erasure.send_erasure_notice(request_id=request_id, address=address)
+
+
 # The inspection itself is bounded in a child process (UPLOAD_CHECK_SECONDS); the task's limits leave room for
 # storing the cleaned copy around it.
 UPLOAD_CHECK_TIME_LIMIT = settings.UPLOAD_CHECK_SECONDS + 120

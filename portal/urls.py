@@ -11,7 +11,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from portal.views import account, home, my_data, notifications, outbox, privacy, search
+from portal.views import account, erasure, home, my_data, notifications, outbox, privacy, search
 
 # Search across the cycle, in the namespace `portal` (`portal:search`, `portal:search_export`).
 search_patterns = (
@@ -42,6 +42,9 @@ urlpatterns = [
     path("accounts/my-data/export.json", my_data.my_data_json, name="my_data_json"),
     path("accounts/locked/", account.locked_accounts, name="locked_accounts"),
     path("accounts/locked/<int:pk>/unlock/", account.unlock, name="unlock_account"),
+    path("accounts/my-data/erasure/", erasure.erasure_request, name="erasure_request"),
+    path("accounts/erasure-requests/", erasure.erasure_queue, name="erasure_queue"),
+    path("accounts/erasure-requests/<int:pk>/", erasure.erasure_decide, name="erasure_decide"),
     # The login page offers the language switch, so it works before signing in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # The address is the identity the programme office set: nobody adds or changes one (allauth's page would).

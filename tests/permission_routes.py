@@ -16,6 +16,7 @@ DASHBOARD_EXPORTS = "tests.dossiers.test_exports::test_dashboard_export_permissi
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
 SEARCH = "tests.portal.test_search_views::test_search_permission_matrix"
+ERASURE = "tests.portal.privacy.test_erasure_permissions::test_erasure_permission_matrix"
 # Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
@@ -128,6 +129,9 @@ MATRIX_OF = {
     "socialaccount_connections": ACCOUNTS,
     "locked_accounts": ACCOUNTS,
     "unlock_account": ACCOUNTS,
+    "erasure_request": ERASURE,
+    "erasure_queue": ERASURE,
+    "erasure_decide": ERASURE,
     "account_login": ACCOUNTS,
     "account_logout": ACCOUNTS,
     "account_inactive": ACCOUNTS,

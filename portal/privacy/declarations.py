@@ -53,6 +53,8 @@ def register_declarations():
                 PersonalField("recipient_email", K.EMAIL, E.PSEUDONYM),
                 PersonalField("body_text", K.FREE_TEXT, E.BLANK),
                 PersonalField("body_html", K.FREE_TEXT, E.BLANK),
+                # The cause as text, which names people ("Dr. Muster → Gesunde Lausitz" for an assignment).
+                PersonalField("cause_label", K.FREE_TEXT, E.BLANK),
             ),
         )
     )
@@ -89,6 +91,20 @@ def register_declarations():
             fields=(
                 PersonalField("set_by", K.USER_REFERENCE, E.KEEP, legal_basis=legal.AUDIT),
                 PersonalField("lifted_by", K.USER_REFERENCE, E.KEEP, legal_basis=legal.AUDIT),
+            ),
+        )
+    )
+    declare(
+        PersonalData(
+            model="portal.ErasureRequest",
+            purpose=_("Anträge auf Löschung eines Kontos (Art. 17 DSGVO) und ihre Entscheidung"),
+            retention=categories.INACTIVE_ACCOUNTS,
+            subjects=("user",),
+            fields=(
+                PersonalField("user", K.USER_REFERENCE, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
+                PersonalField("reason", K.FREE_TEXT, E.BLANK),
+                PersonalField("decided_by", K.USER_REFERENCE, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
+                PersonalField("decision_note", K.FREE_TEXT, E.KEEP, legal_basis=legal.ACCOUNTABILITY),
             ),
         )
     )

@@ -8,3 +8,7 @@ AUDIT = _(
     "Art. 6 Abs. 1 lit. e DSGVO i. V. m. § 3 BDSG: Nachvollziehbarkeit des Verwaltungshandelns; "
     "der Verweis zeigt nach einer Löschung auf das Pseudonym"
 )
+ACCOUNTABILITY = _(
+    "Art. 5 Abs. 2 und Art. 17 DSGVO: Nachweis, dass ein Löschantrag bearbeitet wurde; "
+    "der Antrag zeigt nach der Löschung auf das Pseudonym"
+)

@@ -168,3 +168,78 @@ class RetentionRun(models.Model):
     @property
     def total(self):
         return sum(self.counts.values())
+
+
+class ErasureStatus(models.TextChoices):
+    OPEN = "open", _("offen")
+    DONE = "done", _("vollzogen")
+    REJECTED = "rejected", _("abgelehnt")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+class ErasureRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ErasureStatus.OPEN)
+
+
+class ErasureRequest(models.Model):
+    """A person's request to erase their account (Art. 17 DSGVO), decided by an admin.
+
+    Approval pseudonymises the account (`portal.privacy.erasure.approve_erasure`); the request stays as the proof
+    of what was done, bound to the pseudonym. `result` holds counts and legal bases only, never content."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="erasure_requests",
+        verbose_name=_("Konto"),
+    )
+    requested_at = models.DateTimeField(_("beantragt am"), default=timezone.now)
+    reason = models.TextField(_("Anmerkung der Person"), blank=True)
+    status = models.CharField(
+        _("Status"), max_length=12, choices=ErasureStatus.choices, default=ErasureStatus.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entschieden von"),
+    )
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decision_note = models.TextField(_("Begründung der Ablehnung"), blank=True)
+    result = models.JSONField(_("Ergebnis"), default=dict, blank=True)
+    # When the person was told the outcome of an approval (the message itself is not stored: see erasure.py).
+    notified_at = models.DateTimeField(_("benachrichtigt am"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ErasureRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Löschantrag")
+        verbose_name_plural = _("Löschanträge")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="open"), name="erasure_request_one_open_per_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | models.Q(status="withdrawn", decided_at__isnull=False)
+                | models.Q(status__in=["done", "rejected"], decided_at__isnull=False, decided_by__isnull=False),
+                name="erasure_request_decided_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected", decision_note=""),
+                name="erasure_request_rejection_has_a_reason",
+            ),
+        ]
+
+    def __str__(self):
+        # Without the person's name or address: outbox rows name their cause by this text.
+        return f"Löschantrag {self.pk}"
+
+    @property
+    def is_open(self):
+        return self.status == ErasureStatus.OPEN

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portal.privacy import export
+from portal.privacy import erasure, export
 
 access_log = logging.getLogger("portal.access")
 
@@ -22,6 +22,7 @@ def my_data(request):
     context = {
         "categories": [category for category in categories if not category.is_history],
         "history": [category for category in categories if category.is_history],
+        "erasure_request": erasure.latest_erasure_request(user=request.user),
     }
     return render(request, "portal/my_data.html", context)
 
