@@ -28,7 +28,20 @@ class RetentionRuleAdmin(SimpleHistoryAdmin):
 
     list_display = ["label", "code", "period", "unit", "counts_from", "action", "updated_at"]
     readonly_fields = ["code", "counts_from", "action", "updated_at"]
-    fields = ["code", "label", "description", "period", "unit", "counts_from", "legal_basis", "action", "updated_at"]
+    fields = [
+        "code",
+        "label",
+        "label_en",
+        "description",
+        "description_en",
+        "period",
+        "unit",
+        "counts_from",
+        "legal_basis",
+        "legal_basis_en",
+        "action",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -18,6 +18,9 @@ RULES = [
         "counts_from": "created",
         "legal_basis": "Art. 12 Abs. 3 und Art. 15 Abs. 3 DSGVO (Bereitstellung der Auskunft)",
         "action": "delete",
+        "label_en": "Data access copies as PDF (My data)",
+        "description_en": "The PDF copy of the data stored about a person; it can be made again at any time.",
+        "legal_basis_en": "Art. 12(3) and Art. 15(3) GDPR (providing the copy)",
     },
 ]
 
@@ -25,7 +28,7 @@ RULES = [
 class Migration(migrations.Migration):
     dependencies = [
         ("dossiers", "0005_personal_data_and_privacy_record"),
-        ("portal", "0006_default_retention_rules"),
+        ("portal", "0008_retention_rule_english"),
     ]
 
     operations = [

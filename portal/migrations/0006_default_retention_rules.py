@@ -5,6 +5,9 @@ from django.db import migrations
 
 SECURITY = "Art. 6 Abs. 1 lit. e DSGVO i. V. m. § 3 BDSG; Art. 32 DSGVO (Sicherheit der Verarbeitung)"
 PROCEDURE = "Art. 6 Abs. 1 lit. e DSGVO i. V. m. § 3 BDSG (Durchführung des Begutachtungsverfahrens)"
+# The English texts are written by migration 0008, which adds their fields.
+SECURITY_EN = "Art. 6(1)(e) GDPR in conjunction with Section 3 BDSG; Art. 32 GDPR (security of processing)"
+PROCEDURE_EN = "Art. 6(1)(e) GDPR in conjunction with Section 3 BDSG (conduct of the evaluation procedure)"
 
 RULES = [
     {
@@ -16,6 +19,9 @@ RULES = [
         "counts_from": "created",
         "legal_basis": SECURITY,
         "action": "delete",
+        "label_en": "Access and download logs",
+        "description_en": "Who downloaded which document or dossier, and when.",
+        "legal_basis_en": SECURITY_EN,
     },
     {
         "code": "outbox",
@@ -26,6 +32,9 @@ RULES = [
         "counts_from": "created",
         "legal_basis": PROCEDURE,
         "action": "delete",
+        "label_en": "Outbox (notifications sent)",
+        "description_en": "E-mails sent or finally failed, with recipient, subject and text.",
+        "legal_basis_en": PROCEDURE_EN,
     },
     {
         "code": "sessions",
@@ -36,6 +45,9 @@ RULES = [
         "counts_from": "expiry",
         "legal_basis": "Art. 6 Abs. 1 lit. e DSGVO i. V. m. § 3 BDSG; § 25 Abs. 2 Nr. 2 TDDDG",
         "action": "delete",
+        "label_en": "Sessions",
+        "description_en": "Technically necessary session data after signing in.",
+        "legal_basis_en": "Art. 6(1)(e) GDPR in conjunction with Section 3 BDSG; Section 25(2) no. 2 TDDDG",
     },
     {
         "code": "sign_in_events",
@@ -47,6 +59,10 @@ RULES = [
         "counts_from": "created",
         "legal_basis": SECURITY,
         "action": "delete",
+        "label_en": "Sign-in events",
+        "description_en": "Failed sign-ins, locks and unlocks; signed-in devices with IP address and browser "
+        "identification.",
+        "legal_basis_en": SECURITY_EN,
     },
     {
         "code": "confidential_notes",
@@ -58,6 +74,10 @@ RULES = [
         "counts_from": "cycle_closed",
         "legal_basis": PROCEDURE,
         "action": "anonymise",
+        "label_en": "Experts' confidential notes",
+        "description_en": "The confidential note of a review to the programme office and the ministry is emptied; "
+        "the review itself stays part of the funding file.",
+        "legal_basis_en": PROCEDURE_EN,
     },
     {
         "code": "funding_file",
@@ -71,6 +91,12 @@ RULES = [
         "legal_basis": "BHO § 70 / VV-BHO: Aufbewahrung der Förderakte; Art. 6 Abs. 1 lit. c und e DSGVO "
         "i. V. m. § 3 BDSG",
         "action": "anonymise",
+        "label_en": "Funding file: submissions, reviews, decisions and audit trail",
+        "description_en": "When the period ends, free texts about persons in the funding file are emptied "
+        "(declarations of conflicts of interest, confidential notes); strategies, scores and decisions remain "
+        "without reference to a person.",
+        "legal_basis_en": "Section 70 BHO / VV-BHO: retention of the funding file; Art. 6(1)(c) and (e) GDPR in "
+        "conjunction with Section 3 BDSG",
     },
     {
         "code": "inactive_accounts",
@@ -80,9 +106,13 @@ RULES = [
         "period": 730,
         "unit": "days",
         "counts_from": "last_activity",
-        "legal_basis": "Art. 5 Abs. 1 lit. e DSGVO (Speicherbegrenzung); Art. 6 Abs. 1 lit. e DSGVO i. V. m. "
-        "§ 3 BDSG",
+        "legal_basis": "Art. 5 Abs. 1 lit. e DSGVO (Speicherbegrenzung); Art. 6 Abs. 1 lit. e DSGVO i. V. m. § 3 BDSG",
         "action": "anonymise",
+        "label_en": "Accounts without activity",
+        "description_en": "An account without sign-in is deactivated and pseudonymised: name and e-mail address are "
+        "replaced, sign-in data deleted. Entries of the funding file remain bound to the pseudonym.",
+        "legal_basis_en": "Art. 5(1)(e) GDPR (storage limitation); Art. 6(1)(e) GDPR in conjunction with "
+        "Section 3 BDSG",
     },
 ]
 
@@ -93,7 +123,10 @@ def ship_rules(apps, schema_editor, rules=RULES):
 
     RetentionRule = apps.get_model("portal", "RetentionRule")
     HistoricalRetentionRule = apps.get_model("portal", "HistoricalRetentionRule")
-    for values in rules:
+    fields = {field.name for field in RetentionRule._meta.get_fields()}
+    for given in rules:
+        # Keys of fields a later migration adds (the English texts) wait for that migration.
+        values = {key: value for key, value in given.items() if key in fields}
         rule, created = RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
         if created:
             # The shipped value is the first entry of the rule's history, so that a later change shows what it was.

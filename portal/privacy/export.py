@@ -66,10 +66,10 @@ def _rule_json(rule):
         return None
     return {
         "category": rule.code,
-        "label": rule.label,
+        "label": rule.display_label,
         "period": rule.period_display,
         "counts_from": rule.get_counts_from_display(),
-        "legal_basis": rule.legal_basis,
+        "legal_basis": rule.display_legal_basis,
     }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -53,6 +54,10 @@ class RetentionRule(models.Model):
     counts_from = models.CharField(_("Frist beginnt mit"), max_length=16, choices=RetentionEvent.choices)
     legal_basis = models.TextField(_("Rechtsgrundlage"))
     action = models.CharField(_("nach Fristablauf"), max_length=12, choices=RetentionAction.choices)
+    # The English interface shows these where they are filled in (the shipped rules have them).
+    label_en = models.CharField(_("Bezeichnung (englisch)"), max_length=200, blank=True)
+    description_en = models.TextField(_("Umfang (englisch)"), blank=True)
+    legal_basis_en = models.TextField(_("Rechtsgrundlage (englisch)"), blank=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
     history = HistoricalRecords()
@@ -64,6 +69,22 @@ class RetentionRule(models.Model):
 
     def __str__(self):
         return self.label
+
+    def _in_language(self, name):
+        english = getattr(self, f"{name}_en")
+        return english if english and (get_language() or "de").startswith("en") else getattr(self, name)
+
+    @property
+    def display_label(self):
+        return self._in_language("label")
+
+    @property
+    def display_description(self):
+        return self._in_language("description")
+
+    @property
+    def display_legal_basis(self):
+        return self._in_language("legal_basis")
 
     @property
     def period_display(self):

@@ -54,6 +54,9 @@ def test_the_notice_speaks_english(client):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("privacy_notice"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Privacy notice" in page and "Your rights" in page
+    # The shipped rules carry English texts; the German ones stay for the German page.
+    assert "Access and download logs" in page and "Zugriffs- und Downloadprotokolle" not in page
+    assert "Art. 32 GDPR (security of processing)" in page
 
 
 def test_the_notice_says_when_addresses_are_cut_short_from_the_sign_in_lock(client, settings):
