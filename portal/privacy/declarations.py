@@ -56,6 +56,8 @@ def register_declarations():
                 # The cause as text, which names people ("Dr. Muster → Gesunde Lausitz" for an assignment).
                 PersonalField("cause_label", K.FREE_TEXT, E.BLANK),
             ),
+            # A message to someone else may name the person ("Dr. Muster hat ihr Gutachten abgegeben").
+            mentions=("subject", "body_text", "body_html", "cause_label"),
         )
     )
     declare(

@@ -78,6 +78,9 @@ class PersonalData:
     # Lookups of fields that are not personal but make an exported row readable (its alliance, status, dates, the
     # text a person wrote); checked not to look personal. A historical model gets its date and type of change.
     export_fields: tuple[str, ...] = ()
+    # Text fields that may name anyone (a message to the programme office naming an expert): an erasure replaces
+    # the person's former name and address in them, in every row, not only in the rows about the person.
+    mentions: tuple[str, ...] = ()
     # Erases the person's rows (`rows_of(user)`) in place of the field-wise erasure, for rows that are a copy of
     # the person's data as a whole (a rendered personal data export); returns the rows it removed.
     erase_rows: Callable[[models.QuerySet], int] | None = None
@@ -152,6 +155,8 @@ def _check(declaration):
         raise ValueError(f"{declaration.model}: a row is deleted as a whole; declare every field DELETE_ROW")
     if len(names) != len(declaration.fields):
         raise ValueError(f"{declaration.model}: a field is declared twice")
+    for name in declaration.mentions:
+        model._meta.get_field(name)  # raises FieldDoesNotExist for a typo
     for lookup in declaration.export_fields:
         if lookup in names:
             raise ValueError(f"{declaration.model}.{lookup}: an export field is not a personal field")

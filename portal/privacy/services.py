@@ -10,8 +10,10 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
+from django.utils.html import escape
 
 from portal.locks import exclusive
 from portal.models import LegalHold, RetentionRule, RetentionRun, Role, User
@@ -196,6 +198,35 @@ def erase_rows_of(*, user, name, email) -> dict[str, int]:
     return changed
 
 
+def replace_mentions(*, former, name, email) -> dict[str, int]:
+    """Replaces the person's former name and address (`former`, also HTML-escaped) by the pseudonym and its address
+    in every declared mention field of every row. Returns rows changed per model label."""
+    replacements = []
+    for text in former:
+        new = email if "@" in text else name
+        replacements += [(text, new)] + ([(escape(text), escape(new))] if escape(text) != text else [])
+    changed = {}
+    for label, declaration in registry.declarations().items():
+        if not declaration.mentions or not replacements:
+            continue
+        manager = declaration.model_class._default_manager
+        mentioning = Q(pk__in=[])
+        for field_name in declaration.mentions:
+            for old, _new in replacements:
+                mentioning |= Q(**{f"{field_name}__contains": old})
+        keys = list(manager.filter(mentioning).values_list("pk", flat=True))
+        if not keys:
+            continue
+        values = {}
+        for field_name in declaration.mentions:
+            expression = F(field_name)
+            for old, new in replacements:
+                expression = Replace(expression, Value(old), Value(new))
+            values[field_name] = expression
+        changed[label] = manager.filter(pk__in=keys).update(**values)
+    return changed
+
+
 def pseudonymise_account(*, user, now=None, by_role=None) -> dict[str, int]:
     """Pseudonymises an account: its name becomes the pseudonym, its e-mail an address that reaches no one, the
     password unusable, the account inactive; every row the registry ties to the person is erased as declared
@@ -205,7 +236,8 @@ def pseudonymise_account(*, user, now=None, by_role=None) -> dict[str, int]:
 
     Side effects: rewrites the account and its history; deletes its e-mail addresses, second factors, external
     sign-ins, sessions and notification settings; blanks and pseudonymises its rows in every stage; rewrites the
-    admin log's label of the account. One transaction. Returns rows changed per model label.
+    admin log's label of the account; replaces its former name and address where messages to others mention them
+    (`replace_mentions`). One transaction. Returns rows changed per model label.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -215,6 +247,7 @@ def pseudonymise_account(*, user, now=None, by_role=None) -> dict[str, int]:
         name = pseudonym_for(user, by_role=by_role)
         email = pseudonym_email(user)
         session_keys = _session_keys_of(user)
+        former = [text for text in (user.full_name, user.email) if text]
         user.full_name = name
         user.email = email
         user.set_unusable_password()
@@ -225,6 +258,8 @@ def pseudonymise_account(*, user, now=None, by_role=None) -> dict[str, int]:
         user._change_reason = "pseudonymisiert"
         user.save()
         changed = erase_rows_of(user=user, name=name, email=email)
+        for label, count in replace_mentions(former=former, name=name, email=email).items():
+            changed[label] = changed.get(label, 0) + count
         if session_keys:
             changed["sessions.Session"] = Session.objects.filter(session_key__in=session_keys).delete()[0]
         logged = LogEntry.objects.filter(

@@ -292,3 +292,31 @@ def test_the_beat_runs_the_schedule_daily():
     from portal.tasks import apply_retention_schedule
 
     assert apply_retention_schedule.delay().get() == RetentionRun.objects.get().counts
+
+
+def test_messages_to_others_that_name_the_person_name_the_pseudonym_instead(t0):
+    person = UserFactory(email="erika.muster@example.org", full_name="Dr. Erika Muster & Co")
+    office = UserFactory(role=Role.PROGRAMME_OFFICE)
+    notice = OutgoingMessage.objects.create(
+        recipient=office,
+        recipient_email=office.email,
+        kind=NotificationKind.SUBMISSION_RECEIPT,
+        subject="Dr. Erika Muster & Co hat ihr Gutachten abgegeben",
+        body_text="Rückfragen an erika.muster@example.org.",
+        body_html="<p>Dr. Erika Muster &amp; Co hat ihr Gutachten abgegeben.</p>",
+        cause_label="Dr. Erika Muster & Co → Gesunde Lausitz",
+        status=MessageStatus.SENT,
+    )
+    unrelated = message(office, t0)
+    changed = pseudonymise_account(user=person, now=t0)
+    pseudonym = User.objects.get(pk=person.pk).full_name
+    notice.refresh_from_db()
+    assert changed["portal.OutgoingMessage"] == 1
+    assert notice.subject == f"{pseudonym} hat ihr Gutachten abgegeben"
+    assert notice.body_text == f"Rückfragen an konto-{person.pk}@anonymisiert.invalid."
+    assert notice.body_html == f"<p>{pseudonym} hat ihr Gutachten abgegeben.</p>"
+    assert notice.cause_label == f"{pseudonym} → Gesunde Lausitz"
+    assert notice.recipient_email == office.email  # the office's own data stays
+    unrelated_before = (unrelated.subject, unrelated.body_text)
+    unrelated.refresh_from_db()
+    assert (unrelated.subject, unrelated.body_text) == unrelated_before
