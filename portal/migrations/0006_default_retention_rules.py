@@ -118,8 +118,11 @@ RULES = [
 
 
 def ship_rules(apps, schema_editor, rules=RULES):
-    """Also ships the rules of later migrations (`rules`), which call it with theirs."""
+    """Also ships the rules of later migrations (`rules`), which call it with theirs. Writes to the database being
+    migrated, which need not be the default one (the tests migrate a SQLite database beside PostgreSQL)."""
     from django.utils import timezone
+
+    database = schema_editor.connection.alias
 
     RetentionRule = apps.get_model("portal", "RetentionRule")
     HistoricalRetentionRule = apps.get_model("portal", "HistoricalRetentionRule")
@@ -127,10 +130,10 @@ def ship_rules(apps, schema_editor, rules=RULES):
     for given in rules:
         # Keys of fields a later migration adds (the English texts) wait for that migration.
         values = {key: value for key, value in given.items() if key in fields}
-        rule, created = RetentionRule.objects.get_or_create(code=values["code"], defaults=values)
+        rule, created = RetentionRule.objects.using(database).get_or_create(code=values["code"], defaults=values)
         if created:
             # The shipped value is the first entry of the rule's history, so that a later change shows what it was.
-            HistoricalRetentionRule.objects.create(
+            HistoricalRetentionRule.objects.using(database).create(
                 id=rule.pk,
                 updated_at=rule.updated_at,
                 history_date=timezone.now(),
@@ -141,7 +144,8 @@ def ship_rules(apps, schema_editor, rules=RULES):
 
 
 def remove_rules(apps, schema_editor, rules=RULES):
-    apps.get_model("portal", "RetentionRule").objects.filter(code__in=[rule["code"] for rule in rules]).delete()
+    codes = [rule["code"] for rule in rules]
+    apps.get_model("portal", "RetentionRule").objects.using(schema_editor.connection.alias).filter(code__in=codes).delete()
 
 
 class Migration(migrations.Migration):

@@ -10,9 +10,9 @@ ENGLISH = ("label_en", "description_en", "legal_basis_en")
 
 def ship_english(apps, schema_editor):
     """Writes the English texts of the shipped rules where none are set; an admin's own stay."""
-    RetentionRule = apps.get_model("portal", "RetentionRule")
+    rules = apps.get_model("portal", "RetentionRule").objects.using(schema_editor.connection.alias)
     for values in schedule.RULES:
-        RetentionRule.objects.filter(code=values["code"], label_en="").update(**{key: values[key] for key in ENGLISH})
+        rules.filter(code=values["code"], label_en="").update(**{key: values[key] for key in ENGLISH})
 
 
 class Migration(migrations.Migration):

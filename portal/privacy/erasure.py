@@ -217,7 +217,8 @@ def _queue_notice(request_id, address):
     from portal.tasks import send_erasure_notice
 
     try:
-        send_erasure_notice.delay(request_id, address)
+        # The address is the notice's one argument that names a person: the workers' logs and events show a mask.
+        send_erasure_notice.apply_async((request_id, address), argsrepr=f"({request_id}, '[Adresse]')")
     except Exception as error:  # noqa: BLE001 - the broker may be down; the queue shows the person is not told yet
         logger.warning("erasure notice for request %s not queued: %s", request_id, type(error).__name__)
 
