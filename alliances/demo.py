@@ -31,12 +31,13 @@ LOCAL_MAIL = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBack
 
 
 # The cycle's dates for each phase the demo can show, in days from today (the phase follows from the dates).
-# "released" also sets the release date of the cycle's decisions, which is what makes the phase "Freigegeben".
+# "released" also sets the release date of the cycle's decisions (today, before the decision deadline), which is
+# what makes the phase "Freigegeben".
 PHASE_DAYS = {
     Phase.SUBMISSION: {"opens": -45, "submission": 14, "review": 60, "panel": 75, "decision": 90},
     Phase.REVIEW: {"opens": -100, "submission": -20, "review": 25, "panel": 40, "decision": 60},
     Phase.DECISION: {"opens": -150, "submission": -70, "review": -30, "panel": -7, "decision": 21},
-    Phase.RELEASED: {"opens": -200, "submission": -120, "review": -80, "panel": -50, "decision": -10},
+    Phase.RELEASED: {"opens": -160, "submission": -90, "review": -50, "panel": -20, "decision": 10},
 }
 
 

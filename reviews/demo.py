@@ -72,7 +72,7 @@ def points_for(strategy_number, slot, code):
 
 
 def review_plan(phase, strategy_number, strategies):
-    """What each of a strategy's three experts has done by `phase`; "conflicted" is replaced once the review closed.
+    """What each expert assigned to a strategy has done by `phase`; after a "conflicted" one a fourth replaces them.
 
     Review phase: work in every state. Decision and released: all reviews in, except (decision) two strategies whose
     reviews stayed incomplete, so they have no Votum and no decision.
@@ -221,7 +221,7 @@ def seed_votum(strategy, office):
         return
     with_conditions = done.filter(recommendation=Recommendation.FUND_WITH_CONDITIONS).exists()
     requested = strategy.latest_submission.budget_total
-    services.save_votum(
+    votum = services.save_votum(
         strategy=strategy,
         user=office,
         recommendation=Recommendation.FUND_WITH_CONDITIONS if with_conditions else Recommendation.FUND,
@@ -230,3 +230,6 @@ def seed_votum(strategy, office):
         summary="Die Jury empfiehlt die Förderung der zweiten Phase"
         + (" mit einer Auflage zur Verstetigung." if with_conditions else " ohne Auflagen."),
     )
+    # Written in the panel's sessions (the service stamps the present, which the demo's cycle may have moved past).
+    written_at = min(timezone.now(), strategy.cycle.panel_deadline - timedelta(days=2))
+    PanelVotum.objects.filter(pk=votum.pk).update(updated_at=written_at)

@@ -57,11 +57,16 @@ def assert_each_state_follows_from_the_earlier_ones(cycle):
         not Assignment.objects.filter(strategy__cycle=cycle).exclude(strategy__status=StrategyStatus.SUBMITTED).exists()
     )
     # A Votum only once all of the strategy's expected reviews are in.
-    for votum in PanelVotum.objects.filter(strategy__cycle=cycle).select_related("strategy__cycle"):
+    vota = PanelVotum.objects.filter(strategy__cycle=cycle)
+    for votum in vota.select_related("strategy__cycle"):
         assert has_every_expected_review(votum.strategy), votum.strategy.alliance
+    assert not vota.filter(strategy__assignments__reviews__submitted_at__gt=F("updated_at")).exists()
     # A decision only after a Votum; confirmed by a second ministry user; released only once confirmed.
     decisions = FundingDecision.objects.filter(strategy__cycle=cycle)
     assert not decisions.filter(strategy__votum__isnull=True).exists()
+    assert not decisions.filter(proposed_at__lt=F("strategy__votum__updated_at")).exists()
+    assert not decisions.filter(confirmed_at__lt=F("proposed_at")).exists()
+    assert not decisions.filter(released_at__lt=F("confirmed_at")).exists()
     assert not decisions.filter(confirmed_by=F("proposed_by")).exists()
     assert not decisions.filter(
         status__in=[DecisionStatus.CONFIRMED, DecisionStatus.RELEASED], confirmed_by=None
@@ -187,7 +192,7 @@ def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_rele
     released = FundingDecision.objects.filter(status=DecisionStatus.RELEASED)
     assert released.count() == PanelVotum.objects.count() > 0
     assert not released.filter(Q(confirmed_by=None) | Q(confirmed_at=None) | Q(letter_html="")).exists()
-    assert not released.filter(released_at__lt=F("confirmed_at")).exists()
+    assert cycle.released_at <= released.earliest("released_at").released_at
     # A correction of a released decision waits for the second ministry user.
     correction = FundingDecision.objects.get(supersedes__isnull=False)
     assert correction.status == DecisionStatus.PROPOSED
