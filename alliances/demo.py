@@ -21,13 +21,13 @@ from alliances.models import (
     Strategy,
     StrategyStatus,
 )
-from portal.demo import DEFAULT_DEMO_PHASE, DemoPhaseRefused, demo_user
+from portal.demo import DEFAULT_DEMO_PHASE, DEMO_MAILERS, DemoPhaseRefused, demo_user
 from portal.models import Role
 from portal.uploads import check_now
 
 ALLIANCES_CSV = Path(__file__).resolve().parent / "data" / "alliances.csv"
 CYCLE_SLUG = "zwischenbegutachtung-2024"
-LOCAL_MAIL = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+LOCAL_MAIL = DEMO_MAILERS
 
 
 # The cycle's dates for each phase the demo can show, in days from today (the phase follows from the dates).

@@ -16,6 +16,8 @@ DEMO_TOTP_SECRET = "WIRDEMOWIRDEMOWIRDEMOWIRDEMOWIRD"  # noqa: S105 - public dem
 DEMO_PHASES = ["submission", "review", "decision", "released"]
 # Without --phase the demo is in the decision phase: then every role has something to do.
 DEFAULT_DEMO_PHASE = "decision"
+# The demo's e-mails (receipts, assignments, decisions) stay in memory: its addresses are not real.
+DEMO_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
 class DemoPhaseRefused(CommandError):

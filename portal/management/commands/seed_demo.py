@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
-from portal.demo import DEFAULT_DEMO_PHASE, DEMO_PASSWORD, DEMO_PHASES
+from portal.demo import DEFAULT_DEMO_PHASE, DEMO_MAILERS, DEMO_PASSWORD, DEMO_PHASES
 
 
 class Command(BaseCommand):
@@ -26,8 +27,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo läuft nur mit DEBUG=1: Demodaten gehören nicht in den Betrieb.")
         accounts = []
-        # One transaction: a run that fails half-way leaves no half-built phase behind.
-        with transaction.atomic():
+        # One transaction: a run that fails half-way leaves no half-built phase behind. Its e-mails go out when it
+        # commits, so the in-memory mailer must still be in place then.
+        with override_settings(MAILERS=DEMO_MAILERS), transaction.atomic():
             # Each stage seeds its own part, in the order of the evaluation cycle.
             for dotted_path in settings.DEMO_SEEDERS:
                 seed = import_string(dotted_path)
