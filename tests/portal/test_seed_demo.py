@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
+from django.urls import reverse
 
 from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG
 from alliances.models import Alliance, EvaluationCycle, Phase, Strategy, StrategyStatus, Submission
@@ -77,6 +78,23 @@ def assert_each_state_follows_from_the_earlier_ones(cycle):
     assert decisions.filter(status=DecisionStatus.RELEASED).exists() == (cycle.phase == Phase.RELEASED)
 
 
+def assert_the_pages_show_the_phase(client, cycle, label):
+    """The phase the option asked for is the phase people see: on the programme office's overview and the dashboard."""
+    client.force_login(User.objects.get(email="pt@demo.example"))
+    overview = client.get(reverse("alliances:overview", args=[cycle.slug]))
+    assert overview.status_code == 200
+    assert f"Phase: {label}" in overview.content.decode()
+    client.force_login(User.objects.get(email="bmbf1@demo.example"))
+    dashboard = client.get(reverse("decisions:dashboard", args=[cycle.slug]))
+    assert dashboard.status_code == 200
+    assert f"Phase: {label}" in dashboard.content.decode()
+
+
+def decision_page_of_the_alliance(client, slug):
+    client.force_login(User.objects.get(email=f"{slug}@demo.example"))
+    return client.get(reverse("decisions:alliance_decision", args=[CYCLE_SLUG, slug]))
+
+
 def test_seed_demo_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
@@ -84,7 +102,7 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     assert not User.objects.exists()
 
 
-def test_submission_phase_has_strategies_at_every_stage_and_nothing_reviewed_or_decided(settings):
+def test_submission_phase_has_strategies_at_every_stage_and_nothing_reviewed_or_decided(settings, client):
     settings.DEBUG = True
     printed = seed("--phase", "submission")
     cycle = EvaluationCycle.objects.get()
@@ -98,9 +116,10 @@ def test_submission_phase_has_strategies_at_every_stage_and_nothing_reviewed_or_
     assert not PanelVotum.objects.exists()
     assert not FundingDecision.objects.exists()
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_pages_show_the_phase(client, cycle, "Einreichung")
 
 
-def test_review_phase_has_reviews_only_on_submitted_strategies_and_no_votum_or_decision(settings):
+def test_review_phase_has_reviews_only_on_submitted_strategies_and_no_votum_or_decision(settings, client):
     settings.DEBUG = True
     printed = seed("--phase", "review")
     cycle = EvaluationCycle.objects.get()
@@ -114,9 +133,10 @@ def test_review_phase_has_reviews_only_on_submitted_strategies_and_no_votum_or_d
     assert not PanelVotum.objects.exists()
     assert not FundingDecision.objects.exists()
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_pages_show_the_phase(client, cycle, "Begutachtung")
 
 
-def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_again_without_change(settings):
+def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_again_without_change(settings, client):
     settings.DEBUG = True
     printed = seed()
     cycle = EvaluationCycle.objects.get()
@@ -136,6 +156,9 @@ def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_ag
     assert not FundingDecision.objects.filter(status=DecisionStatus.RELEASED).exists()
     # Every alliance: its strategy is in, and nobody but the ministry sees a decision yet.
     assert not Strategy.objects.exclude(status=StrategyStatus.SUBMITTED).exists()
+    confirmed = FundingDecision.objects.filter(status=DecisionStatus.CONFIRMED).select_related("strategy__alliance")
+    assert decision_page_of_the_alliance(client, confirmed.first().strategy.alliance.slug).status_code == 404
+    assert_the_pages_show_the_phase(client, cycle, "Entscheidung")
 
     snapshot = {
         "reviews": Review.objects.count(),
@@ -182,7 +205,7 @@ def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_ag
         assert f"{slug}@demo.example" in printed
 
 
-def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_released(settings):
+def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_released(settings, client):
     settings.DEBUG = True
     printed = seed("--phase", "released")
     cycle = EvaluationCycle.objects.get()
@@ -197,3 +220,7 @@ def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_rele
     correction = FundingDecision.objects.get(supersedes__isnull=False)
     assert correction.status == DecisionStatus.PROPOSED
     assert correction.proposed_by != correction.supersedes.proposed_by
+    assert_the_pages_show_the_phase(client, cycle, "Freigegeben")
+    page = decision_page_of_the_alliance(client, released.first().strategy.alliance.slug)
+    assert page.status_code == 200
+    assert released.first().get_outcome_display() in page.content.decode()
