@@ -9,9 +9,10 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
-from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG
+from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG, PHASE_DAYS
 from alliances.models import Alliance, EvaluationCycle, Phase, Strategy, StrategyStatus, Submission
 from decisions.models import DecisionStatus, FundingDecision
+from portal.demo import DEFAULT_DEMO_PHASE, DEMO_PHASES
 from portal.models import Role, User
 from reviews.models import Assignment, AssignmentStatus, PanelVotum, Review, ReviewStatus
 from reviews.selectors import reviews_complete
@@ -93,6 +94,12 @@ def assert_the_pages_show_the_phase(client, cycle, label):
 def decision_page_of_the_alliance(client, slug):
     client.force_login(User.objects.get(email=f"{slug}@demo.example"))
     return client.get(reverse("decisions:alliance_decision", args=[CYCLE_SLUG, slug]))
+
+
+def test_the_phases_the_option_offers_are_the_cycles_phases_each_with_its_dates():
+    assert set(DEMO_PHASES) <= set(Phase.values)
+    assert set(PHASE_DAYS) == set(DEMO_PHASES)
+    assert DEFAULT_DEMO_PHASE == Phase.DECISION
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):
