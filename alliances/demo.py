@@ -17,39 +17,60 @@ from alliances.models import (
     DocumentKind,
     EvaluationCycle,
     FundingRound,
+    Phase,
     Strategy,
     StrategyStatus,
 )
-from portal.demo import demo_user
+from portal.demo import DEFAULT_DEMO_PHASE, DEMO_MAILERS, DemoPhaseRefused, demo_user
 from portal.models import Role
 from portal.uploads import check_now
 
 ALLIANCES_CSV = Path(__file__).resolve().parent / "data" / "alliances.csv"
 CYCLE_SLUG = "zwischenbegutachtung-2024"
+LOCAL_MAIL = DEMO_MAILERS
 
 
-def demo_cycle():
-    """The demo cycle, with dates around today so that it is in the submission phase."""
+# The cycle's dates for each phase the demo can show, in days from today (the phase follows from the dates).
+# "released" also sets the release date of the cycle's decisions (today, before the decision deadline), which is
+# what makes the phase "Freigegeben".
+PHASE_DAYS = {
+    Phase.SUBMISSION: {"opens": -45, "submission": 14, "review": 60, "panel": 75, "decision": 90},
+    Phase.REVIEW: {"opens": -100, "submission": -20, "review": 25, "panel": 40, "decision": 60},
+    Phase.DECISION: {"opens": -150, "submission": -70, "review": -30, "panel": -7, "decision": 21},
+    Phase.RELEASED: {"opens": -160, "submission": -90, "review": -50, "panel": -20, "decision": 10},
+}
+
+
+def demo_cycle(phase=DEFAULT_DEMO_PHASE):
+    """The demo cycle; created with dates around today that put it in `phase`, an existing one is left as it is."""
     funding_round, _ = FundingRound.objects.get_or_create(
         number=2, defaults={"name": "WIR! – zweite Förderrunde", "implementation_start": date(2021, 9, 9)}
     )
+    days = PHASE_DAYS[Phase(phase)]
     today = timezone.localtime().replace(hour=23, minute=59, second=0, microsecond=0)
     cycle, _ = EvaluationCycle.objects.get_or_create(
         slug=CYCLE_SLUG,
         defaults={
             "funding_round": funding_round,
             "name": "Zwischenbegutachtung 2024",
-            "submission_opens_at": today - timedelta(days=45),
-            "submission_deadline": today + timedelta(days=14),
-            "review_deadline": today + timedelta(days=60),
-            "panel_deadline": today + timedelta(days=75),
-            "decision_deadline": today + timedelta(days=90),
+            "submission_opens_at": today + timedelta(days=days["opens"]),
+            "submission_deadline": today + timedelta(days=days["submission"]),
+            "review_deadline": today + timedelta(days=days["review"]),
+            "panel_deadline": today + timedelta(days=days["panel"]),
+            "decision_deadline": today + timedelta(days=days["decision"]),
+            "released_at": timezone.now() if phase == Phase.RELEASED else None,
             "budget": Decimal("120000000"),
             "first_funding_year": 2025,
             "funding_years": 3,
         },
     )
     return cycle
+
+
+def work_moment(cycle, *, days_before_deadline, hours_earlier=0):
+    """When the demo's alliances worked: now while the submission is open, else that long before the deadline."""
+    before = timedelta(days=days_before_deadline, hours=hours_earlier)
+    return min(timezone.now(), cycle.submission_deadline - before)
 
 
 def strategy_text(alliance):
@@ -120,15 +141,31 @@ def demo_pdf(title, alliance, pages):
     return HTML(string=html).write_pdf()
 
 
-def seed(*, stdout):
-    cycle = demo_cycle()
+def seed(*, stdout, phase=None):
+    """Builds the alliances, their managers and strategies as far as `phase` (default: the demo's default phase).
+
+    An existing demo keeps its phase; asking for another one is refused (its data cannot be taken back).
+    """
+    existing = EvaluationCycle.objects.filter(slug=CYCLE_SLUG).first()
+    if existing is not None and phase and existing.phase != phase:
+        raise DemoPhaseRefused(
+            f"Die Demo besteht bereits in der Phase „{existing.phase.label}“ und bleibt so; was in einer Phase "
+            f"geschehen ist, lässt sich nicht zurücknehmen. Für die Phase „{Phase(phase).label}“ bitte mit einer "
+            f"leeren Datenbank beginnen (z. B. db.sqlite3 löschen, dann migrate und seed_demo --phase {phase})."
+        )
+    cycle = existing or demo_cycle(phase or DEFAULT_DEMO_PHASE)
+    if existing is not None:
+        stdout.write(f"Die Demo besteht bereits; ihre Phase bleibt „{cycle.phase.label}“.")
+    else:
+        stdout.write(f"Demo-Runde angelegt in der Phase „{cycle.phase.label}“.")
     report = services.import_alliances(csv_text=ALLIANCES_CSV.read_text(encoding="utf-8"))
     stdout.write(
         f"Bündnisse: {len(report.created)} angelegt, {len(report.updated)} aktualisiert, "
         f"{len(report.unchanged)} unverändert."
     )
+    # While the submission is open, alliances are at every stage of their work; after the deadline all submitted.
+    submission_open = cycle.phase == Phase.SUBMISSION
     accounts = []
-    now = timezone.now()
     for index, alliance in enumerate(Alliance.objects.order_by("name")):
         manager = demo_user(
             f"{alliance.slug}@demo.example", role=Role.ALLIANCE_MANAGER, full_name=f"Bündnismanagement {alliance.name}"
@@ -138,35 +175,44 @@ def seed(*, stdout):
         strategy, created = Strategy.objects.get_or_create(cycle=cycle, alliance=alliance)
         if not created:
             continue
-        # Every third alliance has only begun; the rest are complete, and two of three of those submitted.
-        begun_only = index % 3 == 2
-        texts = strategy_text(alliance)
-        strategy = services.save_strategy_draft(
-            strategy=strategy,
-            user=manager,
-            sections={"summary": texts["summary"]} if begun_only else texts,
-            budget={} if begun_only else demo_budget(cycle, Decimal("0.9") + Decimal(index % 4) / 20),
-            expected_version=strategy.version,
-            now=now,
-        )
-        if begun_only:
-            continue
-        for kind, file_name, title, pages in [
-            (DocumentKind.MAIN, f"Strategie_{alliance.slug}.pdf", "Erweiterte WIR!-Strategie", 4),
-            (DocumentKind.LETTER_OF_SUPPORT, "Unterstuetzungsschreiben_Landkreis.pdf", "Unterstützungsschreiben", 1),
-        ]:
-            document = services.add_strategy_document(
-                strategy=strategy,
-                user=manager,
-                kind=kind,
-                now=now,
-                uploaded_file=SimpleUploadedFile(file_name, demo_pdf(title, alliance, pages)),
-            )
-            # Checked at once, so the demo can submit right away; the portal checks in the worker.
-            check_now(document)
-        if index % 3 == 0:
-            with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
-                services.submit_strategy(strategy=strategy, user=manager, now=now)
+        # While open, every third alliance has only begun; the rest are complete, and half of those submitted.
+        plan = ["submitted", "complete", "begun"][index % 3] if submission_open else "submitted"
+        seed_strategy(strategy, manager, index=index, plan=plan)
     counts = {status.label: Strategy.objects.filter(cycle=cycle, status=status).count() for status in StrategyStatus}
     stdout.write("Strategien: " + ", ".join(f"{label}: {count}" for label, count in counts.items()))
     return accounts
+
+
+def seed_strategy(strategy, manager, *, index, plan):
+    """Writes a strategy as its manager would: a draft, its documents, then (for "submitted") the submission."""
+    cycle, alliance = strategy.cycle, strategy.alliance
+    begun_only = plan == "begun"
+    texts = strategy_text(alliance)
+    strategy = services.save_strategy_draft(
+        strategy=strategy,
+        user=manager,
+        sections={"summary": texts["summary"]} if begun_only else texts,
+        budget={} if begun_only else demo_budget(cycle, Decimal("0.9") + Decimal(index % 4) / 20),
+        expected_version=strategy.version,
+        now=work_moment(cycle, days_before_deadline=30),
+    )
+    if begun_only:
+        return
+    for kind, file_name, title, pages in [
+        (DocumentKind.MAIN, f"Strategie_{alliance.slug}.pdf", "Erweiterte WIR!-Strategie", 4),
+        (DocumentKind.LETTER_OF_SUPPORT, "Unterstuetzungsschreiben_Landkreis.pdf", "Unterstützungsschreiben", 1),
+    ]:
+        document = services.add_strategy_document(
+            strategy=strategy,
+            user=manager,
+            kind=kind,
+            now=work_moment(cycle, days_before_deadline=20),
+            uploaded_file=SimpleUploadedFile(file_name, demo_pdf(title, alliance, pages)),
+        )
+        # Checked at once, so the demo can submit right away; the portal checks in the worker.
+        check_now(document)
+    if plan == "submitted":
+        with override_settings(MAILERS=LOCAL_MAIL):
+            # Submissions arrive over the last days before the deadline, a few hours apart.
+            submitted_at = work_moment(cycle, days_before_deadline=2, hours_earlier=5 * index)
+            services.submit_strategy(strategy=strategy, user=manager, now=submitted_at)

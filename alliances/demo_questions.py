@@ -76,7 +76,7 @@ DEMO_QUESTIONS = [
 ]
 
 
-def seed(*, stdout):
+def seed(*, stdout, phase=None):
     cycle = demo_cycle()
     if Question.objects.filter(cycle=cycle).exists():
         stdout.write(
@@ -90,7 +90,8 @@ def seed(*, stdout):
     if office is None or ministry is None or not alliances:
         stdout.write("Fragen: übersprungen (Konten oder Bündnisse fehlen).")
         return []
-    now = timezone.now()
+    # Questions come while the alliances write: counted back from today, or from the deadline once it has passed.
+    now = min(timezone.now(), cycle.submission_deadline)
     with override_settings(MAILERS=LOCAL_MAIL):
         for index, (topic, text, answer, faq_text, days_ago) in enumerate(DEMO_QUESTIONS):
             alliance = alliances[index % len(alliances)]

@@ -3,6 +3,7 @@
 from functools import cache
 
 from django.contrib.auth.hashers import make_password
+from django.core.management.base import CommandError
 
 from portal.models import Role, User
 
@@ -11,6 +12,16 @@ DEMO_EMAIL_DOMAIN = "@demo.example"
 # The authenticator-app secret (base32) of every demo staff account, documented in the README: staff must sign in
 # with a second factor, and `manage.py demo_code <email>` shows the current code, so the demo needs no phone.
 DEMO_TOTP_SECRET = "WIRDEMOWIRDEMOWIRDEMOWIRDEMOWIRD"  # noqa: S105 - public demo secret, only with DEBUG
+# The phases `seed_demo --phase` can build (values of alliances.models.Phase, which the portal does not import).
+DEMO_PHASES = ["submission", "review", "decision", "released"]
+# Without --phase the demo is in the decision phase: then every role has something to do.
+DEFAULT_DEMO_PHASE = "decision"
+# The demo's e-mails (receipts, assignments, decisions) stay in memory: its addresses are not real.
+DEMO_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+class DemoPhaseRefused(CommandError):
+    """The demo exists in another phase than the one asked for; the message says why and what to do."""
 
 
 @cache
@@ -36,7 +47,7 @@ def give_demo_totp(user):
         TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
-def seed(*, stdout):
+def seed(*, stdout, phase=None):
     staff = [
         demo_user("pt@demo.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger (PtJ)"),
         demo_user("bmbf1@demo.example", role=Role.MINISTRY, full_name="Dr. Bernd Bauer (BMBF)"),

@@ -1,13 +1,22 @@
+"""`seed_demo --phase …`: each phase builds a cycle whose data follows step by step from the earlier phases."""
+
 import csv
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, F, Q
+from django.urls import reverse
 
-from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG
+from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG, PHASE_DAYS
 from alliances.models import Alliance, EvaluationCycle, Phase, Strategy, StrategyStatus, Submission
+from decisions.models import DecisionStatus, FundingDecision
+from portal.demo import DEFAULT_DEMO_PHASE, DEMO_PHASES
 from portal.models import Role, User
+from reviews.models import Assignment, AssignmentStatus, PanelVotum, Review, ReviewStatus
+from reviews.selectors import reviews_complete
+from reviews.services import policy_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +29,79 @@ def shipped_slugs():
         return [row["slug"] for row in csv.DictReader(file)]
 
 
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def has_every_expected_review(strategy):
+    """All active assignments done, and as many reviews as the cycle's policy expects."""
+    expected = policy_for(strategy.cycle).experts_per_strategy
+    done = Review.objects.done().filter(assignment__strategy=strategy).count()
+    return reviews_complete(strategy) and done >= expected
+
+
+def assert_each_state_follows_from_the_earlier_ones(cycle):
+    """The rules every phase obeys: nothing exists before what it depends on."""
+    # A review only on a submitted strategy's snapshot, by an expert who declared no conflict, before the deadline.
+    reviews = Review.objects.filter(assignment__strategy__cycle=cycle)
+    assert not reviews.exclude(assignment__status=AssignmentStatus.CLEARED).exists()
+    assert not reviews.exclude(assignment__strategy__status=StrategyStatus.SUBMITTED).exists()
+    assert not reviews.exclude(submission__strategy=F("assignment__strategy")).exists()
+    assert not reviews.filter(submission__submitted_at__gt=cycle.submission_deadline).exists()
+    submitted = reviews.filter(status=ReviewStatus.SUBMITTED)
+    assert not submitted.filter(submitted_at__gt=cycle.review_deadline).exists()
+    assert not submitted.filter(submitted_at__lt=F("submission__submitted_at")).exists()
+    assert not submitted.filter(submitted_at__lt=F("assignment__declared_at")).exists()
+    assert not Assignment.objects.filter(strategy__cycle=cycle, declared_at__lt=F("assigned_at")).exists()
+    assert (
+        not Assignment.objects.filter(strategy__cycle=cycle).exclude(strategy__status=StrategyStatus.SUBMITTED).exists()
+    )
+    # A Votum only once all of the strategy's expected reviews are in.
+    vota = PanelVotum.objects.filter(strategy__cycle=cycle)
+    for votum in vota.select_related("strategy__cycle"):
+        assert has_every_expected_review(votum.strategy), votum.strategy.alliance
+    assert not vota.filter(strategy__assignments__reviews__submitted_at__gt=F("updated_at")).exists()
+    # A decision only after a Votum; confirmed by a second ministry user; released only once confirmed.
+    decisions = FundingDecision.objects.filter(strategy__cycle=cycle)
+    assert not decisions.filter(strategy__votum__isnull=True).exists()
+    assert not decisions.filter(proposed_at__lt=F("strategy__votum__updated_at")).exists()
+    assert not decisions.filter(confirmed_at__lt=F("proposed_at")).exists()
+    assert not decisions.filter(released_at__lt=F("confirmed_at")).exists()
+    assert not decisions.filter(confirmed_by=F("proposed_by")).exists()
+    assert not decisions.filter(
+        status__in=[DecisionStatus.CONFIRMED, DecisionStatus.RELEASED], confirmed_by=None
+    ).exists()
+    assert not decisions.filter(status=DecisionStatus.RELEASED).exclude(proposed_by__role=Role.MINISTRY).exists()
+    assert not decisions.filter(status=DecisionStatus.RELEASED).exclude(confirmed_by__role=Role.MINISTRY).exists()
+    # Released only in the released phase.
+    assert decisions.filter(status=DecisionStatus.RELEASED).exists() == (cycle.phase == Phase.RELEASED)
+
+
+def assert_the_pages_show_the_phase(client, cycle, label):
+    """The phase the option asked for is the phase people see: on the programme office's overview and the dashboard."""
+    client.force_login(User.objects.get(email="pt@demo.example"))
+    overview = client.get(reverse("alliances:overview", args=[cycle.slug]))
+    assert overview.status_code == 200
+    assert f"Phase: {label}" in overview.content.decode()
+    client.force_login(User.objects.get(email="bmbf1@demo.example"))
+    dashboard = client.get(reverse("decisions:dashboard", args=[cycle.slug]))
+    assert dashboard.status_code == 200
+    assert f"Phase: {label}" in dashboard.content.decode()
+
+
+def decision_page_of_the_alliance(client, slug):
+    client.force_login(User.objects.get(email=f"{slug}@demo.example"))
+    return client.get(reverse("decisions:alliance_decision", args=[CYCLE_SLUG, slug]))
+
+
+def test_the_phases_the_option_offers_are_the_cycles_phases_each_with_its_dates():
+    assert set(DEMO_PHASES) <= set(Phase.values)
+    assert set(PHASE_DAYS) == set(DEMO_PHASES)
+    assert DEFAULT_DEMO_PHASE == Phase.DECISION
+
+
 def test_seed_demo_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
@@ -27,14 +109,86 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     assert not User.objects.exists()
 
 
-def test_seed_demo_builds_a_complete_demo_of_every_shipped_alliance_and_is_idempotent(settings):
+def test_submission_phase_has_strategies_at_every_stage_and_nothing_reviewed_or_decided(settings, client):
     settings.DEBUG = True
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=StringIO())
+    printed = seed("--phase", "submission")
+    cycle = EvaluationCycle.objects.get()
+    assert cycle.phase == Phase.SUBMISSION
+    assert "Phase „Einreichung“" in printed
+    statuses = set(Strategy.objects.values_list("status", flat=True))
+    assert {StrategyStatus.DRAFT, StrategyStatus.SUBMITTED} <= statuses
+    assert Strategy.objects.filter(status=StrategyStatus.SUBMITTED).count() == Submission.objects.count()
+    assert not Assignment.objects.exists()
+    assert not Review.objects.exists()
+    assert not PanelVotum.objects.exists()
+    assert not FundingDecision.objects.exists()
+    assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_pages_show_the_phase(client, cycle, "Einreichung")
+
+
+def test_review_phase_has_reviews_only_on_submitted_strategies_and_no_votum_or_decision(settings, client):
+    settings.DEBUG = True
+    printed = seed("--phase", "review")
+    cycle = EvaluationCycle.objects.get()
+    assert cycle.phase == Phase.REVIEW
+    assert "Phase „Begutachtung“" in printed
+    # The deadline has passed: every alliance submitted, experts work on all of them.
+    assert not Strategy.objects.exclude(status=StrategyStatus.SUBMITTED).exists()
+    assert set(Review.objects.values_list("status", flat=True)) == {ReviewStatus.DRAFT, ReviewStatus.SUBMITTED}
+    assert Assignment.objects.filter(status=AssignmentStatus.AWAITING_DECLARATION).exists()
+    assert Assignment.objects.filter(status=AssignmentStatus.CONFLICTED).exists()
+    assert not PanelVotum.objects.exists()
+    assert not FundingDecision.objects.exists()
+    assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_pages_show_the_phase(client, cycle, "Begutachtung")
+
+
+def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_again_without_change(settings, client):
+    settings.DEBUG = True
+    printed = seed()
     cycle = EvaluationCycle.objects.get()
     assert cycle.name == "Zwischenbegutachtung 2024"
-    assert cycle.phase == Phase.SUBMISSION
+    assert cycle.phase == Phase.DECISION
+    assert_each_state_follows_from_the_earlier_ones(cycle)
+    strategies = Strategy.objects.annotate(decisions_count=Count("decisions"))
+    # The programme office: strategies whose reviews stayed incomplete, hence no Votum and no decision.
+    incomplete = [strategy for strategy in strategies if not has_every_expected_review(strategy)]
+    assert incomplete and all(not hasattr(strategy, "votum") for strategy in incomplete)
+    # The ministry: a Votum without a decision to propose, a proposal waiting for the second person to confirm.
+    assert PanelVotum.objects.filter(strategy__decisions__isnull=True).exists()
+    proposed = FundingDecision.objects.filter(status=DecisionStatus.PROPOSED)
+    assert proposed.filter(proposed_by__email="bmbf1@demo.example").exists()
+    assert proposed.filter(proposed_by__email="bmbf2@demo.example").exists()
+    assert FundingDecision.objects.filter(status=DecisionStatus.CONFIRMED).exists()
+    assert not FundingDecision.objects.filter(status=DecisionStatus.RELEASED).exists()
+    # Every alliance: its strategy is in, and nobody but the ministry sees a decision yet.
+    assert not Strategy.objects.exclude(status=StrategyStatus.SUBMITTED).exists()
+    confirmed = FundingDecision.objects.filter(status=DecisionStatus.CONFIRMED).select_related("strategy__alliance")
+    assert decision_page_of_the_alliance(client, confirmed.first().strategy.alliance.slug).status_code == 404
+    assert_the_pages_show_the_phase(client, cycle, "Entscheidung")
+
+    snapshot = {
+        "reviews": Review.objects.count(),
+        "vota": PanelVotum.objects.count(),
+        "decisions": FundingDecision.objects.count(),
+        "strategy history": Strategy.history.count(),
+        "submissions": Submission.objects.count(),
+    }
+    again = seed()
+    assert "bleibt „Entscheidung“" in again
+    assert snapshot == {
+        "reviews": Review.objects.count(),
+        "vota": PanelVotum.objects.count(),
+        "decisions": FundingDecision.objects.count(),
+        "strategy history": Strategy.history.count(),
+        "submissions": Submission.objects.count(),
+    }
+    # Another phase cannot be laid over an existing demo: its steps cannot be taken back.
+    with pytest.raises(CommandError, match="bereits in der Phase „Entscheidung“"):
+        seed("--phase", "submission")
+    assert EvaluationCycle.objects.get().phase == Phase.DECISION
+
+    # The accounts and alliances of the whole demo, as printed for the person who runs it.
     alliances = Alliance.objects.count()
     assert alliances == CONFIRMED_ALLIANCES
     assert Strategy.objects.count() == alliances
@@ -42,11 +196,8 @@ def test_seed_demo_builds_a_complete_demo_of_every_shipped_alliance_and_is_idemp
     assert User.objects.filter(role=Role.EXPERT).count() == 12
     assert User.objects.filter(role=Role.MINISTRY).count() == 2
     assert User.objects.get(email="pt@demo.example").check_password("wir-demo-2024")
-    statuses = set(Strategy.objects.values_list("status", flat=True))
-    assert {StrategyStatus.DRAFT, StrategyStatus.SUBMITTED} <= statuses
     submission = Submission.objects.first()
     assert submission.documents and all(len(doc["sha256"]) == 64 for doc in submission.documents)
-    printed = out.getvalue()
     assert "bmbf2@demo.example" in printed
     assert "expert12@demo.example" in printed
     slugs = shipped_slugs()
@@ -59,3 +210,24 @@ def test_seed_demo_builds_a_complete_demo_of_every_shipped_alliance_and_is_idemp
         assert alliance.memberships.filter(user=manager).exists()
         assert Strategy.objects.filter(alliance=alliance, cycle__slug=CYCLE_SLUG).exists()
         assert f"{slug}@demo.example" in printed
+
+
+def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_released(settings, client):
+    settings.DEBUG = True
+    printed = seed("--phase", "released")
+    cycle = EvaluationCycle.objects.get()
+    assert cycle.phase == Phase.RELEASED
+    assert "Phase „Freigegeben“" in printed
+    assert_each_state_follows_from_the_earlier_ones(cycle)
+    released = FundingDecision.objects.filter(status=DecisionStatus.RELEASED)
+    assert released.count() == PanelVotum.objects.count() > 0
+    assert not released.filter(Q(confirmed_by=None) | Q(confirmed_at=None) | Q(letter_html="")).exists()
+    assert cycle.released_at <= released.earliest("released_at").released_at
+    # A correction of a released decision waits for the second ministry user.
+    correction = FundingDecision.objects.get(supersedes__isnull=False)
+    assert correction.status == DecisionStatus.PROPOSED
+    assert correction.proposed_by != correction.supersedes.proposed_by
+    assert_the_pages_show_the_phase(client, cycle, "Freigegeben")
+    page = decision_page_of_the_alliance(client, released.first().strategy.alliance.slug)
+    assert page.status_code == 200
+    assert released.first().get_outcome_display() in page.content.decode()
