@@ -83,19 +83,46 @@ def text_coverage(page, margins=MARGINS):
 
 @dataclass(frozen=True)
 class LayoutFigures:
+    """Pages and blank pages of a dossier; `own_*` count the pages before the first annex (the dossier's own
+    text): an annex is a divider page and the uploaded pages, whose fill the portal does not decide."""
+
     label: str
     pages: int
     blank_pages: int
+    own_pages: int
+    own_blank_pages: int
 
     @property
     def blank_share(self):
         return self.blank_pages / self.pages if self.pages else 0.0
 
+    @property
+    def own_blank_share(self):
+        return self.own_blank_pages / self.own_pages if self.own_pages else 0.0
+
+
+def _is_annex_divider(page):
+    """The divider page of the first upload: it opens with "Anlage 1:" below the running header."""
+    words = [word.text for word in page.words if word.y_min > MARGINS[0]]
+    return words[:2] == ["Anlage", "1:"]
+
 
 def layout_figures(label, path):
     pages = word_boxes(path)
-    blank = sum(1 for page in pages if text_coverage(page) < BLANK_SHARE)
-    return LayoutFigures(label=label, pages=len(pages), blank_pages=blank)
+    blank = [text_coverage(page) < BLANK_SHARE for page in pages]
+    own = next((index for index, page in enumerate(pages) if _is_annex_divider(page)), len(pages))
+    return LayoutFigures(
+        label=label, pages=len(pages), blank_pages=sum(blank), own_pages=own, own_blank_pages=sum(blank[:own])
+    )
+
+
+def report(figures, stdout=print):
+    for item in figures:
+        stdout(
+            f"{item.label:<62} {item.pages:>4} pages, {item.blank_pages:>3} blank ({item.blank_share:>4.0%}); "
+            f"before the annexes {item.own_pages:>3} pages, {item.own_blank_pages:>3} blank "
+            f"({item.own_blank_share:>4.0%})"
+        )
 
 
 def _demo_subjects(cycle):
@@ -134,8 +161,5 @@ def main(stdout=print):
         label = f"{DossierKind(kind).label} ({strategy.alliance.name if strategy else cycle.name})"
         results.append(layout_figures(label, dossier.file.path))
         stdout(f"{label}: {dossier.file.path}")
-    for figures in results:
-        stdout(
-            f"{figures.label:<70} {figures.pages:>4} pages {figures.blank_pages:>4} blank ({figures.blank_share:.0%})"
-        )
+    report(results, stdout)
     return results
