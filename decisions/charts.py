@@ -12,6 +12,10 @@ HEAT_BUCKETS = 5
 # Colours are SVG presentation attributes, so the same chart renders in the browser and in WeasyPrint.
 HEAT_COLOURS = ["#f6d5d2", "#f3e3c3", "#e6edc6", "#b7dcc0", "#6fb58a"]
 NO_VALUE_COLOUR = "#eef1f4"
+# An axis label fits LABEL_WIDTH at font size 11 in this many characters per line, on at most LABEL_LINES lines.
+LABEL_CHARACTERS = 27
+LABEL_LINES = 2
+LINE_HEIGHT = 11
 
 
 def rounded(value, places=1):
@@ -19,6 +23,33 @@ def rounded(value, places=1):
     if value is None:
         return None
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def label_lines(text, *, centre_y, characters=LABEL_CHARACTERS, lines=LABEL_LINES):
+    """`text` broken at spaces into at most `lines` lines of about `characters`, each with its baseline, centred
+    on `centre_y`. What does not fit ends in "…" after a whole word: a label is never cut inside a word (the
+    full text is in the chart's table and its tooltip). A single word longer than a line stays whole."""
+    words, wrapped = str(text).split(), []
+    for word in words:
+        if wrapped and len(wrapped[-1]) + 1 + len(word) <= characters:
+            wrapped[-1] += " " + word
+        else:
+            wrapped.append(word)
+    if len(wrapped) > lines:
+        kept = wrapped[: lines - 1]
+        last = ""
+        for word in " ".join(wrapped[lines - 1 :]).split():
+            if last and len(last) + 1 + len(word) + 1 > characters:
+                break
+            last = f"{last} {word}".strip()
+        wrapped = [*kept, f"{last} …"]
+    first = centre_y + 4 - (len(wrapped) - 1) * LINE_HEIGHT / 2
+    return [{"text": line, "y": round(first + index * LINE_HEIGHT, 1)} for index, line in enumerate(wrapped)]
+
+
+def criterion_labels(codes):
+    """Short, neutral labels for the criteria in their order ("K1", "K2", …), explained by the charts' legend."""
+    return {code: _("K%(number)s") % {"number": number} for number, code in enumerate(codes, start=1)}
 
 
 def _x(score):
@@ -41,11 +72,12 @@ def _distribution_text(lines):
     return " ".join(parts)
 
 
-def _heatmap_text(rows):
-    """The chart's alternative text: the mean per criterion of every alliance."""
+def _heatmap_text(criteria, rows):
+    """The chart's alternative text: the criteria's labels, then the mean per criterion of every alliance."""
     parts = [_("Mittlere Punkte je Kriterium und Bündnis, 0 bis 100.")]
+    parts += [f"{criterion['short']}: {criterion['title']}." for criterion in criteria]
     for row in rows:
-        cells = "; ".join(f"{cell['code']}: {_number(cell['value'])}" for cell in row["cells"]) or _("keine Punkte")
+        cells = "; ".join(f"{cell['short']}: {_number(cell['value'])}" for cell in row["cells"]) or _("keine Punkte")
         parts.append(f"{row['alliance']}: {cells}.")
     return " ".join(parts)
 
@@ -59,6 +91,7 @@ def score_distribution(*, rows, points):
             {
                 "alliance": row.alliance.name,
                 "y": 20 + index * ROW_HEIGHT,
+                "label": label_lines(row.alliance.name, centre_y=20 + index * ROW_HEIGHT),
                 "dots": [
                     {
                         "x": round(_x(p["weighted_score"]), 1),
@@ -97,6 +130,7 @@ def criterion_heatmap(*, rows, means):
         criteria.setdefault(item["code"], item["title"])
         by_cell[(item["strategy_id"], item["code"])] = item["mean_normalised"]
     codes = list(criteria)
+    shorts = criterion_labels(codes)
     cell = 34
     heat_rows = []
     for index, row in enumerate(rows):
@@ -105,25 +139,29 @@ def criterion_heatmap(*, rows, means):
             {
                 "alliance": row.alliance.name,
                 "y": 30 + index * cell,
+                "label": label_lines(row.alliance.name, centre_y=30 + index * cell + (cell - 2) / 2),
                 "cells": [
                     {
                         "x": LABEL_WIDTH + column * cell,
                         "value": rounded(value),
                         "fill": _heat_colour(value),
                         "code": codes[column],
+                        "short": shorts[codes[column]],
+                        "title": criteria[codes[column]],
                     }
                     for column, value in enumerate(values)
                 ],
             }
         )
+    heat_criteria = [
+        {"code": code, "short": shorts[code], "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
+        for i, code in enumerate(codes)
+    ]
     return {
         "kind": "alliances",
-        "criteria": [
-            {"code": code, "title": criteria[code], "x": LABEL_WIDTH + i * cell + cell / 2}
-            for i, code in enumerate(codes)
-        ],
+        "criteria": heat_criteria,
         "rows": heat_rows,
-        "text": _heatmap_text(heat_rows),
+        "text": _heatmap_text(heat_criteria, heat_rows),
         "cell": cell,
         "width": LABEL_WIDTH + len(codes) * cell + 10,
         "label_x": LABEL_WIDTH - 6,
@@ -141,7 +179,7 @@ def _bands_text(rows, labels):
     parts = [_("Anzahl der Bündnisse je Kriterium nach ihren mittleren Punkten, in Bändern von 0 bis 100.")]
     for row in rows:
         counts = "; ".join(f"{label}: {segment}" for label, segment in zip(labels, row["counts"], strict=True))
-        parts.append(f"{row['code']} ({row['title']}): {counts}.")
+        parts.append(f"{row['short']} ({row['title']}): {counts}.")
     return " ".join(parts)
 
 
@@ -151,6 +189,7 @@ def criterion_bands(*, criteria):
     `criteria` as `dashboard.criterion_band_counts` returns them: code, title and counts per band.
     """
     labels = band_labels()
+    shorts = criterion_labels([criterion["code"] for criterion in criteria])
     bar_width = CHART_WIDTH - LABEL_WIDTH - 10
     rows = []
     for index, criterion in enumerate(criteria):
@@ -173,7 +212,12 @@ def criterion_bands(*, criteria):
         rows.append(
             {
                 "code": criterion["code"],
+                "short": shorts[criterion["code"]],
                 "title": criterion["title"],
+                "label": label_lines(
+                    f"{shorts[criterion['code']]} {criterion['title']}",
+                    centre_y=40 + index * ROW_HEIGHT + (ROW_HEIGHT - 8) / 2,
+                ),
                 "counts": list(criterion["counts"]),
                 "total": total,
                 "y": 40 + index * ROW_HEIGHT,

@@ -31,7 +31,7 @@ PAGE_SIZE = 100
 HEATMAP_ALLIANCES_MAX = 50
 CACHE_SECONDS = 600
 # Part of every cache key: increment it when the cached structures change, so no old entry is unpickled.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 # URL sort keys, mapped to the annotated or model field they order by.
 SORTS = {

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from alliances.models import STRATEGY_SECTIONS, budget_table
 from decisions import charts, dashboard, selectors
 from decisions import services as decision_services
-from dossiers import privacy_documents, rendering
+from dossiers import privacy_documents, ranking, rendering
 from dossiers.models import DossierKind
 from portal.exceptions import Refusal
 from reviews import services as review_services
@@ -126,11 +126,15 @@ def letter_context(strategy):
 
 
 def cycle_report_context(cycle):
+    """The dashboard's rows ranked (`ranking.rank_rows`); the details follow the ranking, unranked ones last."""
     rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
     points = dashboard.score_points(strategies=[row.pk for row in rows])
+    ranked = ranking.rank_rows(rows)
     return {
         "cycle": cycle,
         "rows": rows,
+        "ranking": ranked,
+        "details": [*ranked.ranked, *ranked.incomplete],
         "budget": dashboard.budget_panel(cycle=cycle, rows=rows),
         "distribution": charts.score_distribution(rows=rows, points=points),
         "heatmap": charts.criterion_heatmap(rows=rows, means=dashboard.criterion_means(cycle=cycle)),

@@ -14,7 +14,7 @@ from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, Dossier
 from reviews.models import Assignment, PanelVotum, Review
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
-PRINT_LAYOUT_VERSION = 4
+PRINT_LAYOUT_VERSION = 5
 # Raise when the export's columns or formats change, for the same reason.
 EXPORT_LAYOUT_VERSION = 1
 

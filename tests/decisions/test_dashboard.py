@@ -358,7 +358,7 @@ def test_charts_are_svg_with_tables_of_the_same_numbers(client, cycle, small):
     )
     draft_cells = next(r for r in heatmap["rows"] if r["alliance"] == "Bündnis 004")["cells"]
     assert all(cell["value"] is None for cell in draft_cells)
-    assert '<abbr title="Kriterium 1">k1</abbr>' in page
+    assert '<abbr title="Kriterium 1">K1</abbr>' in page
 
 
 # --- Query count ------------------------------------------------------------------------------------------

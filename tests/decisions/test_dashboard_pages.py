@@ -157,7 +157,7 @@ def test_above_the_limit_the_heat_map_counts_alliances_per_band(client, cycle24,
     assert 'role="img" aria-labelledby="bands-title"' in page and "<title>Anzahl der Bündnisse je Kriterium" in page
     assert 'class="table table-sm bands-table"' in page
     assert f'<td class="text-end">{with_mean}</td></tr>' in page
-    assert '<abbr title="Kriterium 1">k1</abbr>' in page
+    assert '<abbr title="Kriterium 1">K1</abbr>' in page
 
 
 def test_the_bands_follow_the_filters(client, cycle24, monkeypatch):

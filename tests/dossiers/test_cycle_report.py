@@ -63,44 +63,56 @@ def test_cycle_report_context_ranks_by_median_and_sums_the_budget(report_cycle):
     assert budget["remaining"] == Decimal("119600000")
 
 
-def test_cycle_report_has_cover_overview_budget_and_one_page_per_alliance(report_cycle):
+def test_cycle_report_has_cover_landscape_overview_charts_and_the_alliances_in_ranking_order(report_cycle):
     dossier = render_report(report_cycle)
     assert dossier.status == DossierStatus.READY, dossier.error_message
     reader = PdfReader(dossier.file.path)
     pages = [folded_text(page) for page in reader.pages]
     assert dossier.page_count == len(pages)
-    # cover, overview with ranking, budget, the two charts, then one page per alliance
-    assert len(pages) == 4 + len(RANKING), pages
     assert "Bericht: Zwischenbegutachtung 2024" in pages[0]
-    assert "Übersicht und Rangfolge" in pages[1]
-    assert pages[2].startswith("Budget der Runde")
-    assert pages[3].startswith("Punkte im Vergleich")
-    for page, name in zip(pages[4:], RANKING, strict=True):
-        assert page.startswith(f"{name} Region"), page
-        assert "Median / Mittel / Spannweite" in page
+    # The ranking and the budget share one landscape page; the rest is portrait.
+    assert pages[1].startswith("Übersicht und Rangfolge")
+    assert "Budget der Runde" in pages[1]
+    assert [float(page.mediabox.width) > float(page.mediabox.height) for page in reader.pages[:3]] == [
+        False,
+        True,
+        False,
+    ]
+    assert pages[2].startswith("Punkte im Vergleich")
+    details = " ".join(pages[3:])
+    assert details.startswith("Bündnisse im Einzelnen")
+    # The alliances flow, several to a page, in the ranking's order.
+    assert len(pages) < 3 + len(RANKING), pages
+    positions = [details.index(f"{name} Rang {rank} Region") for rank, name in enumerate(RANKING, start=1)]
+    assert positions == sorted(positions), details
+    assert details.count("Median / Mittel / Spannweite") == len(RANKING)
 
 
 def test_cycle_report_lists_alliances_in_ranking_order_with_medians(report_cycle):
     reader = PdfReader(render_report(report_cycle).file.path)
     overview = folded_text(reader.pages[1])
+    assert "nach dem Median der gewichteten Punkte (0–100), absteigend" in overview
     positions = [overview.index(name) for name in RANKING]
     assert positions == sorted(positions), overview
     for rank, (name, median) in enumerate(zip(RANKING, ["80,0", "60,0", "40,0"], strict=True), start=1):
-        assert f"{rank} {name} 1 {median}" in overview, overview
+        assert f"{rank} {name} 1 von 1 {median}" in overview, overview
 
 
 def test_cycle_report_shows_the_budget_figures(report_cycle):
     reader = PdfReader(render_report(report_cycle).file.path)
-    budget = folded_text(reader.pages[2])
+    overview = folded_text(reader.pages[1])
+    budget = overview[overview.index("Budget der Runde") :]
     assert "verfügbar 120.000.000,00 EUR" in budget
     assert "beantragt 1.500.000,00 EUR" in budget
     assert "vorgeschlagen (offen) 250.000,00 EUR" in budget
     assert "bestätigt 400.000,00 EUR" in budget
     assert "noch frei 119.600.000,00 EUR" in budget
-    overview = folded_text(reader.pages[1])
-    # Requested and granted of the confirmed alliance, in its row.
+    # Requested and granted of the confirmed alliance, in its row; a proposal is not granted yet.
     confirmed_row = overview[overview.index("Zukunft Erzgebirge") : overview.index("Moorland Energie")]
-    assert "500.000,00" in confirmed_row and "400.000,00" in confirmed_row
+    assert "500.000,00 400.000,00" in confirmed_row, confirmed_row
+    proposed_row = overview[overview.index("Moorland Energie") : overview.index("Altmark Digital")]
+    assert "vorgeschlagen 500.000,00 –" in proposed_row, proposed_row
+    assert "Summe 1.500.000,00 400.000,00" in overview, overview
 
 
 def test_cycle_report_metadata_outline_and_structure(report_cycle):
@@ -123,18 +135,16 @@ def test_cycle_report_metadata_outline_and_structure(report_cycle):
     qpdf_check(dossier.file.path)
 
 
-def test_an_alliance_that_never_submitted_is_listed_last_with_its_status(report_cycle):
+def test_an_alliance_that_never_submitted_is_listed_apart_without_rank(report_cycle):
     StrategyFactory(cycle=report_cycle, alliance=AllianceFactory(name="Harzland"))
     reader = PdfReader(render_report(report_cycle).file.path)
-    pages = [folded_text(page) for page in reader.pages]
-    alliance_pages = [page.split(" Region ")[0] for page in pages if " Region Lausitz Innovationsfeld" in page]
-    assert alliance_pages == [*RANKING, "Harzland"]
     overview = folded_text(reader.pages[1])
-    # No rank without a median: the row starts with a dash.
-    assert "3 Altmark Digital 1 40,0 40,0 – 500.000,00 – – Harzland 0 – –" in overview, overview
-    assert overview.index("Altmark Digital") < overview.index("Harzland")
+    incomplete = overview[overview.index("Unvollständig begutachtet") :]
+    assert "Entwurf Harzland 0 von 0 – – – – – –" in incomplete, incomplete
+    assert "Harzland" not in overview[: overview.index("Unvollständig begutachtet")]
     last = folded_text(reader.pages[-1])
-    assert "Harzland" in last and "Einreichung Entwurf" in last, last
+    assert "Harzland Rang ohne Rang (unvollständig begutachtet)" in last, last
+    assert "Einreichung Entwurf" in last and "Beantragt nichts (nicht eingereicht)" in last, last
 
 
 def test_a_new_assignment_or_a_renamed_alliance_asks_for_a_fresh_report(report_cycle):

@@ -59,7 +59,9 @@ def test_the_evaluation_dossier_passes_and_its_charts_state_their_numbers(review
     assert pdf_ua.check(result.content) == []
     distribution, heatmap = sorted(figure_alts(result.content), key=lambda alt: "Median" not in alt)
     assert "Gesunde Lausitz: A: 80,0; B: 76,0; C: 40,0; Median 76,0." in distribution
-    assert "Gesunde Lausitz: bilanz: 60,0;" in heatmap
+    assert "K1: Bisherige Entwicklung und Zielerreichung." in heatmap
+    assert "Gesunde Lausitz: K1: 60,0;" in heatmap
+    assert "bilanz" not in heatmap
 
 
 def test_the_cycle_report_passes_the_pdf_ua_check(reviewed):
