@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value, When
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +23,7 @@ from decisions.charts import rounded
 from decisions.models import DecisionStatus, FundingDecision
 from decisions.selectors import confirmed_sum
 from reviews import aggregates
-from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation
+from reviews.models import Recommendation
 
 # Rows per page; a cycle of 24 alliances stays on one page.
 PAGE_SIZE = 100
@@ -72,12 +72,6 @@ def _current_decision(field):
 
 
 def dashboard_queryset(*, cycle):
-    expected = Subquery(
-        Assignment.objects.filter(strategy=OuterRef("pk"), status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .values("strategy")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
     strategies = (
         Strategy.objects.filter(cycle=cycle)
         .select_related("alliance", "votum")
@@ -88,7 +82,7 @@ def dashboard_queryset(*, cycle):
         .defer(*SECTION_FIELDS)
         .with_budget_total()
         .annotate(
-            reviews_expected=expected,
+            reviews_expected=aggregates.expected_reviews(),
             decision_status=_current_decision("status"),
             decision_outcome=_current_decision("outcome"),
             decision_amount=_current_decision("granted_amount"),

@@ -13,7 +13,12 @@ DATE_INPUT_FORMATS = [DATE_VALUE_FORMAT, "%d.%m.%Y"]
 
 class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    outcome = forms.ChoiceField(label=_("Entscheidung"), choices=Outcome.choices)
+    # Starts empty: a decision is chosen, never taken over from a default.
+    outcome = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[("", _("– bitte wählen –")), *Outcome.choices],
+        error_messages={"required": _("Bitte wählen Sie eine Entscheidung.")},
+    )
     granted_amount = AmountField(
         label=_("Bewilligter Betrag (EUR)"),
         min_value=0,

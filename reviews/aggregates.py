@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils.translation import get_language
 
-from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Recommendation, Review, ReviewPolicy, Score
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Recommendation, Review, ReviewPolicy, Score
 from reviews.scoring import applicable, normalised_points
 
 # Used when a cycle has no ReviewPolicy yet; the same as ReviewPolicy.disagreement_threshold's default.
@@ -111,6 +111,23 @@ def strategy_statistics(strategies):
     ).annotate(
         disagreement=Case(When(score_spread__gt=_threshold(), then=Value(True)), default=Value(False)),
     )
+
+
+def expected_reviews(outer="pk"):
+    """Subquery: how many reviews the strategy at `outer` expects, one per active assignment."""
+    return Subquery(
+        Assignment.objects.filter(strategy=OuterRef(outer), status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        .values("strategy")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+
+
+def score_overview(strategy):
+    """`strategy` with its score statistics (see strategy_statistics) and `reviews_expected`: what the pages where
+    a Votum or a decision is taken show above the form. One query."""
+    queryset = type(strategy)._default_manager.filter(pk=strategy.pk).annotate(reviews_expected=expected_reviews())
+    return strategy_statistics(queryset).get()
 
 
 def criterion_means(*, cycle, strategy=None):

@@ -16,6 +16,7 @@ from decisions.models import PROPOSAL_FIELDS, DecisionEvent, DecisionStatus, Fun
 from decisions.views.dashboard import cycle_for
 from portal.forms import add_refusal
 from portal.rules import require_permission
+from reviews import aggregates
 from reviews import services as review_services
 from reviews.models import PanelVotum
 
@@ -58,7 +59,9 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
     can_decide = rules.has_perm("decisions.decide", request.user)
     # Decisions answer a submitted strategy; for a draft or a reopened one no decision form is offered.
     can_propose = can_decide and strategy.status == StrategyStatus.SUBMITTED
-    initial = {}
+    votum = PanelVotum.objects.filter(strategy=strategy).select_related("written_by").first()
+    # A new proposal starts from the jury's proposed amount, or else from what the alliance requested.
+    initial = {"granted_amount": votum.proposed_amount if votum and votum.proposed_amount is not None else requested}
     if pending:
         # A "change proposal" form starts from the pending proposal.
         initial = {name: getattr(pending, name) for name in PROPOSAL_FIELDS}
@@ -73,7 +76,8 @@ def _detail_context(request, strategy, decision_form=None, confirm_forms=None, c
         "rows": rows,
         "budget": budget_table(strategy.cycle.years, submission.budget) if submission else None,
         "extensions": list(strategy.deadline_extensions.select_related("granted_by")),
-        "votum": PanelVotum.objects.filter(strategy=strategy).select_related("written_by").first(),
+        "votum": votum,
+        "overview": aggregates.score_overview(strategy),
         "decisions": decisions,
         "has_released": any(decision.is_released for decision in decisions),
         "pending": pending,

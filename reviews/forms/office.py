@@ -88,9 +88,12 @@ class ExpertProfileForm(forms.ModelForm):
 
 class VotumForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Starts empty: the jury's recommendation is chosen, never taken over from a default.
     recommendation = forms.ChoiceField(
         label=_("Empfehlung der Jury"),
-        choices=[choice for choice in Recommendation.choices if choice[0] != Recommendation.ABSTAIN],
+        choices=[("", _("– bitte wählen –"))]
+        + [choice for choice in Recommendation.choices if choice[0] != Recommendation.ABSTAIN],
+        error_messages={"required": _("Bitte wählen Sie die Empfehlung der Jury.")},
     )
     proposed_amount = AmountField(
         label=_("Vorgeschlagener Betrag (EUR)"),

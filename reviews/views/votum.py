@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from alliances.models import Strategy
 from portal.forms import add_refusal
 from portal.rules import require_permission
-from reviews import selectors, services
+from reviews import aggregates, selectors, services
 from reviews.forms.office import ReasonForm, VotumForm
 from reviews.models import PanelVotum, Review
 from reviews.views.base import cycle_for_office, render_form_page
@@ -28,7 +28,11 @@ def votum(request, cycle_slug, strategy_pk):
     current = PanelVotum.objects.filter(strategy=strategy).first()
     form = None
     if rules.has_perm("reviews.write_votum", request.user):
-        initial = {"version": current.version if current else 0}
+        # A new Votum starts from the requested sum; the recommendation is chosen.
+        initial = {
+            "version": current.version if current else 0,
+            "proposed_amount": submission and submission.budget_total,
+        }
         if current:
             initial.update(
                 recommendation=current.recommendation,
@@ -61,6 +65,7 @@ def votum(request, cycle_slug, strategy_pk):
         votum=current,
         form=form,
         complete=selectors.reviews_complete(strategy),
+        overview=aggregates.score_overview(strategy),
         can_reopen=rules.has_perm("reviews.reopen_review", request.user),
     )
 

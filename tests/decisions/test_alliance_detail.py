@@ -109,8 +109,8 @@ def test_the_programme_office_reads_the_page_without_the_decision_audit(client, 
 
 
 # session, user, cycle, strategy, latest submission, reviews, scores, criteria, decisions, submissions,
-# extensions, votum, dossier panel (2), events
-ALLIANCE_PAGE_QUERIES = 14
+# extensions, votum, score overview, dossier panel (2), events
+ALLIANCE_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("reviewers", [1, 3])
