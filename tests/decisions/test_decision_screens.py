@@ -107,3 +107,11 @@ def test_the_dashboard_takes_the_full_width(client, reviewed, bmbf1):
     client.force_login(bmbf1)
     html = client.get(reverse("decisions:dashboard", args=[strategy.cycle.slug])).content.decode()
     assert '<main id="content" class="container-fluid px-lg-4 pb-5"' in html
+
+
+def test_without_scored_criteria_the_heat_map_says_so_instead_of_drawing_only_labels(client, cycle, bmbf1):
+    client.force_login(bmbf1)
+    html = client.get(reverse("decisions:dashboard", args=[cycle.slug])).content.decode()
+    heat_map = html[html.index('id="heatmap-title"') :]
+    assert "Noch keine abgegebenen Gutachten." in heat_map
+    assert "<svg" not in heat_map[: heat_map.index("</figure>")]
