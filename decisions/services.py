@@ -36,6 +36,10 @@ class ProposalChanged(DecisionRefused, Conflict):
     """Someone changed the proposal since the form was loaded; `current` is the proposal as it is now."""
 
 
+class AlreadyDecided(DecisionRefused, Conflict):
+    """Someone else confirmed, withdrew or released the decision first (two people at once, or a late replay)."""
+
+
 def _log(decision, action, actor, **details):
     """Every change of a decision is logged here, so this is also where the cycle's figures change."""
     DecisionEvent.objects.create(
@@ -226,9 +230,17 @@ def confirm_decision(*, decision, user, budget_override_reason=""):
     # Locking the cycle serialises confirmations, so the budget check sees every earlier one.
     cycle = EvaluationCycle.objects.select_for_update().get(pk=decision.strategy.cycle_id)
     if decision.status != DecisionStatus.PROPOSED:
-        raise DecisionRefused(_("Diese Entscheidung ist bereits bestätigt oder zurückgezogen."))
+        raise AlreadyDecided(
+            _("Diese Entscheidung ist bereits bestätigt oder zurückgezogen. Die Seite zeigt jetzt ihren Stand."),
+            current=decision,
+        )
     if decision.proposed_by_id == user.pk:
-        raise DecisionRefused(_("Vier-Augen-Prinzip: Sie können Ihren eigenen Vorschlag nicht bestätigen."))
+        raise DecisionRefused(
+            _(
+                "Vier-Augen-Prinzip: Sie können Ihren eigenen Vorschlag nicht bestätigen. Bitten Sie eine andere "
+                "Person im Ministerium, ihn zu bestätigen."
+            )
+        )
     _require_submitted(decision.strategy)
     total = selectors.confirmed_sum(cycle, exclude=decision.supersedes) + decision.granted_amount
     budget_override_reason = (budget_override_reason or "").strip()
@@ -303,7 +315,9 @@ def release_decision(*, decision, user):
     if decision.status in (DecisionStatus.PROPOSED, DecisionStatus.WITHDRAWN):
         raise DecisionRefused(_("Nur eine bestätigte Entscheidung kann freigegeben werden."))
     if decision.status == DecisionStatus.RELEASED:
-        raise DecisionRefused(_("Diese Entscheidung ist bereits freigegeben."))
+        raise AlreadyDecided(
+            _("Diese Entscheidung ist bereits freigegeben; das Bündnis ist benachrichtigt."), current=decision
+        )
     if not decision.is_current:
         raise DecisionRefused(_("Diese Entscheidung wurde durch eine Korrektur ersetzt."))
     decision.status = DecisionStatus.RELEASED

@@ -14,6 +14,7 @@ from decisions import selectors, services
 from decisions.forms import ConfirmForm, CorrectionForm, DecisionForm
 from decisions.models import PROPOSAL_FIELDS, DecisionEvent, DecisionStatus, FundingDecision
 from decisions.views.dashboard import cycle_for
+from portal.exceptions import Conflict
 from portal.forms import add_refusal
 from portal.rules import require_permission
 from reviews import aggregates
@@ -105,6 +106,11 @@ def _back(strategy):
     return redirect("decisions:alliance", strategy.cycle.slug, strategy.alliance.slug)
 
 
+def _status_of(refused):
+    """409 when someone else acted first, 422 for a rule that refuses the request itself."""
+    return 409 if isinstance(refused, Conflict) else 422
+
+
 def _refused(request, strategy, status=422, **forms):
     return render(request, "decisions/alliance_detail.html", _detail_context(request, strategy, **forms), status=status)
 
@@ -180,10 +186,14 @@ def confirm(request, cycle_slug, alliance_slug, pk):
                 budget_override_reason=form.cleaned_data["budget_override_reason"],
             )
         except services.DecisionRefused as refused:
-            add_refusal(form, refused, field="budget_override_reason" if refused.needs_override else None)
-        else:
-            messages.success(request, _("Die Entscheidung ist bestätigt und damit endgültig."))
-            return _back(strategy)
+            if refused.needs_override:
+                add_refusal(form, refused, field="budget_override_reason")
+            else:
+                # The panel no longer offers this form (confirmed meanwhile, or the proposer's own): said on top.
+                messages.error(request, refused.message)
+            return _refused(request, strategy, status=_status_of(refused), confirm_forms=form)
+        messages.success(request, _("Die Entscheidung ist bestätigt und damit endgültig."))
+        return _back(strategy)
     return _refused(request, strategy, confirm_forms=form)
 
 
@@ -220,7 +230,7 @@ def release(request, cycle_slug, alliance_slug, pk):
         services.release_decision(decision=_decision(strategy, pk), user=request.user)
     except services.DecisionRefused as refused:
         messages.error(request, refused.message)
-        return _refused(request, strategy)
+        return _refused(request, strategy, status=_status_of(refused))
     messages.success(request, _("Die Entscheidung ist freigegeben. Das Bündnis wird per E-Mail benachrichtigt."))
     return _back(strategy)
 

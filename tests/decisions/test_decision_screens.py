@@ -6,15 +6,19 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from decisions import services
 from decisions.models import FundingDecision
 from reviews import aggregates
 from tests.factories import (
     cleared_assignment,
+    decision_content,
+    ministry_user,
     programme_rubric,
     submitted_review,
     submitted_strategy,
     votum_with_conditions,
 )
+from tests.helpers import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +119,29 @@ def test_without_scored_criteria_the_heat_map_says_so_instead_of_drawing_only_la
     heat_map = html[html.index('id="heatmap-title"') :]
     assert "Noch keine abgegebenen Gutachten." in heat_map
     assert "<svg" not in heat_map[: heat_map.index("</figure>")]
+
+
+def test_a_late_second_confirmation_is_a_409_that_says_why_and_what_the_page_shows(
+    client, fully_reviewed, bmbf1, bmbf2
+):
+    strategy, _submission = fully_reviewed
+    decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
+    services.confirm_decision(decision=decision, user=bmbf2)
+    third = ministry_user("bmbf3@bmbf.example")
+    client.force_login(third)
+    reauthenticated(client)
+    url = reverse("decisions:confirm", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
+    response = client.post(url, {"budget_override_reason": ""})
+    assert response.status_code == 409
+    assert "bereits bestätigt oder zurückgezogen. Die Seite zeigt jetzt ihren Stand." in response.content.decode()
+
+
+def test_the_proposer_confirming_is_refused_with_what_to_do_instead(client, fully_reviewed, bmbf1):
+    strategy, _submission = fully_reviewed
+    decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
+    client.force_login(bmbf1)
+    reauthenticated(client)
+    url = reverse("decisions:confirm", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
+    response = client.post(url, {"budget_override_reason": ""})
+    assert response.status_code == 422
+    assert "Bitten Sie eine andere Person im Ministerium, ihn zu bestätigen." in response.content.decode()
