@@ -14,6 +14,16 @@ from tests.factories import AllianceFactory, UserFactory, manager_of, submitted_
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
+def printed(page, kind):
+    """Asks for the dossier of `kind` with its panel's button, waits for the worker and downloads it."""
+    page.get_by_role("button", name=re.compile(f"{re.escape(kind)} .* erstellen")).click()
+    ready = page.get_by_role("link", name=re.compile(r"herunterladen \(\d+ Seiten?\)"))
+    expect(ready).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        ready.click()
+    return download.value
+
+
 def test_a_manager_downloads_their_data_as_json_and_as_a_pdf(page, live_server, cycle, celery_worker):
     alliance = AllianceFactory(name="Gesunde Lausitz", slug="gesunde-lausitz")
     manager = manager_of(alliance, email="mara.manager@example.org")
@@ -32,13 +42,9 @@ def test_a_manager_downloads_their_data_as_json_and_as_a_pdf(page, live_server, 
     assert data["person"]["email"] == "mara.manager@example.org"
     assert "alliances.AllianceMembership" in {category["model"] for category in data["categories"]}
 
-    page.get_by_role("button", name=re.compile("Auskunft über die gespeicherten Daten .* erstellen")).click()
-    ready = page.get_by_role("link", name=re.compile(r"herunterladen \(\d+ Seiten\)"))
-    expect(ready).to_be_visible(timeout=60_000)
-    with page.expect_download() as download:
-        ready.click()
-    assert download.value.suggested_filename.startswith("meine-daten_")
-    assert download.value.path().read_bytes().startswith(b"%PDF-")
+    download = printed(page, "Auskunft über die gespeicherten Daten")
+    assert download.suggested_filename.startswith("meine-daten_")
+    assert download.path().read_bytes().startswith(b"%PDF-")
     assert_page_sound(page)
 
 
@@ -48,10 +54,6 @@ def test_an_admin_has_the_record_of_processing_activities_printed(page, live_ser
     submit_login_form(page, admin_user.email)
     page.get_by_role("link", name="Verarbeitungsverzeichnis").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verzeichnis von Verarbeitungstätigkeiten")
-    page.get_by_role("button", name=re.compile("Verzeichnis von Verarbeitungstätigkeiten .* erstellen")).click()
-    ready = page.get_by_role("link", name=re.compile(r"herunterladen \(\d+ Seiten\)"))
-    expect(ready).to_be_visible(timeout=60_000)
-    with page.expect_download() as download:
-        ready.click()
-    assert download.value.suggested_filename.startswith("verarbeitungsverzeichnis_")
+    download = printed(page, "Verzeichnis von Verarbeitungstätigkeiten")
+    assert download.suggested_filename.startswith("verarbeitungsverzeichnis_")
     assert_page_sound(page)

@@ -121,17 +121,22 @@ def test_without_scored_criteria_the_heat_map_says_so_instead_of_drawing_only_la
     assert "<svg" not in heat_map[: heat_map.index("</figure>")]
 
 
+def confirmed_by(client, user, decision):
+    """`user` posts the confirmation of `decision`, having just proved it is them."""
+    client.force_login(user)
+    reauthenticated(client)
+    strategy = decision.strategy
+    url = reverse("decisions:confirm", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
+    return client.post(url, {"budget_override_reason": ""})
+
+
 def test_a_late_second_confirmation_is_a_409_that_says_why_and_what_the_page_shows(
     client, fully_reviewed, bmbf1, bmbf2
 ):
     strategy, _submission = fully_reviewed
     decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
     services.confirm_decision(decision=decision, user=bmbf2)
-    third = ministry_user("bmbf3@bmbf.example")
-    client.force_login(third)
-    reauthenticated(client)
-    url = reverse("decisions:confirm", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
-    response = client.post(url, {"budget_override_reason": ""})
+    response = confirmed_by(client, ministry_user("bmbf3@bmbf.example"), decision)
     assert response.status_code == 409
     assert "bereits bestätigt oder zurückgezogen. Die Seite zeigt jetzt ihren Stand." in response.content.decode()
 
@@ -139,9 +144,6 @@ def test_a_late_second_confirmation_is_a_409_that_says_why_and_what_the_page_sho
 def test_the_proposer_confirming_is_refused_with_what_to_do_instead(client, fully_reviewed, bmbf1):
     strategy, _submission = fully_reviewed
     decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content())
-    client.force_login(bmbf1)
-    reauthenticated(client)
-    url = reverse("decisions:confirm", args=[strategy.cycle.slug, strategy.alliance.slug, decision.pk])
-    response = client.post(url, {"budget_override_reason": ""})
+    response = confirmed_by(client, bmbf1, decision)
     assert response.status_code == 422
     assert "Bitten Sie eine andere Person im Ministerium, ihn zu bestätigen." in response.content.decode()
