@@ -32,5 +32,7 @@ def letter_preview(request, cycle_slug, alliance_slug, pk):
             "decision": decision,
             "letter": letter,
             "is_draft": decision.status != DecisionStatus.RELEASED,
+            "missing_address": not (strategy.alliance.postal_street and strategy.alliance.postal_city),
+            "missing_file_reference": not strategy.alliance.file_reference,
         },
     )

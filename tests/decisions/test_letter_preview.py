@@ -53,6 +53,8 @@ def test_the_preview_shows_the_letter_s_rationale_but_never_the_internal_one(cli
     page = client.get(url("letter_preview", world["strategy"], world["decision"].pk)).content.decode()
     assert FOR_THE_LETTER in page and INTERNAL not in page
     assert "Entwurf" in page and "Aktenzeichen" in page
+    # The alliance has no address and no file reference yet: the ministry learns it before release.
+    assert "noch keine Postanschrift hinterlegt" in page and "noch kein Förderkennzeichen hinterlegt" in page
 
 
 def test_a_decision_of_another_alliance_is_not_found(client, world):
