@@ -38,6 +38,10 @@ rules.add_perm("alliances.submit_strategy", is_alliance_manager & manages_allian
 rules.add_perm("alliances.view_history", is_staff_reader | (is_alliance_manager & manages_alliance_of))
 rules.add_perm("alliances.reopen_submission", is_programme_office)
 rules.add_perm("alliances.extend_deadline", is_programme_office)
+# The postal address and file reference a decision letter prints.
+rules.add_perm("alliances.edit_letter_data", is_programme_office)
+# The same as a rule, for templates: `test_rule` asks no auth backend, so a page's link costs no query.
+rules.add_rule("alliances.edit_letter_data", is_programme_office)
 
 # Cycle settings: the programme office edits them, the ministry reads them.
 rules.add_perm("alliances.view_cycle_settings", is_staff_reader)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliances.views import cycle, faq, questions, search_hits, strategy, submission
+from alliances.views import alliance_letter, cycle, faq, questions, search_hits, strategy, submission
 
 app_name = "alliances"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("cycles/<slug:cycle_slug>/overview/", cycle.cycle_overview, name="overview"),
     path("cycle-settings/", cycle.current_cycle_settings, name="current_cycle_settings"),
     path("cycles/<slug:cycle_slug>/settings/", cycle.cycle_settings, name="cycle_settings"),
+    path(
+        "alliances/<slug:alliance_slug>/letter-data/", alliance_letter.alliance_letter_data, name="alliance_letter_data"
+    ),
     path(strategy_path, strategy.strategy_detail, name="strategy"),
     path(strategy_path + "save/", strategy.strategy_save, name="strategy_save"),
     path(strategy_path + "preview/", strategy.strategy_preview, name="strategy_preview"),

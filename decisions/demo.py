@@ -25,6 +25,8 @@ def _content(votum, *, share=Decimal("1")):
         "conditions": votum.conditions if with_conditions else "",
         "rationale": "Die Gutachten bescheinigen eine breite regionale Verankerung und einen schlüssigen Plan "
         "für die zweite Umsetzungsphase; das Votum der Jury wird übernommen.",
+        "letter_rationale": "Die Gutachterinnen und Gutachter bescheinigen Ihrer Strategie eine breite regionale "
+        "Verankerung und einen schlüssigen Plan für die zweite Umsetzungsphase.",
         "over_request_reason": "",
     }
 

@@ -46,10 +46,22 @@ class DecisionForm(forms.Form):
         label=_("Auflagen"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
     )
     rationale = forms.CharField(
-        label=_("Begründung"),
+        label=_("Interne Begründung"),
+        help_text=_("Nur für das BMBF und den Projektträger; wird nicht an das Bündnis übermittelt."),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": validators.RATIONALE_REQUIRED},
+    )
+    # Required for a rejection or a cut; the service checks it against the requested sum.
+    letter_rationale = forms.CharField(
+        label=_("Begründung für den Bescheid"),
+        help_text=_(
+            "Erscheint im Bescheid an das Bündnis. Pflicht bei einer Ablehnung oder einer Kürzung unter den "
+            "beantragten Betrag."
+        ),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     over_request_reason = forms.CharField(
         label=_("Begründung, falls der Betrag über der Beantragung liegt"),

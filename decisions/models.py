@@ -35,6 +35,7 @@ PROPOSAL_FIELDS = (
     "funding_end",
     "conditions",
     "rationale",
+    "letter_rationale",
     "over_request_reason",
 )
 
@@ -81,7 +82,18 @@ class FundingDecision(models.Model):
     funding_start = models.DateField(_("Förderbeginn"))
     funding_end = models.DateField(_("Förderende"))
     conditions = models.TextField(_("Auflagen"), blank=True)
-    rationale = models.TextField(_("Begründung"))
+    # The column keeps its name; it is the ministry's internal record and never leaves the ministry and the
+    # programme office. What the alliance reads is `letter_rationale`.
+    rationale = models.TextField(
+        _("Interne Begründung"),
+        help_text=_("Für das BMBF und den Projektträger; wird nicht an das Bündnis übermittelt."),
+    )
+    letter_rationale = models.TextField(
+        _("Begründung für den Bescheid"),
+        blank=True,
+        default="",
+        help_text=_("Erscheint im Bescheid an das Bündnis."),
+    )
     over_request_reason = models.TextField(_("Begründung für einen Betrag über der Beantragung"), blank=True)
     budget_override_reason = models.TextField(_("Begründung für die Überschreitung des Budgets"), blank=True)
     supersedes = models.OneToOneField(
@@ -166,7 +178,8 @@ EVENT_DETAIL_LABELS = {
     "funding_start": _("Förderbeginn"),
     "funding_end": _("Förderende"),
     "conditions": _("Auflagen"),
-    "rationale": _("Begründung"),
+    "rationale": _("Interne Begründung"),
+    "letter_rationale": _("Begründung für den Bescheid"),
     "over_request_reason": _("Begründung für einen Betrag über der Beantragung"),
     "confirmed_total": _("bestätigte Summe danach"),
     "budget": _("Budget der Runde"),

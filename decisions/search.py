@@ -1,8 +1,8 @@
 """What the decision stage makes searchable and who may read it.
 
-Two kinds: what the decision letter shows (rationale and conditions), read by staff and, once released, by the
-alliance (FundingDecision.visible_to); and the internal reasons (amount over the request, budget overrun,
-correction), read by the programme office and the ministry only, never by an alliance.
+Two kinds: what the decision letter shows (its rationale and the conditions), read by staff and, once released, by
+the alliance (FundingDecision.visible_to); and the internal reasons (the internal rationale, amount over the
+request, budget overrun, correction), read by the programme office and the ministry only, never by an alliance.
 """
 
 import rules
@@ -20,14 +20,18 @@ from portal.search.registry import NOTHING, SearchFilter, SearchKind, filter_key
 DECISION = "decision"
 DECISION_INTERNAL = "decision_internal"
 
-DECISION_PARTS = {"rationale": _("Begründung"), "conditions": _("Auflagen")}
+DECISION_PARTS = {"letter_rationale": _("Begründung für den Bescheid"), "conditions": _("Auflagen")}
 INTERNAL_PARTS = {
+    "rationale": _("Interne Begründung"),
     "over_request_reason": _("Begründung für einen Betrag über der Beantragung"),
     "budget_override_reason": _("Begründung für die Überschreitung des Budgets"),
     "supersession_reason": _("Grund der Korrektur"),
 }
-# `feld:` values for the decision's texts.
-FIELD_SLUGS = {"auflagen": (DECISION, "conditions"), "begruendung": (DECISION, "rationale")}
+# `feld:` values for the decision's texts; each kind's scope still decides who reads which part.
+FIELD_SLUGS = {
+    "auflagen": [(DECISION, "conditions")],
+    "begruendung": [(DECISION, "letter_rationale"), (DECISION_INTERNAL, "rationale")],
+}
 KIND_VALUES = {"entscheidung": (DECISION, DECISION_INTERNAL)}
 
 
@@ -93,8 +97,10 @@ def _resolve_field(*, op, value, user):
     found = FIELD_SLUGS.get(filter_key(value))
     if found is None:
         return None
-    kind, part = found
-    return Q(kind=kind, part=part)
+    query = Q()
+    for kind, part in found:
+        query |= Q(kind=kind, part=part)
+    return query
 
 
 def register():
@@ -126,7 +132,7 @@ def register():
             aliases=("abschnitt", "section", "field"),
             help=_("feld:begruendung – nur die Begründung einer Entscheidung (feld:auflagen auch deren Auflagen)"),
             resolve=_resolve_field,
-            values=lambda: [("begruendung", str(DECISION_PARTS["rationale"]))],
+            values=lambda: [("begruendung", str(_("Begründung")))],
         )
     )
     registry.register_filter(

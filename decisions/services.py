@@ -1,6 +1,7 @@
 """Funding decisions under the four-eyes principle. Each operation runs in one transaction."""
 
 import rules
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -77,6 +78,7 @@ def propose_decision(
     funding_end,
     conditions="",
     rationale="",
+    letter_rationale="",
     over_request_reason="",
     supersedes=None,
     supersession_reason="",
@@ -112,6 +114,7 @@ def propose_decision(
         funding_end=funding_end,
         conditions=conditions,
         rationale=rationale,
+        letter_rationale=letter_rationale,
         over_request_reason=over_request_reason,
     )
     decision = FundingDecision.objects.create(
@@ -122,6 +125,7 @@ def propose_decision(
         funding_end=funding_end,
         conditions=conditions.strip(),
         rationale=rationale.strip(),
+        letter_rationale=letter_rationale.strip(),
         over_request_reason=over_request_reason.strip(),
         supersedes=supersedes,
         supersession_reason=supersession_reason.strip(),
@@ -287,16 +291,38 @@ def confirm_decision(*, decision, user, budget_override_reason=""):
     return decision
 
 
+def letter_issuer(cycle):
+    """Who issues the cycle's letters: settings.DECISION_LETTER_ISSUERS["default"], overridden by the cycle's entry."""
+    issuers = settings.DECISION_LETTER_ISSUERS
+    return {**issuers.get("default", {}), **issuers.get(cycle.slug, {})}
+
+
+def letter_context(decision):
+    """Everything the letter prints. Only what the alliance may read: the letter's rationale, never the internal one.
+
+    A letter not yet released (the ministry's preview) is dated today and signed by whoever confirmed the decision,
+    or by nobody yet."""
+    strategy = decision.strategy
+    alliance = strategy.alliance
+    released_at = decision.released_at
+    signer = decision.confirmed_by
+    return {
+        "decision": decision,
+        "strategy": strategy,
+        "alliance": alliance,
+        "requested": selectors.requested_amount(strategy),
+        "issuer": letter_issuer(strategy.cycle),
+        "address_lines": alliance.postal_address_lines(),
+        "file_reference": alliance.file_reference,
+        "letter_date": timezone.localtime(released_at).date() if released_at else timezone.localdate(),
+        "signer_name": signer.get_full_name() if signer else "",
+    }
+
+
 def render_letter(decision):
+    """The decision letter as HTML, in German whatever the reader's language: it is an official act."""
     with translation.override("de"):
-        return render_to_string(
-            "decisions/letter.html",
-            {
-                "decision": decision,
-                "strategy": decision.strategy,
-                "requested": selectors.requested_amount(decision.strategy),
-            },
-        )
+        return render_to_string("decisions/letter.html", letter_context(decision))
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decisions.views import alliance, dashboard, decide, exports, search_hits
+from decisions.views import alliance, dashboard, decide, exports, letter, search_hits
 
 app_name = "decisions"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path(alliance_page + "decisions/<int:pk>/confirm/", decide.confirm, name="confirm"),
     path(alliance_page + "decisions/<int:pk>/correct/", decide.correct, name="correct"),
     path(alliance_page + "decisions/<int:pk>/release/", decide.release, name="release"),
+    path(alliance_page + "decisions/<int:pk>/letter-preview/", letter.letter_preview, name="letter_preview"),
     path(cycle + "strategies/<slug:alliance_slug>/decision/", alliance.alliance_decision, name="alliance_decision"),
     # Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
     path("hits/decisions/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit"),

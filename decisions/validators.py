@@ -14,12 +14,25 @@ REJECTION_IS_ZERO = _("Bei einer Ablehnung ist der bewilligte Betrag 0 EUR.")
 APPROVAL_NEEDS_AMOUNT = _("Eine Bewilligung braucht einen Betrag über 0 EUR.")
 PERIOD_OUT_OF_ORDER = _("Das Förderende liegt vor dem Förderbeginn.")
 CONDITIONS_REQUIRED = _("Bitte nennen Sie die Auflagen.")
-RATIONALE_REQUIRED = _("Bitte begründen Sie die Entscheidung.")
+RATIONALE_REQUIRED = _("Bitte begründen Sie die Entscheidung (interne Begründung).")
+LETTER_RATIONALE_REQUIRED = _(
+    "Bei einer Ablehnung oder einer Kürzung unter den beantragten Betrag braucht der Bescheid eine Begründung "
+    "für das Bündnis."
+)
 CORRECTION_REASON_REQUIRED = _("Bitte begründen Sie die Korrektur.")
 
 
 def validate_decision_content(
-    *, outcome, granted_amount, funding_start, funding_end, conditions, rationale, over_request_reason, requested
+    *,
+    outcome,
+    granted_amount,
+    funding_start,
+    funding_end,
+    conditions,
+    rationale,
+    over_request_reason,
+    requested,
+    letter_rationale="",
 ):
     """Raises ValidationError with the first broken rule; `requested` is the sum the alliance asked for."""
     if outcome not in Outcome.values:
@@ -36,8 +49,18 @@ def validate_decision_content(
         raise ValidationError(CONDITIONS_REQUIRED)
     if not rationale.strip():
         raise ValidationError(RATIONALE_REQUIRED)
+    if needs_letter_rationale(outcome=outcome, granted_amount=granted_amount, requested=requested) and not (
+        letter_rationale.strip()
+    ):
+        raise ValidationError(LETTER_RATIONALE_REQUIRED)
     if granted_amount > requested and not over_request_reason.strip():
         raise ValidationError(over_request_message(granted=granted_amount, requested=requested))
+
+
+def needs_letter_rationale(*, outcome, granted_amount, requested):
+    """A rejection or a cut burdens the alliance, so its letter must give the reasons (§ 39 VwVfG); a grant in
+    full needs none."""
+    return outcome == Outcome.REJECTED or granted_amount < requested
 
 
 def validate_correction_reason(reason):

@@ -372,6 +372,23 @@ DOSSIER_HEARTBEAT_STALE_SECONDS = 60
 DOSSIER_QUEUED_RESEND_SECONDS = 180
 DOSSIER_SWEEP_SECONDS = 60
 DOSSIER_MAX_ATTEMPTS = 3
+# Who issues the decision letters of a cycle (templates/decisions/letter.html): the ministry, its division, its
+# address, the contact at the Projektträger and the signer's function. Keyed by the cycle's slug; a cycle's entry
+# overrides single keys of "default". Settings, not data: it changes with a reorganisation of government (BMBF
+# became BMFTR in 2025), not during a cycle, and a letter must not change because someone edited a form.
+DECISION_LETTER_ISSUERS = {
+    "default": {
+        "ministry": "Bundesministerium für Forschung, Technologie und Raumfahrt",
+        "division": "Referat „Nachhaltige regionale Innovationsinitiativen“",
+        "street": "Kapelle-Ufer 1",
+        "postal_code": "10117",
+        "city": "Berlin",
+        "contact_name": "Projektträger Jülich, Team WIR!",
+        "contact_phone": "",
+        "contact_email": "wir@ptj.example",
+        "signer_function": "",
+    },
+}
 # Dashboard exports with more rows than this are written by a worker (as a dossier) instead of streamed.
 EXPORT_STREAM_MAX_ROWS = 500
 # Unacknowledged tasks of a lost worker come back after this. It exceeds every task's hard time limit, so a

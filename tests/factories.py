@@ -413,6 +413,7 @@ def decision_content(**overrides):
         "funding_end": date(2028, 3, 31),
         "conditions": "",
         "rationale": "Überzeugende Strategie.",
+        "letter_rationale": "Überzeugende Strategie; das Votum der Jury wird übernommen.",
         "over_request_reason": "",
     }
     content.update(overrides)

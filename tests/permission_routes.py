@@ -6,11 +6,13 @@ a listed test no longer exists. A new page gets its row in its stage's matrix an
 
 ALLIANCES = "tests.alliances.test_permissions::test_permission_matrix"
 CYCLE_SETTINGS = "tests.alliances.test_cycle_settings::test_cycle_settings_permission_matrix"
+LETTER_DATA = "tests.alliances.test_alliance_letter_data::test_letter_data_permission_matrix"
 QUESTIONS = "tests.alliances.test_question_permissions::test_question_permission_matrix"
 EXPERT = "tests.reviews.test_expert_permissions::test_expert_permission_matrix"
 OFFICE = "tests.reviews.test_office_permissions::test_office_permission_matrix"
 POLICY = "tests.reviews.test_review_policy::test_review_policy_permission_matrix"
 DECISIONS = "tests.decisions.test_decision_permissions::test_decision_permission_matrix"
+LETTER_PREVIEW = "tests.decisions.test_letter_preview::test_letter_preview_permission_matrix"
 DOSSIERS = "tests.dossiers.test_permissions::test_only_readers_of_the_strategy_reach_its_dossier"
 DASHBOARD_EXPORTS = "tests.dossiers.test_exports::test_dashboard_export_permission_matrix"
 PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
@@ -29,6 +31,7 @@ NOT_IN_A_MATRIX = {
 MATRIX_OF = {
     # Alliances: strategies.
     "alliances:my_strategies": ALLIANCES,
+    "alliances:alliance_letter_data": LETTER_DATA,
     "alliances:overview": ALLIANCES,
     "alliances:strategy": ALLIANCES,
     "alliances:strategy_save": ALLIANCES,
@@ -91,6 +94,7 @@ MATRIX_OF = {
     "decisions:confirm": DECISIONS,
     "decisions:correct": DECISIONS,
     "decisions:release": DECISIONS,
+    "decisions:letter_preview": LETTER_PREVIEW,
     "decisions:alliance_decision": DECISIONS,
     # The dossiers stage.
     "dossiers:detail": DOSSIERS,

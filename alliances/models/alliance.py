@@ -30,6 +30,19 @@ class Alliance(models.Model):
     states = models.ManyToManyField(FederalState, blank=True, related_name="alliances", verbose_name=_("Bundesländer"))
     innovation_field = models.TextField(_("Innovationsfeld"), blank=True)
     source_url = models.URLField(_("Quelle"), max_length=500, blank=True)
+    # Where the decision letter goes (DIN 5008 address field) and the reference it carries.
+    postal_recipient = models.CharField(
+        _("Empfänger (Organisation des Bündnismanagements)"), max_length=200, blank=True
+    )
+    postal_street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
+    postal_code = models.CharField(_("Postleitzahl"), max_length=10, blank=True)
+    postal_city = models.CharField(_("Ort"), max_length=100, blank=True)
+    file_reference = models.CharField(
+        _("Förderkennzeichen"),
+        max_length=60,
+        blank=True,
+        help_text=_("Erscheint als Aktenzeichen im Entscheidungsschreiben, z. B. 03WIR1234A."),
+    )
     history = HistoricalRecords(m2m_fields=[states])
 
     class Meta:
@@ -39,6 +52,12 @@ class Alliance(models.Model):
 
     def __str__(self):
         return self.name
+
+    def postal_address_lines(self):
+        """The address field of a letter: the alliance, its organisation, street, postcode and town."""
+        town = " ".join(part for part in (self.postal_code, self.postal_city) if part)
+        lines = [self.name, self.postal_recipient, self.postal_street, town]
+        return [line for line in lines if line]
 
 
 class AlliancePartner(models.Model):

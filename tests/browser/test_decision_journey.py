@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 CONDITIONS = "Einen Beirat mit den Landkreisen bis zum 31.12.2025 einrichten."
 VOTUM_SUMMARY = "Die Jury hält die Strategie für tragfähig."
+INTERNAL_RATIONALE = "Intern: Haushaltsreferat hat der Kürzung zugestimmt."
 
 
 @pytest.fixture
@@ -72,7 +73,8 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     proposal.get_by_label("Förderbeginn").fill("2025-04-01")
     proposal.get_by_label("Förderende").fill("2028-03-31")
     proposal.get_by_label("Auflagen").fill(CONDITIONS)
-    proposal.get_by_label(re.compile(r"^\s*Begründung\s*\*?\s*$")).fill("Überzeugend, dem Votum gefolgt.")
+    proposal.get_by_label(re.compile(r"^\s*Interne Begründung\s*\*?\s*$")).fill(INTERNAL_RATIONALE)
+    proposal.get_by_label("Begründung für den Bescheid").fill("Überzeugend, dem Votum gefolgt.")
     proposal.get_by_role("button", name="Vorschlag speichern").click()
     expect(page.locator("#messages")).to_contain_text("Der Vorschlag wurde gespeichert.")
     expect(decision_panel(page)).to_contain_text("bewilligt mit Auflagen · 450.000,00 EUR")
@@ -142,6 +144,7 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
 
     # ... but no individual review, no reviewer and not the jury's internal Votum.
     text = page.locator("body").inner_text()
-    for hidden in ["Gutachter/in", "Gutachten", VOTUM_SUMMARY, *[expert.full_name for expert in world["experts"]]]:
+    hidden_texts = ["Gutachter/in", "Gutachten", VOTUM_SUMMARY, INTERNAL_RATIONALE]
+    for hidden in [*hidden_texts, *[expert.full_name for expert in world["experts"]]]:
         assert hidden not in text, f"the alliance sees {hidden!r}"
-    assert strategy.alliance.name in text
+    assert strategy.alliance.name in text and "Überzeugend, dem Votum gefolgt." in text

@@ -1,6 +1,6 @@
-"""The decision stage keeps its texts in the search index: what the letter shows (rationale, conditions) apart from
-the internal reasons (amount over the request, budget overrun, correction), written by the services that write
-them, in their transactions."""
+"""The decision stage keeps its texts in the search index: what the letter shows (its rationale, conditions) apart
+from the internal reasons (internal rationale, amount over the request, budget overrun, correction), written by the
+services that write them, in their transactions."""
 
 from decimal import Decimal
 
@@ -32,29 +32,38 @@ def test_a_proposal_indexes_the_letter_s_texts_apart_from_the_internal_reason(st
         **decision_content(
             outcome="conditions",
             conditions="Beirat mit Unternehmen einrichten",
-            rationale="Überzeugende Wasserstoffstrategie",
+            rationale="Haushaltsreferat stimmt zu",
+            letter_rationale="Überzeugende Wasserstoffstrategie",
             granted_amount=requested + 1,
             over_request_reason="Zusätzliches Reallabor",
         ),
     )
     assert entries(search.DECISION, decision.pk) == {
-        "rationale": "Überzeugende Wasserstoffstrategie",
+        "letter_rationale": "Überzeugende Wasserstoffstrategie",
         "conditions": "Beirat mit Unternehmen einrichten",
     }
-    assert entries(search.DECISION_INTERNAL, decision.pk) == {"over_request_reason": "Zusätzliches Reallabor"}
+    assert entries(search.DECISION_INTERNAL, decision.pk) == {
+        "rationale": "Haushaltsreferat stimmt zu",
+        "over_request_reason": "Zusätzliches Reallabor",
+    }
     row = SearchEntry.objects.filter(kind=search.DECISION, object_id=decision.pk).first()
     assert (row.alliance_id, row.cycle_id) == (strategy.alliance_id, strategy.cycle_id)
 
 
 def test_a_changed_proposal_replaces_its_texts(strategy, bmbf1, bmbf2):
-    decision = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content(rationale="Erste Fassung"))
+    decision = services.propose_decision(
+        strategy=strategy, user=bmbf1, **decision_content(letter_rationale="Erste Fassung")
+    )
     services.change_proposal(
         decision=decision,
         user=bmbf2,
         expected_version=decision.version,
-        **decision_content(rationale="Zweite Fassung", conditions="Jährlicher Bericht"),
+        **decision_content(letter_rationale="Zweite Fassung", conditions="Jährlicher Bericht"),
     )
-    assert entries(search.DECISION, decision.pk) == {"rationale": "Zweite Fassung", "conditions": "Jährlicher Bericht"}
+    assert entries(search.DECISION, decision.pk) == {
+        "letter_rationale": "Zweite Fassung",
+        "conditions": "Jährlicher Bericht",
+    }
     assert not SearchEntry.objects.filter(body="Erste Fassung").exists()
 
 
@@ -68,7 +77,7 @@ def test_a_budget_override_and_a_correction_keep_their_reasons_internal(cycle, b
     )
     decision = services.propose_decision(strategy=second, user=bmbf1, **decision_content())
     services.confirm_decision(decision=decision, user=bmbf2, budget_override_reason="Nachtragshaushalt zugesagt")
-    assert entries(search.DECISION_INTERNAL, decision.pk) == {"budget_override_reason": "Nachtragshaushalt zugesagt"}
+    assert entries(search.DECISION_INTERNAL, decision.pk)["budget_override_reason"] == "Nachtragshaushalt zugesagt"
     correction = services.propose_decision(
         strategy=second,
         user=bmbf2,
@@ -76,7 +85,7 @@ def test_a_budget_override_and_a_correction_keep_their_reasons_internal(cycle, b
         supersession_reason="Rechenfehler im Finanzplan",
         **decision_content(granted_amount=Decimal("100000")),
     )
-    assert entries(search.DECISION_INTERNAL, correction.pk) == {"supersession_reason": "Rechenfehler im Finanzplan"}
+    assert entries(search.DECISION_INTERNAL, correction.pk)["supersession_reason"] == "Rechenfehler im Finanzplan"
     assert "Rechenfehler" not in " ".join(entries(search.DECISION, correction.pk).values())
 
 
@@ -105,9 +114,13 @@ def test_decision_filters_select_its_fields_and_kinds(strategy, bmbf1):
             condition = q if condition is None else condition | q
         return set(SearchEntry.objects.filter(condition).values_list("kind", "object_id", "part"))
 
-    assert resolved("feld", "begründung") == {(search.DECISION, decision.pk, "rationale")}
+    # Both rationales; each kind's scope decides who reads which (the internal one: staff only).
+    assert resolved("feld", "begründung") == {
+        (search.DECISION, decision.pk, "letter_rationale"),
+        (search.DECISION_INTERNAL, decision.pk, "rationale"),
+    }
     assert (search.DECISION, decision.pk, "conditions") in resolved("feld", "auflagen")
-    assert {kind for kind, _o, _p in resolved("art", "entscheidung")} == {search.DECISION}
+    assert {kind for kind, _o, _p in resolved("art", "entscheidung")} == {search.DECISION, search.DECISION_INTERNAL}
 
 
 def test_the_alliance_finds_its_decision_only_once_released_and_never_the_internal_reason(
@@ -122,7 +135,7 @@ def test_the_alliance_finds_its_decision_only_once_released_and_never_the_intern
         strategy=strategy,
         user=bmbf1,
         **decision_content(
-            rationale="Tragfähige Kreislaufwirtschaft",
+            letter_rationale="Tragfähige Kreislaufwirtschaft",
             granted_amount=requested + 1,
             over_request_reason="Kreislauf extra",
         ),

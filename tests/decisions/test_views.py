@@ -44,6 +44,7 @@ def form(**overrides):
         "funding_end": "2028-03-31",
         "conditions": "",
         "rationale": "Überzeugend.",
+        "letter_rationale": "Die Strategie überzeugt.",
         "over_request_reason": "",
     }
     data.update(overrides)
@@ -229,7 +230,7 @@ def test_managers_read_their_released_decision_with_letter_but_no_reviews(client
     assert "Gesunde Lausitz" in page
     assert "bewilligt mit Auflagen" in page and "500.000,00 EUR" in page
     assert "01.04.2025 – 31.03.2028" in page and "Beirat einrichten" in page
-    assert "Berlin, " in page and "Mit freundlichen Grüßen" in page  # the letter
+    assert "Aktenzeichen" in page and "Mit freundlichen Grüßen" in page  # the letter
     assert reverse("decisions:alliance_decision", args=[strategy.cycle.slug, strategy.alliance.slug]) in page
     assert "Dr. Erika Gutachterin" not in page
     assert f"Gutachter/in {assignment.pseudonym}" not in page

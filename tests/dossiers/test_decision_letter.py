@@ -1,12 +1,17 @@
 """The decision letter as a PDF dossier: requested on every release, readable by the ministry, the programme
 office and, once released, the alliance's own managers."""
 
+import subprocess
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
+from decisions import selectors
 from decisions import services as decision_services
 from dossiers import services
 from dossiers.models import Dossier, DossierKind, DossierStatus
@@ -76,11 +81,13 @@ def test_releasing_a_decision_renders_its_letter_as_a_tagged_pdf(released_letter
     assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert reader.outline[0].title == "Entscheidungsschreiben"
-    assert "Gesunde Lausitz" in text and "Vertraulich" in text
+    assert "Gesunde Lausitz" in text
+    # An official letter: no system details, no "Vertraulich" stamp.
+    assert "Vertraulich" not in text and "Strategy Portal" not in text
     assert "bewilligt mit Auflagen" in text
     assert "450.000,00 EUR" in text
     assert "Auflagen Beirat einrichten" in text
-    assert "Überzeugende Strategie." in text
+    assert "Überzeugende Strategie; das Votum der Jury wird übernommen." in text
     qpdf_check(released_letter.file.path)
 
 
@@ -115,12 +122,77 @@ def test_without_a_released_decision_there_is_no_letter(letter_strategy, bmbf):
 
 
 def test_user_text_with_html_appears_as_text_in_the_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
-    decision = confirmed(letter_strategy, bmbf, outcome="conditions", conditions=HOSTILE, rationale=HOSTILE)
+    decision = confirmed(letter_strategy, bmbf, outcome="conditions", conditions=HOSTILE, letter_rationale=HOSTILE)
     release(decision, bmbf, django_capture_on_commit_callbacks)
     dossier = letters(letter_strategy).get()
     assert dossier.status == DossierStatus.READY, dossier.error_message
     _reader, text = pdf_text(dossier)
     assert text.count("<script>alert(1)</script> url(http://evil.example/x.png) & Co.") == 2
+
+
+def pdftotext(dossier):
+    """The PDF's text as poppler reads it, page by page in reading layout: what a person reading the file sees."""
+    done = subprocess.run(
+        ["pdftotext", "-layout", dossier.file.path, "-"], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout
+
+
+INTERNAL = "Haushaltsreferat: Mittel nur bei Kürzung verfügbar"
+FOR_THE_LETTER = "Die Gutachten sehen die Verstetigung der Maßnahmen noch nicht gesichert."
+
+
+@pytest.fixture
+def cut_letter(letter_strategy, bmbf, django_capture_on_commit_callbacks):
+    alliance = letter_strategy.alliance
+    alliance.postal_recipient = "Hochschule Zittau/Görlitz"
+    alliance.postal_street = "Theodor-Körner-Allee 16"
+    alliance.postal_code = "02763"
+    alliance.postal_city = "Zittau"
+    alliance.file_reference = "03WIR2207A"
+    alliance.save()
+    bmbf[1].full_name = "Dr. Anna Beispiel"
+    bmbf[1].save()
+    requested = selectors.requested_amount(letter_strategy)
+    decision = confirmed(
+        letter_strategy, bmbf, granted_amount=requested - 100000, rationale=INTERNAL, letter_rationale=FOR_THE_LETTER
+    )
+    with override_settings(
+        DECISION_LETTER_ISSUERS={
+            "default": {
+                **settings.DECISION_LETTER_ISSUERS["default"],
+                "contact_name": "Frau Erika Muster (PtJ)",
+                "signer_function": "Referatsleiterin",
+            }
+        }
+    ):
+        release(decision, bmbf, django_capture_on_commit_callbacks)
+    return letters(letter_strategy).get()
+
+
+def test_the_internal_rationale_never_appears_in_the_letter_pdf(cut_letter):
+    assert cut_letter.status == DossierStatus.READY, cut_letter.error_message
+    text = " ".join(pdftotext(cut_letter).split())
+    assert "Verstetigung der Maßnahmen noch nicht gesichert" in text
+    assert "Haushaltsreferat" not in text and "nur bei Kürzung" not in text
+
+
+def test_the_letter_pdf_names_issuer_addressee_reference_contact_signer_and_date(cut_letter, letter_strategy):
+    text = " ".join(pdftotext(cut_letter).split())
+    decision = letter_strategy.decisions.get()
+    assert "Bundesministerium für Forschung, Technologie und Raumfahrt" in text
+    assert "Hochschule Zittau/Görlitz" in text and "Theodor-Körner-Allee 16" in text and "02763 Zittau" in text
+    assert "Aktenzeichen 03WIR2207A" in text
+    assert "Frau Erika Muster (PtJ)" in text
+    assert "Dr. Anna Beispiel Referatsleiterin" in text
+    assert f"Datum {timezone.localtime(decision.released_at):%d.%m.%Y}" in text
+
+
+def test_the_letter_s_footer_holds_only_the_file_reference_and_the_page_number(cut_letter):
+    pages = pdftotext(cut_letter).split("\f")
+    last_lines = [next(line for line in reversed(page.splitlines()) if line.strip()) for page in pages if page.strip()]
+    for number, line in enumerate(last_lines, start=1):
+        assert line.split() == ["Aktenzeichen", "03WIR2207A", "Seite", str(number), "von", str(len(last_lines))]
 
 
 # --- Permissions ------------------------------------------------------------------------------------------

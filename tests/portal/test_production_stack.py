@@ -459,6 +459,7 @@ def walk(stack, people):
         "funding_end": "2028-03-31",
         "conditions": "",
         "rationale": "Überzeugende Strategie.",
+        "letter_rationale": "Die Strategie überzeugt.",
         "over_request_reason": "",
     }
     expect(

@@ -100,6 +100,8 @@ EXPECTED = {
     # A's decision is released: the alliance reads the letter's texts, never the internal reason.
     "decA": readers(STAFF, "manager", kinds={DEC}),
     "decintA": readers(STAFF, kinds={DEC_INTERNAL}),
+    # Its internal rationale: staff only, even once the letter is released.
+    "ratintA": readers(STAFF, kinds={DEC_INTERNAL}),
     # B: its snapshot's vision was replaced in the reopened draft; no expert of ours is assigned to B.
     "secB": {},
     "subB": readers(STAFF, kinds={S}),
@@ -199,7 +201,12 @@ def build_world():
     decision_a = decision_services.propose_decision(
         strategy=strategy_a,
         user=ministry,
-        **decision_content(rationale=text("decA"), granted_amount=requested + 1, over_request_reason=text("decintA")),
+        **decision_content(
+            rationale=text("ratintA"),
+            letter_rationale=text("decA"),
+            granted_amount=requested + 1,
+            over_request_reason=text("decintA"),
+        ),
     )
     decision_services.confirm_decision(decision=decision_a, user=colleague)
     decision_services.release_decision(decision=decision_a, user=ministry)
@@ -221,7 +228,9 @@ def build_world():
     decision_b = decision_services.propose_decision(
         strategy=strategy_b,
         user=ministry,
-        **decision_content(rationale=text("decB"), granted_amount=requested + 1, over_request_reason=text("decintB")),
+        **decision_content(
+            letter_rationale=text("decB"), granted_amount=requested + 1, over_request_reason=text("decintB")
+        ),
     )
     question_b = answered_question(cycle, other, other_manager, office, text("qB"), "Antwort.")
     alliance_services.reopen_submission(
@@ -251,7 +260,8 @@ def build_world():
         (REV, peer_review.pk, "strengths", 0, readers(STAFF, "expert_cleared", kinds={1})),
         (REV, draft_review.pk, "strengths", 0, readers("expert_before", kinds={1})),
         (CONF, own_review.pk, "confidential_note", 0, readers(STAFF, kinds={1})),
-        (DEC, decision_a.pk, "rationale", 0, readers(STAFF, "manager", kinds={1})),
+        (DEC, decision_a.pk, "letter_rationale", 0, readers(STAFF, "manager", kinds={1})),
+        (DEC_INTERNAL, decision_a.pk, "rationale", 0, readers(STAFF, kinds={1})),
         (DEC_INTERNAL, decision_a.pk, "over_request_reason", 0, readers(STAFF, kinds={1})),
         (S, strategy_b.pk, "vision", 0, readers(STAFF, kinds={1})),
         (SUB, snapshot_b.pk, "vision", 0, {}),
@@ -260,7 +270,7 @@ def build_world():
         (REV, review_b.pk, "strengths", 0, readers(STAFF, kinds={1})),
         (CONF, review_b.pk, "confidential_note", 0, readers(STAFF, kinds={1})),
         (VOTUM, votum_b.pk, "summary", 0, readers(STAFF, kinds={1})),
-        (DEC, decision_b.pk, "rationale", 0, readers(STAFF, kinds={1})),
+        (DEC, decision_b.pk, "letter_rationale", 0, readers(STAFF, kinds={1})),
     ]
     return {"users": users, "places": places, "strategy_a": strategy_a, "cleared": cleared}
 
