@@ -21,8 +21,11 @@ def world(cycle, alliance, manager, other_alliance, other_manager):
     """Gesunde Lausitz and DIANA submitted, each with a confirmed decision; two people in the ministry."""
     bmbf1, bmbf2 = ministry_user("bmbf1@bmbf.example"), ministry_user("bmbf2@bmbf.example")
     decisions = []
-    for each, amount in ((alliance, Decimal("450000")), (other_alliance, Decimal("300000"))):
-        strategy, _submission = submitted_strategy(cycle, each)
+    for each, its_manager, amount in (
+        (alliance, manager, Decimal("450000")),
+        (other_alliance, other_manager, Decimal("300000")),
+    ):
+        strategy, _submission = submitted_strategy(cycle, each, its_manager)
         proposal = services.propose_decision(strategy=strategy, user=bmbf1, **decision_content(granted_amount=amount))
         decisions.append(services.confirm_decision(decision=proposal, user=bmbf2))
     return {"cycle": cycle, "decisions": decisions, "bmbf2": bmbf2}
