@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from alliances.models import DeadlineExtension, Reopening
 from portal.models import NotificationKind, OutgoingMessage
+from tests.alliances.test_cycle_settings import form_data, local, settings_url
 from tests.alliances.test_views import strategy_url
 from tests.factories import manager_of, submitted_strategy
+from tests.helpers import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,26 @@ def test_the_extension_page_says_no_mail_is_sent_and_a_second_post_extends_once(
     second = client.post(url, data, follow=True)
     assert "Es wurde nichts erneut geändert" in second.content.decode()
     assert DeadlineExtension.objects.filter(strategy=submitted).count() == 1
+
+
+def test_moving_the_submission_deadline_earlier_names_the_alliances_affected_and_saves_only_when_confirmed(
+    client, programme_office, cycle, submitted, other_strategy
+):
+    client.force_login(programme_office)
+    reauthenticated(client)
+    url = settings_url(cycle)
+    before = cycle.submission_deadline
+    earlier = local(before - timedelta(days=1))
+    asked = client.post(url, form_data(cycle, submission_deadline=earlier))
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    # Gesunde Lausitz has submitted; only DIANA, still drafting, loses time.
+    assert "Betroffen ist 1 Bündnis, das noch nicht eingereicht hat" in page
+    assert "DIANA" in page.split('id="frist-vorziehen"', 1)[1].split("</div>", 1)[0]
+    assert "Eine E-Mail wird nicht versandt" in page
+    cycle.refresh_from_db()
+    assert cycle.submission_deadline == before
+    saved = client.post(url, form_data(cycle, submission_deadline=earlier, confirm_earlier="1"))
+    assert saved.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.submission_deadline < before
