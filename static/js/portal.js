@@ -91,13 +91,13 @@
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (!form.matches("form[data-disable-on-submit]")) return;
-    // Disabled after this event, so the click that submits still sends the form.
-    window.setTimeout(function () {
-      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
-        button.disabled = true;
-        button.setAttribute("aria-disabled", "true");
-      });
-    }, 0);
+    if (event.defaultPrevented) return;
+    // At once, so that the second click of a double click finds the button disabled. The form's fields are
+    // collected after this event; the buttons carry no name, so disabling them takes nothing from the request.
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    });
   });
 
   // Back from the next page (bfcache): the buttons work again.
