@@ -10,6 +10,19 @@ def cycle_alliances(cycle):
     return Alliance.objects.filter(strategies__cycle=cycle).distinct()
 
 
+def strategies_losing_time(cycle):
+    """The cycle's strategies that an earlier submission deadline would cut short: not submitted, and without a
+    deadline of their own (an extension), so the cycle's deadline is theirs."""
+    from alliances.models import Strategy, StrategyStatus
+
+    return (
+        Strategy.objects.filter(cycle=cycle, extended_deadline__isnull=True)
+        .exclude(status=StrategyStatus.SUBMITTED)
+        .select_related("alliance")
+        .order_by("alliance__name")
+    )
+
+
 def active_managers(alliance):
     """The active users who manage `alliance`, the recipients of its notices."""
     return [membership.user for membership in alliance.memberships.select_related("user").filter(user__is_active=True)]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from decisions.models import FundingDecision
+from decisions.models import DecisionStatus, FundingDecision
 
 
 def requested_amount(strategy):
@@ -23,6 +23,11 @@ def confirmed_sum(cycle, exclude=None):
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude.pk)
     return queryset.aggregate(total=Sum("granted_amount"))["total"] or Decimal("0")
+
+
+def releasable(cycle):
+    """The cycle's confirmed decisions in force that are not released yet: what "release all" would release."""
+    return FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.CONFIRMED, is_current=True)
 
 
 def decision_in_effect(strategy):

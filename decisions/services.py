@@ -359,9 +359,12 @@ def release_decision(*, decision, user):
 
 
 @transaction.atomic
-def release_all_confirmed(*, cycle, user):
-    """Releases every confirmed decision of the cycle that is in force; returns how many."""
+def release_all_confirmed(*, cycle, user, only=None):
+    """Releases every confirmed decision of the cycle that is in force (of those with a pk in `only`, when given:
+    what the confirmation page listed); returns how many. Side effects: those of release_decision, per decision."""
     _require_ministry(user)
-    pending = FundingDecision.objects.filter(strategy__cycle=cycle, status=DecisionStatus.CONFIRMED, is_current=True)
+    pending = selectors.releasable(cycle)
+    if only is not None:
+        pending = pending.filter(pk__in=only)
     released = [release_decision(decision=decision, user=user) for decision in pending]
     return len(released)

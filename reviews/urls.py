@@ -13,6 +13,7 @@ urlpatterns = [
     path(assignment, expert.assignment_detail, name="assignment"),
     path(assignment + "declaration/", expert.declare, name="declare"),
     path(assignment + "review/", expert.review_form, name="review"),
+    path(assignment + "review/submit/", expert.review_submit, name="review_submit"),
     path(assignment + "documents/<uuid:public_id>/", expert.document_download, name="document"),
     # The programme office's pages (read-only for the ministry).
     path("review-office/", progress.office_home, name="office_home"),

@@ -65,6 +65,7 @@ MATRIX_OF = {
     "reviews:assignment": EXPERT,
     "reviews:declare": EXPERT,
     "reviews:review": EXPERT,
+    "reviews:review_submit": EXPERT,
     "reviews:document": EXPERT,
     # Reviews: the programme office's pages.
     "reviews:office_home": OFFICE,

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alliances import services, validators
+from alliances import selectors, services, validators
 from alliances.filters import OverviewFilter
 from alliances.forms import CycleSettingsForm
 from alliances.models import SECTION_FIELDS, EvaluationCycle, FederalState, Phase, Strategy, Submission
@@ -47,12 +47,23 @@ def cycle_history(cycle, limit=HISTORY_LIMIT):
     return change_history(cycle, limit=limit, display=_display)
 
 
-def _context(request, cycle, form, warnings=()):
+def _earlier_deadline(cycle, data):
+    """The strategies an earlier submission deadline in `data` would cut short (a list, maybe empty), or None when
+    the submission deadline does not move earlier."""
+    new = data.get("submission_deadline")
+    if new is None or new >= cycle.submission_deadline:
+        return None
+    return list(selectors.strategies_losing_time(cycle))
+
+
+def _context(request, cycle, form, warnings=(), earlier=None, ask_earlier=False):
     now = timezone.now()
     return {
         "cycle": cycle,
         "form": form,
         "warnings": warnings,
+        "earlier": earlier,
+        "ask_earlier": ask_earlier,
         "phase": cycle.phase_at(now),
         "derived_phase": services.derived_phase(cycle, now),
         "settings_rows": [
@@ -98,12 +109,22 @@ def cycle_settings(request, cycle_slug):
     version = services.cycle_settings_version(cycle)
     initial = CycleSettingsForm.initial_for(cycle, version)
     form = CycleSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
-    warnings, status = (), 200
+    warnings, status, affected = (), 200, None
     if request.method == "POST":
         if form.is_valid():
             # The form's fields are the service's arguments, but for the version.
             data = dict(form.cleaned_data)
             expected_version = data.pop("version") or None
+            earlier = _earlier_deadline(cycle, data)
+            # A deadline moved into the past is confirmed with the service's warning, which names the affected too.
+            into_past = earlier is not None and data["submission_deadline"] < timezone.now()
+            if earlier is not None and not into_past and request.POST.get("confirm_earlier") != "1":
+                # Nothing is saved yet: the page names who would have less time, and asks to confirm.
+                return render(
+                    request,
+                    "alliances/cycle_settings.html",
+                    _context(request, cycle, form, earlier=earlier, ask_earlier=True),
+                )
             try:
                 changed = services.update_cycle_settings(
                     cycle=cycle, user=request.user, expected_version=expected_version, **data
@@ -119,6 +140,7 @@ def cycle_settings(request, cycle_slug):
                 status = 409
             except services.CycleDeadlineWarning as warning:
                 warnings = warning.reasons
+                affected = earlier
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -129,7 +151,9 @@ def cycle_settings(request, cycle_slug):
                 return redirect("alliances:cycle_settings", cycle.slug)
         if form.errors and status == 200:
             status = 422
-    return render(request, "alliances/cycle_settings.html", _context(request, cycle, form, warnings), status=status)
+    return render(
+        request, "alliances/cycle_settings.html", _context(request, cycle, form, warnings, affected), status=status
+    )
 
 
 @require_GET

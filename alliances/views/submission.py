@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliances import services
 from alliances.forms import DeadlineExtensionForm, ReopenForm
 from alliances.models import STRATEGY_SECTIONS, budget_table
+from alliances.selectors import active_managers
 from alliances.views.strategy import _strategy_or_404, _strategy_url
 from portal.rules import require_permission
 
@@ -63,13 +64,40 @@ def submission_detail(request, cycle_slug, alliance_slug, number):
     )
 
 
+def _shown_state(strategy):
+    """The one-time token of an action page: the strategy's version and deadline as the page showed them."""
+    return f"{strategy.version}:{strategy.deadline.isoformat()}"
+
+
 def _strategy_action(
-    request, cycle_slug, alliance_slug, *, permission, form_class, service, success_message, title, submit_label
+    request,
+    cycle_slug,
+    alliance_slug,
+    *,
+    permission,
+    form_class,
+    service,
+    success_message,
+    title,
+    submit_label,
+    consequences,
+    notified,
 ):
-    """A programme-office action on one strategy: GET shows the form, a valid POST passes the cleaned data to
-    `service` (the form's fields are its arguments); a refusal (ValidationError) stays on the form with 422."""
+    """A programme-office action on one strategy: GET shows the form with what will happen (`consequences`) and who
+    is notified by e-mail (`notified`, a function of the strategy), a valid POST passes the cleaned data to
+    `service` (the form's fields are its arguments); a refusal (ValidationError) stays on the form with 422. A post
+    of a page whose strategy changed meanwhile (a second click, a reload) acts not again but says so."""
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, permission, strategy)
+    if request.method == "POST" and request.POST.get("shown", _shown_state(strategy)) != _shown_state(strategy):
+        messages.info(
+            request,
+            _(
+                "Die Strategie hat sich geändert, seit die Seite angezeigt wurde, etwa weil dieser Schritt schon "
+                "ausgeführt ist. Es wurde nichts erneut geändert; bitte prüfen Sie den Stand."
+            ),
+        )
+        return redirect(_strategy_url(strategy))
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,6 +115,9 @@ def _strategy_action(
             "form": form,
             "title": title,
             "submit_label": submit_label,
+            "consequences": consequences,
+            "notified": notified(strategy),
+            "shown": _shown_state(strategy),
         },
         status=422 if form.errors else 200,
     )
@@ -104,6 +135,12 @@ def strategy_reopen(request, cycle_slug, alliance_slug):
         success_message=_("Die Einreichung wurde wieder geöffnet."),
         title=_("Einreichung wieder öffnen"),
         submit_label=_("Wieder öffnen"),
+        consequences=[
+            _("Das Bündnis kann seine Strategie wieder bearbeiten und muss sie danach erneut einreichen."),
+            _("Die bisher eingereichte Fassung bleibt unverändert erhalten; Ihre Begründung wird protokolliert."),
+            _("Eine Förderentscheidung wird erst zur erneut eingereichten Strategie möglich."),
+        ],
+        notified=lambda strategy: active_managers(strategy.alliance),
     )
 
 
@@ -119,4 +156,9 @@ def strategy_extend(request, cycle_slug, alliance_slug):
         success_message=_("Die Frist wurde verlängert."),
         title=_("Frist für dieses Bündnis verlängern"),
         submit_label=_("Frist verlängern"),
+        consequences=[
+            _("Nur für dieses Bündnis gilt danach die neue Frist; die Frist der Runde bleibt unverändert."),
+            _("Die Verlängerung und ihre Begründung werden protokolliert."),
+        ],
+        notified=lambda strategy: [],
     )

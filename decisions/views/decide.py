@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliances.models import Strategy, StrategyStatus, budget_table
 from decisions import selectors, services
@@ -172,9 +172,61 @@ def withdraw(request, cycle_slug, alliance_slug, pk):
     return _back(strategy)
 
 
-@require_POST
-@reauthenticated_to_decide
+def _managers(strategy):
+    """Who the alliance's e-mail about a decision goes to (see services.confirm_decision): its managers."""
+    memberships = strategy.alliance.memberships.select_related("user").order_by("user__full_name", "user__email")
+    return [membership.user for membership in memberships]
+
+
+def _posted_version(request):
+    """The decision's version the confirmation page showed (its one-time token), or None when none was posted."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _our_own_repeat(request, decision, refused, done_by):
+    """True when `refused` only says that this very confirmation page was already posted: the user's own double
+    click or reload, answered with the state reached instead of an error (someone else acting first stays a 409)."""
+    if not isinstance(refused, services.AlreadyDecided):
+        return False
+    decision.refresh_from_db()
+    return getattr(decision, done_by) == request.user and _posted_version(request) == decision.version - 1
+
+
+def _confirm_page(request, strategy, decision, form, status=200):
+    return render(
+        request,
+        "decisions/confirm/confirm.html",
+        {
+            "cycle": strategy.cycle,
+            "strategy": strategy,
+            "decision": decision,
+            "form": form,
+            "managers": _managers(strategy),
+            "confirmed_total": selectors.confirmed_sum(strategy.cycle, exclude=decision.supersedes)
+            + decision.granted_amount,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def confirm(request, cycle_slug, alliance_slug, pk):
+    """GET: what confirming changes and who learns of it; POST (re-authenticated): confirms."""
+    if request.method == "POST":
+        return _do_confirm(request, cycle_slug, alliance_slug, pk)
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
+    decision = _decision(strategy, pk)
+    if decision.status != DecisionStatus.PROPOSED:
+        messages.info(request, _("Diese Entscheidung ist bereits bestätigt oder zurückgezogen."))
+        return _back(strategy)
+    return _confirm_page(request, strategy, decision, ConfirmForm())
+
+
+@reauthenticated_to_decide
+def _do_confirm(request, cycle_slug, alliance_slug, pk):
     strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
     decision = _decision(strategy, pk)
     form = ConfirmForm(request.POST)
@@ -186,15 +238,18 @@ def confirm(request, cycle_slug, alliance_slug, pk):
                 budget_override_reason=form.cleaned_data["budget_override_reason"],
             )
         except services.DecisionRefused as refused:
+            if _our_own_repeat(request, decision, refused, "confirmed_by"):
+                messages.info(request, _("Sie haben diese Entscheidung bereits bestätigt; sie ist endgültig."))
+                return _back(strategy)
             if refused.needs_override:
                 add_refusal(form, refused, field="budget_override_reason")
-            else:
-                # The panel no longer offers this form (confirmed meanwhile, or the proposer's own): said on top.
-                messages.error(request, refused.message)
+                return _confirm_page(request, strategy, decision, form, status=422)
+            # The panel no longer offers this form (confirmed meanwhile, or the proposer's own): said on top.
+            messages.error(request, refused.message)
             return _refused(request, strategy, status=_status_of(refused), confirm_forms=form)
         messages.success(request, _("Die Entscheidung ist bestätigt und damit endgültig."))
         return _back(strategy)
-    return _refused(request, strategy, confirm_forms=form)
+    return _confirm_page(request, strategy, decision, form, status=422)
 
 
 @require_POST
@@ -222,33 +277,89 @@ def correct(request, cycle_slug, alliance_slug, pk):
     )
 
 
-@require_POST
-@reauthenticated_to_decide
+@require_http_methods(["GET", "POST"])
 def release(request, cycle_slug, alliance_slug, pk):
+    """GET: which decision goes to whom, and that it cannot be undone; POST (re-authenticated): releases."""
+    if request.method == "POST":
+        return _do_release(request, cycle_slug, alliance_slug, pk)
     strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
+    decision = _decision(strategy, pk)
+    if decision.status == DecisionStatus.RELEASED:
+        messages.info(request, _("Diese Entscheidung ist bereits freigegeben; das Bündnis ist benachrichtigt."))
+        return _back(strategy)
+    if decision.status != DecisionStatus.CONFIRMED or not decision.is_current:
+        messages.error(
+            request,
+            _(
+                "Diese Entscheidung kann nicht freigegeben werden: freigegeben wird nur die bestätigte Entscheidung, "
+                "die gilt. Die Seite zeigt ihren Stand."
+            ),
+        )
+        return _back(strategy)
+    return render(
+        request,
+        "decisions/confirm/release.html",
+        {"cycle": strategy.cycle, "strategy": strategy, "decision": decision, "managers": _managers(strategy)},
+    )
+
+
+@reauthenticated_to_decide
+def _do_release(request, cycle_slug, alliance_slug, pk):
+    strategy = _strategy(request, cycle_slug, alliance_slug, "decisions.decide")
+    decision = _decision(strategy, pk)
     try:
-        services.release_decision(decision=_decision(strategy, pk), user=request.user)
+        services.release_decision(decision=decision, user=request.user)
     except services.DecisionRefused as refused:
+        if _our_own_repeat(request, decision, refused, "released_by"):
+            messages.info(
+                request, _("Sie haben diese Entscheidung bereits freigegeben; das Bündnis ist benachrichtigt.")
+            )
+            return _back(strategy)
         messages.error(request, refused.message)
         return _refused(request, strategy, status=_status_of(refused))
     messages.success(request, _("Die Entscheidung ist freigegeben. Das Bündnis wird per E-Mail benachrichtigt."))
     return _back(strategy)
 
 
-@require_POST
-@reauthenticated_to_decide
+@require_http_methods(["GET", "POST"])
 def release_all(request, cycle_slug):
+    """GET: every confirmed decision that would be released and who is notified; POST (re-authenticated): releases
+    exactly the decisions the page listed (one confirmed meanwhile waits for its own release)."""
+    if request.method == "POST":
+        return _do_release_all(request, cycle_slug)
     cycle = cycle_for(request, cycle_slug, "decisions.decide")
-    count = services.release_all_confirmed(cycle=cycle, user=request.user)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)s bestätigte Entscheidung wurde freigegeben.",
-            "%(count)s bestätigte Entscheidungen wurden freigegeben.",
-            count,
-        )
-        % {"count": count},
+    decisions = list(
+        selectors.releasable(cycle).select_related("strategy__alliance").order_by("strategy__alliance__name")
     )
+    rows = [(decision, _managers(decision.strategy)) for decision in decisions]
+    return render(
+        request,
+        "decisions/confirm/release_all.html",
+        {"cycle": cycle, "rows": rows, "recipient_count": sum(len(managers) for _decision, managers in rows)},
+    )
+
+
+@reauthenticated_to_decide
+def _do_release_all(request, cycle_slug):
+    cycle = cycle_for(request, cycle_slug, "decisions.decide")
+    # The page's list of decisions is its one-time token: a second post finds them released and releases nothing.
+    listed = [int(pk) for pk in request.POST.getlist("decision") if pk.isdigit()]
+    only = listed if "decision" in request.POST else None
+    count = services.release_all_confirmed(cycle=cycle, user=request.user, only=only)
+    if count == 0 and listed:
+        messages.info(request, _("Diese Entscheidungen sind bereits freigegeben; es wurde nichts erneut versandt."))
+    elif count == 0:
+        messages.info(request, _("Es gab keine bestätigte Entscheidung freizugeben."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s bestätigte Entscheidung wurde freigegeben.",
+                "%(count)s bestätigte Entscheidungen wurden freigegeben.",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect("decisions:dashboard", cycle.slug)
 
 

@@ -225,9 +225,9 @@ def review_form(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            action = services.start_and_submit_review if submitting else services.start_review_draft
+            # "Abgeben" saves the input as a draft first; the binding submission follows on the confirmation page.
             try:
-                action(
+                services.start_review_draft(
                     assignment=assignment,
                     user=request.user,
                     scores=form.service_scores(),
@@ -243,9 +243,66 @@ def review_form(request, pk):
                 form.add_error(None, error)
             else:
                 if submitting:
-                    messages.success(request, _("Ihr Gutachten ist abgegeben."))
-                    return redirect("reviews:assignment", assignment.pk)
+                    return redirect("reviews:review_submit", assignment.pk)
                 messages.success(request, _("Der Entwurf wurde gespeichert."))
                 return redirect("reviews:review", assignment.pk)
     context["form"] = form
     return render(request, "reviews/expert/review_form.html", context, status=status)
+
+
+def _submit_page(request, assignment, review, criteria, scores, status=200, problems=()):
+    by_criterion = {score.criterion_id: score for score in scores}
+    return render(
+        request,
+        "reviews/expert/review_submit_confirm.html",
+        {
+            "assignment": assignment,
+            "strategy": assignment.strategy,
+            "cycle": assignment.strategy.cycle,
+            "review": review,
+            "rows": [{"criterion": criterion, "score": by_criterion.get(criterion.pk)} for criterion in criteria],
+            "problems": problems,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review_submit(request, pk):
+    """The binding submission of the review: GET shows what is submitted and that it cannot be changed afterwards;
+    POST submits the draft as the page showed it (its version is the page's one-time token)."""
+    assignment = _assignment_or_404(request, pk, cleared=True)
+    require_permission(request.user, "reviews.read_strategy", assignment)
+    reading = selectors.review_for_reading(assignment=assignment)
+    review = reading.review
+    if review.status == ReviewStatus.SUBMITTED:
+        # A second post of the same page (double click, reload) finds the review submitted: said, not refused.
+        messages.info(request, _("Ihr Gutachten ist bereits abgegeben."))
+        return redirect("reviews:assignment", assignment.pk)
+    if review.pk is None or reading.older_draft:
+        messages.error(
+            request,
+            _("Bitte füllen Sie das Gutachten aus und wählen Sie „Abgeben“; danach bestätigen Sie die Abgabe hier."),
+        )
+        return redirect("reviews:review", assignment.pk)
+    criteria = list(review.rubric.criteria.all())
+    if request.method == "GET":
+        return _submit_page(request, assignment, review, criteria, reading.scores)
+    if request.POST.get("version") != str(review.version):
+        messages.error(
+            request,
+            _(
+                "Das Gutachten wurde inzwischen geändert, etwa in einem anderen Tab. Bitte prüfen Sie es unten "
+                "und bestätigen Sie die Abgabe erneut."
+            ),
+        )
+        return _submit_page(request, assignment, review, criteria, reading.scores, status=409)
+    try:
+        services.submit_review(review=review, user=request.user)
+    except services.ReviewLocked as locked:
+        messages.error(request, locked.message)
+        return _submit_page(request, assignment, review, criteria, reading.scores, status=422)
+    except ValidationError as error:
+        return _submit_page(request, assignment, review, criteria, reading.scores, status=422, problems=error.messages)
+    messages.success(request, _("Ihr Gutachten ist abgegeben."))
+    return redirect("reviews:assignment", assignment.pk)

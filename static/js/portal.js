@@ -82,3 +82,29 @@
   document.addEventListener("DOMContentLoaded", focusTarget);
   window.addEventListener("hashchange", focusTarget);
 })();
+
+// A confirmation form (data-disable-on-submit) is sent once: its submit buttons are disabled while the request
+// runs, so a double click posts once. The server ignores a repeated post anyway; this spares the second request.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.matches("form[data-disable-on-submit]")) return;
+    if (event.defaultPrevented) return;
+    // At once, so that the second click of a double click finds the button disabled. The form's fields are
+    // collected after this event; the buttons carry no name, so disabling them takes nothing from the request.
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    });
+  });
+
+  // Back from the next page (bfcache): the buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-disable-on-submit] [aria-disabled=true]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    });
+  });
+})();

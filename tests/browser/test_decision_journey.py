@@ -91,7 +91,13 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     page.goto(detail_url)
     expect(decision_panel(page)).to_contain_text(f"vorgeschlagen von {bmbf1.full_name}")
     expect(page.get_by_label("Ihr Passwort zur Bestätigung")).to_have_count(0)
-    decision_panel(page).get_by_role("button", name="Endgültig bestätigen").click()
+    # The panel leads to the confirmation page, which says what becomes final and who will be notified.
+    decision_panel(page).get_by_role("link", name="Bestätigen …").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Entscheidung bestätigen · Gesunde Lausitz")
+    expect(page.locator("main")).to_contain_text("Benachrichtigt wird 1 Person des Bündnisses:")
+    expect(page.locator("main")).to_contain_text(manager.full_name)
+    assert_page_sound(page)
+    page.get_by_role("button", name="Endgültig bestätigen").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/reauthenticate/\?next="))
     assert FundingDecision.objects.get().status == DecisionStatus.PROPOSED
     assert_page_sound(page)
@@ -111,10 +117,14 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
 
     # ... and releases it without being asked again (re-authenticated a moment ago); the held e-mail to the
     # alliance leaves the outbox's hold.
-    decision_panel(page).get_by_role("button", name="Freigeben").click()
+    decision_panel(page).get_by_role("link", name="Freigeben …").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Entscheidung freigeben · Gesunde Lausitz")
+    expect(page.locator("main")).to_contain_text("lässt sich nicht rückgängig machen")
+    assert_page_sound(page)
+    page.get_by_role("button", name="Jetzt freigeben").click()
     expect(page.locator("#messages")).to_contain_text("Die Entscheidung ist freigegeben.")
     expect(decision_panel(page).locator(".badge")).to_have_text("freigegeben")
-    expect(decision_panel(page).get_by_role("button", name="Freigeben")).to_have_count(0)
+    expect(decision_panel(page).get_by_role("link", name="Freigeben …")).to_have_count(0)
     assert_page_sound(page)
     logout(page)
     decision = FundingDecision.objects.get()

@@ -62,6 +62,11 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
     page.get_by_label("Vertrauliche Notiz an das BMBF").fill("Nur für das Ministerium.")
     assert_page_sound(page)
     page.get_by_role("button", name="Abgeben").click()
+    # The confirmation page says what becomes binding; only its button submits.
+    expect(page.get_by_role("heading", name="Gutachten verbindlich abgeben")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Sie können es danach nicht mehr ändern.")
+    assert_page_sound(page)
+    page.get_by_role("button", name="Verbindlich abgeben").click()
     expect(page.locator("#messages")).to_contain_text("Ihr Gutachten ist abgegeben.")
 
     # Now the others' reviews show side by side, by pseudonym, never by name.

@@ -22,11 +22,16 @@ MATRIX = [
     ("alliance", "get", [LOGIN, 403, 403, 200, 200, 403]),
     ("propose", "post", [LOGIN, 403, 403, 403, 422, 403]),
     # The ministry actor has re-authenticated (see the test); without it, see test_reauthentication.
+    # The confirmation pages: GET shows what would happen and changes nothing.
+    ("confirm", "get", [LOGIN, 403, 403, 403, 200, 403]),
     ("confirm", "post", [LOGIN, 403, 403, 403, 302, 403]),
     # The proposal is bmbf1's; the ministry actor is the colleague bmbf2, who may not withdraw it.
     ("withdraw", "post", [LOGIN, 403, 403, 302, 403, 403]),
     ("correct", "post", [LOGIN, 403, 403, 403, 422, 403]),
+    # The decision is only proposed: its release page sends the ministry back to the alliance, saying why.
+    ("release", "get", [LOGIN, 403, 403, 403, 302, 403]),
     ("release", "post", [LOGIN, 403, 403, 403, 422, 403]),
+    ("release_all", "get", [LOGIN, 403, 403, 403, 200, 403]),
     ("release_all", "post", [LOGIN, 403, 403, 403, 302, 403]),
     ("timeline", "get", [LOGIN, 403, 403, 403, 200, 403]),
     ("alliance_decision", "get", [LOGIN, 404, 403, 403, 403, 403]),

@@ -204,6 +204,13 @@ class Browser:
         assert actions, f"no form posting to {action_pattern or page_path} on {page_path}: {page.excerpt()}"
         return self.post(actions[0], {"csrfmiddlewaretoken": csrf_token(page), **fields}, files)
 
+    def linked_page(self, page_path, link_pattern):
+        """GETs the page and returns the path of its first link matching `link_pattern` (e.g. a confirmation page)."""
+        page = expect(self.get(page_path), 200, f"GET {page_path}")
+        links = [unescape(href) for href in re.findall(r'<a[^>]*href="(' + link_pattern + ')"', page.text)]
+        assert links, f"no link to {link_pattern} on {page_path}: {page.excerpt()}"
+        return links[0]
+
     def log_in(self, user):
         page = expect(self.get(reverse("account_login")), 200, "login page")
         response = self.post(
@@ -467,11 +474,14 @@ def walk(stack, people):
     )
     confirm_pattern = re.escape(decision_path) + r"decisions/\d+/confirm/"
     fresh_code = next_totp_code()  # the codes of their sign-ins are spent
-    asked = bmbf2.submit_form(decision_path, confirm_pattern, {"budget_override_reason": ""})
+    # Confirming and releasing happen on their confirmation pages, which the decision panel links to.
+    confirm_page = bmbf2.linked_page(decision_path, confirm_pattern)
+    asked = bmbf2.submit_form(confirm_page, re.escape(confirm_page), {"budget_override_reason": ""})
     expect(bmbf2.reauthenticate(asked, fresh_code), 302, "confirmation")
     assert requested(strategy, DossierKind.EVALUATION), "the confirmation set no evaluation dossier going"
     release_pattern = re.escape(decision_path) + r"decisions/\d+/release/"
-    asked = bmbf1.submit_form(decision_path, release_pattern, {})
+    release_page = bmbf1.linked_page(decision_path, release_pattern)
+    asked = bmbf1.submit_form(release_page, re.escape(release_page), {})
     expect(bmbf1.reauthenticate(asked, fresh_code), 302, "release")
     assert requested(strategy, DossierKind.DECISION_LETTER), "the release set no decision letter going"
 

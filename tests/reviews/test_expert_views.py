@@ -252,6 +252,14 @@ def send_form(client, assignment, **typed):
     assert response.status_code == 302
 
 
+def confirm_submission(client, assignment):
+    """The expert confirms the binding submission on the page "Abgeben" led to, as the page's form sends it."""
+    review = Review.objects.get(assignment=assignment, status=ReviewStatus.DRAFT)
+    response = client.post(reverse("reviews:review_submit", args=[assignment.pk]), {"version": review.version})
+    assert response.status_code == 302
+    return response
+
+
 def save_draft(client, assignment, **extra):
     send_form(client, assignment, save="1", **extra)
     return Review.objects.get(assignment=assignment, status=ReviewStatus.DRAFT)
@@ -365,6 +373,7 @@ def test_not_applicable_only_where_the_criterion_allows_it(client, cleared):
 
 def test_submitting_locks_the_review(client, cleared):
     send_form(client, cleared, points=5, submit="1")
+    confirm_submission(client, cleared)
     review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.SUBMITTED
     assert review.submitted_at is not None
@@ -492,6 +501,7 @@ def test_the_first_save_creates_the_draft_on_the_latest_snapshot(client, cleared
 
 def test_the_first_submit_creates_and_submits_the_review(client, cleared):
     send_form(client, cleared, points=5, submit="1")
+    confirm_submission(client, cleared)
     stored = Review.objects.get(assignment=cleared)
     assert stored.status == ReviewStatus.SUBMITTED
     assert stored.scores.count() == stored.rubric.criteria.count()
@@ -543,6 +553,7 @@ def test_others_reviews_stay_hidden_until_the_own_review_is_submitted(client, st
     assert "sobald Sie Ihr eigenes Gutachten" in page
     assert "Gutachter/in B" not in page and "Gutachter/in C" not in page
     post_form(client, mine, review, points=5, submit="1")
+    confirm_submission(client, mine)
     page = client.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert 'data-testid="other-reviews"' in page
     assert "Gutachter/in A" in page and "Gutachter/in B" in page and "Gutachter/in C" in page

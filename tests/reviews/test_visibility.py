@@ -43,6 +43,9 @@ MATRIX = [
     ("declare", "post", [LOGIN, 403, 404, 422, 302, 404, 302, 403, 403]),
     ("review", "get", [LOGIN, 403, 404, 404, 404, 404, 200, 403, 403]),
     ("review", "post", [LOGIN, 403, 404, 404, 404, 404, 422, 403, 403]),
+    # The confirmation of the binding submission; without a saved draft it sends the expert to the form.
+    ("review_submit", "get", [LOGIN, 403, 404, 404, 404, 404, 302, 403, 403]),
+    ("review_submit", "post", [LOGIN, 403, 404, 404, 404, 404, 302, 403, 403]),
     ("document", "get", [LOGIN, 403, 404, 404, 404, 404, 200, 403, 403]),
 ]
 SECTION_TEXT = "Drei Vorhabenlinien."
