@@ -280,7 +280,7 @@ def confirm_decision(*, decision, user, budget_override_reason=""):
         subject=_("Förderentscheidung zur Zwischenbegutachtung: %(alliance)s")
         % {"alliance": decision.strategy.alliance.name},
         template="decisions/email/released",
-        context={"decision": decision},
+        context={"decision": decision, "issuer": letter_issuer(decision.strategy.cycle)},
         cause=decision,
         cause_url=reverse(
             "decisions:alliance_decision", args=[decision.strategy.cycle.slug, decision.strategy.alliance.slug]

@@ -144,6 +144,12 @@ def test_no_e_mail_to_the_alliance_carries_the_internal_rationale(released):
         assert all(INTERNAL not in str(body) for body in bodies)
 
 
+def test_the_e_mail_to_the_alliance_names_the_issuing_ministry_from_the_settings(released):
+    for message in OutgoingMessage.objects.filter(kind=NotificationKind.DECISION):
+        assert "das Bundesministerium für Forschung, Technologie und Raumfahrt hat" in message.body_text
+        assert "Bildung und Forschung" not in message.body_text + message.body_html
+
+
 def test_the_letter_names_issuer_address_file_reference_contact_signer_and_date(released):
     letter = released.letter_html
     assert "Bundesministerium für Forschung, Technologie und Raumfahrt" in letter
