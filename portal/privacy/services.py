@@ -120,7 +120,7 @@ ROLE_PSEUDONYMS = {
     Role.EXPERT: "ehemalige/r Gutachter/in {number}",
     Role.ALLIANCE_MANAGER: "ehemalige/r Bündnismanager/in {number}",
     Role.PROGRAMME_OFFICE: "ehemalige/r Mitarbeiter/in des Projektträgers {number}",
-    Role.MINISTRY: "ehemalige/r Mitarbeiter/in des BMBF {number}",
+    Role.MINISTRY: "ehemalige/r Mitarbeiter/in des Ministeriums {number}",
     Role.ADMIN: "ehemalige/r Administrator/in {number}",
 }
 FORMER_ACCOUNT = "ehemaliges Konto {number}"

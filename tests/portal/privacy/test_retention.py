@@ -320,3 +320,10 @@ def test_messages_to_others_that_name_the_person_name_the_pseudonym_instead(t0):
     unrelated_before = (unrelated.subject, unrelated.body_text)
     unrelated.refresh_from_db()
     assert (unrelated.subject, unrelated.body_text) == unrelated_before
+
+
+def test_a_former_official_of_the_ministry_is_named_without_the_ministrys_changing_name(t0):
+    official = UserFactory(role=Role.MINISTRY)
+    pseudonymise_account(user=official, now=t0, by_role=True)
+    official.refresh_from_db()
+    assert official.full_name == f"ehemalige/r Mitarbeiter/in des Ministeriums {official.pk}"
