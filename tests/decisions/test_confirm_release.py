@@ -200,3 +200,24 @@ def test_an_unrelated_user_cannot_open_the_release_page(client, world):
     decision = confirmed(world)
     response = as_user(client, UserFactory()).get(url("release", world["strategy"], decision.pk))
     assert response.status_code == 403
+
+
+# session, user, cycle, the decisions, their managers
+RELEASE_ALL_PAGE_QUERIES = 5
+
+
+@pytest.mark.parametrize("alliances", [1, 4])
+def test_the_release_all_page_costs_the_same_queries_for_one_and_four_decisions(
+    client, world, alliances, django_assert_num_queries
+):
+    confirmed(world)
+    for number in range(alliances - 1):
+        alliance = AllianceFactory(slug=f"weitere-{number}", name=f"Weiteres Bündnis {number}")
+        manager_of(alliance, f"leitung-{number}@weitere.example")
+        strategy, _ = submitted_strategy(world["strategy"].cycle, alliance)
+        confirmed(world, strategy=strategy)
+    page = reverse("decisions:release_all", args=[world["strategy"].cycle.slug])
+    as_user(client, world["bmbf2"]).get(page)  # session and templates warmed outside the count
+    with django_assert_num_queries(RELEASE_ALL_PAGE_QUERIES):
+        response = client.get(page)
+    assert len(response.context["rows"]) == alliances
