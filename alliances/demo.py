@@ -21,8 +21,9 @@ from alliances.models import (
     Strategy,
     StrategyStatus,
 )
+from alliances.services.alliance_letter import update_letter_data
 from portal.demo import DEFAULT_DEMO_PHASE, DEMO_MAILERS, DemoPhaseRefused, demo_user
-from portal.models import Role
+from portal.models import Role, User
 from portal.uploads import check_now
 
 ALLIANCES_CSV = Path(__file__).resolve().parent / "data" / "alliances.csv"
@@ -163,6 +164,7 @@ def seed(*, stdout, phase=None):
         f"Bündnisse: {len(report.created)} angelegt, {len(report.updated)} aktualisiert, "
         f"{len(report.unchanged)} unverändert."
     )
+    give_demo_letter_data(Alliance.objects.order_by("name"))
     # While the submission is open, alliances are at every stage of their work; after the deadline all submitted.
     submission_open = cycle.phase == Phase.SUBMISSION
     accounts = []
@@ -181,6 +183,24 @@ def seed(*, stdout, phase=None):
     counts = {status.label: Strategy.objects.filter(cycle=cycle, status=status).count() for status in StrategyStatus}
     stdout.write("Strategien: " + ", ".join(f"{label}: {count}" for label, count in counts.items()))
     return accounts
+
+
+def give_demo_letter_data(alliances):
+    """An invented postal address and file reference for each alliance without them, entered as the programme office
+    would, so that the demo's decision letters are complete. Real ones come from the funding files."""
+    office = User.objects.get(email="pt@demo.example")
+    for index, alliance in enumerate(alliances, start=1):
+        if alliance.file_reference:
+            continue
+        update_letter_data(
+            alliance=alliance,
+            user=office,
+            postal_recipient=f"Bündnismanagement {alliance.name}",
+            postal_street=f"Beispielweg {index}",
+            postal_code=f"{10000 + index * 4111:05d}",
+            postal_city=alliance.region.split(",")[0].strip(),
+            file_reference=f"03WIR2{index:03d}A",
+        )
 
 
 def seed_strategy(strategy, manager, *, index, plan):

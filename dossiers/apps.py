@@ -17,6 +17,7 @@ class DossiersConfig(AppConfig):
         register_slot("decision_detail.dossiers", template="dossiers/partials/decision_detail.html")
         register_slot("decision_dashboard.dossiers", template="dossiers/partials/decision_dashboard.html")
         register_slot("released_decision.dossiers", template="dossiers/partials/letter_panel.html")
+        register_slot("letter_preview.dossiers", template="dossiers/partials/letter_draft_panel.html")
         register_slot("my_data.dossiers", template="dossiers/partials/my_data.html")
 
         strategy_submitted.connect(receivers.request_strategy_dossier, dispatch_uid="dossiers.fresh_strategy_dossier")

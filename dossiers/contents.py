@@ -125,6 +125,30 @@ def letter_context(strategy):
     }
 
 
+def letter_draft_context(strategy):
+    """The letter of the decision not yet released, as the alliance would receive it if it were released today;
+    marked as a draft on every page."""
+    decision = selectors.decision_in_effect(strategy)
+    if decision is None or decision.is_released:
+        raise DossierUnavailable(
+            _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
+        )
+    alliance = strategy.alliance
+    return {
+        "strategy": strategy,
+        "alliance": alliance,
+        "cycle": strategy.cycle,
+        "decision": decision,
+        "letter": mark_safe(decision_services.render_letter(decision)),  # noqa: S308 - see letter_context
+        "is_draft": True,
+        "generated_at": timezone.now(),
+        "subject": alliance.name,
+        "submission": None,
+        "uploads": [],
+        "title": f"Entwurf des Entscheidungsschreibens: {alliance.name}",
+    }
+
+
 def cycle_report_context(cycle):
     """The dashboard's rows ranked (`ranking.rank_rows`); the details follow the ranking, unranked ones last."""
     rows = dashboard.rows_for(cycle=cycle, filters=dashboard.DashboardFilters(sort="-median"))
@@ -156,6 +180,8 @@ def template_and_context(dossier):
         return "dossiers/print/cycle_report.html", cycle_report_context(dossier.cycle)
     if dossier.kind == DossierKind.DECISION_LETTER:
         return "dossiers/print/letter.html", letter_context(dossier.strategy)
+    if dossier.kind == DossierKind.LETTER_DRAFT:
+        return "dossiers/print/letter.html", letter_draft_context(dossier.strategy)
     if dossier.kind == DossierKind.PERSONAL_DATA:
         return "dossiers/print/personal_data.html", privacy_documents.personal_data_context(dossier.person)
     if dossier.kind == DossierKind.PRIVACY_RECORD:

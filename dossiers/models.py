@@ -19,6 +19,7 @@ class DossierKind(models.TextChoices):
     CYCLE_REPORT = "cycle_report", _("Bericht zur Begutachtungsrunde")
     CYCLE_ARCHIVE = "cycle_archive", _("ZIP-Archiv aller Bewertungs-Dossiers")
     DECISION_LETTER = "decision_letter", _("Entscheidungsschreiben")
+    LETTER_DRAFT = "letter_draft", _("Entwurf des Entscheidungsschreibens")
     DASHBOARD_CSV = "dashboard_csv", _("Dashboard-Export (CSV)")
     DASHBOARD_XLSX = "dashboard_xlsx", _("Dashboard-Export (Excel)")
     PERSONAL_DATA = "personal_data", _("Auskunft über die gespeicherten Daten (Art. 15 DSGVO)")
@@ -26,9 +27,19 @@ class DossierKind(models.TextChoices):
 
 
 # Kinds whose subject is one strategy; the others are about a whole cycle.
-STRATEGY_KINDS = (DossierKind.STRATEGY, DossierKind.EVALUATION, DossierKind.DECISION_LETTER)
-# Kinds for the ministry alone.
-MINISTRY_KINDS = (DossierKind.EVALUATION, DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE)
+STRATEGY_KINDS = (
+    DossierKind.STRATEGY,
+    DossierKind.EVALUATION,
+    DossierKind.DECISION_LETTER,
+    DossierKind.LETTER_DRAFT,
+)
+# Kinds for the ministry alone; a letter's draft is the ministry's until it releases the decision.
+MINISTRY_KINDS = (
+    DossierKind.EVALUATION,
+    DossierKind.CYCLE_REPORT,
+    DossierKind.CYCLE_ARCHIVE,
+    DossierKind.LETTER_DRAFT,
+)
 # The dashboard's exports, too large to stream: for the dashboard's readers (ministry and programme office).
 EXPORT_KINDS = (DossierKind.DASHBOARD_CSV, DossierKind.DASHBOARD_XLSX)
 CYCLE_KINDS = (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE, *EXPORT_KINDS)

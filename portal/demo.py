@@ -50,8 +50,8 @@ def give_demo_totp(user):
 def seed(*, stdout, phase=None):
     staff = [
         demo_user("pt@demo.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger (PtJ)"),
-        demo_user("bmbf1@demo.example", role=Role.MINISTRY, full_name="Dr. Bernd Bauer (BMBF)"),
-        demo_user("bmbf2@demo.example", role=Role.MINISTRY, full_name="Miriam Franke (BMBF)"),
+        demo_user("bmbf1@demo.example", role=Role.MINISTRY, full_name="Dr. Bernd Bauer"),
+        demo_user("bmbf2@demo.example", role=Role.MINISTRY, full_name="Miriam Franke"),
         demo_admin(),
     ]
     for user in staff:

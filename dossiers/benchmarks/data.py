@@ -190,8 +190,8 @@ def _staff(password):
     people = {}
     for key, email, role, name in [
         ("office", f"pt@{EMAIL_DOMAIN}", Role.PROGRAMME_OFFICE, "Petra Träger (PtJ)"),
-        ("ministry", f"bmbf1@{EMAIL_DOMAIN}", Role.MINISTRY, "Dr. Bernd Bauer (BMBF)"),
-        ("ministry2", f"bmbf2@{EMAIL_DOMAIN}", Role.MINISTRY, "Miriam Franke (BMBF)"),
+        ("ministry", f"bmbf1@{EMAIL_DOMAIN}", Role.MINISTRY, "Dr. Bernd Bauer"),
+        ("ministry2", f"bmbf2@{EMAIL_DOMAIN}", Role.MINISTRY, "Miriam Franke"),
     ]:
         user, created = User.objects.get_or_create(
             email=email, defaults={"role": role, "full_name": name, "password": password}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from alliances.models import Strategy
 from decisions import selectors
+from decisions import services as decision_services
 from decisions.models import FundingDecision
 from dossiers import privacy_documents
 from dossiers.contents import DossierUnavailable
@@ -62,6 +63,16 @@ def _letter_inputs(strategy):
     }
 
 
+def _letter_draft_inputs(strategy):
+    decision = selectors.decision_in_effect(strategy)
+    if decision is None or decision.is_released:
+        raise DossierUnavailable(
+            _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
+        )
+    # The letter as it would go out now: it changes with the decision, the alliance's letter data and the date.
+    return {"decision": decision.pk, "version": decision.version, "letter": decision_services.render_letter(decision)}
+
+
 def _cycle_inputs(cycle):
     strategies = Strategy.objects.filter(cycle=cycle).values_list(
         "pk", "version", "status", "alliance__name", "alliance__region", "alliance__innovation_field"
@@ -105,6 +116,8 @@ def dossier_inputs(*, kind, cycle=None, strategy=None, person=None, export_filte
         return inputs
     if kind == DossierKind.DECISION_LETTER:
         inputs["letter"] = _letter_inputs(strategy)
+    elif kind == DossierKind.LETTER_DRAFT:
+        inputs["letter_draft"] = _letter_draft_inputs(strategy)
     elif kind in STRATEGY_KINDS:
         inputs["strategy"] = _strategy_inputs(strategy)
     if kind == DossierKind.EVALUATION:

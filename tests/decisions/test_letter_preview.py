@@ -57,6 +57,13 @@ def test_the_preview_shows_the_letter_s_rationale_but_never_the_internal_one(cli
     assert "noch keine Postanschrift hinterlegt" in page and "noch kein Förderkennzeichen hinterlegt" in page
 
 
+def test_the_preview_of_the_decision_in_effect_offers_its_draft_as_a_pdf(client, world):
+    client.force_login(world["actors"]["ministry"])
+    page = client.get(url("letter_preview", world["strategy"], world["decision"].pk)).content.decode()
+    assert "Entwurf als PDF" in page
+    assert reverse("dossiers:panel", args=["letter_draft", world["strategy"].cycle.slug, "gesunde-lausitz"]) in page
+
+
 def test_a_decision_of_another_alliance_is_not_found(client, world):
     other, _ = submitted_strategy(world["strategy"].cycle, AllianceFactory(slug="diana", name="DIANA"))
     client.force_login(world["actors"]["ministry"])

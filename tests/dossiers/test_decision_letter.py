@@ -308,3 +308,58 @@ def test_the_ministrys_alliance_page_offers_the_letter_once_released(
     assert "Entscheidungsschreiben (PDF)" not in client.get(page).content.decode()
     release(decision, bmbf, django_capture_on_commit_callbacks)
     assert "Entscheidungsschreiben (PDF)" in client.get(page).content.decode()
+
+
+def draft_of(strategy):
+    dossier = services.request_dossier(kind=DossierKind.LETTER_DRAFT, cycle=strategy.cycle, strategy=strategy)
+    return services.render_dossier(dossier_id=dossier.pk)
+
+
+def test_a_confirmed_decision_s_letter_can_be_read_as_a_pdf_marked_as_a_draft_before_release(letter_strategy, bmbf):
+    decision = confirmed(
+        letter_strategy,
+        bmbf,
+        outcome="rejected",
+        granted_amount=Decimal("0"),
+        letter_rationale="Die Strategie trägt nicht.",
+        rationale="Intern: Bündnis zerstritten.",
+    )
+    dossier = draft_of(letter_strategy)
+    assert dossier.status == DossierStatus.READY, dossier.error_message
+    text = pdftotext(dossier)
+    # The draft marker is in the page's margin box, so on every page.
+    assert text.count("ENTWURF – nicht versandt") == len(PdfReader(dossier.file.path).pages)
+    assert "Die Strategie trägt nicht." in text
+    assert "zerstritten" not in text
+    decision.refresh_from_db()
+    assert decision.released_at is None  # a draft sends nothing
+
+
+def test_a_changed_proposal_gets_a_fresh_draft(letter_strategy, bmbf):
+    proposer, _confirmer = bmbf
+    decision = decision_services.propose_decision(
+        strategy=letter_strategy, user=proposer, **decision_content(granted_amount=Decimal("400000"))
+    )
+    first = draft_of(letter_strategy)
+    decision_services.change_proposal(
+        decision=decision,
+        user=proposer,
+        expected_version=decision.version,
+        **decision_content(granted_amount=Decimal("350000")),
+    )
+    second = draft_of(letter_strategy)
+    assert second.pk != first.pk
+    assert "350.000,00 EUR" in pdftotext(second)
+
+
+def test_once_released_there_is_no_draft_but_the_letter(released_letter, letter_strategy):
+    with pytest.raises(services.DossierUnavailable, match="keine Entscheidung vor der Freigabe"):
+        services.request_dossier(kind=DossierKind.LETTER_DRAFT, cycle=letter_strategy.cycle, strategy=letter_strategy)
+
+
+@pytest.mark.parametrize(("role", "status"), [(Role.PROGRAMME_OFFICE, 403), (Role.ALLIANCE_MANAGER, 403)])
+def test_only_the_ministry_reads_a_letter_s_draft(client, letter_strategy, bmbf, role, status):
+    confirmed(letter_strategy, bmbf)
+    user = manager_of(letter_strategy.alliance) if role == Role.ALLIANCE_MANAGER else UserFactory(role=role)
+    url = reverse("dossiers:panel", args=["letter_draft", letter_strategy.cycle.slug, letter_strategy.alliance.slug])
+    assert_status(request_as(client, user, "get", url), status)

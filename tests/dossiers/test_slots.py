@@ -25,3 +25,4 @@ def test_the_dossier_panels_are_registered_for_the_earlier_pages_slots():
     assert slot_templates("decision_detail.dossiers") == ["dossiers/partials/decision_detail.html"]
     assert slot_templates("decision_dashboard.dossiers") == ["dossiers/partials/decision_dashboard.html"]
     assert slot_templates("released_decision.dossiers") == ["dossiers/partials/letter_panel.html"]
+    assert slot_templates("letter_preview.dossiers") == ["dossiers/partials/letter_draft_panel.html"]

@@ -231,3 +231,9 @@ def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_rele
     page = decision_page_of_the_alliance(client, released.first().strategy.alliance.slug)
     assert page.status_code == 200
     assert released.first().get_outcome_display() in page.content.decode()
+    # Every letter went out with an address and a file reference, entered as the programme office would.
+    for decision in released.select_related("strategy__alliance"):
+        alliance = decision.strategy.alliance
+        assert alliance.postal_street and alliance.postal_code and alliance.postal_city
+        assert alliance.file_reference in decision.letter_html
+    assert Alliance.history.filter(history_user__email="pt@demo.example", file_reference__startswith="03WIR").exists()
