@@ -35,6 +35,17 @@ def decision_in_effect(strategy):
     return FundingDecision.objects.filter(strategy=strategy).in_effect().order_by("-proposed_at").first()
 
 
+def decision_awaiting_release(strategy):
+    """The decision whose letter would go out next: a proposal (also a correction of a released decision) waiting for
+    confirmation, else the confirmed decision in force that is not released yet; None when there is neither."""
+    proposal = FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.PROPOSED)
+    in_force = FundingDecision.objects.filter(strategy=strategy, status=DecisionStatus.CONFIRMED, is_current=True)
+    return (
+        proposal.select_related("strategy__alliance", "strategy__cycle", "supersedes").order_by("-proposed_at").first()
+        or in_force.select_related("strategy__alliance", "strategy__cycle", "supersedes").first()
+    )
+
+
 def released_decision(strategy):
     """The strategy's decision as the alliance last received it: the most recently released one."""
     return (

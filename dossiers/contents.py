@@ -128,8 +128,8 @@ def letter_context(strategy):
 def letter_draft_context(strategy):
     """The letter of the decision not yet released, as the alliance would receive it if it were released today;
     marked as a draft on every page."""
-    decision = selectors.decision_in_effect(strategy)
-    if decision is None or decision.is_released:
+    decision = selectors.decision_awaiting_release(strategy)
+    if decision is None:
         raise DossierUnavailable(
             _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
         )

@@ -1,5 +1,5 @@
 """The ministry's preview of a decision letter before it is released: the letter as the alliance would receive it
-today, as HTML. Rendering a PDF in a request is too heavy: the draft PDF of the decision in effect is a dossier
+today, as HTML. Rendering a PDF in a request is too heavy: the draft PDF of the decision awaiting release is a dossier
 (dossiers fills the page's slot), and the final PDF follows on release."""
 
 from django.shortcuts import get_object_or_404, render
@@ -33,7 +33,7 @@ def letter_preview(request, cycle_slug, alliance_slug, pk):
             "decision": decision,
             "letter": letter,
             "is_draft": decision.status != DecisionStatus.RELEASED,
-            "draft_as_pdf": not decision.is_released and selectors.decision_in_effect(strategy) == decision,
+            "draft_as_pdf": selectors.decision_awaiting_release(strategy) == decision,
             "missing_address": not (strategy.alliance.postal_street and strategy.alliance.postal_city),
             "missing_file_reference": not strategy.alliance.file_reference,
         },

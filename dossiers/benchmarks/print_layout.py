@@ -18,6 +18,7 @@ from alliances.models import StrategyStatus, current_cycle
 from decisions import selectors
 from dossiers import services
 from dossiers.models import DossierKind
+from portal.models import Role, User
 
 MM = 72 / 25.4
 # The margins of the default @page in static/css/print.css: top, right, bottom, left.
@@ -126,7 +127,8 @@ def report(figures, stdout=print):
 
 
 def _demo_subjects(cycle):
-    """The submitted strategy with the most reviews (ties: the first by name) and one with a released decision."""
+    """The submitted strategy with the most reviews (ties: the first by name), one with a released decision and one
+    with a decision awaiting release (a proposal, or a correction waiting for confirmation)."""
     strategies = sorted(
         cycle.strategies.exclude(status=StrategyStatus.DRAFT).select_related("alliance"),
         key=lambda strategy: (
@@ -135,30 +137,42 @@ def _demo_subjects(cycle):
         ),
     )
     released = next((s for s in strategies if selectors.released_decision(s) is not None), None)
-    return strategies[0], released
+    pending = next((s for s in strategies if selectors.decision_awaiting_release(s) is not None), None)
+    return strategies[0], released, pending
 
 
-def render(kind, *, cycle, strategy=None):
-    dossier = services.request_dossier(kind=kind, cycle=cycle, strategy=strategy, force=True, enqueue=False)
+def render(kind, *, cycle=None, strategy=None, person=None):
+    dossier = services.request_dossier(
+        kind=kind, cycle=cycle, strategy=strategy, person=person, force=True, enqueue=False
+    )
     return services.render_dossier(dossier_id=dossier.pk)
 
 
 def main(stdout=print):
-    """Renders one dossier of each kind from the current cycle and prints pages and blank pages per kind."""
+    """Renders one dossier of each PDF kind from the current cycle (a strategy's, the cycle's, a manager's own data,
+    the record of processing activities) and prints pages and blank pages per kind. A kind the demo's phase has no
+    subject for (a letter before any release) is left out and says so."""
     cycle = current_cycle()
-    reviewed, released = _demo_subjects(cycle)
+    reviewed, released, pending = _demo_subjects(cycle)
+    manager = User.objects.filter(role=Role.ALLIANCE_MANAGER, memberships__alliance=reviewed.alliance).first()
     subjects = [
-        (DossierKind.STRATEGY, reviewed),
-        (DossierKind.EVALUATION, reviewed),
-        (DossierKind.CYCLE_REPORT, None),
-        (DossierKind.DECISION_LETTER, released),
+        (DossierKind.STRATEGY, {"cycle": cycle, "strategy": reviewed}),
+        (DossierKind.EVALUATION, {"cycle": cycle, "strategy": reviewed}),
+        (DossierKind.CYCLE_REPORT, {"cycle": cycle}),
+        (DossierKind.DECISION_LETTER, {"cycle": cycle, "strategy": released}),
+        (DossierKind.LETTER_DRAFT, {"cycle": cycle, "strategy": pending}),
+        (DossierKind.PERSONAL_DATA, {"person": manager}),
+        (DossierKind.PRIVACY_RECORD, {}),
     ]
     results = []
-    for kind, strategy in subjects:
-        if kind == DossierKind.DECISION_LETTER and strategy is None:
+    for kind, subject in subjects:
+        label = DossierKind(kind).label
+        if any(value is None for value in subject.values()):
+            stdout(f"{label}: no subject in this phase of the demo")
             continue
-        dossier = render(kind, cycle=cycle, strategy=strategy)
-        label = f"{DossierKind(kind).label} ({strategy.alliance.name if strategy else cycle.name})"
+        dossier = render(kind, **subject)
+        about = subject.get("strategy") or subject.get("cycle")
+        label = f"{label} ({about.alliance.name if subject.get('strategy') else about.name})" if about else label
         results.append(layout_figures(label, dossier.file.path))
         stdout(f"{label}: {dossier.file.path}")
     report(results, stdout)

@@ -64,8 +64,8 @@ def _letter_inputs(strategy):
 
 
 def _letter_draft_inputs(strategy):
-    decision = selectors.decision_in_effect(strategy)
-    if decision is None or decision.is_released:
+    decision = selectors.decision_awaiting_release(strategy)
+    if decision is None:
         raise DossierUnavailable(
             _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
         )

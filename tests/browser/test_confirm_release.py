@@ -70,6 +70,30 @@ def test_release_all_lists_every_decision_cancel_changes_nothing_and_confirming_
     assert not OutgoingMessage.objects.filter(kind=NotificationKind.DECISION, status=MessageStatus.HELD).exists()
 
 
+def test_the_release_page_names_who_is_written_to_and_cancel_changes_nothing(
+    page, live_server, world, manager, other_manager
+):
+    decision = world["decisions"][0]
+    login(page, live_server, world["bmbf2"].email)
+    page.goto(f"/cycles/{world['cycle'].slug}/dashboard/gesunde-lausitz/")
+    page.get_by_role("link", name="Freigeben …").click()
+    main = page.locator("main")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Entscheidung freigeben · Gesunde Lausitz")
+    expect(main).to_contain_text("Benachrichtigt wird 1 Person des Bündnisses:")
+    expect(main).to_contain_text(manager.full_name)
+    expect(main).not_to_contain_text(other_manager.full_name)
+    expect(main).to_contain_text("lässt sich nicht rückgängig machen")
+    assert_page_sound(page)
+
+    page.get_by_role("link", name="Abbrechen").click()
+    page.wait_for_url(re.compile(r"/dashboard/gesunde-lausitz/$"))
+    assert released() == []
+    assert FundingDecision.objects.get(pk=decision.pk).status == DecisionStatus.CONFIRMED
+    assert (
+        not OutgoingMessage.objects.filter(kind=NotificationKind.DECISION).exclude(status=MessageStatus.HELD).exists()
+    )
+
+
 def test_a_double_click_on_the_release_page_releases_once(page, live_server, world, manager):
     decision = world["decisions"][0]
     login(page, live_server, world["bmbf2"].email)

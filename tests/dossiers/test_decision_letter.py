@@ -363,3 +363,16 @@ def test_only_the_ministry_reads_a_letter_s_draft(client, letter_strategy, bmbf,
     user = manager_of(letter_strategy.alliance) if role == Role.ALLIANCE_MANAGER else UserFactory(role=role)
     url = reverse("dossiers:panel", args=["letter_draft", letter_strategy.cycle.slug, letter_strategy.alliance.slug])
     assert_status(request_as(client, user, "get", url), status)
+
+
+def test_a_proposed_correction_of_a_released_decision_has_its_letter_s_draft(released_letter, letter_strategy, bmbf):
+    decision_services.propose_decision(
+        strategy=letter_strategy,
+        user=bmbf[1],
+        supersedes=letter_strategy.decisions.get(),
+        supersession_reason="Rechenfehler",
+        **decision_content(granted_amount=Decimal("380000")),
+    )
+    text = pdftotext(draft_of(letter_strategy))
+    assert "ENTWURF – nicht versandt" in text
+    assert "380.000,00 EUR" in text and "Rechenfehler" in text
