@@ -3,7 +3,8 @@ one parser for every amount people type.
 
 The parser accepts an amount only when it has a single reading in the active language: "1.500,50" or "1500,5"
 in German, "1,500.50" or "1.5" in English. Anything else made of digits and separators ("1.5" in German,
-"1,5" in English, three decimal places) is refused as ambiguous and never reinterpreted. The live preview in
+"1,5" in English, "1,500" in German) is refused as ambiguous and never reinterpreted; more than two decimal
+places are left for the field's cent check. The live preview in
 static/js/portal.js mirrors these rules; change both together.
 """
 
@@ -13,7 +14,6 @@ from decimal import Decimal
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext
 
-CENT_PLACES = 2
 CURRENCY_MARKS = ("EUR", "€")
 
 
@@ -56,9 +56,12 @@ def parse_euro(text):
         raise AmountNotUnderstood(text, ambiguous=False)
     group, point = re.escape(group_mark), re.escape(decimal_mark)
     match = re.fullmatch(rf"([0-9]+|[0-9]{{1,3}}(?:{group}[0-9]{{3}})+)(?:{point}([0-9]+))?", body)
-    if not match or len(match[2] or "") > CENT_PLACES:
+    if not match:
         raise AmountNotUnderstood(text, ambiguous=True)
     integer, fraction = match[1].replace(group_mark, ""), match[2]
+    if fraction and len(fraction) == 3 and len(match[1]) <= 3:
+        # "1,500" reads as 1.5 here and as 1500 in the other language's notation.
+        raise AmountNotUnderstood(text, ambiguous=True)
     return Decimal(f"{sign}{integer}.{fraction}" if fraction else f"{sign}{integer}")
 
 

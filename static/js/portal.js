@@ -23,7 +23,8 @@
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
 
-  // {cents} for an amount, {empty} for blank text, {ambiguous} or {invalid} for text that is not one.
+  // {cents} for an amount, {empty} for blank text, {ambiguous} for digits and marks without one reading or with
+  // more than two decimal places (which the server refuses too), {invalid} for anything else.
   function parseAmount(text) {
     let body = (text || "").replace(/\s/g, "");
     ["EUR", "€"].forEach(function (mark) {
