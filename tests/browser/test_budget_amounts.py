@@ -3,9 +3,11 @@ and is refused on save; the live totals are right in both languages; a paste pas
 cut, and the server refuses it."""
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from alliances.models import BudgetLine
+from portal.formatting import AmountNotUnderstood, amount_writing_hint, euro, parse_euro
 from tests.browser.conftest import assert_page_sound, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
@@ -109,3 +111,25 @@ def test_a_paste_past_the_limit_is_shown_and_refused_not_cut(page, live_server, 
     expect(summary).to_have_value("Ä" * 5001)
     strategy.refresh_from_db()
     assert strategy.summary == ""
+
+
+TYPED = ["1.500,50", "1500,5", "1.5", "1,5", "1,500", "1.500", "1,500.50", "-3", "EUR 1.000", "1 000", ",5", "abc"]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_live_preview_reads_each_amount_as_the_server_does(page, live_server, manager, strategy, language):
+    year = strategy.cycle.first_funding_year
+    login(page, live_server, manager.email)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    for typed in TYPED:
+        budget_input(page, year, "travel").fill(typed)
+        with translation.override(language):
+            try:
+                amount = parse_euro(typed)
+            except AmountNotUnderstood as refusal:
+                expected = amount_writing_hint() if refusal.ambiguous else ""
+            else:
+                expected = f"= {euro(amount)}"
+        expect(understood(page, year, "travel"), f"{typed!r} in {language}").to_have_text(expected)
