@@ -14,11 +14,13 @@ from alliances.forms.questions import (
     QueueFilterForm,
 )
 from alliances.forms.strategy import DeadlineExtensionForm, DocumentUploadForm, ReasonForm, ReopenForm, StrategyForm
+from alliances.forms.widgets import CountedTextarea
 
 __all__ = [
     "AmountField",
     "AnswerForm",
     "CommentForm",
+    "CountedTextarea",
     "CycleSettingsForm",
     "DeadlineExtensionForm",
     "DocumentUploadForm",

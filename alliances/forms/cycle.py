@@ -55,9 +55,7 @@ class CycleSettingsForm(forms.Form):
     released_at = _datetime_field("released_at", required=False)
     budget = AmountField(
         label=_("Budget der Runde (EUR)"),
-        localize=True,
         validators=[validators.validate_cycle_budget],
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_(
             "Gesamtbudget für die zweite Umsetzungsphase aller Bündnisse, z. B. 120.000.000,00. Ob es die "
             "bestätigten Förderentscheidungen deckt, prüft das Dashboard."

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
+from alliances.forms.widgets import CountedTextarea
 from alliances.models import QuestionStatus, QuestionTopic
 from portal.uploads import receive_pdf
 
@@ -13,7 +14,7 @@ def _text_field(label, rule, rows=6, help_text=None):
     return forms.CharField(
         label=label,
         max_length=rule.limit,
-        widget=forms.Textarea(attrs={"rows": rows, "maxlength": rule.limit}),
+        widget=CountedTextarea(attrs={"rows": rows}),
         help_text=help_text,
         error_messages={"required": rule.required, "max_length": rule.too_long},
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
 from alliances.forms.fields import DATETIME_INVALID, AmountField, DateTimeLocalInput, budget_field_name
-from alliances.forms.widgets import Textarea, TextInput
+from alliances.forms.widgets import CountedTextarea, TextInput
 from alliances.models import STRATEGY_SECTIONS, BudgetCategory, DocumentKind
 from portal.uploads import receive_pdf
 
@@ -24,7 +24,7 @@ class StrategyForm(forms.Form):
                 label=label,
                 required=False,
                 max_length=limit,
-                widget=Textarea(attrs={"rows": 6, "maxlength": limit}),
+                widget=CountedTextarea(attrs={"rows": 6}),
                 help_text=_("Höchstens %(limit)s Zeichen.") % {"limit": number_format(limit, force_grouping=True)},
                 error_messages={"max_length": validators.SECTION_TOO_LONG},
             )
@@ -33,9 +33,8 @@ class StrategyForm(forms.Form):
                 self.fields[budget_field_name(year, category)] = AmountField(
                     label=_("%(category)s %(year)s (EUR)") % {"category": category_label, "year": year},
                     required=False,
-                    localize=True,
                     validators=[validators.validate_budget_cell],
-                    widget=TextInput(attrs={"inputmode": "decimal", "class": "form-control form-control-sm text-end"}),
+                    widget=TextInput(attrs={"class": "form-control form-control-sm text-end"}),
                     error_messages={"invalid": validators.AMOUNT_INVALID},
                 )
 

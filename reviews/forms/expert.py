@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliances.forms import CountedTextarea
 from reviews import validators
 from reviews.models import ConflictType, Recommendation
 
@@ -29,7 +30,7 @@ class DeclarationForm(forms.Form):
         label=_("Erläuterung"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=CountedTextarea(attrs={"rows": 3}),
         help_text=_("Nur bei einem Interessenkonflikt: kurz, worin er besteht."),
     )
 
@@ -55,23 +56,23 @@ class ReviewForm(forms.Form):
         label=_("Empfehlung"), required=False, widget=forms.RadioSelect, choices=Recommendation.choices
     )
     strengths = forms.CharField(
-        label=_("Stärken"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Stärken"), required=False, max_length=20000, widget=CountedTextarea(attrs={"rows": 4})
     )
     weaknesses = forms.CharField(
-        label=_("Schwächen"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Schwächen"), required=False, max_length=20000, widget=CountedTextarea(attrs={"rows": 4})
     )
     proposed_conditions = forms.CharField(
         label=_("Vorgeschlagene Auflagen"),
         required=False,
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=CountedTextarea(attrs={"rows": 3}),
         help_text=_("Nötig, wenn Sie „mit Auflagen fördern“ empfehlen."),
     )
     confidential_note = forms.CharField(
         label=_("Vertrauliche Notiz an das BMBF"),
         required=False,
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=CountedTextarea(attrs={"rows": 3}),
         help_text=_("Nur das BMBF und der Projektträger lesen diese Notiz; andere Gutachter/innen nie."),
     )
 
@@ -97,7 +98,7 @@ class ReviewForm(forms.Form):
                 label=_("Begründung") if criterion.justification_required else _("Begründung (freiwillig)"),
                 required=False,
                 max_length=10000,
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=CountedTextarea(attrs={"rows": 3}),
             )
 
     @staticmethod

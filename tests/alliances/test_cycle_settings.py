@@ -160,7 +160,7 @@ BAD_INPUTS = [
     ({"budget": "-1,00"}, "budget", "Das Budget darf nicht negativ sein."),
     ({"budget": "2.000.000.000,00"}, "budget", "Das Budget ist unplausibel hoch"),
     ({"budget": "zwölf Millionen"}, "budget", "Bitte geben Sie einen Betrag in Euro ein"),
-    ({"budget": "100,001"}, "budget", "Bitte höchstens zwei Nachkommastellen (Cent) angeben."),
+    ({"budget": "1000,001"}, "budget", "Bitte höchstens zwei Nachkommastellen (Cent) angeben."),
     ({"phase_override": "ende"}, "phase_override", "Bitte wählen Sie eine der angebotenen Phasen."),
     ({"reason": "x" * 501}, "reason", "höchstens 500 Zeichen"),
 ]

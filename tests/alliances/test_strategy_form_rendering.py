@@ -9,7 +9,7 @@ from django import forms
 from django.template.loader import render_to_string
 
 from alliances.forms import StrategyForm
-from alliances.forms.widgets import Textarea, TextInput
+from alliances.forms.widgets import CountedTextarea, Textarea, TextInput
 from tests.factories import CompleteStrategyFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,9 @@ def test_section_fields_look_as_crispy_forms_renders_them(data):
     theirs = StrategyForm(data, strategy=strategy) if data else StrategyForm(strategy=strategy)
     if data:
         assert not ours.is_valid() and not theirs.is_valid()
-    for field in theirs.fields.values():  # crispy with Django's own widgets
-        if isinstance(field.widget, Textarea):
-            field.widget = forms.Textarea(attrs=field.widget.attrs)
+    for field in theirs.fields.values():  # crispy with Django's own widgets, given the counter's attributes
+        if isinstance(field.widget, CountedTextarea):
+            field.widget = forms.Textarea(attrs=CountedTextarea.counter_attrs(field.widget.attrs))
     expected = "".join(str(as_crispy_field(field)) for field in theirs.section_fields())
     assert normalised(section_markup(ours, strategy)) == normalised(expected)
 

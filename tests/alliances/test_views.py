@@ -43,7 +43,8 @@ def test_manager_saves_sections_and_german_formatted_budget(manager_client, stra
         ("-5", "Der Betrag darf nicht negativ sein."),
         ("viel Geld", "Bitte geben Sie einen Betrag in Euro ein"),
         ("99.000.000,00", "unplausibel hoch"),
-        ("1,005", "höchstens zwei Nachkommastellen"),
+        ("1,0055", "höchstens zwei Nachkommastellen"),
+        ("1,005", "„1,005“ ist nicht eindeutig. Bitte schreiben Sie den Betrag z. B. als 1.500,00 oder 1,50."),
     ],
 )
 def test_a_bad_budget_amount_is_refused_in_german_and_nothing_is_stored(manager_client, strategy, value, message):
