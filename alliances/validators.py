@@ -177,6 +177,16 @@ def validate_future_deadline(moment, now):
         raise ValidationError(_("Die neue Frist muss in der Zukunft liegen."), code="past")
 
 
+def validate_extension_after(moment, current_deadline):
+    """An extension that ended before the alliance's current deadline would shorten it, not extend it."""
+    if moment <= current_deadline:
+        raise ValidationError(
+            _("Eine Verlängerung muss nach der jetzigen Frist des Bündnisses enden (%(deadline)s Uhr).")
+            % {"deadline": berlin_time(current_deadline)},
+            code="not_later",
+        )
+
+
 # --- Cycle settings -----------------------------------------------------------------------------------------
 
 # The dates of a cycle in the order the phases follow each other.
