@@ -295,7 +295,13 @@ def reminder_hours_errors(values):
             )
         else:
             hours.append((name, value))
-    # Each reminder comes closer to the deadline than the one before, so no two coincide.
+    return errors + reminder_order_errors(hours)
+
+
+def reminder_order_errors(hours):
+    """(field, German message) pairs where a reminder does not come closer to the deadline than the one before, so
+    that no two coincide; `hours` are (field, value) pairs in the order of CYCLE_REMINDER_FIELDS."""
+    errors = []
     for (earlier_name, earlier), (later_name, later) in zip(hours, hours[1:], strict=False):
         if later >= earlier:
             errors.append(

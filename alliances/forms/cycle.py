@@ -112,9 +112,9 @@ class CycleSettingsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         # The same order rule as the service's, shown at the field it concerns.
-        if all(cleaned.get(name) is not None for name in validators.CYCLE_REMINDER_FIELDS):
-            for name, message in validators.reminder_hours_errors(cleaned):
-                self.add_error(name, message)
+        hours = [(name, cleaned[name]) for name in validators.CYCLE_REMINDER_FIELDS if cleaned.get(name) is not None]
+        for name, message in validators.reminder_order_errors(hours):
+            self.add_error(name, message)
         # The date inputs show minutes only: an unchanged date keeps its stored seconds.
         for name in [*CYCLE_DATE_FIELDS, "released_at"]:
             initial, value = self.initial.get(name), cleaned.get(name)
