@@ -57,4 +57,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('strategy', 'offset_hours', 'deadline'), name='submission_reminder_once_per_deadline')],
             },
         ),
+        migrations.AddConstraint(
+            model_name='evaluationcycle',
+            constraint=models.CheckConstraint(condition=models.Q(('first_reminder_hours__gt', models.F('second_reminder_hours')), ('second_reminder_hours__gt', models.F('last_reminder_hours')), ('last_reminder_hours__gt', 0)), name='cycle_reminders_come_closer'),
+        ),
     ]

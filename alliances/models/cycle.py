@@ -99,6 +99,13 @@ class EvaluationCycle(models.Model):
                 name="cycle_dates_in_order",
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="cycle_budget_not_negative"),
+            # Each reminder comes closer to the deadline than the one before, so none coincides with another.
+            models.CheckConstraint(
+                condition=Q(first_reminder_hours__gt=models.F("second_reminder_hours"))
+                & Q(second_reminder_hours__gt=models.F("last_reminder_hours"))
+                & Q(last_reminder_hours__gt=0),
+                name="cycle_reminders_come_closer",
+            ),
         ]
 
     def __str__(self):

@@ -195,6 +195,7 @@ def update_cycle_settings(
 def _notify_moved_submission_deadline(cycle, old_deadline):
     """E-mails the managers of each alliance whose deadline is the cycle's and who have not submitted."""
     for strategy in strategies_losing_time(cycle):
+        strategy.cycle = cycle  # the saved cycle with the new deadline, without a query per alliance
         send_notification(
             recipients=active_managers(strategy.alliance),
             kind=NotificationKind.DEADLINE,

@@ -53,7 +53,7 @@ def send_due_submission_reminders(*, now=None):
         send_notification(
             recipients=active_managers(strategy.alliance),
             kind=NotificationKind.DEADLINE,
-            subject=_("Erinnerung: Einreichungsfrist am %(deadline)s")
+            subject=_("Erinnerung: Einreichungsfrist am %(deadline)s Uhr")
             % {"deadline": timezone.localtime(deadline).strftime("%d.%m.%Y, %H:%M")},
             template="alliances/email/submission_reminder",
             context={"strategy": strategy, "deadline": deadline, "now": now},

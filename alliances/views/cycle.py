@@ -53,8 +53,9 @@ CONFIRM_WITHIN = timedelta(days=14)
 
 def _deadline_moves(cycle, data, now):
     """Sentences naming each deadline in `data` that needs a confirmation (it moves earlier, or lands within
-    CONFIRM_WITHIN from now), and the strategies a changed submission deadline concerns (None when it stays)."""
-    moves, affected = [], None
+    CONFIRM_WITHIN from now), the strategies a changed submission deadline concerns (None when it stays), and whether
+    the review deadline is among them."""
+    moves, affected, review_moves = [], None, False
     for name in ("submission_deadline", "review_deadline"):
         old, new = getattr(cycle, name), data.get(name)
         if new is None or new == old:
@@ -71,16 +72,19 @@ def _deadline_moves(cycle, data, now):
             continue
         if name == "submission_deadline":
             affected = list(selectors.strategies_losing_time(cycle))
-    return moves, affected
+        else:
+            review_moves = True
+    return moves, affected, review_moves
 
 
-def _context(request, cycle, form, warnings=(), earlier=None, ask_earlier=False, deadline_moves=()):
+def _context(request, cycle, form, warnings=(), earlier=None, ask_earlier=False, deadline_moves=(), review_moves=False):
     now = timezone.now()
     return {
         "cycle": cycle,
         "form": form,
         "warnings": warnings,
         "deadline_moves": deadline_moves,
+        "review_moves": review_moves,
         "earlier": earlier,
         "ask_earlier": ask_earlier,
         "phase": cycle.phase_at(now),
@@ -128,14 +132,14 @@ def cycle_settings(request, cycle_slug):
     version = services.cycle_settings_version(cycle)
     initial = CycleSettingsForm.initial_for(cycle, version)
     form = CycleSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
-    warnings, status, affected, moves = (), 200, None, ()
+    warnings, status, affected, moves, review_moves = (), 200, None, (), False
     if request.method == "POST":
         if form.is_valid():
             # The form's fields are the service's arguments, but for the version.
             data = dict(form.cleaned_data)
             expected_version = data.pop("version") or None
             now = timezone.now()
-            moves, earlier = _deadline_moves(cycle, data, now)
+            moves, earlier, review_moves = _deadline_moves(cycle, data, now)
             # A deadline moved into the past is confirmed with the service's warning, which names the affected too.
             into_past = any(
                 data[name] < now
@@ -147,7 +151,15 @@ def cycle_settings(request, cycle_slug):
                 return render(
                     request,
                     "alliances/cycle_settings.html",
-                    _context(request, cycle, form, earlier=earlier, ask_earlier=True, deadline_moves=moves),
+                    _context(
+                        request,
+                        cycle,
+                        form,
+                        earlier=earlier,
+                        ask_earlier=True,
+                        deadline_moves=moves,
+                        review_moves=review_moves,
+                    ),
                 )
             try:
                 changed = services.update_cycle_settings(
@@ -178,7 +190,7 @@ def cycle_settings(request, cycle_slug):
     return render(
         request,
         "alliances/cycle_settings.html",
-        _context(request, cycle, form, warnings, affected, deadline_moves=moves),
+        _context(request, cycle, form, warnings, affected, deadline_moves=moves, review_moves=review_moves),
         status=status,
     )
 

@@ -139,7 +139,9 @@ def test_an_earlier_review_deadline_is_confirmed_and_emails_the_experts_with_ope
     page = asked.content.decode()
     assert asked.status_code == 200
     assert "„Frist für Gutachten“ rückt vor" in page
-    assert "Gutachter/innen mit offenen Gutachten" in page
+    box = page.split('id="frist-vorziehen"', 1)[1].split("</div>", 1)[0]
+    assert "betroffen ist 1 Gutachter/in mit offenen Gutachten" in box
+    assert f"<li>{waiting.get_full_name()}</li>" in box and f"<li>{done.get_full_name()}</li>" not in box
     assert not OutgoingMessage.objects.filter(kind=NotificationKind.DEADLINE).exists()
     saved = client.post(settings_url(cycle), form_data(cycle, review_deadline=local(earlier), confirm_earlier="1"))
     assert saved.status_code == 302
