@@ -33,6 +33,7 @@ def _declare():
         ("alliances.Alliance", _("Stammdaten eines Bündnisses")),
         ("alliances.AlliancePartner", _("Partner eines Bündnisses")),
         ("alliances.BudgetLine", _("Finanzplan einer Strategie")),
+        ("alliances.SubmissionReminder", _("Erinnerung an die Einreichungsfrist")),
     ):
         # No personal field of their own; their history records who changed them.
         declare(PersonalData(model=model, purpose=what, retention=FILE, fields=()))

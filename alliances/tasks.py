@@ -11,6 +11,12 @@ def send_faq_digests():
     return services.send_faq_digests()
 
 
+@shared_task(**PERIODIC_NOTICE_JOB)
+def send_submission_reminders():
+    """Sends the due reminders before each strategy's deadline; safe to run any number of times."""
+    return services.send_due_submission_reminders()
+
+
 # The extraction stops itself after TEXT_SECONDS; the limits leave room for opening the file and storing the pages.
 @shared_task(
     queue="pdf",

@@ -177,6 +177,16 @@ def validate_future_deadline(moment, now):
         raise ValidationError(_("Die neue Frist muss in der Zukunft liegen."), code="past")
 
 
+def validate_extension_after(moment, current_deadline):
+    """An extension that ended before the alliance's current deadline would shorten it, not extend it."""
+    if moment <= current_deadline:
+        raise ValidationError(
+            _("Eine Verlängerung muss nach der jetzigen Frist des Bündnisses enden (%(deadline)s Uhr).")
+            % {"deadline": berlin_time(current_deadline)},
+            code="not_later",
+        )
+
+
 # --- Cycle settings -----------------------------------------------------------------------------------------
 
 # The dates of a cycle in the order the phases follow each other.
@@ -187,8 +197,12 @@ CYCLE_DATE_FIELDS = [
     "panel_deadline",
     "decision_deadline",
 ]
+# When reminders go out, in hours before a deadline: the first, the second and the last.
+CYCLE_REMINDER_FIELDS = ["first_reminder_hours", "second_reminder_hours", "last_reminder_hours"]
+# A reminder earlier than this before a deadline would come before the work has started.
+MAX_REMINDER_HOURS = 90 * 24
 # What the programme office may set on a cycle.
-CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override"]
+CYCLE_SETTING_FIELDS = ["name", *CYCLE_DATE_FIELDS, "released_at", "budget", "phase_override", *CYCLE_REMINDER_FIELDS]
 CYCLE_NAME_MAX_LENGTH = 120
 
 
@@ -258,4 +272,47 @@ def cycle_settings_errors(values):
             refuse("budget", message)
     if values["phase_override"] not in ("", *Phase.values):
         refuse("phase_override", str(PHASE_INVALID))
+    for name, message in reminder_hours_errors(values):
+        refuse(name, message)
+    return errors
+
+
+def reminder_hours_errors(values):
+    """(field, German message) pairs for reminder hours that are missing, out of range or out of order."""
+    errors = []
+    hours = []
+    for name in CYCLE_REMINDER_FIELDS:
+        value = values[name]
+        if value is None:
+            errors.append((name, _("Bitte geben Sie „%(field)s“ an.") % {"field": cycle_field_label(name)}))
+        elif not 1 <= value <= MAX_REMINDER_HOURS:
+            errors.append(
+                (
+                    name,
+                    _("Bitte geben Sie eine ganze Zahl von Stunden zwischen 1 und %(max)d an.")
+                    % {"max": MAX_REMINDER_HOURS},
+                )
+            )
+        else:
+            hours.append((name, value))
+    return errors + reminder_order_errors(hours)
+
+
+def reminder_order_errors(hours):
+    """(field, German message) pairs where a reminder does not come closer to the deadline than the one before, so
+    that no two coincide; `hours` are (field, value) pairs in the order of CYCLE_REMINDER_FIELDS."""
+    errors = []
+    for (earlier_name, earlier), (later_name, later) in zip(hours, hours[1:], strict=False):
+        if later >= earlier:
+            errors.append(
+                (
+                    later_name,
+                    _("„%(later)s“ muss näher an der Frist liegen als „%(earlier)s“ (%(hours)d Stunden).")
+                    % {
+                        "later": cycle_field_label(later_name),
+                        "earlier": cycle_field_label(earlier_name),
+                        "hours": earlier,
+                    },
+                )
+            )
     return errors

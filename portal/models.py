@@ -80,6 +80,7 @@ class NotificationKind(models.TextChoices):
     FAQ_DIGEST = "faq_digest", _("Neue FAQ-Einträge")
     DECISION = "decision", _("Förderentscheidung")
     ACCOUNT = "account", _("Zugang und Sicherheit")
+    DEADLINE = "deadline", _("Fristen: Erinnerungen und Änderungen")
 
 
 # Legally required notices go out whatever the recipient chose.
@@ -95,6 +96,7 @@ NOTIFICATION_KINDS_BY_ROLE = {
             NotificationKind.QUESTION,
             NotificationKind.FAQ_DIGEST,
             NotificationKind.DECISION,
+            NotificationKind.DEADLINE,
         }
     ),
     Role.EXPERT: frozenset(
@@ -102,6 +104,7 @@ NOTIFICATION_KINDS_BY_ROLE = {
             NotificationKind.ASSIGNMENT,
             NotificationKind.REVIEW_REMINDER,
             NotificationKind.RESUBMISSION,
+            NotificationKind.DEADLINE,
         }
     ),
     Role.PROGRAMME_OFFICE: frozenset({NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}),

@@ -447,6 +447,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 60 * 60},
+    # Hourly, so that a reminder goes out within the hour its time comes.
+    "submission-reminders": {"task": "alliances.tasks.send_submission_reminders", "schedule": 60 * 60},
     "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 5 * 60},
     "dossier-sweep": {"task": "dossiers.tasks.sweep_queued_dossiers", "schedule": DOSSIER_SWEEP_SECONDS},
     "upload-check-sweep": {"task": "portal.tasks.sweep_pending_uploads", "schedule": 5 * 60},

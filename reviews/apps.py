@@ -7,7 +7,8 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Begutachtung")
 
     def ready(self):
-        from alliances.signals import snapshot_frozen, strategy_submitted
+        from alliances.signals import review_deadline_moved, snapshot_frozen, strategy_submitted
+        from portal.slots import register_slot
         from reviews import navigation, privacy, receivers, search
 
         navigation.register_navigation()
@@ -16,3 +17,9 @@ class ReviewsConfig(AppConfig):
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
         snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")
+        register_slot(
+            "cycle_settings.review_deadline_affected", template="reviews/partials/review_deadline_affected.html"
+        )
+        review_deadline_moved.connect(
+            receivers.notify_experts_of_moved_deadline, dispatch_uid="reviews.moved_deadline_notice"
+        )

@@ -7,7 +7,7 @@ from reviews import services
 
 @shared_task(**PERIODIC_NOTICE_JOB)
 def send_review_reminders():
-    """Sends due 7-day and 2-day reminders for every cycle in review; safe to run any number of times."""
+    """Sends the due reminders before the review deadline for each cycle in review; safe to run any number of times."""
     sent = 0
     for cycle in EvaluationCycle.objects.all():
         if cycle.phase == Phase.REVIEW:

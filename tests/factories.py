@@ -298,7 +298,10 @@ def resubmit(strategy, office):
 
     manager = strategy.alliance.memberships.first().user
     alliance_services.reopen_submission(
-        strategy=strategy, user=office, reason="Maßnahmen präzisieren.", extend_until=timezone.now() + timedelta(days=3)
+        strategy=strategy,
+        user=office,
+        reason="Maßnahmen präzisieren.",
+        extend_until=strategy.deadline + timedelta(days=3),
     )
     strategy.refresh_from_db()
     sections = {name: getattr(strategy, name) for name in SECTION_FIELDS}

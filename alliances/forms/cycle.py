@@ -36,6 +36,21 @@ def _datetime_field(name, required=True):
     )
 
 
+def _reminder_field(name):
+    return forms.IntegerField(
+        label=validators.cycle_field_label(name),
+        min_value=1,
+        max_value=validators.MAX_REMINDER_HOURS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": validators.cycle_date_required_message(name),
+            "invalid": _("Bitte geben Sie eine ganze Zahl von Stunden an."),
+            "min_value": _("Bitte geben Sie mindestens %(limit_value)s Stunde an."),
+            "max_value": _("Bitte geben Sie höchstens %(limit_value)s Stunden an."),
+        },
+    )
+
+
 def phase_override_choices():
     return [("", _("keine – Phase ergibt sich aus den Terminen")), *Phase.choices]
 
@@ -76,6 +91,9 @@ class CycleSettingsForm(forms.Form):
             "die Bearbeitung für alle Bündnisse ohne eigene Fristverlängerung."
         ),
     )
+    first_reminder_hours = _reminder_field("first_reminder_hours")
+    second_reminder_hours = _reminder_field("second_reminder_hours")
+    last_reminder_hours = _reminder_field("last_reminder_hours")
     reason = forms.CharField(
         label=_("Anlass der Änderung (optional)"),
         required=False,
@@ -91,6 +109,10 @@ class CycleSettingsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # The same order rule as the service's, shown at the field it concerns.
+        hours = [(name, cleaned[name]) for name in validators.CYCLE_REMINDER_FIELDS if cleaned.get(name) is not None]
+        for name, message in validators.reminder_order_errors(hours):
+            self.add_error(name, message)
         # The date inputs show minutes only: an unchanged date keeps its stored seconds.
         for name in [*CYCLE_DATE_FIELDS, "released_at"]:
             initial, value = self.initial.get(name), cleaned.get(name)

@@ -6,6 +6,13 @@ Strategy`), so every model and shared name is re-exported below.
 
 from alliances.models.alliance import Alliance, AllianceMembership, AlliancePartner
 from alliances.models.cycle import PHASE_ORDER, EvaluationCycle, FederalState, FundingRound, Phase, current_cycle
+from alliances.models.deadlines import (
+    Countdown,
+    CountdownLevel,
+    SubmissionReminder,
+    countdown_at,
+    due_reminder_hours,
+)
 from alliances.models.questions import (
     FaqDigest,
     FaqEntry,
@@ -35,6 +42,11 @@ from alliances.models.strategy import (
 )
 
 __all__ = [
+    "Countdown",
+    "CountdownLevel",
+    "SubmissionReminder",
+    "countdown_at",
+    "due_reminder_hours",
     "PHASE_ORDER",
     "SECTION_FIELDS",
     "STRATEGY_SECTIONS",

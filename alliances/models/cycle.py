@@ -77,6 +77,10 @@ class EvaluationCycle(models.Model):
         blank=True,
         help_text=_("Leer lassen, damit sich die Phase aus den Terminen ergibt."),
     )
+    # Reminders go out this many hours before a deadline (submission and review), each once.
+    first_reminder_hours = models.PositiveSmallIntegerField(_("Erste Erinnerung (Stunden vor der Frist)"), default=336)
+    second_reminder_hours = models.PositiveSmallIntegerField(_("Zweite Erinnerung (Stunden vor der Frist)"), default=72)
+    last_reminder_hours = models.PositiveSmallIntegerField(_("Letzte Erinnerung (Stunden vor der Frist)"), default=24)
     # Grows with every change to what the cycle's figures show (reviews, Votum, decisions, budgets, submissions),
     # in the transaction of that change; cached figures are keyed by it, so none outlives a change.
     figures_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -95,6 +99,13 @@ class EvaluationCycle(models.Model):
                 name="cycle_dates_in_order",
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="cycle_budget_not_negative"),
+            # Each reminder comes closer to the deadline than the one before, so none coincides with another.
+            models.CheckConstraint(
+                condition=Q(first_reminder_hours__gt=models.F("second_reminder_hours"))
+                & Q(second_reminder_hours__gt=models.F("last_reminder_hours"))
+                & Q(last_reminder_hours__gt=0),
+                name="cycle_reminders_come_closer",
+            ),
         ]
 
     def __str__(self):
@@ -118,6 +129,11 @@ class EvaluationCycle(models.Model):
     @property
     def phase(self):
         return self.phase_at(timezone.now())
+
+    @property
+    def reminder_offsets(self):
+        """The hours before a deadline at which reminders go out, earliest reminder first."""
+        return sorted({self.first_reminder_hours, self.second_reminder_hours, self.last_reminder_hours}, reverse=True)
 
     @property
     def years(self):

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from alliances.models.alliance import Alliance, AllianceScopedQuerySet
 from alliances.models.cycle import PHASE_ORDER, EvaluationCycle, Phase
+from alliances.models.deadlines import countdown_at
 from portal.formatting import euro
 from portal.uploads import CheckStatus, page_warning, removed_content_notice, served_name
 
@@ -156,6 +157,19 @@ class Strategy(models.Model):
     @property
     def deadline(self):
         return self.extended_deadline or self.cycle.submission_deadline
+
+    @property
+    def countdown(self):
+        """How close the deadline is now (level and wording of the deadline box); extensions count."""
+        return countdown_at(self.deadline, timezone.now())
+
+    @property
+    def open_reopening(self):
+        """The Reopening the alliance still has to answer by submitting again, or None."""
+        if self.status != StrategyStatus.REOPENED:
+            return None
+        latest = self.latest_submission
+        return getattr(latest, "reopening", None) if latest else None
 
     @property
     def latest_submission(self):

@@ -31,6 +31,7 @@ from alliances.services.questions import (
     ask_question,
     record_attachment_check,
 )
+from alliances.services.reminders import send_due_submission_reminders
 from alliances.services.strategy import (
     StrategyConflict,
     StrategyLocked,
@@ -44,6 +45,7 @@ from alliances.services.strategy import (
 from alliances.services.submission import extend_deadline, reopen_submission, snapshot_fingerprint, submit_strategy
 
 __all__ = [
+    "send_due_submission_reminders",
     "bump_figures_version",
     "ALLIANCE_CSV_COLUMNS",
     "ANSWER_MAX_LENGTH",

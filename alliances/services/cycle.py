@@ -7,14 +7,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.models import EvaluationCycle
+from alliances.selectors import active_managers, strategies_losing_time
 from alliances.services.history import save_with_history
+from alliances.signals import review_deadline_moved
 from alliances.validators import (
     CYCLE_DATE_FIELDS,
     CYCLE_NAME_MAX_LENGTH,
+    CYCLE_REMINDER_FIELDS,
     CYCLE_SETTING_FIELDS,
     MAX_CYCLE_BUDGET,
     berlin_time,
@@ -22,6 +26,8 @@ from alliances.validators import (
     cycle_settings_errors,
 )
 from portal.exceptions import Conflict, Refusal
+from portal.models import NotificationKind
+from portal.notifications import send_notification
 
 # Moving one of these into the past ends a phase at once, so it needs a confirmation.
 CYCLE_DEADLINE_FIELDS = ["submission_deadline", "review_deadline", "panel_deadline", "decision_deadline"]
@@ -106,6 +112,9 @@ def update_cycle_settings(
     budget,
     phase_override="",
     released_at=None,
+    first_reminder_hours=None,
+    second_reminder_hours=None,
+    last_reminder_hours=None,
     reason="",
     expected_version=None,
     confirm_past=False,
@@ -113,9 +122,13 @@ def update_cycle_settings(
 ):
     """The programme office changes a cycle's name, dates, budget and manual phase override.
 
-    Dates are timezone-aware; they must follow each other in the order of the phases.
+    Dates are timezone-aware; they must follow each other in the order of the phases. Reminder hours left at None
+    stay as they are.
     Side effects: locks and saves the cycle, recorded in its history with the user and a change reason
-    naming the changed settings (and `reason`, when given). Nothing is stored when nothing changed.
+    naming the changed settings (and `reason`, when given). A moved submission deadline e-mails the managers of
+    every alliance it concerns (not submitted, no extension of its own) with the old and the new deadline; a moved
+    review deadline sends `review_deadline_moved` (inside the transaction), on which the review stage tells its
+    experts. Nothing is stored when nothing changed.
     Returns the names of the changed settings.
     Raises ValidationError (a message per field) for values that cannot be stored, CycleConflict when
     `expected_version` (see `cycle_settings_version`) is stale, and CycleDeadlineWarning when a deadline
@@ -133,7 +146,13 @@ def update_cycle_settings(
         "released_at": released_at,
         "budget": budget,
         "phase_override": phase_override or "",
+        "first_reminder_hours": first_reminder_hours,
+        "second_reminder_hours": second_reminder_hours,
+        "last_reminder_hours": last_reminder_hours,
     }
+    for name in CYCLE_REMINDER_FIELDS:
+        if values[name] is None:
+            values[name] = getattr(cycle, name)
     errors = cycle_settings_errors(values)
     if errors:
         raise ValidationError(errors)
@@ -154,6 +173,7 @@ def update_cycle_settings(
                 for field_name in into_past
             ]
         )
+    before = {name: getattr(current, name) for name in ("submission_deadline", "review_deadline")}
     for field_name in changed:
         setattr(current, field_name, values[field_name])
     change_reason = _("Einstellungen geändert: %(fields)s") % {
@@ -163,4 +183,25 @@ def update_cycle_settings(
     if reason:
         change_reason = f"{change_reason} – {reason}"
     save_with_history(current, user, change_reason)
+    if "submission_deadline" in changed:
+        _notify_moved_submission_deadline(current, before["submission_deadline"])
+    if "review_deadline" in changed:
+        review_deadline_moved.send(
+            sender=EvaluationCycle, cycle=current, old_deadline=before["review_deadline"], user=user
+        )
     return changed
+
+
+def _notify_moved_submission_deadline(cycle, old_deadline):
+    """E-mails the managers of each alliance whose deadline is the cycle's and who have not submitted."""
+    for strategy in strategies_losing_time(cycle):
+        strategy.cycle = cycle  # the saved cycle with the new deadline, without a query per alliance
+        send_notification(
+            recipients=active_managers(strategy.alliance),
+            kind=NotificationKind.DEADLINE,
+            subject=_("Geänderte Einreichungsfrist: %(alliance)s") % {"alliance": strategy.alliance.name},
+            template="alliances/email/deadline_moved",
+            context={"strategy": strategy, "cycle": cycle, "old_deadline": old_deadline},
+            cause=strategy,
+            cause_url=reverse("alliances:strategy", args=[cycle.slug, strategy.alliance.slug]),
+        )

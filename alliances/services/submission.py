@@ -137,12 +137,14 @@ def extend_deadline(*, strategy, user, new_deadline, reason, now=None):
     """Grants one alliance a later submission deadline.
 
     Side effects: logs a DeadlineExtension and records it in the strategy's history.
-    Raises ValidationError when the date is not in the future or no reason is given.
+    Raises ValidationError when the date is not in the future, not after the alliance's current deadline, or no
+    reason is given; then nothing is stored.
     """
     now = now or timezone.now()
     reason = validators.clean_reason(reason, _("Bitte begründen Sie die Fristverlängerung."))
     validators.validate_future_deadline(new_deadline, now)
     current = _locked_strategy(strategy)
+    validators.validate_extension_after(new_deadline, current.deadline)
     _grant_extension(current, user, now, new_deadline, reason)
     _touch(current, user, now, _("Frist verlängert: %(reason)s") % {"reason": reason})
     return current
@@ -163,6 +165,8 @@ def reopen_submission(*, strategy, user, reason, extend_until=None, now=None):
     current = _locked_strategy(strategy)
     if current.status != StrategyStatus.SUBMITTED:
         raise ValidationError(_("Nur eine eingereichte Strategie kann wieder geöffnet werden."))
+    if extend_until is not None:
+        validators.validate_extension_after(extend_until, current.deadline)
     submission = current.latest_submission
     reopening = Reopening.objects.create(submission=submission, reopened_by=user, reopened_at=now, reason=reason)
     if extend_until is not None:

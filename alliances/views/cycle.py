@@ -1,6 +1,6 @@
 """A cycle's pages: the overview of all alliances, and the settings (the programme office edits, the ministry reads)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import rules
@@ -47,21 +47,44 @@ def cycle_history(cycle, limit=HISTORY_LIMIT):
     return change_history(cycle, limit=limit, display=_display)
 
 
-def _earlier_deadline(cycle, data):
-    """The strategies an earlier submission deadline in `data` would cut short (a list, maybe empty), or None when
-    the submission deadline does not move earlier."""
-    new = data.get("submission_deadline")
-    if new is None or new >= cycle.submission_deadline:
-        return None
-    return list(selectors.strategies_losing_time(cycle))
+# A new deadline this close needs a confirmation even when it moves later: the affected have little time to plan.
+CONFIRM_WITHIN = timedelta(days=14)
 
 
-def _context(request, cycle, form, warnings=(), earlier=None, ask_earlier=False):
+def _deadline_moves(cycle, data, now):
+    """Sentences naming each deadline in `data` that needs a confirmation (it moves earlier, or lands within
+    CONFIRM_WITHIN from now), the strategies a changed submission deadline concerns (None when it stays), and whether
+    the review deadline is among them."""
+    moves, affected, review_moves = [], None, False
+    for name in ("submission_deadline", "review_deadline"):
+        old, new = getattr(cycle, name), data.get(name)
+        if new is None or new == old:
+            continue
+        dates = {"field": validators.cycle_field_label(name), "old": _display(name, old), "new": _display(name, new)}
+        if new < old:
+            moves.append(_("„%(field)s“ rückt vor: von %(old)s auf %(new)s Uhr.") % dates)
+        elif new - now <= CONFIRM_WITHIN:
+            moves.append(
+                _("„%(field)s“ liegt dann weniger als 14 Tage in der Zukunft: %(new)s Uhr (bisher %(old)s Uhr).")
+                % dates
+            )
+        else:
+            continue
+        if name == "submission_deadline":
+            affected = list(selectors.strategies_losing_time(cycle))
+        else:
+            review_moves = True
+    return moves, affected, review_moves
+
+
+def _context(request, cycle, form, warnings=(), earlier=None, ask_earlier=False, deadline_moves=(), review_moves=False):
     now = timezone.now()
     return {
         "cycle": cycle,
         "form": form,
         "warnings": warnings,
+        "deadline_moves": deadline_moves,
+        "review_moves": review_moves,
         "earlier": earlier,
         "ask_earlier": ask_earlier,
         "phase": cycle.phase_at(now),
@@ -109,21 +132,34 @@ def cycle_settings(request, cycle_slug):
     version = services.cycle_settings_version(cycle)
     initial = CycleSettingsForm.initial_for(cycle, version)
     form = CycleSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
-    warnings, status, affected = (), 200, None
+    warnings, status, affected, moves, review_moves = (), 200, None, (), False
     if request.method == "POST":
         if form.is_valid():
             # The form's fields are the service's arguments, but for the version.
             data = dict(form.cleaned_data)
             expected_version = data.pop("version") or None
-            earlier = _earlier_deadline(cycle, data)
+            now = timezone.now()
+            moves, earlier, review_moves = _deadline_moves(cycle, data, now)
             # A deadline moved into the past is confirmed with the service's warning, which names the affected too.
-            into_past = earlier is not None and data["submission_deadline"] < timezone.now()
-            if earlier is not None and not into_past and request.POST.get("confirm_earlier") != "1":
-                # Nothing is saved yet: the page names who would have less time, and asks to confirm.
+            into_past = any(
+                data[name] < now
+                for name in ("submission_deadline", "review_deadline")
+                if data[name] != getattr(cycle, name)
+            )
+            if moves and not into_past and request.POST.get("confirm_earlier") != "1":
+                # Nothing is saved yet: the page names who is affected, and asks to confirm.
                 return render(
                     request,
                     "alliances/cycle_settings.html",
-                    _context(request, cycle, form, earlier=earlier, ask_earlier=True),
+                    _context(
+                        request,
+                        cycle,
+                        form,
+                        earlier=earlier,
+                        ask_earlier=True,
+                        deadline_moves=moves,
+                        review_moves=review_moves,
+                    ),
                 )
             try:
                 changed = services.update_cycle_settings(
@@ -152,7 +188,10 @@ def cycle_settings(request, cycle_slug):
         if form.errors and status == 200:
             status = 422
     return render(
-        request, "alliances/cycle_settings.html", _context(request, cycle, form, warnings, affected), status=status
+        request,
+        "alliances/cycle_settings.html",
+        _context(request, cycle, form, warnings, affected, deadline_moves=moves, review_moves=review_moves),
+        status=status,
     )
 
 

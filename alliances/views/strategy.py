@@ -16,8 +16,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alliances import services
 from alliances.forms import DocumentUploadForm, StrategyForm, budget_field_name
-from alliances.models import DocumentDownload, Strategy, StrategyDocument, budget_table, current_cycle
+from alliances.models import (
+    BudgetCategory,
+    BudgetLine,
+    DocumentDownload,
+    Strategy,
+    StrategyDocument,
+    budget_table,
+    current_cycle,
+)
 from portal.exceptions import Refusal
+from portal.formatting import euro
 from portal.forms import add_refusal
 from portal.history import change_history
 from portal.rules import require_permission
@@ -257,6 +266,46 @@ def strategy_preview(request, cycle_slug, alliance_slug):
     )
 
 
+def _attach_budget_changes(strategy, entries):
+    """Adds to each history entry the budget lines changed with it, as "year, category: old → new".
+
+    Budget lines keep their own history; a save stores its lines first, then the strategy, so a line's change
+    belongs to the first strategy record at or after it. Two queries, whatever the number of entries.
+    """
+    for entry in entries:
+        entry["budget_changes"] = []
+    if not entries:
+        return
+    oldest_shown = entries[-1]["record"]
+    before_shown = (
+        strategy.history.filter(history_date__lt=oldest_shown.history_date)
+        .order_by("-history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    last_amount = {}
+    chronological = sorted(entries, key=lambda entry: entry["record"].history_date)
+    for line in BudgetLine.history.filter(strategy_id=strategy.pk).order_by("history_date", "history_id"):
+        key = (line.year, line.category)
+        old = last_amount.get(key)
+        new = None if line.history_type == "-" else line.amount
+        last_amount[key] = new
+        if old == new or (before_shown is not None and line.history_date <= before_shown):
+            continue
+        owner = next((entry for entry in chronological if entry["record"].history_date >= line.history_date), None)
+        if owner is None:
+            continue
+        owner["budget_changes"].append(
+            _("%(year)s, %(category)s: %(old)s → %(new)s")
+            % {
+                "year": line.year,
+                "category": BudgetCategory(line.category).label,
+                "old": euro(old) if old is not None else "—",
+                "new": euro(new) if new is not None else "—",
+            }
+        )
+
+
 @require_GET
 def strategy_history(request, cycle_slug, alliance_slug):
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
@@ -264,6 +313,7 @@ def strategy_history(request, cycle_slug, alliance_slug):
     entries = change_history(strategy, limit=HISTORY_LIMIT, exclude=["version", "updated_at", "updated_by"])
     for entry in entries:
         entry["changed_labels"] = [change["label"] for change in entry["changes"]]
+    _attach_budget_changes(strategy, entries)
     return render(
         request,
         "alliances/strategy_history.html",

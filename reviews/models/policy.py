@@ -32,8 +32,10 @@ class ReviewPolicy(models.Model):
 
 
 class ReminderKind(models.TextChoices):
+    # Before the cycle's reminder hours, the automatic reminders came at fixed times; their rows keep these kinds.
     SEVEN_DAYS = "7d", _("7 Tage vor der Frist")
     TWO_DAYS = "2d", _("2 Tage vor der Frist")
+    BEFORE_DEADLINE = "before", _("vor der Frist")
     MANUAL = "manual", _("von Hand")
 
 
@@ -48,6 +50,8 @@ class ReviewReminder(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outstanding = models.PositiveSmallIntegerField(_("offene Gutachten"))
+    offset_hours = models.PositiveSmallIntegerField(_("Stunden vor der Frist"), null=True, blank=True)
+    deadline = models.DateTimeField(_("Frist, an die erinnert wurde"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Erinnerung")
@@ -55,7 +59,19 @@ class ReviewReminder(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "expert", "kind"], condition=~Q(kind="manual"), name="automatic_reminder_once"
+                fields=["cycle", "expert", "kind"],
+                condition=Q(kind__in=["7d", "2d"]),
+                name="automatic_reminder_once",
+            ),
+            # The deadline belongs to the key: a moved review deadline reminds again, relative to the new one.
+            models.UniqueConstraint(
+                fields=["cycle", "expert", "offset_hours", "deadline"],
+                condition=Q(kind="before"),
+                name="reminder_once_per_offset_and_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="before") | (Q(offset_hours__isnull=False) & Q(deadline__isnull=False)),
+                name="reminder_before_deadline_names_it",
             ),
         ]
 

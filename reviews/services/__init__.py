@@ -23,7 +23,12 @@ from reviews.services.assignments import assign_expert, assign_many, withdraw_as
 from reviews.services.conflicts import declare_conflict
 from reviews.services.policy import policy_for, update_review_policy
 from reviews.services.profiles import save_expert_profile
-from reviews.services.reminders import notify_experts_of_resubmission, send_due_reminders, send_manual_reminder
+from reviews.services.reminders import (
+    notify_experts_of_moved_deadline,
+    notify_experts_of_resubmission,
+    send_due_reminders,
+    send_manual_reminder,
+)
 from reviews.services.reviews import (
     open_review,
     reopen_review,
@@ -67,6 +72,7 @@ __all__ = [
     "save_review_draft",
     "save_votum",
     "send_due_reminders",
+    "notify_experts_of_moved_deadline",
     "send_manual_reminder",
     "start_and_submit_review",
     "start_review_draft",

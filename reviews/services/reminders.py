@@ -6,16 +6,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alliances.models import due_reminder_hours
 from portal.models import NotificationKind
 from portal.notifications import send_notification
 from reviews.models import ReminderKind, ReviewReminder
 from reviews.selectors import experts_with_outstanding_reviews
 
 
-def _remind(cycle, expert, count, kind, user=None):
+def _remind(cycle, expert, count, kind, user=None, offset_hours=None):
     try:
         with transaction.atomic():
-            ReviewReminder.objects.create(cycle=cycle, expert=expert, kind=kind, outstanding=count, sent_by=user)
+            ReviewReminder.objects.create(
+                cycle=cycle,
+                expert=expert,
+                kind=kind,
+                outstanding=count,
+                sent_by=user,
+                offset_hours=offset_hours,
+                deadline=cycle.review_deadline if offset_hours is not None else None,
+            )
     except IntegrityError:
         return False
     send_notification(
@@ -33,23 +42,18 @@ def _remind(cycle, expert, count, kind, user=None):
 
 @transaction.atomic
 def send_due_reminders(*, cycle, now=None):
-    """Sends the 7-day and 2-day reminders that are due; each at most once per expert and cycle.
+    """Sends the reminder due now before the review deadline, at the cycle's reminder hours (the closest one whose
+    time has come); each at most once per expert, offset and deadline, so a moved deadline reminds again.
 
     Side effects: records ReviewReminder rows and e-mails experts with outstanding reviews.
     """
     now = now or timezone.now()
-    left = cycle.review_deadline - now
-    if left.total_seconds() < 0:
+    hours = due_reminder_hours(cycle.review_deadline, cycle.reminder_offsets, now)
+    if hours is None:
         return 0
-    kinds = []
-    if left.days < 7:
-        kinds.append(ReminderKind.SEVEN_DAYS)
-    if left.days < 2:
-        kinds.append(ReminderKind.TWO_DAYS)
     sent = 0
     for expert, count in experts_with_outstanding_reviews(cycle).items():
-        for kind in kinds:
-            sent += _remind(cycle, expert, count, kind)
+        sent += _remind(cycle, expert, count, ReminderKind.BEFORE_DEADLINE, offset_hours=hours)
     return sent
 
 
@@ -75,5 +79,24 @@ def notify_experts_of_resubmission(*, submission):
         template="reviews/email/resubmitted",
         context={"submission": submission, "strategy": strategy},
         cause=submission,
+        cause_url=reverse("reviews:my_assignments"),
+    )
+
+
+def notify_experts_of_moved_deadline(*, cycle, old_deadline):
+    """Tells every expert with outstanding reviews in `cycle` the old and the new review deadline.
+
+    Side effects: e-mails through the outbox (runs inside the caller's transaction).
+    """
+    experts = list(experts_with_outstanding_reviews(cycle))
+    if not experts:
+        return
+    send_notification(
+        recipients=experts,
+        kind=NotificationKind.DEADLINE,
+        subject=_("Geänderte Frist für Gutachten: %(cycle)s") % {"cycle": cycle.name},
+        template="reviews/email/deadline_moved",
+        context={"cycle": cycle, "old_deadline": old_deadline},
+        cause=cycle,
         cause_url=reverse("reviews:my_assignments"),
     )

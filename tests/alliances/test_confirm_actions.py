@@ -87,7 +87,7 @@ def test_moving_the_submission_deadline_earlier_names_the_alliances_affected_and
     # Gesunde Lausitz has submitted; only DIANA, still drafting, loses time.
     assert "Betroffen ist 1 Bündnis, das noch nicht eingereicht hat" in page
     assert "DIANA" in page.split('id="frist-vorziehen"', 1)[1].split("</div>", 1)[0]
-    assert "Eine E-Mail wird nicht versandt" in page
+    assert "erhalten alle Betroffenen eine E-Mail" in page
     cycle.refresh_from_db()
     assert cycle.submission_deadline == before
     saved = client.post(url, form_data(cycle, submission_deadline=earlier, confirm_earlier="1"))

@@ -45,6 +45,9 @@ def form_data(cycle, **overrides):
         "released_at": local(cycle.released_at) if cycle.released_at else "",
         "budget": "120.000.000,00",
         "phase_override": cycle.phase_override,
+        "first_reminder_hours": cycle.first_reminder_hours,
+        "second_reminder_hours": cycle.second_reminder_hours,
+        "last_reminder_hours": cycle.last_reminder_hours,
         "reason": "",
     }
     data.update(overrides)

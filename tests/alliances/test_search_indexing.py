@@ -102,7 +102,10 @@ def test_submitting_indexes_the_snapshot_and_a_resubmission_replaces_the_older_o
     strategy, first = submitted_strategy(cycle, alliance, manager=manager, measures="Reallabor in Weißwasser.")
     assert entries(search.SUBMISSION_SECTION, first.pk)[("measures", 0)] == "Reallabor in Weißwasser."
     services.reopen_submission(
-        strategy=strategy, user=programme_office, reason="Bitte ergänzen.", extend_until=timezone.now() + timedelta(1)
+        strategy=strategy,
+        user=programme_office,
+        reason="Bitte ergänzen.",
+        extend_until=strategy.deadline + timedelta(1),
     )
     save_draft(strategy, manager, measures="Reallabor in Cottbus.")
     second = services.submit_strategy(strategy=strategy, user=manager)

@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from alliances import services as alliance_services
 from alliances.models import SECTION_FIELDS, Alliance, BudgetCategory, DocumentKind, EvaluationCycle
@@ -185,7 +184,7 @@ def test_strategy_submitted_and_reopened(client, scene, reader, programme_office
 
     warm(client, cycle, reader, DRAFT)
     alliance_services.reopen_submission(
-        strategy=draft, user=programme_office, reason="Bitte ergänzen.", extend_until=timezone.now() + timedelta(days=3)
+        strategy=draft, user=programme_office, reason="Bitte ergänzen.", extend_until=draft.deadline + timedelta(days=3)
     )
     row, cells, _response = read(client, cycle, reader, DRAFT)
     assert row.status == "reopened" and cells[2] == "Wieder geöffnet"

@@ -152,16 +152,27 @@ PREFERENCE_LABELS = {
     NotificationKind.QUESTION: "Fragen und Antworten",
     NotificationKind.FAQ_DIGEST: "Neue FAQ-Einträge",
     NotificationKind.DECISION: "Förderentscheidung",
+    NotificationKind.DEADLINE: "Fristen: Erinnerungen und Änderungen",
 }
 OFFERED_BY_ROLE = [
     (
         Role.ALLIANCE_MANAGER,
-        {NotificationKind.SUBMISSION_REOPENED, NotificationKind.QUESTION, NotificationKind.FAQ_DIGEST},
+        {
+            NotificationKind.SUBMISSION_REOPENED,
+            NotificationKind.QUESTION,
+            NotificationKind.FAQ_DIGEST,
+            NotificationKind.DEADLINE,
+        },
         {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION},
     ),
     (
         Role.EXPERT,
-        {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION},
+        {
+            NotificationKind.ASSIGNMENT,
+            NotificationKind.REVIEW_REMINDER,
+            NotificationKind.RESUBMISSION,
+            NotificationKind.DEADLINE,
+        },
         set(),
     ),
     (Role.PROGRAMME_OFFICE, {NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}, set()),
@@ -201,7 +212,7 @@ def test_saving_stores_only_kinds_the_role_receives(client, manager):
     response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION]})
     assert response.status_code == 302
     muted = set(NotificationPreference.objects.filter(user=manager).values_list("kind", flat=True))
-    assert muted == {NotificationKind.SUBMISSION_REOPENED, NotificationKind.FAQ_DIGEST}
+    assert muted == {NotificationKind.SUBMISSION_REOPENED, NotificationKind.FAQ_DIGEST, NotificationKind.DEADLINE}
 
 
 def test_a_kind_the_role_is_never_sent_is_refused_and_nothing_is_stored(client, manager):
@@ -218,7 +229,12 @@ def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
     expert = ExpertProfileFactory().user
     services.set_notification_preferences(user=expert, wanted_kinds=[])
     muted = set(NotificationPreference.objects.filter(user=expert).values_list("kind", flat=True))
-    assert muted == {NotificationKind.ASSIGNMENT, NotificationKind.REVIEW_REMINDER, NotificationKind.RESUBMISSION}
+    assert muted == {
+        NotificationKind.ASSIGNMENT,
+        NotificationKind.REVIEW_REMINDER,
+        NotificationKind.RESUBMISSION,
+        NotificationKind.DEADLINE,
+    }
 
 
 @pytest.mark.parametrize(

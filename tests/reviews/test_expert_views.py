@@ -231,7 +231,7 @@ def test_a_document_outside_the_snapshot_answers_404(client, cycle, strategy, of
         strategy=strategy,
         user=office,
         reason="Nachbesserung Finanzplan.",
-        extend_until=timezone.now() + timedelta(days=3),
+        extend_until=strategy.deadline + timedelta(days=3),
     )
     late = alliance_services.add_strategy_document(
         strategy=strategy, user=manager, kind="annex", uploaded_file=pdf_upload("nachtrag.pdf")

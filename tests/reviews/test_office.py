@@ -171,28 +171,33 @@ def test_the_ministry_reads_the_votum_page_without_reopen_links(client, world):
     assert reverse("reviews:office_review_reopen", args=[world["strategy"].cycle.slug, review.pk]) not in page
 
 
-def test_due_reminders_are_sent_once_per_kind(cycle, programme_office, django_capture_on_commit_callbacks):
+def test_due_reminders_are_sent_once_at_each_of_the_cycles_hours(
+    cycle, programme_office, django_capture_on_commit_callbacks
+):
     programme_rubric(cycle)
     strategy, _ = submitted_strategy(cycle, AllianceFactory())
     waiting = cleared_assignment(strategy)
     done = cleared_assignment(strategy)
     submitted_review(done, 4)
-    six_days_before = cycle.review_deadline - timedelta(days=6, hours=1)
+    deadline = cycle.review_deadline
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_due_reminders(cycle=cycle, now=six_days_before) == 1
-        assert services.send_due_reminders(cycle=cycle, now=six_days_before + timedelta(hours=3)) == 0
-        assert services.send_due_reminders(cycle=cycle, now=cycle.review_deadline - timedelta(days=1)) == 1
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(days=14)) == 1
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(days=13)) == 0
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(days=3)) == 1
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(days=2)) == 0
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(hours=24)) == 1
+        assert services.send_due_reminders(cycle=cycle, now=deadline - timedelta(hours=1)) == 0
     reminders = [message for message in mail.outbox if "Erinnerung" in message.subject]
-    assert [message.to for message in reminders] == [[waiting.expert.email], [waiting.expert.email]]
-    kinds = set(ReviewReminder.objects.values_list("kind", flat=True))
-    assert kinds == {ReminderKind.SEVEN_DAYS, ReminderKind.TWO_DAYS}
+    assert [message.to for message in reminders] == [[waiting.expert.email]] * 3
+    assert sorted(ReviewReminder.objects.values_list("offset_hours", flat=True)) == [24, 72, 336]
+    assert set(ReviewReminder.objects.values_list("kind", flat=True)) == {ReminderKind.BEFORE_DEADLINE}
 
 
-def test_no_reminder_more_than_seven_days_before_the_deadline(cycle):
+def test_no_reminder_before_the_first_of_the_cycles_hours(cycle):
     programme_rubric(cycle)
     strategy, _ = submitted_strategy(cycle, AllianceFactory())
     cleared_assignment(strategy)
-    assert services.send_due_reminders(cycle=cycle, now=cycle.review_deadline - timedelta(days=8)) == 0
+    assert services.send_due_reminders(cycle=cycle, now=cycle.review_deadline - timedelta(days=14, minutes=1)) == 0
 
 
 def test_manual_reminder_reaches_all_experts_with_outstanding_reviews(client, cycle, programme_office):

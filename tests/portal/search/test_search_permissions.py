@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from alliances import search as alliance_search
 from alliances import services as alliance_services
@@ -234,7 +233,7 @@ def build_world():
     )
     question_b = answered_question(cycle, other, other_manager, office, text("qB"), "Antwort.")
     alliance_services.reopen_submission(
-        strategy=strategy_b, user=office, reason="Bitte ergänzen.", extend_until=timezone.now() + timedelta(days=2)
+        strategy=strategy_b, user=office, reason="Bitte ergänzen.", extend_until=strategy_b.deadline + timedelta(days=2)
     )
     save_draft(strategy_b, other_manager, vision=text("liveB"))
 
