@@ -121,7 +121,7 @@ def seed(*, stdout, phase=None):
                         user=office,
                         ask_ministry=True,
                         now=asked_at + timedelta(hours=2),
-                        text="Liebe Kolleginnen und Kollegen im BMBF, sollen wir hier auf die Gewichtung im "
+                        text="Liebe Kolleginnen und Kollegen im Ministerium, sollen wir hier auf die Gewichtung im "
                         "Bewertungsschema verweisen oder eine spätere Gründung ausdrücklich zulassen?",
                     )
                     services.add_question_comment(

@@ -47,7 +47,7 @@ class DecisionForm(forms.Form):
     )
     rationale = forms.CharField(
         label=_("Interne Begründung"),
-        help_text=_("Nur für das BMBF und den Projektträger; wird nicht an das Bündnis übermittelt."),
+        help_text=_("Nur für das Ministerium und den Projektträger; wird nicht an das Bündnis übermittelt."),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": validators.RATIONALE_REQUIRED},

@@ -86,7 +86,7 @@ class FundingDecision(models.Model):
     # programme office. What the alliance reads is `letter_rationale`.
     rationale = models.TextField(
         _("Interne Begründung"),
-        help_text=_("Für das BMBF und den Projektträger; wird nicht an das Bündnis übermittelt."),
+        help_text=_("Für das Ministerium und den Projektträger; wird nicht an das Bündnis übermittelt."),
     )
     letter_rationale = models.TextField(
         _("Begründung für den Bescheid"),

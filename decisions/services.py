@@ -52,7 +52,7 @@ def _log(decision, action, actor, **details):
 def _require_ministry(user):
     # The same permission the views check; a service called from elsewhere refuses too.
     if not rules.has_perm("decisions.decide", user):
-        raise DecisionRefused(_("Nur das BMBF kann Förderentscheidungen treffen."))
+        raise DecisionRefused(_("Nur das Ministerium kann Förderentscheidungen treffen."))
 
 
 def _require_submitted(strategy):

@@ -62,7 +62,7 @@ def seed(*, stdout, phase=None):
     ]
     accounts = staff + experts
     stdout.write(
-        f"{len(accounts)} Konten für Projektträger, BMBF, Administration und Gutachter/innen bereit; "
+        f"{len(accounts)} Konten für Projektträger, Ministerium, Administration und Gutachter/innen bereit; "
         "den zweiten Faktor der ersten zeigt `manage.py demo_code <E-Mail>`."
     )
     return [(user.email, user.get_role_display()) for user in accounts]

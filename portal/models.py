@@ -11,7 +11,7 @@ class Role(models.TextChoices):
     ALLIANCE_MANAGER = "alliance_manager", _("Bündnismanagement")
     EXPERT = "expert", _("Gutachterin / Gutachter")
     PROGRAMME_OFFICE = "programme_office", _("Projektträger")
-    MINISTRY = "ministry", _("BMBF (Fachreferat)")
+    MINISTRY = "ministry", _("Ministerium (Fachreferat)")
     ADMIN = "admin", _("Administration")
 
 

@@ -128,7 +128,7 @@ def _declare():
                 "submitted_at",
                 "weighted_score",
             ),
-            purpose=_("Gutachten; die vertrauliche Anmerkung richtet sich nur an Projektträger und BMBF"),
+            purpose=_("Gutachten; die vertrauliche Anmerkung richtet sich nur an Projektträger und Ministerium"),
             retention=FILE,
             subjects=("assignment__expert",),
             fields=(PersonalField("confidential_note", K.FREE_TEXT, E.BLANK, retention=categories.CONFIDENTIAL_NOTES),),

@@ -37,7 +37,7 @@ CONFIDENTIAL_PART = "confidential_note"
 KIND_VALUES = {"gutachten": (REVIEW, REVIEW_CONFIDENTIAL), "votum": (VOTUM,)}
 
 SCORE_LOOKUPS = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
-SCORE_STAFF_ONLY = _("Der Filter score steht nur dem Projektträger und dem BMBF zur Verfügung.")
+SCORE_STAFF_ONLY = _("Der Filter score steht nur dem Projektträger und dem Ministerium zur Verfügung.")
 
 
 # --- Places -----------------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def review_part_label(part):
     if part in REVIEW_FIELDS:
         return REVIEW_FIELDS[part]
     if part == CONFIDENTIAL_PART:
-        return _("Vertrauliche Notiz an das BMBF")
+        return _("Vertrauliche Notiz an das Ministerium")
     return _("Kriterium %(code)s") % {"code": part} if part else ""
 
 
@@ -377,7 +377,7 @@ def register():
         SearchFilter(
             key="score",
             aliases=("punkte",),
-            help=_("score>60 – nur Bündnisse mit dieser mittleren Punktzahl (0–100; Projektträger und BMBF)"),
+            help=_("score>60 – nur Bündnisse mit dieser mittleren Punktzahl (0–100; Projektträger und Ministerium)"),
             resolve=_resolve_score,
             comparison=True,
         )

@@ -16,7 +16,7 @@ DATE_HELP = {
     ),
     "review_deadline": _("Bis dahin geben die Gutachterinnen und Gutachter ihre Gutachten ab."),
     "panel_deadline": _("Bis dahin konsolidiert der Projektträger das Votum je Strategie."),
-    "decision_deadline": _("Bis dahin bestätigt das BMBF die Förderentscheidungen."),
+    "decision_deadline": _("Bis dahin bestätigt das Ministerium die Förderentscheidungen."),
     "released_at": _(
         "Optional. Ab diesem Zeitpunkt gilt die Phase „Freigegeben“; frühestens nach dem Ende der Jurysitzungen."
     ),

@@ -41,7 +41,7 @@ class QuestionForm(forms.Form):
     text = _text_field(
         _("Ihre Frage"),
         validators.QUESTION_TEXT,
-        help_text=_("Höchstens 4.000 Zeichen. Die Frage sehen nur Ihr Bündnis, der Projektträger und das BMBF."),
+        help_text=_("Höchstens 4.000 Zeichen. Die Frage sehen nur Ihr Bündnis, der Projektträger und das Ministerium."),
     )
     attachment = forms.FileField(
         label=_("Anhang (PDF, optional)"),
@@ -88,9 +88,9 @@ class CommentForm(forms.Form):
         _("Interner Kommentar"),
         validators.COMMENT_TEXT,
         rows=3,
-        help_text=_("Nur Projektträger und BMBF sehen interne Kommentare."),
+        help_text=_("Nur Projektträger und Ministerium sehen interne Kommentare."),
     )
-    ask_ministry = forms.BooleanField(label=_("Das BMBF per E-Mail um Stellungnahme bitten"), required=False)
+    ask_ministry = forms.BooleanField(label=_("Das Ministerium per E-Mail um Stellungnahme bitten"), required=False)
 
     def __init__(self, *args, can_ask_ministry=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -155,7 +155,7 @@ def propose(request, cycle_slug, alliance_slug):
         form,
         "decision_form",
         save,
-        _("Der Vorschlag wurde gespeichert. Eine zweite Person im BMBF muss ihn bestätigen."),
+        _("Der Vorschlag wurde gespeichert. Eine zweite Person im Ministerium muss ihn bestätigen."),
     )
 
 

@@ -69,11 +69,11 @@ class ReviewForm(forms.Form):
         help_text=_("Nötig, wenn Sie „mit Auflagen fördern“ empfehlen."),
     )
     confidential_note = forms.CharField(
-        label=_("Vertrauliche Notiz an das BMBF"),
+        label=_("Vertrauliche Notiz an das Ministerium"),
         required=False,
         max_length=10000,
         widget=CountedTextarea(attrs={"rows": 3}),
-        help_text=_("Nur das BMBF und der Projektträger lesen diese Notiz; andere Gutachter/innen nie."),
+        help_text=_("Nur das Ministerium und der Projektträger lesen diese Notiz; andere Gutachter/innen nie."),
     )
 
     def __init__(self, *args, criteria, submitting=False, **kwargs):

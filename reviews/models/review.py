@@ -74,7 +74,7 @@ class Review(models.Model):
     strengths = models.TextField(_("Stärken"), blank=True)
     weaknesses = models.TextField(_("Schwächen"), blank=True)
     proposed_conditions = models.TextField(_("Vorgeschlagene Auflagen"), blank=True)
-    confidential_note = models.TextField(_("Vertrauliche Notiz an das BMBF"), blank=True)
+    confidential_note = models.TextField(_("Vertrauliche Notiz an das Ministerium"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -79,7 +79,7 @@ def test_two_ministry_users_decide_and_the_manager_reads_the_released_decision(p
     expect(page.locator("#messages")).to_contain_text("Der Vorschlag wurde gespeichert.")
     expect(decision_panel(page)).to_contain_text("bewilligt mit Auflagen · 450.000,00 EUR")
     expect(decision_panel(page)).to_contain_text("vorgeschlagen")
-    expect(decision_panel(page)).to_contain_text("Bestätigen muss eine andere Person im BMBF.")
+    expect(decision_panel(page)).to_contain_text("Bestätigen muss eine andere Person im Ministerium.")
     expect(page.get_by_label("Ihr Passwort zur Bestätigung")).to_have_count(0)
     assert_page_sound(page)
     detail_url = page.url

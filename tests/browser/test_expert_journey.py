@@ -59,7 +59,7 @@ def test_expert_declares_scores_submits_and_reads_the_others(page, live_server, 
         group.get_by_label("Begründung").fill(f"Nachvollziehbar dargestellt: {criterion.title}.")
     page.get_by_label("fördern", exact=True).check()
     page.get_by_label("Stärken").fill("Breite regionale Verankerung.")
-    page.get_by_label("Vertrauliche Notiz an das BMBF").fill("Nur für das Ministerium.")
+    page.get_by_label("Vertrauliche Notiz an das Ministerium").fill("Nur für das Ministerium.")
     assert_page_sound(page)
     page.get_by_role("button", name="Abgeben").click()
     # The confirmation page says what becomes binding; only its button submits.

@@ -63,5 +63,5 @@ def test_the_rule_and_visible_to_name_the_same_decisions(decisions, programme_of
 def test_the_services_refuse_whoever_lacks_the_decide_permission(decisions, programme_office):
     inactive = UserFactory(role=Role.MINISTRY, is_active=False)
     for user in (programme_office, inactive):
-        with pytest.raises(services.DecisionRefused, match="Nur das BMBF"):
+        with pytest.raises(services.DecisionRefused, match="Nur das Ministerium"):
             services.release_decision(decision=decisions["proposed"], user=user)

@@ -83,7 +83,7 @@ def test_a_second_proposal_changes_the_pending_one_unless_it_is_stale(client, wo
     changed = client.post(
         url("propose", strategy), form(granted_amount="400.000,00", version=decision.version), follow=True
     )
-    assert "Eine zweite Person im BMBF muss ihn bestätigen." in changed.content.decode()
+    assert "Eine zweite Person im Ministerium muss ihn bestätigen." in changed.content.decode()
     decision = FundingDecision.objects.get()
     assert decision.granted_amount == Decimal("400000.00")
 

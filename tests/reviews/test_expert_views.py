@@ -50,7 +50,7 @@ def review_post(review, points=3, justification="Gut begründet.", **extra):
         "strengths": "Breite Verankerung.",
         "weaknesses": "Verstetigung offen.",
         "proposed_conditions": "",
-        "confidential_note": "Nur für das BMBF.",
+        "confidential_note": "Nur für das Ministerium.",
     }
     for criterion in review.rubric.criteria.all():
         data[f"score_{criterion.pk}"] = str(points)
@@ -315,7 +315,7 @@ def test_saving_a_draft_stores_scores_and_texts(client, cleared):
     review = Review.objects.get(assignment=cleared)
     assert review.status == ReviewStatus.DRAFT
     assert review.strengths == "Breite Verankerung."
-    assert review.confidential_note == "Nur für das BMBF."
+    assert review.confidential_note == "Nur für das Ministerium."
     assert sorted(set(review.scores.values_list("value", flat=True))) == [4]
 
 

@@ -153,12 +153,12 @@ def test_votum_only_when_reviews_are_complete(client, cycle, programme_office):
 
 def test_votum_page_shows_names_confidential_notes_and_reopen_links_to_the_programme_office(client, world):
     review = world["review"]
-    review.__class__.objects.filter(pk=review.pk).update(confidential_note="Nur für das BMBF.")
+    review.__class__.objects.filter(pk=review.pk).update(confidential_note="Nur für das Ministerium.")
     client.force_login(world["actors"]["programme_office"])
     page = client.get(url_for("office_votum", world)).content.decode()
     assert "Alle abgegebenen Gutachten, Kriterium für Kriterium" in page
     assert review.assignment.expert.get_full_name() in page
-    assert "Nur für das BMBF." in page
+    assert "Nur für das Ministerium." in page
     assert reverse("reviews:office_review_reopen", args=[world["strategy"].cycle.slug, review.pk]) in page
 
 
@@ -167,7 +167,7 @@ def test_the_ministry_reads_the_votum_page_without_reopen_links(client, world):
     client.force_login(world["actors"]["ministry"])
     page = client.get(url_for("office_votum", world)).content.decode()
     assert review.assignment.expert.get_full_name() in page
-    assert "Vertrauliche Notiz an das BMBF" in page
+    assert "Vertrauliche Notiz an das Ministerium" in page
     assert reverse("reviews:office_review_reopen", args=[world["strategy"].cycle.slug, review.pk]) not in page
 
 

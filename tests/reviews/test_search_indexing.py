@@ -123,7 +123,7 @@ def test_the_rebuild_writes_the_same_review_and_votum_entries(cycle, alliance, p
     review = submitted_review(cleared_assignment(strategy, office=programme_office), 4)
     reopened = services.reopen_review(review=review, user=programme_office, reason="Notiz ergänzen")
     expert = review.assignment.expert
-    reopened = save(reopened, expert, justification="Begründung", confidential_note="Nur für das BMBF")
+    reopened = save(reopened, expert, justification="Begründung", confidential_note="Nur für das Ministerium")
     services.submit_review(review=reopened, user=expert)
     votum_with_conditions(strategy, programme_office)
     kinds = [search.REVIEW, search.REVIEW_CONFIDENTIAL, search.VOTUM]
@@ -193,4 +193,6 @@ def test_the_score_filter_refuses_everyone_but_staff_with_a_german_message(revie
     }[role]()
     with pytest.raises(QueryError) as refused:
         resolve("score", "60", user, op=">")
-    assert str(refused.value.message) == "Der Filter score steht nur dem Projektträger und dem BMBF zur Verfügung."
+    assert str(refused.value.message) == (
+        "Der Filter score steht nur dem Projektträger und dem Ministerium zur Verfügung."
+    )

@@ -31,8 +31,8 @@ class Command(BaseCommand):
         )
         if totp is None:
             raise CommandError(
-                f"{email} hat keine Authenticator-App: Den Code brauchen nur Projektträger, BMBF und Administration "
-                "nach `manage.py seed_demo`."
+                f"{email} hat keine Authenticator-App: Den Code brauchen nur Projektträger, Ministerium und "
+                "Administration nach `manage.py seed_demo`."
             )
         # The code of the authenticator app as allauth checks it: the stored secret and the current period.
         period = mfa_settings.TOTP_PERIOD

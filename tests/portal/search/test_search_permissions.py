@@ -350,7 +350,9 @@ def test_the_score_filter_is_refused_to_everyone_but_staff(world, role):
 
     with pytest.raises(QueryError) as refused:
         search(user=world["users"][role], text=f"{COMMON} score>10")
-    assert str(refused.value.message) == ("Der Filter score steht nur dem Projektträger und dem BMBF zur Verfügung.")
+    assert str(refused.value.message) == (
+        "Der Filter score steht nur dem Projektträger und dem Ministerium zur Verfügung."
+    )
 
 
 def test_staff_filter_by_score(world):
