@@ -15,6 +15,7 @@ from tests.factories import (
     CompleteStrategyFactory,
     checked_document,
     cleared_assignment,
+    pdf_bytes,
     pdf_upload,
     programme_rubric,
     submitted_strategy,
@@ -252,6 +253,30 @@ def test_a_refused_review_submission_focuses_the_summary_and_links_to_each_crite
     expect(page.locator(f"#id_score_{first.pk}_0")).to_be_focused()
 
 
+def test_an_upload_refreshing_its_panel_moves_the_focus_there_and_announces_it(
+    page, live_server, manager, strategy, slow_autosave, tmp_path
+):
+    pdf_path = tmp_path / "Strategie.pdf"
+    pdf_path.write_bytes(pdf_bytes(pages=1))
+    open_strategy(page, live_server, manager, strategy)
+
+    # Refused (no file): the swapped panel's error summary takes the focus.
+    page.locator("#documents form").get_by_role("button", name="Hochladen").click()
+    summary = page.locator("#documents [data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Bitte wählen Sie eine PDF-Datei aus.")
+
+    # Accepted: the focus goes to the panel's heading, not to the page body, and the news is announced.
+    upload = page.locator("#documents form")
+    upload.get_by_label("Art des Dokuments").select_option(label="Strategiedokument")
+    upload.get_by_label("PDF-Datei").set_input_files(str(pdf_path))
+    upload.get_by_role("button", name="Hochladen").click()
+    expect(page.locator("#documents")).to_contain_text("Strategie.pdf")
+    expect(page.get_by_role("heading", name="Dokumente (PDF)")).to_be_focused()
+    expect(page.locator("#swap-announcement")).to_contain_text("„Strategie.pdf“ wurde hochgeladen")
+    assert_page_sound(page)
+
+
 # --- The keyboard path and the phone layout -------------------------------------------------------------------
 
 
@@ -299,16 +324,23 @@ def test_a_review_is_submitted_by_keyboard_in_fewer_than_15_tab_stops(page, live
     assert Review.objects.get(assignment=assignment).status == ReviewStatus.SUBMITTED
 
 
-def test_on_a_phone_the_deadline_and_the_submit_box_come_before_the_form(page, live_server, manager, strategy):
+def test_on_a_phone_the_deadline_and_submit_box_come_first_and_the_save_bar_stays_in_view(
+    page, live_server, manager, strategy
+):
     page.set_viewport_size({"width": 390, "height": 844})
     open_strategy(page, live_server, manager, strategy)
     deadline = page.get_by_role("heading", name="Einreichungsfrist").bounding_box()
     submit = page.get_by_role("link", name="Zur Einreichung").bounding_box()
     form = page.locator("#strategy-form").bounding_box()
     assert deadline["y"] < submit["y"] < form["y"]
-    # At 1280 px they sit beside the form.
+
+    # At 1280 px they sit beside the form; the form is taller than the window, its save button stays in view.
     page.set_viewport_size({"width": 1280, "height": 900})
+    summary_field(page).focus()
     deadline = page.get_by_role("heading", name="Einreichungsfrist").bounding_box()
     form = page.locator("#strategy-form").bounding_box()
     assert deadline["x"] > form["x"] + form["width"]
+    assert form["height"] > 900
+    save = page.locator("#strategy-form").get_by_role("button", name="Entwurf speichern")
+    expect(save).to_be_in_viewport()
     assert_page_sound(page)
