@@ -77,10 +77,11 @@
       })
       .finally(function () {
         state.saving = false;
-        // A click on a save button while the autosave ran waited for it; the version is current now.
-        if (state.pendingSubmitter !== undefined) {
-          const submitter = state.pendingSubmitter;
-          state.pendingSubmitter = undefined;
+        // A click on a save button while the autosave ran waited for it; the version is current now. After a
+        // conflict it is not repeated: the person first sees both versions and chooses.
+        const submitter = state.pendingSubmitter;
+        state.pendingSubmitter = undefined;
+        if (submitter !== undefined && !form.querySelector("[data-conflict-panel]")) {
           form.requestSubmit(submitter || undefined);
         }
       });
@@ -138,8 +139,8 @@
 
 // Focus after a refused submit and after an htmx swap (WCAG 3.3.1, 2.4.3). A page that comes back with errors
 // focuses its error summary, whose links lead to the fields; a conflict focuses the panel with both versions.
-// An htmx swap that removed the focused element (an upload refreshing its panel) moves the focus to the changed
-// region's heading and announces it, instead of letting it drop to the page body.
+// An htmx swap that replaced the focused element (an upload refreshing its panel) moves the focus to the changed
+// region's heading (or its error summary) and announces it, instead of letting it drop to the page body.
 (function () {
   "use strict";
 
@@ -183,14 +184,21 @@
 
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       const active = document.activeElement;
-      focusWasInside = Boolean(active && event.detail.target && event.detail.target.contains(active));
-      headingBefore = focusWasInside ? sectionHeadingId(active) : null;
+      const target = event.detail.target;
+      const config = event.detail.requestConfig;
+      // A browser that does not focus a clicked button leaves the focus on the body; the form sent from inside
+      // the region counts then (a poller, which is no form, does not).
+      const sender = config && config.elt && config.elt.matches && config.elt.matches("form, button") ? config.elt : null;
+      const from = active && active !== document.body ? active : sender;
+      focusWasInside = Boolean(from && target && target.contains(from));
+      headingBefore = focusWasInside ? sectionHeadingId(from) : null;
     });
 
+    // Only a swap that took the focused element away moves the focus: a poll that refreshes a list while the
+    // person works elsewhere (or has not started yet) leaves the focus and the scroll position alone.
     document.body.addEventListener("htmx:afterSwap", function (event) {
-      const active = document.activeElement;
-      const lost = focusWasInside || !active || active === document.body || !active.isConnected;
-      if (!lost) return;
+      if (!focusWasInside) return;
+      focusWasInside = false;
       let region = event.detail.target;
       // An outerHTML swap replaced the target itself; its successor carries the same id.
       if (region && !region.isConnected && region.id) region = document.getElementById(region.id);

@@ -213,6 +213,29 @@ def test_an_autosave_meeting_another_tabs_save_shows_both_versions_and_pauses(
     assert dialogs == []
 
 
+def test_two_tabs_saving_the_same_review_show_both_versions(page, live_server, cycle, slow_autosave):
+    programme_rubric(cycle)
+    strategy, _submission = submitted_strategy(cycle, AllianceFactory(name="Gesunde Lausitz"))
+    assignment = cleared_assignment(strategy)
+    login(page, live_server, assignment.expert.email)
+    page.goto(review_path(assignment))
+    second = page.context.new_page()
+    second.goto(page.url)
+
+    type_into(page, page.get_by_label("Stärken"), "Aus dem ersten Tab.")
+    page.get_by_role("button", name="Entwurf speichern").click()
+    expect(page.locator("#messages")).to_contain_text("Der Entwurf wurde gespeichert.")
+    type_into(second, second.get_by_label("Stärken"), "Aus dem zweiten Tab.")
+    second.get_by_role("button", name="Entwurf speichern").click()
+
+    panel = second.locator("#review-form [data-conflict-panel]")
+    expect(panel.get_by_role("heading")).to_be_focused()
+    expect(panel.locator("[data-typed]")).to_have_text(["Aus dem zweiten Tab."])
+    expect(panel.locator("[data-stored]")).to_have_text(["Aus dem ersten Tab."])
+    expect(second.get_by_label("Stärken")).to_have_value("Aus dem zweiten Tab.")
+    assert Review.objects.get(assignment=assignment).strengths == "Aus dem ersten Tab."
+
+
 # --- Focus and errors -----------------------------------------------------------------------------------------
 
 
