@@ -147,6 +147,13 @@ def test_a_review_draft_is_autosaved_when_a_changed_field_is_left_and_never_subm
     assert review.status == ReviewStatus.DRAFT
     assert_page_sound(page)
 
+    # Autosaved means saved: leaving now asks nothing.
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Zurück zu meinen Begutachtungen").click()
+    expect(page.get_by_role("heading", level=1, name="Meine Begutachtungen")).to_be_visible()
+    assert dialogs == []
+
 
 def test_two_tabs_saving_the_same_strategy_show_both_versions_and_overwrite_nothing(
     page, live_server, manager, strategy, slow_autosave
