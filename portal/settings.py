@@ -460,3 +460,6 @@ CELERY_BEAT_SCHEDULE = {
     # every five minutes, so that none stays exact for much longer than the window itself.
     "client-address-truncation": {"task": "portal.tasks.truncate_client_addresses", "schedule": 5 * 60},
 }
+
+# Drafts (strategy, review) are autosaved this often while they have unsaved changes; tests shorten it.
+AUTOSAVE_SECONDS = 60
