@@ -80,6 +80,7 @@ OWN_ACCOUNT = [
     Visit("account_change_password"),
     Visit("account_email"),
     Visit("mfa_index"),
+    Visit("mfa_activate_totp"),  # or the re-authentication it asks for first: a page of the journey as well
     Visit("usersessions_list"),
     Visit("portal:search", query="q=Lausitz"),
     Visit("privacy_notice"),
@@ -110,6 +111,7 @@ JOURNEYS = {
         Visit("reviews:assignment", lambda s: {"pk": s["waiting_assignment"].pk}),
         Visit("reviews:assignment", lambda s: {"pk": s["cleared_assignment"].pk}),
         Visit("reviews:review", lambda s: {"pk": s["cleared_assignment"].pk}),
+        Visit("reviews:review_submit", lambda s: {"pk": s["cleared_assignment"].pk}),
     ],
     "programme_office": [
         Visit("home"),
