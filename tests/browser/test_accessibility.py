@@ -282,8 +282,8 @@ def axe_failures(page, label):
     return []
 
 
-def check_pages(page, live_server, visits, scenario, label):
-    """Visits each page, runs axe on it and returns the failures (wrong status or violations), one per page."""
+def check_pages(page, live_server, visits, scenario, label, language):
+    """Visits each page, runs axe on it and returns the failures (wrong status or language, violations)."""
     failures = []
     for visit in visits:
         url = visit.url(scenario)
@@ -291,6 +291,9 @@ def check_pages(page, live_server, visits, scenario, label):
         if response is None or response.status != visit.status:
             failures.append(f"{label} {url}: status {response and response.status}, expected {visit.status}")
             continue
+        spoken = page.evaluate("() => document.documentElement.lang")
+        if spoken != language:
+            failures.append(f"{label} {url}: the page speaks {spoken!r}, expected {language!r}")
         failures += axe_failures(page, f"{label} {visit.name}")
     return failures
 
@@ -323,7 +326,7 @@ def test_every_page_of_the_journey_passes_axe_at_both_widths_in_both_languages(p
         for language in LANGUAGES:
             speak(page, live_server, language)
             label = f"{role} {viewport} {language}"
-            failures += check_pages(page, live_server, JOURNEYS[role], scenario, label)
+            failures += check_pages(page, live_server, JOURNEYS[role], scenario, label, language)
             if role in REFUSED_FORMS:
                 status = send_empty(page, live_server, REFUSED_FORMS[role], scenario)
                 assert status == 422, f"{label}: the empty form on {page.url} was not refused ({status})"
@@ -341,7 +344,7 @@ def test_the_public_pages_and_their_states_pass_axe(page, live_server, viewport,
     page.set_viewport_size(VIEWPORTS[viewport])
     speak(page, live_server, language)
     label = f"anonymous {viewport} {language}"
-    failures = check_pages(page, live_server, ANONYMOUS, {}, label)
+    failures = check_pages(page, live_server, ANONYMOUS, {}, label, language)
 
     # A page that does not exist: the portal's 404 page.
     response = page.goto(f"{live_server.url}/gibt-es-nicht/")
