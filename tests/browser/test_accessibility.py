@@ -15,7 +15,7 @@ from django.urls import reverse
 from alliances.models import DocumentKind
 from decisions import services as decision_services
 from dossiers.models import DossierKind
-from portal.models import Role
+from portal.models import OutgoingMessage, Role
 from reviews import services as review_services
 from tests.browser.accessibility import AccessibilityViolations, assert_accessible
 from tests.browser.conftest import login
@@ -41,7 +41,8 @@ from tests.factories import (
 )
 from tests.permission_routes import MATRIX_OF
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+# The programme office's journey, the longest, checks 38 page states four times: room for a busy machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)]
 
 VIEWPORTS = {"1280px": {"width": 1280, "height": 800}, "390px": {"width": 390, "height": 844}}
 LANGUAGES = ["de", "en"]
@@ -187,8 +188,6 @@ ANONYMOUS = [
 
 def build_scenario():
     """The whole cycle at once, built through the real services (see the module docstring)."""
-    from portal.models import OutgoingMessage
-
     cycle = EvaluationCycleFactory()
     programme_rubric(cycle)
     office = UserFactory(email="pt@ptj.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger")
