@@ -81,6 +81,7 @@ MATRIX_OF = {
     "reviews:office_reminder": OFFICE,
     "reviews:office_votum": OFFICE,
     "reviews:office_review_reopen": OFFICE,
+    "reviews:office_withdraw": OFFICE,
     # The decisions stage.
     "decisions:current_dashboard": PORTAL,
     "decisions:my_decisions": DECISIONS,

@@ -18,7 +18,8 @@ from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
 from reviews.balancer import apply_proposal, propose_assignments
-from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm
+from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm, ReasonForm
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment
 from reviews.views.base import cycle_for_office, render_form_page
 
 
@@ -41,6 +42,7 @@ def assignments(request, cycle_slug):
     columns = Paginator(experts, selectors.EXPERTS_PER_PAGE).get_page(request.GET.get("experten"))
     # The assign URL of any pair is this prefix + "<strategy>/<expert>/": one reverse() per page, not per cell.
     assign_prefix = reverse("reviews:office_assign", args=[cycle.slug, 0, 0]).removesuffix("0/0/")
+    withdraw_prefix = reverse("reviews:office_withdraw", args=[cycle.slug, 0]).removesuffix("0/withdraw/")
     return render(
         request,
         "reviews/office/assignments.html",
@@ -52,6 +54,7 @@ def assignments(request, cycle_slug):
             "columns": columns,
             "rows": selectors.assignment_matrix(cycle, strategies=page.object_list, experts=columns.object_list),
             "assign_prefix": assign_prefix,
+            "withdraw_prefix": withdraw_prefix,
             "can_manage": rules.has_perm("reviews.manage_review", request.user),
         },
     )
@@ -85,6 +88,40 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
         strategy=strategy,
         expert=expert,
         flags=flags,
+        form=form,
+        back_url=back_url,
+        back_query=back_url.partition("?")[2],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, cycle_slug, assignment_pk):
+    """Confirms withdrawing an active assignment, with a required reason; the expert is told by e-mail."""
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.manage_review")
+    assignment = get_object_or_404(
+        Assignment.objects.filter(strategy__cycle=cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES).select_related(
+            "strategy__alliance", "expert"
+        ),
+        pk=assignment_pk,
+    )
+    back_url = _matrix_url(request, cycle)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_assignment(assignment=assignment, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            names = {"expert": assignment.expert, "alliance": assignment.strategy.alliance.name}
+            messages.success(request, _("Die Zuweisung von %(expert)s zu %(alliance)s ist zurückgezogen.") % names)
+            return redirect(back_url)
+    return render_form_page(
+        request,
+        "reviews/office/withdraw.html",
+        form,
+        cycle=cycle,
+        assignment=assignment,
         form=form,
         back_url=back_url,
         back_query=back_url.partition("?")[2],
