@@ -13,6 +13,7 @@ from alliances.models import Strategy, StrategyStatus
 from portal.models import Role, User
 from reviews import services
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, ReviewPolicy
+from reviews.ordering import natural_key
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,15 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
         cycle=cycle,
         k=k,
         load_cap=load_cap,
-        rows=sorted(rows, key=lambda row: (row.strategy.alliance.name, row.strategy.pk, row.expert.pk)),
+        rows=sorted(
+            rows,
+            key=lambda row: (
+                row.strategy.alliance.name,
+                row.strategy.pk,
+                natural_key(row.expert.get_full_name()),
+                row.expert.pk,
+            ),
+        ),
         shortfalls=shortfalls,
         loads={
             expert: active_per_expert.get(expert.pk, 0) + proposed_per_expert.get(expert.pk, 0) for expert in experts

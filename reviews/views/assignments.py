@@ -20,6 +20,7 @@ from reviews.assignment_import import apply_assignment_import, parse_assignment_
 from reviews.balancer import apply_proposal, propose_assignments
 from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm, ReasonForm
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment
+from reviews.ordering import natural_key
 from reviews.views.base import cycle_for_office, render_form_page
 
 
@@ -185,7 +186,9 @@ def balancer(request, cycle_slug):
             "cycle": cycle,
             "proposal": proposal,
             "pair_keys": _pair_keys(proposal.pairs()),
-            "loads": sorted(proposal.loads.items(), key=lambda item: (-item[1], item[0].email)),
+            "loads": sorted(
+                proposal.loads.items(), key=lambda item: (-item[1], natural_key(item[0].get_full_name()), item[0].email)
+            ),
         },
     )
 
