@@ -160,6 +160,11 @@ def _pair_keys(pairs):
     return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
 
 
+def _by_load_then_name(item):
+    expert, load = item
+    return -load, natural_key(expert.get_full_name()), expert.email
+
+
 @require_http_methods(["GET", "POST"])
 def balancer(request, cycle_slug):
     """The automatic balancer: a preview, then the same proposal applied as one unit."""
