@@ -17,7 +17,7 @@ from portal.forms import add_refusal
 from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
-from reviews.balancer import apply_proposal, propose_assignments
+from reviews.balancer import apply_previewed, pair_key, propose_assignments
 from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm, ReasonForm
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment
 from reviews.ordering import natural_key
@@ -156,10 +156,6 @@ def _nothing_assigned(refused):
     return refused.message + " " + _("Es wurde nichts zugewiesen.")
 
 
-def _pair_keys(pairs):
-    return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
-
-
 def _by_load_then_name(item):
     expert, load = item
     return -load, natural_key(expert.get_full_name()), expert.email
@@ -167,33 +163,44 @@ def _by_load_then_name(item):
 
 @require_http_methods(["GET", "POST"])
 def balancer(request, cycle_slug):
-    """The automatic balancer: a preview, then the same proposal applied as one unit."""
+    """The automatic balancer: a preview, applied per strategy or all at once. Each apply re-checks the posted
+    pairs against the proposal as it is now and says what it created and what it left alone."""
     cycle = cycle_for_office(request, cycle_slug)
     require_permission(request.user, "reviews.manage_review")
-    proposal = propose_assignments(cycle=cycle)
     if request.method == "POST":
-        if request.POST.getlist("pair") != _pair_keys(proposal.pairs()):
-            messages.error(
-                request, _("Die Zuweisungen haben sich seit der Vorschau geändert. Bitte prüfen Sie die neue Vorschau.")
-            )
-            return redirect("reviews:office_balancer", cycle.slug)
         try:
-            created = apply_proposal(proposal=proposal, user=request.user)
+            applied = apply_previewed(cycle=cycle, keys=request.POST.getlist("pair"), user=request.user)
         except services.AssignmentRefused as refused:
             messages.error(request, _nothing_assigned(refused))
             return redirect("reviews:office_balancer", cycle.slug)
-        message = ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", len(created))
-        return _back_to_matrix(request, cycle, message % {"count": len(created)})
+        count = len(applied.created)
+        if count:
+            message = ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", count)
+            messages.success(request, message % {"count": count})
+        if applied.stale:
+            messages.warning(
+                request,
+                _(
+                    "Nicht übernommen, weil sich der Vorschlag seit der Vorschau geändert hat: %(names)s. "
+                    "Bitte prüfen Sie die neue Vorschau."
+                )
+                % {"names": ", ".join(applied.stale)},
+            )
+        elif not count:
+            messages.error(request, _("Es wurde keine Zuweisung ausgewählt."))
+        if request.POST.get("umfang") == "alle" and count and not applied.stale:
+            return redirect("reviews:office_assignments", cycle.slug)
+        return redirect("reviews:office_balancer", cycle.slug)
+    proposal = propose_assignments(cycle=cycle)
     return render(
         request,
         "reviews/office/balancer.html",
         {
             "cycle": cycle,
             "proposal": proposal,
-            "pair_keys": _pair_keys(proposal.pairs()),
-            "loads": sorted(
-                proposal.loads.items(), key=lambda item: (-item[1], natural_key(item[0].get_full_name()), item[0].email)
-            ),
+            "groups": proposal.by_strategy(),
+            "pair_keys": sorted(pair_key(strategy, expert) for strategy, expert, _reason in proposal.pairs()),
+            "loads": sorted(proposal.loads.items(), key=_by_load_then_name),
         },
     )
 
