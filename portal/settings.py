@@ -195,7 +195,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_ALLOW_UNVERIFIED_EMAIL = True
-MFA_TOTP_ISSUER = "WIR! Strategy Portal"
+MFA_TOTP_ISSUER = "WIR!-Strategieportal"
 # A phone's clock may be one 30-second step off (RFC 6238, 5.2); a used code stays refused all the same.
 MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
@@ -344,7 +344,7 @@ PRIVACY_CONTROLLER_EMAIL = os.environ.get("PRIVACY_CONTROLLER_EMAIL", "")
 PRIVACY_DPO_NAME = os.environ.get("PRIVACY_DPO_NAME", "Die/Der Datenschutzbeauftragte des Ministeriums")
 PRIVACY_DPO_EMAIL = os.environ.get("PRIVACY_DPO_EMAIL", "")
 
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WIR! Strategy Portal <noreply@wir-portal.example>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WIR!-Strategieportal <noreply@wir-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with REDIS_URL a real broker, without it tasks run in-process.
