@@ -27,6 +27,6 @@ def test_no_source_file_spells_the_expert_differently():
     for folder in SCANNED:
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in SUFFIXES and path.is_file() and "vendor" not in path.parts:
-                for spelling in wrong_spellings(path.read_text(encoding="utf-8", errors="replace")):
-                    found.append(f"{path.relative_to(ROOT)}: {spelling}")
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found.extend(f"{path.relative_to(ROOT)}: {spelling}" for spelling in wrong_spellings(text))
     assert found == []
