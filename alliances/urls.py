@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliances.views import alliance_letter, cycle, faq, questions, search_hits, strategy, submission
+from alliances.views import alliance_letter, barriers, cycle, faq, questions, search_hits, strategy, submission
 
 app_name = "alliances"
 
@@ -34,6 +34,8 @@ question_urlpatterns = [
     path("questions/", questions.my_questions, name="my_questions"),
     path("questions/ask/", questions.question_ask, name="question_ask"),
     path("questions/queue/", questions.question_queue, name="question_queue"),
+    # BITV 2.0 feedback: a barrier becomes a question without an alliance; public so that visitors find the address.
+    path("barrierefreiheit/barriere-melden/", barriers.barrier_report, name="barrier_report"),
     path(question_path, questions.question_detail, name="question_detail"),
     path(question_path + "attachment/", questions.question_attachment, name="question_attachment"),
     path(question_path + "attachment/status/", questions.question_attachment_status, name="question_attachment_status"),

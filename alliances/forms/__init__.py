@@ -7,6 +7,7 @@ from alliances.forms.cycle import CycleSettingsForm
 from alliances.forms.fields import AmountField, budget_field_name
 from alliances.forms.questions import (
     AnswerForm,
+    BarrierReportForm,
     CommentForm,
     FaqPublishForm,
     FaqSearchForm,
@@ -16,6 +17,7 @@ from alliances.forms.questions import (
 from alliances.forms.strategy import DeadlineExtensionForm, DocumentUploadForm, ReasonForm, ReopenForm, StrategyForm
 
 __all__ = [
+    "BarrierReportForm",
     "AmountField",
     "AnswerForm",
     "CommentForm",

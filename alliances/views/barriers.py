@@ -1,0 +1,42 @@
+"""Reporting a barrier in the portal (BITV 2.0 feedback): signed-in users file it with the programme office as a
+question on "Barrierefreiheit" and read the answers here; visitors not signed in get the contact address."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from alliances import services
+from alliances.forms import BarrierReportForm
+from alliances.selectors import barrier_reports_of
+from portal.rules import require_permission
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def barrier_report(request):
+    """The form (with the page the visitor came from, `?seite=`), and the user's earlier reports with answers."""
+    context = {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL}
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "alliances/barrier_report.html", context)
+    require_permission(request.user, "alliances.report_barrier")
+    posted = request.method == "POST"
+    form = BarrierReportForm(request.POST if posted else None, initial={"page": request.GET.get("seite", "")[:300]})
+    if posted and form.is_valid():
+        try:
+            services.report_barrier(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Vielen Dank. Ihre Meldung ist beim Projektträger eingegangen; die Antwort erscheint hier.")
+            )
+            return redirect("alliances:barrier_report")
+    context.update(form=form, reports=barrier_reports_of(request.user))
+    return render(request, "alliances/barrier_report.html", context, status=422 if posted else 200)
