@@ -34,8 +34,6 @@ question_urlpatterns = [
     path("questions/", questions.my_questions, name="my_questions"),
     path("questions/ask/", questions.question_ask, name="question_ask"),
     path("questions/queue/", questions.question_queue, name="question_queue"),
-    # BITV 2.0 feedback: a barrier becomes a question without an alliance; public so that visitors find the address.
-    path("barrierefreiheit/barriere-melden/", barriers.barrier_report, name="barrier_report"),
     path(question_path, questions.question_detail, name="question_detail"),
     path(question_path + "attachment/", questions.question_attachment, name="question_attachment"),
     path(question_path + "attachment/status/", questions.question_attachment_status, name="question_attachment_status"),
@@ -47,6 +45,10 @@ question_urlpatterns = [
 ]
 
 urlpatterns += question_urlpatterns
+urlpatterns += [
+    # BITV 2.0 feedback: a barrier becomes a question without an alliance; public so that visitors find the address.
+    path("barrierefreiheit/barriere-melden/", barriers.barrier_report, name="barrier_report"),
+]
 
 # Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
 urlpatterns += [path("hits/alliances/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit")]

@@ -46,7 +46,7 @@ def test_visitors_not_signed_in_get_the_contact_address(client, settings):
 
 def test_the_form_names_the_page_the_visitor_came_from(client, cycle):
     client.force_login(UserFactory(role=Role.EXPERT))
-    page = client.get(URL, {"seite": "/reviews/"}).content.decode()
+    page = client.get(URL, HTTP_REFERER="http://testserver/reviews/").content.decode()
     assert 'value="/reviews/"' in page
 
 
