@@ -110,8 +110,8 @@ def report_barrier(*, user, text, page="", now=None):
     """Any signed-in user reports a barrier in the portal (BITV 2.0 feedback); it reaches the programme office as a
     question with the topic "Barrierefreiheit" and no alliance, answered like any question.
 
-    Side effects: creates the Question in the current cycle (kept in history; not searchable, as it belongs to no
-    alliance), e-mails every programme office user a notice without the text. Raises ValidationError for an empty
+    Side effects: creates the Question in the current cycle (kept in history, searchable by staff), e-mails every
+    programme office user a notice without the text. Raises ValidationError for an empty
     or too long text or page, or when there is no cycle to file it under.
     """
     now = now or timezone.now()
@@ -130,6 +130,7 @@ def report_barrier(*, user, text, page="", now=None):
         cycle=cycle, alliance=None, asked_by=user, topic=QuestionTopic.ACCESSIBILITY, text=text, asked_at=now
     )
     save_with_history(question, user, _("Barriere gemeldet"))
+    search.index_question(question)
     _notify(
         question,
         recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
@@ -186,8 +187,9 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     current.answered_at = now
     current.version += 1
     save_with_history(current, user, _("Beantwortet") if first_answer else _("Antwort geändert"))
+    search.index_question(current)
     if current.is_barrier_report:
-        # Not indexed (no alliance to scope it); the person who reported it reads the answer on the report page.
+        # The person who reported it reads the answer on the report page, not on the alliances' question pages.
         if first_answer:
             send_notification(
                 recipients=[current.asked_by],
@@ -199,7 +201,6 @@ def answer_question(*, question, user, answer, expected_version, now=None):
                 cause_url=reverse("alliances:barrier_report"),
             )
         return current
-    search.index_question(current)
     if first_answer:
         _notify(
             current,

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from alliances import services
 from alliances.models import Question, QuestionTopic
-from portal.models import OutgoingMessage, Role
+from alliances.search import question_scope
+from portal.models import OutgoingMessage, Role, SearchEntry
 from tests.factories import AllianceFactory, StrategyFactory, UserFactory, manager_of, role_actors
 from tests.helpers import LOGIN, MATRIX_CASE, assert_status, matrix_cases, request_as
 
@@ -67,6 +68,7 @@ def test_an_expert_reports_a_barrier_that_the_office_answers_like_a_question(
     )
     assert TEXT in report.text and "/reviews/7/" in report.text
     assert report.history.first().history_change_reason == "Barriere gemeldet"
+    assert SearchEntry.objects.filter(kind="question", object_id=report.pk).exists()
     notice = OutgoingMessage.objects.get(recipient=programme_office)
     assert "Barriere" in notice.subject and TEXT not in notice.body_text
 
@@ -97,6 +99,8 @@ def test_alliance_managers_never_see_someone_elses_barrier_report(client, cycle)
     manager = manager_of(alliance)
     services.report_barrier(user=UserFactory(role=Role.EXPERT), text=TEXT)
     assert not Question.objects.visible_to(manager).exists()
+    report = Question.objects.get()
+    assert not SearchEntry.objects.filter(question_scope(manager), kind="question", object_id=report.pk).exists()
     client.force_login(manager)
     assert TEXT not in client.get(reverse("alliances:my_questions")).content.decode()
 
