@@ -115,7 +115,7 @@ def assignment_detail(request, pk):
     assignment = _assignment_or_404(request, pk)
     context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle}
     if assignment.status == AssignmentStatus.AWAITING_DECLARATION:
-        context["form"] = DeclarationForm()
+        context.update(_declaration_context(assignment), form=DeclarationForm())
         return render(request, "reviews/expert/declaration.html", context)
     if assignment.status != AssignmentStatus.CLEARED:
         return render(request, "reviews/expert/ended.html", context)
@@ -140,6 +140,18 @@ def assignment_detail(request, pk):
         }
     )
     return render(request, "reviews/expert/assignment.html", context)
+
+
+def _declaration_context(assignment):
+    """What the expert needs to judge a conflict before seeing the strategy: the alliance's partner organisations,
+    its region and federal states, and the organisation that leads it (where its management sits)."""
+    alliance = assignment.strategy.alliance
+    return {
+        "partners": list(alliance.partners.order_by("name").values_list("name", flat=True)),
+        "states": list(alliance.states.order_by("name").values_list("name", flat=True)),
+        "region": alliance.region,
+        "lead_institution": alliance.postal_recipient,
+    }
 
 
 @require_POST
@@ -172,6 +184,7 @@ def declare(request, pk):
             "strategy": assignment.strategy,
             "cycle": assignment.strategy.cycle,
             "form": form,
+            **_declaration_context(assignment),
         },
         status=422,
     )
