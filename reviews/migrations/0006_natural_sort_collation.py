@@ -18,6 +18,6 @@ def drop_collation(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0003_fill_weighted_scores")]
+    dependencies = [("reviews", "0005_confidential_note_for_the_ministry")]
 
     operations = [migrations.RunPython(create_collation, drop_collation)]

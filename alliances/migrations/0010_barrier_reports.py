@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alliances', '0008_alliance_postal_address_and_file_reference'),
+        ('alliances', '0009_submission_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
