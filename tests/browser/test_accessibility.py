@@ -103,6 +103,7 @@ JOURNEYS = {
         Visit("decisions:my_decisions"),
         Visit("decisions:alliance_decision", strategy_of("submitted")),
         Visit("alliances:faq_current"),
+        Visit("alliances:barrier_report"),
         Visit("alliances:overview", cycle_only, status=403),  # the page for a wrong role
         *OWN_ACCOUNT,
     ],
@@ -134,6 +135,10 @@ JOURNEYS = {
         Visit(
             "reviews:office_assign",
             lambda s: {"cycle_slug": s["cycle"].slug, "strategy_pk": s["second"].pk, "expert_pk": s["free_expert"].pk},
+        ),
+        Visit(
+            "reviews:office_withdraw",
+            lambda s: {"cycle_slug": s["cycle"].slug, "assignment_pk": s["waiting_assignment"].pk},
         ),
         Visit("reviews:office_progress", cycle_only),
         Visit("reviews:office_experts", cycle_only),
@@ -183,6 +188,9 @@ ANONYMOUS = [
     Visit("account_login"),
     Visit("account_reset_password"),
     Visit("privacy_notice"),
+    Visit("accessibility_statement"),
+    Visit("easy_read"),
+    Visit("alliances:barrier_report"),
 ]
 
 
