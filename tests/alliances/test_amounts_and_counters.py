@@ -33,7 +33,7 @@ def manager_client(client, manager):
     ("language", "typed", "message"),
     [
         ("de", "1.5", "„1.5“ ist nicht eindeutig. Bitte schreiben Sie den Betrag z. B. als 1.500,00 oder 1,50."),
-        ("en", "1,5", "1,500.00"),
+        ("en", "1,5", "“1,5” is ambiguous. Please write the amount as, for example, 1,500.00 or 1.50."),
     ],
 )
 def test_an_ambiguous_budget_amount_is_refused_with_an_example_in_the_language(strategy, language, typed, message):
@@ -44,7 +44,6 @@ def test_an_ambiguous_budget_amount_is_refused_with_an_example_in_the_language(s
         assert form.has_error(f"budget_{year}_travel", code="ambiguous")
         [error] = form.errors[f"budget_{year}_travel"]
     assert message in error
-    assert f"„{typed}“" in error
 
 
 def test_in_german_1_5_is_refused_and_nothing_is_stored(manager_client, strategy):
@@ -87,7 +86,7 @@ def test_an_amount_input_carries_the_hint_in_the_request_language(strategy):
         html = str(form[f"budget_{year}_travel"])
     assert 'inputmode="decimal"' in html
     assert " data-amount " in html
-    assert 'data-amount-hint="Bitte schreiben Sie den Betrag z. B. als 1,500.00 oder 1.50."' in html
+    assert 'data-amount-hint="Please write the amount as, for example, 1,500.00 or 1.50."' in html
 
 
 def test_limited_texts_show_their_limit_to_the_counter_but_let_the_browser_keep_a_long_paste(strategy, alliance):

@@ -25,9 +25,9 @@ def test_the_summary_counts_the_errors_and_links_each_field_by_its_label():
     assert 'role="alert" tabindex="-1" data-error-summary' in html
     assert "Bitte korrigieren Sie 3 Angaben" in html
     assert "<li>Das passt insgesamt nicht.</li>" in html
-    assert '<a href="#id_title">Titel: Bitte geben Sie einen Titel an.</a>' in html
+    assert '<a class="alert-link" href="#id_title">Titel: Bitte geben Sie einen Titel an.</a>' in html
     # A radio group is reached at its first option.
-    assert '<a href="#id_choice_0">Auswahl: Dieses Feld ist zwingend erforderlich.</a>' in html
+    assert '<a class="alert-link" href="#id_choice_0">Auswahl: Dieses Feld ist zwingend erforderlich.</a>' in html
 
 
 def test_one_error_is_counted_in_the_singular_and_a_hidden_field_gets_no_link():

@@ -12,6 +12,7 @@ KINDS = [
     DossierKind.STRATEGY.value,
     DossierKind.EVALUATION.value,
     DossierKind.DECISION_LETTER.value,
+    DossierKind.LETTER_DRAFT.value,
     DossierKind.CYCLE_REPORT.value,
     DossierKind.CYCLE_ARCHIVE.value,
 ]
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             help="Art der Dossiers (Standard: strategy). Je eingereichter Strategie, mit --all oder --alliance: "
             "strategy (Strategie-Dossier), evaluation (Bewertungs-Dossier), decision_letter "
             "(Entscheidungsschreiben; nur für Strategien mit freigegebener Förderentscheidung, die übrigen "
-            "werden mit einem Hinweis übersprungen). Einmal je Runde, ohne --all und --alliance: "
+            "werden mit einem Hinweis übersprungen), letter_draft (Entwurf des Entscheidungsschreibens; nur für "
+            "Strategien mit einer Förderentscheidung vor der Freigabe). Einmal je Runde, ohne --all und --alliance: "
             "cycle_report (Bericht zur Begutachtungsrunde), cycle_archive (ZIP-Archiv mit den "
             "Bewertungs-Dossiers aller eingereichten Strategien und dem Bericht; fehlende Teile werden "
             "dabei erstellt).",
@@ -56,7 +58,7 @@ class Command(BaseCommand):
             "--all",
             action="store_true",
             help="Alle eingereichten Strategien der Runde, nach Bündnisnamen geordnet (nur für strategy, "
-            "evaluation und decision_letter; schließt --alliance aus).",
+            "evaluation, decision_letter und letter_draft; schließt --alliance aus).",
         )
         parser.add_argument(
             "--alliance",
@@ -64,7 +66,7 @@ class Command(BaseCommand):
             default=[],
             metavar="KURZNAME",
             help="Kurzname eines Bündnisses, dessen Strategie in der Runde eingereicht ist; mehrfach angebbar "
-            "(nur für strategy, evaluation und decision_letter; schließt --all aus).",
+            "(nur für strategy, evaluation, decision_letter und letter_draft; schließt --all aus).",
         )
         parser.add_argument(
             "--force",
