@@ -271,3 +271,16 @@ def test_two_alliances_taking_the_last_slot_at_once_leave_one_winner(cycle):
     assert sorted(outcomes.values()) == ["refused", "won"]
     winner = next(pk for pk, outcome in outcomes.items() if outcome == "won")
     assert PitchSlot.objects.get(pk=last.pk).strategy_id == winner
+
+
+def test_the_delivered_invitation_carries_the_calendar_file(session, pitching, office):
+    from django.core import mail
+
+    from portal.tasks import deliver_message
+
+    jury.assign_slot(slot=session.slots.first(), strategy=pitching, user=office, now=BEFORE)
+    message = jury_mail().first()
+    deliver_message.apply(args=[message.pk])
+    ((name, content, mime_type),) = mail.outbox[-1].attachments
+    assert (name, mime_type) == ("einladung.ics", "text/calendar; charset=utf-8; method=REQUEST")
+    assert Calendar.from_ical(content)["METHOD"] == "REQUEST"
