@@ -136,6 +136,29 @@ def test_slots_are_laid_out_from_pitch_questions_buffer_and_breaks(cycle, office
     assert all(slot.ends_at - slot.starts_at == timedelta(minutes=30) for slot in slots)
 
 
+def test_a_changed_link_sends_every_pitch_again_with_a_higher_sequence(session, pitching, office, jurors):
+    slot = session.slots.first()
+    jury.assign_slot(slot=slot, strategy=pitching, user=office, now=BEFORE)
+    jury_mail().delete()
+    jury.save_jury_session(
+        **session_arguments(session.cycle, office, jurors, video_url="https://konferenz.example/neu"), session=session
+    )
+    slot.refresh_from_db()
+    assert slot.sequence == 1
+    event = attached_calendar(jury_mail().first()).walk("VEVENT")[0]
+    assert (event["SEQUENCE"], str(event["URL"])) == (1, "https://konferenz.example/neu")
+    assert jury_mail().count() == 4
+
+
+def test_a_shorter_session_that_would_leave_slots_outside_is_refused(session, office, jurors):
+    with pytest.raises(jury.JuryRefused, match="außerhalb der neuen Zeit"):
+        jury.save_jury_session(
+            **session_arguments(session.cycle, office, jurors, ends_at=START + timedelta(hours=1)), session=session
+        )
+    session.refresh_from_db()
+    assert session.ends_at == START + timedelta(hours=4)
+
+
 # --- The office assigns, moves and cancels ------------------------------------------------------------------
 
 
