@@ -307,3 +307,15 @@ def test_the_delivered_invitation_carries_the_calendar_file(session, pitching, o
     ((name, content, mime_type),) = mail.outbox[-1].attachments
     assert (name, mime_type) == ("einladung.ics", "text/calendar; charset=utf-8; method=REQUEST")
     assert Calendar.from_ical(content)["METHOD"] == "REQUEST"
+
+
+def test_an_alliances_blocked_days_are_replaced_as_given(pitching):
+    alliance = pitching.alliance
+    jury.set_blocked_dates(alliance=alliance, dates=[START.date(), START.date() + timedelta(days=1)], reason="Messe")
+    jury.set_blocked_dates(
+        alliance=alliance, dates=[START.date() + timedelta(days=1), START.date() + timedelta(days=2)]
+    )
+    assert list(alliance.blocked_dates.values_list("date", "reason")) == [
+        (START.date() + timedelta(days=1), "Messe"),
+        (START.date() + timedelta(days=2), ""),
+    ]
