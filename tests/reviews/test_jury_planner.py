@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alliances.models import Strategy
 from portal.models import OutgoingMessage, Role
 from reviews import jury_planner
 from reviews.jury_planner import AllianceData, SessionData, SlotData, plan, slot_times
@@ -252,3 +253,13 @@ def test_a_conflict_declared_after_the_planning_flags_the_session_in_the_preview
     jury.assign_slot(slot=first.slots.first(), strategy=strategy, user=office, now=NOW)
     AssignmentFactory(strategy=strategy, expert=first.chair, status="conflicted")
     assert propose_jury_plan(cycle=cycle, now=NOW).flagged == [(first, first.chair, strategy)]
+
+
+@pytest.mark.parametrize("alliances", [3, 30])
+def test_the_preview_reads_in_a_fixed_number_of_queries(cycle, two_sessions, alliances, django_assert_num_queries):
+    for number in range(alliances):
+        submitted(cycle, f"Bündnis {number:02}")
+    AssignmentFactory(strategy=Strategy.objects.first(), expert=two_sessions[0].chair, status="conflicted")
+    with django_assert_num_queries(9):
+        proposal = propose_jury_plan(cycle=cycle, now=NOW)
+    assert len(proposal.rows) == min(alliances, 6)  # two sessions of three slots
