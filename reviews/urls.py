@@ -34,4 +34,5 @@ urlpatterns = [
     # Jury sessions: a person's private calendar feed (the feed itself opens with its token, without signing in).
     path("accounts/calendar/", jury.calendar_feed_settings, name="calendar_feed"),
     path("calendar/<str:token>.ics", jury.calendar_feed_ics, name="calendar_feed_ics"),
+    path(cycle + "alliances/<slug:alliance_slug>/pitch/", jury.alliance_pitch, name="alliance_pitch"),
 ]
