@@ -99,4 +99,5 @@ rules.add_perm("reviews.use_calendar_feed", keeps_calendar_feed)
 rules.add_rule("reviews.keeps_calendar_feed", keeps_calendar_feed)
 # An alliance's own pitch: its managers choose the slot; the programme office and the ministry read along.
 rules.add_perm("reviews.see_alliance_pitch", is_alliance_manager | is_staff_reader)
+rules.add_rule("reviews.sees_alliance_pitch", is_alliance_manager | is_staff_reader)
 rules.add_perm("reviews.choose_pitch_slot", is_alliance_manager)

@@ -84,3 +84,18 @@ def test_the_ministry_reads_the_page_without_a_choice(client, ministry, session,
     client.force_login(ministry)
     shown = client.get(page(strategy)).content.decode()
     assert "Diesen Termin wählen" not in shown and "Termin wählen" in shown
+
+
+def test_the_strategy_page_leads_a_submitted_alliance_to_its_pitch(client, manager, strategy, cycle, alliance):
+    client.force_login(manager)
+    shown = client.get(reverse("alliances:strategy", args=[cycle.slug, alliance.slug])).content.decode()
+    assert page(strategy) in shown
+
+
+def test_a_draft_strategy_page_shows_no_way_to_a_pitch(client, manager, cycle, alliance):
+    from tests.factories import StrategyFactory
+
+    draft = StrategyFactory(cycle=cycle, alliance=alliance)
+    client.force_login(manager)
+    shown = client.get(reverse("alliances:strategy", args=[cycle.slug, alliance.slug])).content.decode()
+    assert page(draft) not in shown
