@@ -83,11 +83,6 @@ class JurySession(models.Model):
         return self.title
 
     @property
-    def slot_length(self):
-        """One pitch with its questions and the buffer after it."""
-        return timedelta(minutes=self.pitch_minutes + self.qa_minutes + self.buffer_minutes)
-
-    @property
     def is_cancelled(self):
         return self.status == JurySessionStatus.CANCELLED
 
@@ -139,12 +134,6 @@ class PitchSlotStatus(models.TextChoices):
     CANCELLED = "cancelled", _("abgesagt")
 
 
-class PitchSlotQuerySet(models.QuerySet):
-    def live(self):
-        """Slots of planned sessions that are not cancelled."""
-        return self.exclude(status=PitchSlotStatus.CANCELLED).filter(session__status=JurySessionStatus.PLANNED)
-
-
 class PitchSlot(models.Model):
     """A time in a session for one alliance's pitch. Its `uid` names it in every calendar, whatever moves."""
 
@@ -165,7 +154,6 @@ class PitchSlot(models.Model):
     status = models.CharField(_("Status"), max_length=16, choices=PitchSlotStatus.choices, default=PitchSlotStatus.OPEN)
     offered_to_alliances = models.BooleanField(_("den Bündnissen zur Wahl angeboten"), default=False)
     history = HistoricalRecords()
-    objects = PitchSlotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Pitch-Termin")

@@ -73,3 +73,13 @@ def test_a_slot_has_a_stable_uid_and_starts_at_sequence_zero(session):
     slot.refresh_from_db()
     assert (slot.uid, slot.sequence) == (uid, 0)
     assert len({slot.uid for slot in session.slots.all()}) == session.slots.count()
+
+
+def test_sessions_are_visible_to_the_office_the_ministry_and_their_own_members(session, cycle, actors):
+    other = jury_session(cycle, starts_at=START + timedelta(days=1))
+    juror = session.members.get().user
+    assert set(JurySession.objects.visible_to(actors["programme_office"])) == {session, other}
+    assert set(JurySession.objects.visible_to(actors["ministry"])) == {session, other}
+    assert list(JurySession.objects.visible_to(juror)) == [session]
+    assert not JurySession.objects.visible_to(actors["manager"]).exists()
+    assert not JurySession.objects.visible_to(actors["expert"]).exists()
