@@ -192,6 +192,23 @@ def test_an_alliance_is_not_scheduled_on_a_day_it_blocked(session, pitching, off
     assert "kann am 12.11.2030 nicht" in refused.value.message
 
 
+def test_a_slot_in_the_past_is_not_assigned(session, pitching, office):
+    slot = session.slots.first()
+    with pytest.raises(jury.JuryRefused, match="Der Termin liegt in der Vergangenheit"):
+        jury.assign_slot(slot=slot, strategy=pitching, user=office, now=slot.starts_at + timedelta(minutes=1))
+
+
+def test_who_set_moved_or_cancelled_a_pitch_stays_in_its_history(session, pitching, office):
+    slot = session.slots.first()
+    jury.assign_slot(slot=slot, strategy=pitching, user=office, now=BEFORE)
+    jury.cancel_slot(slot=slot, user=office, now=BEFORE)
+    records = list(PitchSlot.objects.get(pk=slot.pk).history.order_by("history_date"))
+    assert [(record.status, record.history_user) for record in records[-2:]] == [
+        (PitchSlotStatus.TAKEN, office),
+        (PitchSlotStatus.CANCELLED, office),
+    ]
+
+
 def test_an_alliance_pitches_once(session, pitching, office):
     first, second = session.slots.all()[:2]
     jury.assign_slot(slot=first, strategy=pitching, user=office, now=BEFORE)
