@@ -4,6 +4,7 @@ Every change a person must know about (a pitch set, moved or cancelled) is e-mai
 calendar file; a move or a cancellation raises the slot's SEQUENCE so calendars replace the earlier event.
 """
 
+import copy
 from datetime import timedelta
 
 from django.db import transaction
@@ -336,7 +337,10 @@ def _move(*, pitch, target, user, now):
     _notify(pitch, method=calendar.REQUEST, moved=True, recipients=list(new_audience.values()), now=now)
     left = [person for pk, person in old_audience.items() if pk not in new_audience]
     if left:
-        _notify(pitch, method=calendar.CANCEL, recipients=left, session=old_session, now=now)
+        # Those who leave are told of the pitch as they knew it: the old session and time, the new SEQUENCE.
+        as_known = copy.copy(pitch)
+        as_known.session, as_known.starts_at, as_known.ends_at = old_session, freed.starts_at, freed.ends_at
+        _notify(as_known, method=calendar.CANCEL, recipients=left, session=old_session, now=now)
     return pitch
 
 

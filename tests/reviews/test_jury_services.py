@@ -239,6 +239,10 @@ def test_moving_to_another_session_cancels_the_event_for_jurors_who_are_not_in_i
     for member in session.members.all():
         assert methods[member.user_id] == "CANCEL"
     assert methods[other.members.get().user_id] == "REQUEST"
+    cancellation = jury_mail().filter(recipient=session.chair).get()
+    event = attached_calendar(cancellation).walk("VEVENT")[0]
+    assert (event["DTSTART"].dt, event["SEQUENCE"]) == (START, 1)  # the pitch as they knew it
+    assert "12. November 2030, 09:00 Uhr" in cancellation.body_text
 
 
 def test_cancelling_a_pitch_sends_a_cancellation_and_frees_the_time(session, pitching, office):
