@@ -74,3 +74,5 @@ rules.add_perm("alliances.comment_question", is_staff_reader)
 rules.add_perm("alliances.ask_ministry", is_programme_office)
 rules.add_perm("alliances.view_question_comments", is_staff_reader)
 rules.add_perm("alliances.publish_question", is_programme_office)
+# Anyone signed in may report a barrier in the portal (BITV 2.0); those not signed in get the contact address.
+rules.add_perm("alliances.report_barrier", rules.is_active)

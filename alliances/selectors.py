@@ -47,3 +47,8 @@ def visible_questions(user):
 
 def question_comments(question):
     return list(QuestionComment.objects.filter(question=question).select_related("author"))
+
+
+def barrier_reports_of(user):
+    """The barriers `user` reported (questions without an alliance), newest first, with their answers."""
+    return Question.objects.filter(alliance__isnull=True, asked_by=user).select_related("cycle").order_by("-asked_at")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliances.views import alliance_letter, cycle, faq, questions, search_hits, strategy, submission
+from alliances.views import alliance_letter, barriers, cycle, faq, questions, search_hits, strategy, submission
 
 app_name = "alliances"
 
@@ -45,6 +45,10 @@ question_urlpatterns = [
 ]
 
 urlpatterns += question_urlpatterns
+urlpatterns += [
+    # BITV 2.0 feedback: a barrier becomes a question without an alliance; public so that visitors find the address.
+    path("barrierefreiheit/barriere-melden/", barriers.barrier_report, name="barrier_report"),
+]
 
 # Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
 urlpatterns += [path("hits/alliances/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit")]

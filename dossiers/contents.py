@@ -103,6 +103,23 @@ def evaluation_context(strategy):
     return context
 
 
+def _letter_page(strategy, decision, letter, *, title, is_draft=False):
+    alliance = strategy.alliance
+    return {
+        "strategy": strategy,
+        "alliance": alliance,
+        "cycle": strategy.cycle,
+        "decision": decision,
+        "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see letter_context
+        "is_draft": is_draft,
+        "generated_at": timezone.now(),
+        "subject": alliance.name,
+        "submission": None,
+        "uploads": [],
+        "title": f"{title}: {alliance.name}",
+    }
+
+
 def letter_context(strategy):
     """The released decision letter as stored at release. Its HTML is trusted: templates/decisions/letter.html
     escapes every user text (conditions, rationale, reason of a correction) when the letter is released."""
@@ -110,43 +127,25 @@ def letter_context(strategy):
     if decision is None:
         raise DossierUnavailable(_("Für diese Strategie ist noch keine Förderentscheidung freigegeben."))
     letter = decision.letter_html or decision_services.render_letter(decision)
-    alliance = strategy.alliance
-    return {
-        "strategy": strategy,
-        "alliance": alliance,
-        "cycle": strategy.cycle,
-        "decision": decision,
-        "letter": mark_safe(letter),  # noqa: S308 - rendered by our own autoescaping template, see above
-        "generated_at": timezone.now(),
-        "subject": alliance.name,
-        "submission": None,
-        "uploads": [],
-        "title": f"Entscheidungsschreiben: {alliance.name}",
-    }
+    return _letter_page(strategy, decision, letter, title="Entscheidungsschreiben")
 
 
-def letter_draft_context(strategy):
-    """The letter of the decision not yet released, as the alliance would receive it if it were released today;
-    marked as a draft on every page."""
+def decision_awaiting_release(strategy):
+    """The decision whose letter a draft shows (see decisions.selectors); DossierUnavailable when there is none."""
     decision = selectors.decision_awaiting_release(strategy)
     if decision is None:
         raise DossierUnavailable(
             _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
         )
-    alliance = strategy.alliance
-    return {
-        "strategy": strategy,
-        "alliance": alliance,
-        "cycle": strategy.cycle,
-        "decision": decision,
-        "letter": mark_safe(decision_services.render_letter(decision)),  # noqa: S308 - see letter_context
-        "is_draft": True,
-        "generated_at": timezone.now(),
-        "subject": alliance.name,
-        "submission": None,
-        "uploads": [],
-        "title": f"Entwurf des Entscheidungsschreibens: {alliance.name}",
-    }
+    return decision
+
+
+def letter_draft_context(strategy):
+    """The letter of the decision not yet released, as the alliance would receive it if it were released today;
+    marked as a draft on every page."""
+    decision = decision_awaiting_release(strategy)
+    letter = decision_services.render_letter(decision)
+    return _letter_page(strategy, decision, letter, title="Entwurf des Entscheidungsschreibens", is_draft=True)
 
 
 def cycle_report_context(cycle):

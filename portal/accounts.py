@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from portal.branding import PRODUCT_NAME
 from portal.models import AccountEvent, AccountEventKind, User
 from portal.notifications import send_account_mail
 from portal.rules import has_second_factor
@@ -123,8 +124,8 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         # Account mails are German, like every mail of the portal, and go through the outbox. They greet and
         # sign with the portal's name (there is no sites framework to name it).
-        site = SimpleNamespace(name="WIR! Strategy Portal", domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
         with translation.override("de"):
+            site = SimpleNamespace(name=str(PRODUCT_NAME), domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
             message = self.render_mail(template_prefix, email, {"email": email, "current_site": site, **context})
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         send_account_mail(email=email, subject=message.subject, body_text=message.body, body_html=html)

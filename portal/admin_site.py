@@ -3,14 +3,16 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.branding import PRODUCT_NAME
 from portal.rules import has_second_factor
 
 
 class PortalAdminSite(admin.AdminSite):
-    site_header = _("WIR! Strategy Portal – Verwaltung")
-    site_title = _("WIR! Strategy Portal")
+    site_header = format_lazy("{} – {}", PRODUCT_NAME, _("Verwaltung"))
+    site_title = PRODUCT_NAME
 
     def has_permission(self, request):
         user = request.user

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal.branding import mail_subject
 from portal.models import (
     REQUIRED_NOTIFICATION_KINDS,
     MessageStatus,
@@ -43,7 +44,7 @@ def send_notification(
         full_context = {**context, "base_url": settings.PORTAL_BASE_URL}
         body_text = render_to_string(f"{template}.txt", full_context)
         body_html = render_to_string(f"{template}.html", full_context)
-        subject_line = f"[WIR! Strategy Portal] {subject}"[:300]
+        subject_line = mail_subject(subject)
         cause_label = str(cause)[:300] if cause is not None else ""
     attachment_filename, attachment_type, attachment_content = attachment or ("", "", "")
     messages = OutgoingMessage.objects.bulk_create(
@@ -108,7 +109,7 @@ def send_account_mail(*, email, subject, body_text, body_html=""):
         recipient=user,
         recipient_email=user.email,
         kind=NotificationKind.ACCOUNT,
-        subject=f"[WIR! Strategy Portal] {subject}"[:300],
+        subject=mail_subject(subject),
         body_text=body_text,
         body_html=body_html or "",
     )

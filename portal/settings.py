@@ -195,7 +195,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_ALLOW_UNVERIFIED_EMAIL = True
-MFA_TOTP_ISSUER = "WIR! Strategy Portal"
+MFA_TOTP_ISSUER = "WIR!-Strategieportal"
 # A phone's clock may be one 30-second step off (RFC 6238, 5.2); a used code stays refused all the same.
 MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
@@ -344,7 +344,21 @@ PRIVACY_CONTROLLER_EMAIL = os.environ.get("PRIVACY_CONTROLLER_EMAIL", "")
 PRIVACY_DPO_NAME = os.environ.get("PRIVACY_DPO_NAME", "Die/Der Datenschutzbeauftragte des Ministeriums")
 PRIVACY_DPO_EMAIL = os.environ.get("PRIVACY_DPO_EMAIL", "")
 
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WIR! Strategy Portal <noreply@wir-portal.example>")
+# --- Accessibility statement (BITV 2.0 § 7) ---
+# The statement (/barrierefreiheit/) names the date of its last review, where barriers can be reported by those not
+# signed in, and the enforcement body: for federal bodies the conciliation body under § 16 BGG.
+ACCESSIBILITY_LAST_REVIEW = "2026-11-30"
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@wir-portal.example")
+ACCESSIBILITY_ENFORCEMENT_BODY = {
+    "name": "Schlichtungsstelle nach § 16 BGG bei dem Beauftragten der Bundesregierung für die Belange von "
+    "Menschen mit Behinderungen",
+    "address": ["Mauerstraße 53", "10117 Berlin"],
+    "phone": "+49 30 18 527-2805",
+    "email": "info@schlichtungsstelle-bgg.de",
+    "url": "https://www.schlichtungsstelle-bgg.de",
+}
+
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "WIR!-Strategieportal <noreply@wir-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with REDIS_URL a real broker, without it tasks run in-process.
@@ -460,3 +474,6 @@ CELERY_BEAT_SCHEDULE = {
     # every five minutes, so that none stays exact for much longer than the window itself.
     "client-address-truncation": {"task": "portal.tasks.truncate_client_addresses", "schedule": 5 * 60},
 }
+
+# Drafts (strategy, review) are autosaved this often while they have unsaved changes; tests shorten it.
+AUTOSAVE_SECONDS = 60

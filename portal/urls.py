@@ -1,7 +1,8 @@
 """The project's URLs: the admin, every stage's pages, then the portal's own (sign-in, account, outbox, health).
 
 Every route needs a signed-in user (LoginRequiredMiddleware) except the views marked @login_not_required: the
-health check, allauth's sign-in, sign-out and password reset flow, and the language switch.
+health check, allauth's sign-in, sign-out and password reset flow, the language switch, and the privacy and
+accessibility pages.
 """
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from portal.views import account, erasure, home, my_data, notifications, outbox, privacy, search
+from portal.views import accessibility, account, erasure, home, my_data, notifications, outbox, privacy, search
 
 # Search across the cycle, in the namespace `portal` (`portal:search`, `portal:search_export`).
 search_patterns = (
@@ -32,6 +33,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),
     path("datenschutz/", privacy.privacy_notice, name="privacy_notice"),
+    path("barrierefreiheit/", accessibility.accessibility_statement, name="accessibility_statement"),
+    path("leichte-sprache/", accessibility.easy_read, name="easy_read"),
     path("search/", include(search_patterns)),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),

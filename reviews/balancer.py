@@ -1,4 +1,5 @@
-"""Proposes a balanced set of expert assignments for a cycle, and applies a proposal as one unit.
+"""Proposes a balanced set of expert assignments for a cycle, and applies a previewed proposal: per strategy or
+all at once, each strategy only while its proposal is still the one previewed.
 
 Loading is a fixed handful of queries; the balancing itself (`balance`) is a pure function on ids.
 """
@@ -13,6 +14,7 @@ from alliances.models import Strategy, StrategyStatus
 from portal.models import Role, User
 from reviews import services
 from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, ReviewPolicy
+from reviews.ordering import natural_key
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,31 @@ class Proposal:
     def pairs(self):
         """(strategy, expert, override_reason) for services.assign_many; no flagged pair is ever proposed."""
         return [(row.strategy, row.expert, "") for row in self.rows]
+
+    def by_strategy(self):
+        """The proposed rows grouped per strategy, in the rows' order: [{"strategy", "rows", "keys"}]; `keys` are
+        the "strategy:expert" keys a preview posts back."""
+        groups = {}
+        for row in self.rows:
+            group = groups.setdefault(row.strategy.pk, {"strategy": row.strategy, "rows": [], "keys": []})
+            group["rows"].append(row)
+            group["keys"].append(pair_key(row.strategy, row.expert))
+        for group in groups.values():
+            group["keys"].sort()
+        return list(groups.values())
+
+
+def pair_key(strategy, expert):
+    return f"{strategy.pk}:{expert.pk}"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a preview did: the assignments created, and the strategies left alone because their
+    proposal had changed since the preview (their alliance names)."""
+
+    created: list
+    stale: list[str]
 
 
 # --- Pure core ----------------------------------------------------------------------------------------------
@@ -258,7 +285,15 @@ def propose_assignments(*, cycle, k=None, load_cap=None):
         cycle=cycle,
         k=k,
         load_cap=load_cap,
-        rows=sorted(rows, key=lambda row: (row.strategy.alliance.name, row.strategy.pk, row.expert.pk)),
+        rows=sorted(
+            rows,
+            key=lambda row: (
+                row.strategy.alliance.name,
+                row.strategy.pk,
+                natural_key(row.expert.get_full_name()),
+                row.expert.pk,
+            ),
+        ),
         shortfalls=shortfalls,
         loads={
             expert: active_per_expert.get(expert.pk, 0) + proposed_per_expert.get(expert.pk, 0) for expert in experts
@@ -301,3 +336,41 @@ def apply_proposal(*, proposal, user):
     Returns the created assignments.
     """
     return services.assign_many(pairs=refreshed_pairs(proposal.pairs()), user=user)
+
+
+def _posted_by_strategy(keys):
+    """ "strategy:expert" keys grouped per strategy id, each group sorted; malformed keys count as a change."""
+    grouped, malformed = {}, False
+    for key in keys:
+        strategy_id, _sep, expert_id = key.partition(":")
+        if not (strategy_id.isdigit() and expert_id.isdigit()):
+            malformed = True
+            continue
+        grouped.setdefault(int(strategy_id), []).append(key)
+    return {strategy_id: sorted(group) for strategy_id, group in grouped.items()}, malformed
+
+
+@transaction.atomic
+def apply_previewed(*, cycle, keys, user):
+    """Applies the previewed pairs `keys` ("strategy:expert"), per strategy only where the current proposal for
+    that strategy is still exactly the previewed one; a strategy whose proposal changed meanwhile (another tab,
+    a reopened strategy, a new declaration) is left alone and named in the result.
+
+    Side effects: per applied pair as services.assign_expert (Assignment with history, e-mail to the expert
+    after commit), in one transaction. Raises services.AssignmentRefused, and then nothing is created or sent.
+    """
+    proposal = propose_assignments(cycle=cycle)
+    current = {group["strategy"].pk: group for group in proposal.by_strategy()}
+    posted, malformed = _posted_by_strategy(keys)
+    pairs, stale_ids = [], []
+    for strategy_id, previewed in posted.items():
+        group = current.get(strategy_id)
+        if group is None or group["keys"] != previewed:
+            stale_ids.append(strategy_id)
+            continue
+        pairs.extend((row.strategy, row.expert, "") for row in group["rows"])
+    created = services.assign_many(pairs=refreshed_pairs(pairs), user=user) if pairs else []
+    stale = sorted(Strategy.objects.filter(pk__in=stale_ids, cycle=cycle).values_list("alliance__name", flat=True))
+    if malformed or len(stale) < len(stale_ids):
+        stale.append(_("unbekannte Strategie"))
+    return Applied(created=created, stale=stale)

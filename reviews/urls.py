@@ -23,6 +23,7 @@ urlpatterns = [
     path(cycle + "assignments/balancer/", assignments.balancer, name="office_balancer"),
     path(cycle + "assignments/import/", assignments.assignment_import, name="office_import"),
     path(cycle + "assignments/<int:strategy_pk>/<int:expert_pk>/", assignments.assign, name="office_assign"),
+    path(cycle + "assignments/<int:assignment_pk>/withdraw/", assignments.withdraw, name="office_withdraw"),
     path(cycle + "review-progress/", progress.progress, name="office_progress"),
     path(cycle + "experts/", progress.experts, name="office_experts"),
     path(cycle + "experts/<int:expert_pk>/profile/", progress.expert_profile, name="office_expert_profile"),

@@ -19,6 +19,7 @@ PORTAL = "tests.portal.test_permission_matrix::test_portal_permission_matrix"
 ACCOUNTS = "tests.portal.test_account_permissions::test_account_permission_matrix"
 SEARCH = "tests.portal.test_search_views::test_search_permission_matrix"
 ERASURE = "tests.portal.privacy.test_erasure_permissions::test_erasure_permission_matrix"
+BARRIER_REPORT = "tests.alliances.test_barrier_report::test_barrier_report_permission_matrix"
 # Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
 ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permission_matrix"
 CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
@@ -83,6 +84,7 @@ MATRIX_OF = {
     "reviews:office_reminder": OFFICE,
     "reviews:office_votum": OFFICE,
     "reviews:office_review_reopen": OFFICE,
+    "reviews:office_withdraw": OFFICE,
     # The decisions stage.
     "decisions:current_dashboard": PORTAL,
     "decisions:my_decisions": DECISIONS,
@@ -111,6 +113,9 @@ MATRIX_OF = {
     "home": PORTAL,
     "health": PORTAL,
     "privacy_notice": PORTAL,
+    "accessibility_statement": PORTAL,
+    "easy_read": PORTAL,
+    "alliances:barrier_report": BARRIER_REPORT,
     "my_data": PORTAL,
     "my_data_json": PORTAL,
     "dossiers:request_personal_data": PORTAL,

@@ -24,6 +24,10 @@ PUBLIC = {
     "health",
     # The privacy notice must be readable before anyone signs in (Art. 13 DSGVO: at the time data are collected).
     "privacy_notice",
+    # The accessibility statement, the Easy Read page and the way to report a barrier (BITV 2.0) are for everyone.
+    "accessibility_statement",
+    "easy_read",
+    "alliances:barrier_report",
     "set_language",
     "account_login",
     "account_confirm_login_code",

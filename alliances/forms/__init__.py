@@ -7,6 +7,7 @@ from alliances.forms.cycle import CycleSettingsForm
 from alliances.forms.fields import AmountField, budget_field_name
 from alliances.forms.questions import (
     AnswerForm,
+    BarrierReportForm,
     CommentForm,
     FaqPublishForm,
     FaqSearchForm,
@@ -17,6 +18,7 @@ from alliances.forms.strategy import DeadlineExtensionForm, DocumentUploadForm, 
 from alliances.forms.widgets import CountedTextarea
 
 __all__ = [
+    "BarrierReportForm",
     "AmountField",
     "AnswerForm",
     "CommentForm",

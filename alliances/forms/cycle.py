@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from alliances import validators
@@ -23,12 +24,20 @@ DATE_HELP = {
 }
 
 
+def _help_with_time_zone(name):
+    return _("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]}
+
+
+# Formatting a lazy string translates it at once: the fields are built at import, so it waits for the page.
+_lazy_help_with_time_zone = lazy(_help_with_time_zone, str)
+
+
 def _datetime_field(name, required=True):
     return forms.DateTimeField(
         label=validators.cycle_field_label(name),
         required=required,
         widget=DateTimeLocalInput,
-        help_text=_("%(help)s Uhrzeit in deutscher Zeit (Europe/Berlin).") % {"help": DATE_HELP[name]},
+        help_text=_lazy_help_with_time_zone(name),
         error_messages={
             "required": validators.cycle_date_required_message(name),
             "invalid": DATETIME_INVALID,

@@ -136,3 +136,22 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, alliances, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["alliance"].queryset = alliances
+
+
+class BarrierReportForm(forms.Form):
+    """A barrier in the portal, reported by anyone signed in (BITV 2.0 feedback)."""
+
+    page = forms.CharField(
+        label=_("Wo ist die Barriere? (Seite oder Adresse, optional)"),
+        required=False,
+        max_length=300,
+        error_messages={"max_length": _("Bitte nennen Sie die Seite in höchstens %(limit_value)d Zeichen.")},
+    )
+    text = _text_field(
+        _("Was hindert Sie?"),
+        validators.QUESTION_TEXT,
+        help_text=_(
+            "Beschreiben Sie bitte, was nicht funktioniert und womit Sie das Portal nutzen, etwa mit Tastatur oder "
+            "Screenreader. Höchstens 4.000 Zeichen."
+        ),
+    )

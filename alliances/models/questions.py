@@ -21,6 +21,8 @@ class QuestionTopic(models.TextChoices):
     PROCESS = "process", _("Verfahren")
     DEADLINES = "deadlines", _("Fristen und Termine")
     OTHER = "other", _("Sonstiges")
+    # A barrier in the portal (BITV 2.0 feedback): any signed-in user may report one, with or without an alliance.
+    ACCESSIBILITY = "accessibility", _("Barrierefreiheit")
 
 
 class QuestionStatus(models.TextChoices):
@@ -37,11 +39,12 @@ def question_attachment_path(instance, filename):
 
 
 class Question(models.Model):
-    """A question an alliance puts to the programme office about the evaluation."""
+    """A question an alliance puts to the programme office about the evaluation, or a barrier in the portal that
+    any signed-in user reports (then without an alliance, topic "Barrierefreiheit")."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cycle = models.ForeignKey(EvaluationCycle, on_delete=models.PROTECT, related_name="questions")
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="questions")
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="questions", null=True, blank=True)
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     topic = models.CharField(_("Thema"), max_length=16, choices=QuestionTopic.choices)
     text = models.TextField(_("Frage"))
@@ -75,10 +78,18 @@ class Question(models.Model):
             models.CheckConstraint(
                 condition=Q(status=QuestionStatus.OPEN) | ~Q(answer=""), name="answered_question_has_answer"
             ),
+            models.CheckConstraint(
+                condition=Q(alliance__isnull=False) | Q(topic="accessibility"),
+                name="only_barrier_reports_lack_alliance",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.alliance}: {self.text[:60]}"
+        return f"{self.alliance or self.get_topic_display()}: {self.text[:60]}"
+
+    @property
+    def is_barrier_report(self):
+        return self.alliance_id is None
 
     @property
     def attachment_served_name(self):

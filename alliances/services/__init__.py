@@ -30,6 +30,7 @@ from alliances.services.questions import (
     answer_question,
     ask_question,
     record_attachment_check,
+    report_barrier,
 )
 from alliances.services.reminders import send_due_submission_reminders
 from alliances.services.strategy import (
@@ -69,6 +70,7 @@ __all__ = [
     "alliance_names_in",
     "answer_question",
     "ask_question",
+    "report_barrier",
     "cycle_alliances",
     "cycle_settings_version",
     "derived_phase",

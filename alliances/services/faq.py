@@ -35,6 +35,8 @@ class IdentityWarning(Refusal):
 def alliance_names_in(alliance, *texts):
     """The alliance's name or acronym where it appears as a word in any of the texts (case-insensitive)."""
     found = []
+    if alliance is None:  # a barrier report names no alliance
+        return found
     for name in (alliance.name, alliance.acronym):
         name = (name or "").strip()
         if len(name) < 2 or name in found:
@@ -55,7 +57,8 @@ def publish_to_faq(*, question, user, topic, question_text, answer_text, confirm
     answered, was already published, or a text is empty or too long.
     """
     now = now or timezone.now()
-    current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
+    # Only the question row: a barrier report has no alliance, and an outer join cannot be locked.
+    current = Question.objects.select_for_update(of=("self",)).select_related("cycle", "alliance").get(pk=question.pk)
     if current.status != QuestionStatus.ANSWERED:
         raise ValidationError(_("Nur eine beantwortete Frage kann in die FAQ übernommen werden."), code="open")
     if FaqEntry.objects.filter(source_question=current).exists():

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances import search, validators
-from alliances.models import Question, QuestionComment, QuestionStatus
+from alliances.models import Question, QuestionComment, QuestionStatus, QuestionTopic, current_cycle
 from alliances.selectors import active_managers, cycle_alliances
 from alliances.services.conflicts import ChangedMeanwhile
 from alliances.services.history import save_with_history
@@ -101,6 +101,45 @@ def _create_question(*, cycle, alliance, user, topic, text, received, stored, no
     return question
 
 
+# Where in the portal the barrier was met: a page title or an address, kept short.
+BARRIER_PAGE_MAX_LENGTH = 300
+
+
+@transaction.atomic
+def report_barrier(*, user, text, page="", now=None):
+    """Any signed-in user reports a barrier in the portal (BITV 2.0 feedback); it reaches the programme office as a
+    question with the topic "Barrierefreiheit" and no alliance, answered like any question.
+
+    Side effects: creates the Question in the current cycle (kept in history, searchable by staff), e-mails every
+    programme office user a notice without the text. Raises ValidationError for an empty
+    or too long text or page, or when there is no cycle to file it under.
+    """
+    now = now or timezone.now()
+    text = validators.clean_text(text, validators.QUESTION_TEXT)
+    page = (page or "").strip()
+    if len(page) > BARRIER_PAGE_MAX_LENGTH:
+        raise ValidationError(
+            _("Bitte nennen Sie die Seite in höchstens %(limit)s Zeichen.") % {"limit": BARRIER_PAGE_MAX_LENGTH}
+        )
+    cycle = current_cycle()
+    if cycle is None:
+        raise ValidationError(_("Das Portal nimmt derzeit keine Meldungen an. Bitte schreiben Sie uns eine E-Mail."))
+    if page:
+        text = _("%(text)s\n\nSeite: %(page)s") % {"text": text, "page": page}
+    question = Question(
+        cycle=cycle, alliance=None, asked_by=user, topic=QuestionTopic.ACCESSIBILITY, text=text, asked_at=now
+    )
+    save_with_history(question, user, _("Barriere gemeldet"))
+    search.index_question(question)
+    _notify(
+        question,
+        recipients=_active_users_with_role(Role.PROGRAMME_OFFICE),
+        subject=_("Neue Meldung einer Barriere im Portal"),
+        template="alliances/email/barrier_reported",
+    )
+    return question
+
+
 def record_attachment_check(*, pk, outcome):
     """Records the worker's verdict on a question's attachment that waits for it; runs in the check's transaction.
 
@@ -131,12 +170,14 @@ def answer_question(*, question, user, answer, expected_version, now=None):
 
     The row is locked and its version compared, so of two concurrent answers exactly one wins.
     Side effects: stores the answer (kept in history, searchable with the question), raises the version and, on
-    the first answer, e-mails the alliance's managers a notice with a link. Raises QuestionConflict when
+    the first answer, e-mails the alliance's managers a notice with a link (for a barrier report: the person who
+    reported it). Raises QuestionConflict when
     `expected_version` is stale, ValidationError for an empty or too long answer.
     """
     now = now or timezone.now()
     answer = validators.clean_text(answer, validators.ANSWER_TEXT)
-    current = Question.objects.select_for_update().select_related("cycle", "alliance").get(pk=question.pk)
+    # Only the question row: a barrier report has no alliance, and an outer join cannot be locked.
+    current = Question.objects.select_for_update(of=("self",)).select_related("cycle", "alliance").get(pk=question.pk)
     if current.version != expected_version:
         raise QuestionConflict(Question.objects.select_related("answered_by").get(pk=current.pk))
     first_answer = current.status == QuestionStatus.OPEN
@@ -147,6 +188,19 @@ def answer_question(*, question, user, answer, expected_version, now=None):
     current.version += 1
     save_with_history(current, user, _("Beantwortet") if first_answer else _("Antwort geändert"))
     search.index_question(current)
+    if current.is_barrier_report:
+        # The person who reported it reads the answer on the report page, not on the alliances' question pages.
+        if first_answer:
+            send_notification(
+                recipients=[current.asked_by],
+                kind=NotificationKind.QUESTION,
+                subject=_("Ihre Meldung einer Barriere wurde beantwortet"),
+                template="alliances/email/barrier_answered",
+                context={"question": current},
+                cause=current,
+                cause_url=reverse("alliances:barrier_report"),
+            )
+        return current
     if first_answer:
         _notify(
             current,

@@ -26,6 +26,7 @@ from alliances.models import (
     current_cycle,
 )
 from portal.exceptions import Refusal
+from portal.form_feedback import autosave_refused, autosaved_response, changed_fields
 from portal.formatting import euro
 from portal.forms import add_refusal
 from portal.history import change_history
@@ -101,6 +102,18 @@ def _workspace_context(request, strategy, form=None, upload_form=None):
         "deadline_passed": now > strategy.deadline,
         "budget": budget_table(strategy.cycle.years, strategy.budget_lines.all()),
         "upload_limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+        "autosave_seconds": settings.AUTOSAVE_SECONDS,
+    }
+
+
+def _conflict_context(strategy, form, conflict):
+    """Both versions of each field the other save changed: the typed one stays in the form, the stored one is
+    shown beside it; the form carries the stored version, so that saving again keeps the typed text deliberately."""
+    return {
+        "message": conflict.message,
+        "rows": changed_fields(form, _initial_form_data(conflict.current)),
+        "version": conflict.current.version,
+        "discard_url": _strategy_url(strategy),
     }
 
 
@@ -127,12 +140,14 @@ def strategy_detail(request, cycle_slug, alliance_slug):
 
 @require_POST
 def strategy_save(request, cycle_slug, alliance_slug):
+    """Saves the draft; the workspace script's autosave (header X-Autosave) gets JSON, or the conflict panel."""
     strategy = _strategy_or_404(request, cycle_slug, alliance_slug)
     require_permission(request.user, "alliances.edit_strategy", strategy)
+    autosaving = request.headers.get("X-Autosave") == "1"
     form = StrategyForm(request.POST, strategy=strategy)
     if form.is_valid():
         try:
-            services.save_strategy_draft(
+            saved = services.save_strategy_draft(
                 strategy=strategy,
                 user=request.user,
                 sections=form.section_values(),
@@ -145,22 +160,31 @@ def strategy_save(request, cycle_slug, alliance_slug):
             data["version"] = conflict.current.version
             form = StrategyForm(data, strategy=strategy)
             form.is_valid()
-            add_refusal(form, conflict)
-            return render(
-                request, "alliances/strategy_detail.html", _workspace_context(request, strategy, form=form), status=409
-            )
+            context = {"conflict": _conflict_context(strategy, form, conflict)}
+            if autosaving:
+                return render(request, "partials/form_conflict.html", context, status=409)
+            context |= _workspace_context(request, strategy, form=form)
+            return render(request, "alliances/strategy_detail.html", context, status=409)
         except services.StrategyLocked as locked:
+            if autosaving:
+                return autosave_refused(locked.message)
             messages.error(request, locked.message)
             return redirect(_strategy_url(strategy))
         except ValidationError as error:
             # The form checks the same rules; this is only reached when the cycle's cap changed meanwhile.
             form.add_error(None, error)
         else:
+            if autosaving:
+                return autosaved_response(saved.version, saved.updated_at)
             messages.success(request, _("Der Entwurf wurde gespeichert."))
             return redirect(_strategy_url(strategy))
+        if autosaving:
+            return autosave_refused(" ".join(form.non_field_errors()))
         return render(
             request, "alliances/strategy_detail.html", _workspace_context(request, strategy, form=form), status=422
         )
+    if autosaving:
+        return autosave_refused(_("Bitte korrigieren Sie die markierten Angaben."))
     messages.error(request, _("Bitte korrigieren Sie die markierten Angaben. Es wurde nichts gespeichert."))
     return render(
         request, "alliances/strategy_detail.html", _workspace_context(request, strategy, form=form), status=422

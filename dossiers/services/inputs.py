@@ -10,7 +10,7 @@ from decisions import selectors
 from decisions import services as decision_services
 from decisions.models import FundingDecision
 from dossiers import privacy_documents
-from dossiers.contents import DossierUnavailable
+from dossiers.contents import DossierUnavailable, decision_awaiting_release
 from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, DossierKind
 from reviews.models import Assignment, PanelVotum, Review
 
@@ -64,11 +64,7 @@ def _letter_inputs(strategy):
 
 
 def _letter_draft_inputs(strategy):
-    decision = selectors.decision_awaiting_release(strategy)
-    if decision is None:
-        raise DossierUnavailable(
-            _("Für diese Strategie gibt es keine Entscheidung vor der Freigabe, deren Schreiben als Entwurf entstünde.")
-        )
+    decision = decision_awaiting_release(strategy)
     # The letter as it would go out now: it changes with the decision, the alliance's letter data and the date.
     return {"decision": decision.pk, "version": decision.version, "letter": decision_services.render_letter(decision)}
 

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.branding import mail_subject
 from portal.exceptions import Refusal
 from portal.models import ErasureRequest, ErasureStatus, NotificationKind, RetentionRule, Role, User
 from portal.notifications import send_notification
@@ -32,7 +33,7 @@ from portal.privacy.services import pseudonymise_account
 
 logger = logging.getLogger(__name__)
 
-NOTICE_SUBJECT = "[WIR! Strategy Portal] Ihr Konto wurde gelöscht"
+NOTICE_SUBJECT = "Ihr Konto wurde gelöscht"
 
 
 class ErasureRefused(Refusal):
@@ -246,7 +247,7 @@ def send_erasure_notice(*, request_id, address) -> bool:
         if request is None or request.notified_at is not None:
             return False
         body_text, body_html = notice_for(request)
-        mail = EmailMultiAlternatives(NOTICE_SUBJECT, body_text, settings.DEFAULT_FROM_EMAIL, [address])
+        mail = EmailMultiAlternatives(mail_subject(NOTICE_SUBJECT), body_text, settings.DEFAULT_FROM_EMAIL, [address])
         mail.attach_alternative(body_html, "text/html")
         try:
             mail.send()

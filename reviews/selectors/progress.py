@@ -10,6 +10,7 @@ from reviews.models import (
     Assignment,
     ExpertProfile,
 )
+from reviews.ordering import NaturalOrder
 
 # Rows per page of the progress lists.
 PROGRESS_PER_PAGE = 50
@@ -125,7 +126,7 @@ def active_experts():
     return (
         User.objects.filter(role=Role.EXPERT, is_active=True)
         .select_related("expert_profile__federal_state")
-        .order_by("full_name", "email", "pk")
+        .order_by(NaturalOrder("full_name"), "email", "pk")
     )
 
 

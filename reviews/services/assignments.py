@@ -125,16 +125,36 @@ def assign_many(*, pairs, user):
 
 @transaction.atomic
 def withdraw_assignment(*, assignment, user, reason):
-    """Side effects: ends an assignment (frees the slot), kept in history with the reason; refreshes the
-    strategy's score summary."""
+    """The programme office ends an assignment; a submitted review cannot be withdrawn.
+
+    Side effects: the assignment becomes "zurückgezogen" (frees the expert's slot), kept in history with the
+    reason; refreshes the strategy's score summary; e-mails the expert the reason. Raises ValidationError
+    without a reason, for a submitted review, or for an assignment that has already ended.
+    """
     reason = validators.required_reason(reason, validators.WITHDRAW_REASON_MISSING)
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("strategy__alliance", "strategy__cycle", "expert")
+        .get(pk=assignment.pk)
+    )
     if assignment.reviews.filter(status=ReviewStatus.SUBMITTED).exists():
         raise ValidationError(_("Ein abgegebenes Gutachten kann nicht zurückgezogen werden."))
+    if assignment.status not in ACTIVE_ASSIGNMENT_STATUSES:
+        raise ValidationError(_("Diese Zuweisung ist bereits beendet."))
     assignment.status = AssignmentStatus.WITHDRAWN
     assignment._history_user = user
     assignment._change_reason = reason
     assignment.save()
     bump_figures_version(cycle_id=assignment.strategy.cycle_id)
     refresh_score_summaries(strategy_ids=[assignment.strategy_id])
+    strategy = assignment.strategy
+    send_notification(
+        recipients=[assignment.expert],
+        kind=NotificationKind.ASSIGNMENT,
+        subject=_("Begutachtung zurückgezogen: %(alliance)s") % {"alliance": strategy.alliance.name},
+        template="reviews/email/withdrawn",
+        context={"assignment": assignment, "strategy": strategy, "reason": reason},
+        cause=assignment,
+        cause_url=reverse("reviews:my_assignments"),
+    )
     return assignment

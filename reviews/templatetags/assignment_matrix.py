@@ -6,19 +6,37 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def matrix_cells(context, row):
     """The <td> cells of `row` (see selectors.assignment_matrix). Those who may assign get a link per free cell,
-    built from the page's `assign_prefix`; the others see only the hints. Every value is escaped."""
+    built from the page's `assign_prefix`, and a withdraw link per active assignment (`withdraw_prefix`); the
+    others see only the hints. Every value is escaped."""
     strategy_prefix = f"{context['assign_prefix']}{row['strategy'].pk}/"
     can_manage = context["can_manage"]
-    assign = _("zuweisen")
+    assign, withdraw = _("zuweisen"), _("zurückziehen")
+    active = set(ACTIVE_ASSIGNMENT_STATUSES)
     cells = []
     for cell in row["cells"]:
-        if cell["assignment"] is not None:
+        assignment = cell["assignment"]
+        if assignment is not None and can_manage and assignment.status in active:
+            cells.append(
+                format_html(
+                    '<td>{}<br><a href="{}{}/withdraw/" class="small">{}<span class="visually-hidden"> {} → {}</span>'
+                    "</a></td>",
+                    cell["text"],
+                    context["withdraw_prefix"],
+                    assignment.pk,
+                    withdraw,
+                    cell["expert"].get_full_name(),
+                    row["strategy"].alliance.name,
+                )
+            )
+        elif assignment is not None:
             cells.append(format_html("<td>{}</td>", cell["text"]))
         elif can_manage:
             href = f"{strategy_prefix}{cell['expert'].pk}/"

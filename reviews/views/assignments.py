@@ -17,8 +17,10 @@ from portal.forms import add_refusal
 from portal.rules import require_permission
 from reviews import selectors, services
 from reviews.assignment_import import apply_assignment_import, parse_assignment_csv
-from reviews.balancer import apply_proposal, propose_assignments
-from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm
+from reviews.balancer import apply_previewed, pair_key, propose_assignments
+from reviews.forms.office import AssignForm, AssignmentImportForm, MatrixFilterForm, ReasonForm
+from reviews.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment
+from reviews.ordering import natural_key
 from reviews.views.base import cycle_for_office, render_form_page
 
 
@@ -41,6 +43,7 @@ def assignments(request, cycle_slug):
     columns = Paginator(experts, selectors.EXPERTS_PER_PAGE).get_page(request.GET.get("experten"))
     # The assign URL of any pair is this prefix + "<strategy>/<expert>/": one reverse() per page, not per cell.
     assign_prefix = reverse("reviews:office_assign", args=[cycle.slug, 0, 0]).removesuffix("0/0/")
+    withdraw_prefix = reverse("reviews:office_withdraw", args=[cycle.slug, 0]).removesuffix("0/withdraw/")
     return render(
         request,
         "reviews/office/assignments.html",
@@ -52,6 +55,7 @@ def assignments(request, cycle_slug):
             "columns": columns,
             "rows": selectors.assignment_matrix(cycle, strategies=page.object_list, experts=columns.object_list),
             "assign_prefix": assign_prefix,
+            "withdraw_prefix": withdraw_prefix,
             "can_manage": rules.has_perm("reviews.manage_review", request.user),
         },
     )
@@ -91,6 +95,40 @@ def assign(request, cycle_slug, strategy_pk, expert_pk):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def withdraw(request, cycle_slug, assignment_pk):
+    """Confirms withdrawing an active assignment, with a required reason; the expert is told by e-mail."""
+    cycle = cycle_for_office(request, cycle_slug)
+    require_permission(request.user, "reviews.manage_review")
+    assignment = get_object_or_404(
+        Assignment.objects.filter(strategy__cycle=cycle, status__in=ACTIVE_ASSIGNMENT_STATUSES).select_related(
+            "strategy__alliance", "expert"
+        ),
+        pk=assignment_pk,
+    )
+    back_url = _matrix_url(request, cycle)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_assignment(assignment=assignment, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            names = {"expert": assignment.expert, "alliance": assignment.strategy.alliance.name}
+            messages.success(request, _("Die Zuweisung von %(expert)s zu %(alliance)s ist zurückgezogen.") % names)
+            return redirect(back_url)
+    return render_form_page(
+        request,
+        "reviews/office/withdraw.html",
+        form,
+        cycle=cycle,
+        assignment=assignment,
+        form=form,
+        back_url=back_url,
+        back_query=back_url.partition("?")[2],
+    )
+
+
 # The matrix's own GET parameters: the page and filters an assignment returns to.
 MATRIX_PARAMETERS = ("suche", "land", "gutachter", "unterbesetzt", "seite", "experten")
 
@@ -118,37 +156,51 @@ def _nothing_assigned(refused):
     return refused.message + " " + _("Es wurde nichts zugewiesen.")
 
 
-def _pair_keys(pairs):
-    return sorted(f"{strategy.pk}:{expert.pk}" for strategy, expert, _reason in pairs)
+def _by_load_then_name(item):
+    expert, load = item
+    return -load, natural_key(expert.get_full_name()), expert.email
 
 
 @require_http_methods(["GET", "POST"])
 def balancer(request, cycle_slug):
-    """The automatic balancer: a preview, then the same proposal applied as one unit."""
+    """The automatic balancer: a preview, applied per strategy or all at once. Each apply re-checks the posted
+    pairs against the proposal as it is now and says what it created and what it left alone."""
     cycle = cycle_for_office(request, cycle_slug)
     require_permission(request.user, "reviews.manage_review")
-    proposal = propose_assignments(cycle=cycle)
     if request.method == "POST":
-        if request.POST.getlist("pair") != _pair_keys(proposal.pairs()):
-            messages.error(
-                request, _("Die Zuweisungen haben sich seit der Vorschau geändert. Bitte prüfen Sie die neue Vorschau.")
-            )
-            return redirect("reviews:office_balancer", cycle.slug)
         try:
-            created = apply_proposal(proposal=proposal, user=request.user)
+            applied = apply_previewed(cycle=cycle, keys=request.POST.getlist("pair"), user=request.user)
         except services.AssignmentRefused as refused:
             messages.error(request, _nothing_assigned(refused))
             return redirect("reviews:office_balancer", cycle.slug)
-        message = ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", len(created))
-        return _back_to_matrix(request, cycle, message % {"count": len(created)})
+        count = len(applied.created)
+        if count:
+            message = ngettext("%(count)s Zuweisung angelegt.", "%(count)s Zuweisungen angelegt.", count)
+            messages.success(request, message % {"count": count})
+        if applied.stale:
+            messages.warning(
+                request,
+                _(
+                    "Nicht übernommen, weil sich der Vorschlag seit der Vorschau geändert hat: %(names)s. "
+                    "Bitte prüfen Sie die neue Vorschau."
+                )
+                % {"names": ", ".join(applied.stale)},
+            )
+        elif not count:
+            messages.error(request, _("Es wurde keine Zuweisung ausgewählt."))
+        if request.POST.get("umfang") == "alle" and count and not applied.stale:
+            return redirect("reviews:office_assignments", cycle.slug)
+        return redirect("reviews:office_balancer", cycle.slug)
+    proposal = propose_assignments(cycle=cycle)
     return render(
         request,
         "reviews/office/balancer.html",
         {
             "cycle": cycle,
             "proposal": proposal,
-            "pair_keys": _pair_keys(proposal.pairs()),
-            "loads": sorted(proposal.loads.items(), key=lambda item: (-item[1], item[0].email)),
+            "groups": proposal.by_strategy(),
+            "pair_keys": sorted(pair_key(strategy, expert) for strategy, expert, _reason in proposal.pairs()),
+            "loads": sorted(proposal.loads.items(), key=_by_load_then_name),
         },
     )
 

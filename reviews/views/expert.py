@@ -7,11 +7,13 @@ a withdrawn one, or (for strategy content, documents and the review) one not yet
 import logging
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliances import services as alliance_services
 from alliances.models import STRATEGY_SECTIONS, StrategyDocument, budget_table, current_cycle
+from portal.form_feedback import autosave_refused, autosaved_response, changed_fields
 from portal.forms import add_refusal
 from portal.rules import require_permission
 from portal.uploads import pdf_download
@@ -112,7 +115,7 @@ def assignment_detail(request, pk):
     assignment = _assignment_or_404(request, pk)
     context = {"assignment": assignment, "strategy": assignment.strategy, "cycle": assignment.strategy.cycle}
     if assignment.status == AssignmentStatus.AWAITING_DECLARATION:
-        context["form"] = DeclarationForm()
+        context.update(_declaration_context(assignment), form=DeclarationForm())
         return render(request, "reviews/expert/declaration.html", context)
     if assignment.status != AssignmentStatus.CLEARED:
         return render(request, "reviews/expert/ended.html", context)
@@ -137,6 +140,18 @@ def assignment_detail(request, pk):
         }
     )
     return render(request, "reviews/expert/assignment.html", context)
+
+
+def _declaration_context(assignment):
+    """What the expert needs to judge a conflict before seeing the strategy: the alliance's partner organisations,
+    its region and federal states, and the organisation that leads it (where its management sits)."""
+    alliance = assignment.strategy.alliance
+    return {
+        "partners": list(alliance.partners.order_by("name").values_list("name", flat=True)),
+        "states": list(alliance.states.order_by("name").values_list("name", flat=True)),
+        "region": alliance.region,
+        "lead_institution": alliance.postal_recipient,
+    }
 
 
 @require_POST
@@ -169,6 +184,7 @@ def declare(request, pk):
             "strategy": assignment.strategy,
             "cycle": assignment.strategy.cycle,
             "form": form,
+            **_declaration_context(assignment),
         },
         status=422,
     )
@@ -192,31 +208,52 @@ def document_download(request, pk, public_id):
 # --- The review ---------------------------------------------------------------------------------------------
 
 
+REVIEW_CHANGED_MEANWHILE = gettext_lazy(
+    "Das Gutachten wurde inzwischen an anderer Stelle (etwa in einem anderen Tab) gespeichert. Ihre Eingaben "
+    "wurden nicht gespeichert, sind aber im Formular erhalten."
+)
+
+
+def _review_conflict(assignment, form, conflict):
+    """Both versions of each field the other save changed (see the strategy workspace's conflict)."""
+    return {
+        "message": REVIEW_CHANGED_MEANWHILE,
+        "rows": changed_fields(form, review_initial(conflict.current)),
+        "version": conflict.current.version,
+        "discard_url": reverse("reviews:review", args=[assignment.pk]),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def review_form(request, pk):
     """The review: a score and justification per criterion, the overall assessment; saved as a draft or
-    submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept.
+    submitted (which locks it). A stale version (another tab saved meanwhile) is refused, the input kept and both
+    versions shown. The workspace script's autosave (header X-Autosave) only saves the draft and gets JSON back.
     GET only reads: the draft is created (or moved to the latest snapshot) by the first save."""
     assignment = _assignment_or_404(request, pk, cleared=True)
     require_permission(request.user, "reviews.read_strategy", assignment)
     reading = selectors.review_for_reading(assignment=assignment)
     review = reading.review
     criteria = list(review.rubric.criteria.all())
+    autosaving = request.method == "POST" and request.headers.get("X-Autosave") == "1"
     context = {
         "assignment": assignment,
         "strategy": assignment.strategy,
         "cycle": assignment.strategy.cycle,
         "review": review,
         "deadline_passed": timezone.now() > assignment.strategy.cycle.review_deadline,
+        "autosave_seconds": settings.AUTOSAVE_SECONDS,
     }
     if review.status == ReviewStatus.SUBMITTED:
+        if autosaving:
+            return autosave_refused(_("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
         if request.method == "POST":
             messages.error(request, _("Das Gutachten ist abgegeben und kann nicht mehr geändert werden."))
             return redirect("reviews:review", assignment.pk)
         scores = {score.criterion_id: score for score in reading.scores}
         context["rows"] = [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
         return render(request, "reviews/expert/review_submitted.html", context)
-    submitting = request.method == "POST" and "submit" in request.POST
+    submitting = request.method == "POST" and "submit" in request.POST and not autosaving
     if request.method == "POST":
         form = ReviewForm(request.POST, criteria=criteria, submitting=submitting)
     else:
@@ -227,7 +264,7 @@ def review_form(request, pk):
         if form.is_valid():
             # "Abgeben" saves the input as a draft first; the binding submission follows on the confirmation page.
             try:
-                services.start_review_draft(
+                saved = services.start_review_draft(
                     assignment=assignment,
                     user=request.user,
                     scores=form.service_scores(),
@@ -235,17 +272,32 @@ def review_form(request, pk):
                     expected_version=form.cleaned_data["version"],
                 )
             except services.ReviewConflict as conflict:
+                # The typed input stays; the form now carries the stored version, so saving again is deliberate.
                 status = 409
-                add_refusal(form, conflict)
+                data = request.POST.copy()
+                data["version"] = conflict.current.version
+                form = ReviewForm(data, criteria=criteria, submitting=submitting)
+                form.is_valid()
+                context["conflict"] = _review_conflict(assignment, form, conflict)
+                if autosaving:
+                    return render(request, "partials/form_conflict.html", context, status=status)
             except services.ReviewLocked as locked:
+                if autosaving:
+                    return autosave_refused(locked.message)
                 add_refusal(form, locked)
             except ValidationError as error:
+                if autosaving:
+                    return autosave_refused(" ".join(error.messages))
                 form.add_error(None, error)
             else:
+                if autosaving:
+                    return autosaved_response(saved.version, saved.updated_at)
                 if submitting:
                     return redirect("reviews:review_submit", assignment.pk)
                 messages.success(request, _("Der Entwurf wurde gespeichert."))
                 return redirect("reviews:review", assignment.pk)
+        elif autosaving:
+            return autosave_refused(_("Bitte korrigieren Sie die markierten Angaben."))
     context["form"] = form
     return render(request, "reviews/expert/review_form.html", context, status=status)
 

@@ -69,7 +69,7 @@ def test_asking_keeps_the_question_in_history_and_notifies_the_programme_office_
     notices = messages_of(NotificationKind.QUESTION)
     assert [m.recipient_email for m in notices] == sorted([programme_office.email, second_office.email])
     body = notices[0].body_text
-    assert "WIR! Strategy Portal" in body
+    assert "WIR!-Strategieportal" in body
     assert reverse("alliances:question_detail", args=[question.public_id]) in body
     assert QUESTION_TEXT not in body and QUESTION_TEXT not in notices[0].body_html
     assert notices[0].status == "sent" and len(mail.outbox) == 2
@@ -175,7 +175,7 @@ def test_answering_notifies_the_alliance_managers_and_keeps_each_state_in_histor
     notices = messages_of(NotificationKind.QUESTION)
     assert {m.recipient_email for m in notices} == {question.asked_by.email, colleague.email}
     assert "Ja, wenn die Reise" not in notices[0].body_text
-    assert "/questions/" in notices[0].body_text and "WIR! Strategy Portal" in notices[0].body_text
+    assert "/questions/" in notices[0].body_text and "WIR!-Strategieportal" in notices[0].body_text
     services.answer_question(
         question=current, user=programme_office, answer="Ja, mit Begründung.", expected_version=current.version
     )
@@ -466,7 +466,7 @@ def test_several_faq_entries_in_one_day_give_one_email_per_manager(
     assert [m.recipient_email for m in digests] == sorted([manager.email, colleague.email, other_manager.email])
     assert outsider.email not in {m.recipient_email for m in digests}
     assert "3 neue FAQ-Einträge" in digests[0].subject
-    assert "WIR! Strategy Portal" in digests[0].body_text
+    assert "WIR!-Strategieportal" in digests[0].body_text
     assert reverse("alliances:faq", args=[question.cycle.slug]) in digests[0].body_text
     assert "Finanzplan und Budget" in digests[0].body_text and "Verfahren" in digests[0].body_text
     assert FaqDigest.objects.get().entry_count == 3
@@ -487,8 +487,8 @@ def test_the_next_days_digest_covers_only_the_entries_published_since_the_last_o
         .values_list("subject", flat=True)
     )
     assert [subject.split(" zur ")[0] for subject in subjects] == [
-        "[WIR! Strategy Portal] 2 neue FAQ-Einträge",
-        "[WIR! Strategy Portal] Ein neuer FAQ-Eintrag",
+        "[WIR!-Strategieportal] 2 neue FAQ-Einträge",
+        "[WIR!-Strategieportal] Ein neuer FAQ-Eintrag",
     ]
 
 

@@ -78,7 +78,7 @@ def test_the_programme_office_searches_live_and_lands_on_the_measures_section(
     expect(hit).to_contain_text(MEASURES)
     expect(hit.locator("mark").first).to_have_text(re.compile(r"^wasserstoff$", re.IGNORECASE))
     expect(page).to_have_url(re.compile(r"/search/\?q=Wasserstoff(\+|%20)-Bayern(\+|%20)feld(%3A|:)massnahmen$"))
-    expect(page).to_have_title("Suche: Wasserstoff -Bayern feld:massnahmen · WIR! Strategy Portal")
+    expect(page).to_have_title("Suche: Wasserstoff -Bayern feld:massnahmen · WIR!-Strategieportal")
     assert page.evaluate("window.stillTheSamePage") is True
     assert_page_sound(page)
 

@@ -61,6 +61,7 @@ def test_the_preview_of_the_decision_in_effect_offers_its_draft_as_a_pdf(client,
     client.force_login(world["actors"]["ministry"])
     page = client.get(url("letter_preview", world["strategy"], world["decision"].pk)).content.decode()
     assert "Entwurf als PDF" in page
+    assert "<title>Vorschau des Entscheidungsschreibens ·" in page
     assert reverse("dossiers:panel", args=["letter_draft", world["strategy"].cycle.slug, "gesunde-lausitz"]) in page
 
 

@@ -119,7 +119,7 @@ def test_cycle_report_metadata_outline_and_structure(report_cycle):
     dossier = render_report(report_cycle)
     reader = PdfReader(dossier.file.path)
     assert reader.metadata.title == "Bericht: Zwischenbegutachtung 2024"
-    assert reader.metadata.author == "WIR! Strategy Portal"
+    assert reader.metadata.author == "WIR!-Strategieportal"
     assert reader.trailer["/Root"]["/Lang"] == "de"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     titles = outline_titles(reader)

@@ -76,7 +76,7 @@ def test_releasing_a_decision_renders_its_letter_as_a_tagged_pdf(released_letter
     assert released_letter.status == DossierStatus.READY, released_letter.error_message
     reader, text = pdf_text(released_letter)
     assert reader.metadata.title == "Entscheidungsschreiben: Gesunde Lausitz"
-    assert reader.metadata.author == "WIR! Strategy Portal"
+    assert reader.metadata.author == "WIR!-Strategieportal"
     assert reader.trailer["/Root"]["/Lang"] == "de"
     assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in reader.trailer["/Root"]

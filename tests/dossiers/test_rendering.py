@@ -70,7 +70,7 @@ def test_strategy_dossier_has_pages_outline_metadata_and_appended_documents(subm
     reader = PdfReader(dossier.file.path)
     assert dossier.page_count == len(reader.pages)
     assert reader.metadata.title == "Erweiterte WIR!-Strategie: Gesunde Lausitz"
-    assert reader.metadata.author == "WIR! Strategy Portal"
+    assert reader.metadata.author == "WIR!-Strategieportal"
     assert reader.trailer["/Root"]["/Lang"] == "de"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     titles = outline_titles(reader)

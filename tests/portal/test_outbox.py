@@ -99,7 +99,7 @@ def test_delivery_is_idempotent(manager):
     message = notify(manager, subject="Einmal")[0]
     deliver_message.apply(args=[message.pk])
     deliver_message.apply(args=[message.pk])
-    assert [m.subject for m in mail.outbox].count("[WIR! Strategy Portal] Einmal") == 1
+    assert [m.subject for m in mail.outbox].count("[WIR!-Strategieportal] Einmal") == 1
 
 
 def test_the_sweep_resends_messages_left_queued(manager):

@@ -36,6 +36,8 @@ MATRIX = [
     ("home", "get", [LOGIN, 302, 302, 302, 302, 302]),
     ("health", "get", [200, 200, 200, 200, 200, 200]),
     ("privacy_notice", "get", [200, 200, 200, 200, 200, 200]),
+    ("accessibility_statement", "get", [200, 200, 200, 200, 200, 200]),
+    ("easy_read", "get", [200, 200, 200, 200, 200, 200]),
     ("outbox", "get", [LOGIN, 403, 403, 200, 403, 403]),
     ("outbox_message", "get", [LOGIN, 403, 403, 200, 403, 403]),
     ("outbox_retry", "post", [LOGIN, 403, 403, 302, 403, 403]),

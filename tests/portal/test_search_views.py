@@ -258,7 +258,7 @@ def test_htmx_gets_only_the_results_and_the_status_for_the_live_region(client, p
     text = page_text(response)
     assert "<html" not in text and 'id="search-form"' not in text
     assert 'id="search-status" hx-swap-oob="innerHTML"' in text and "4 Treffer" in text
-    assert text.lstrip().startswith("<title>Suche: Wasserstoff · WIR! Strategy Portal</title>")
+    assert text.lstrip().startswith("<title>Suche: Wasserstoff · WIR!-Strategieportal</title>")
     assert len(hits_of(response)) == 2
     assert "HX-Request" in response["Vary"]
 

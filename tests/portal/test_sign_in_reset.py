@@ -64,9 +64,9 @@ def test_the_mailed_link_sets_a_new_password_once(browser):
     mail = account_mails(manager.email).get()
     assert mail.recipient == manager
     # Named after the portal once, in the subject and the greeting.
-    assert mail.subject.startswith("[WIR! Strategy Portal] ")
+    assert mail.subject.startswith("[WIR!-Strategieportal] ")
     assert mail.subject.count("[") == 1
-    assert "WIR! Strategy Portal" in mail.body_text
+    assert "WIR!-Strategieportal" in mail.body_text
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.body_text).group(1)
 
     form_page = client.get(link, follow=True)

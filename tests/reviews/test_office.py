@@ -57,6 +57,8 @@ def url_for(name, world):
         return reverse("reviews:office_expert_profile", args=[cycle, world["free_expert"].pk])
     if name in ("office_balancer", "office_import"):
         return reverse(f"reviews:{name}", args=[cycle])
+    if name == "office_withdraw":
+        return reverse("reviews:office_withdraw", args=[cycle, world["review"].assignment_id])
     if name == "office_review_reopen":
         return reverse("reviews:office_review_reopen", args=[cycle, world["review"].pk])
     return reverse(f"reviews:{name}", args=[cycle])

@@ -25,6 +25,8 @@ MATRIX = [
     ("office_expert_profile", "get", [LOGIN, 403, 403, 200, 403, 403]),
     ("office_reminder", "post", [LOGIN, 403, 403, 302, 403, 403]),
     ("office_review_reopen", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_withdraw", "get", [LOGIN, 403, 403, 200, 403, 403]),
+    ("office_withdraw", "post", [LOGIN, 403, 403, 422, 403, 403]),
 ]
 
 

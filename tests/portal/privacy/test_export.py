@@ -106,7 +106,7 @@ def test_an_experts_export_holds_their_reviews_scores_and_messages_and_no_other_
     assert review["strengths"] == "Stärken" and review["assignment__strategy__alliance__name"] == "Gesunde Lausitz"
     assert len(by_model["reviews.Score"]["about_you"]) == 8
     subjects = [row["subject"] for row in by_model["portal.OutgoingMessage"]["about_you"]]
-    assert "[WIR! Strategy Portal] Ihre Zuweisung" in subjects and not any("Zora" in s for s in subjects)
+    assert "[WIR!-Strategieportal] Ihre Zuweisung" in subjects and not any("Zora" in s for s in subjects)
     # The second factor is named, its secret never copied.
     (factor,) = by_model["mfa.Authenticator"]["about_you"]
     assert factor["data"] == str(HIDDEN)
