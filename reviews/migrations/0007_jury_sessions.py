@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alliances', '0009_submission_reminders'),
-        ('reviews', '0005_confidential_note_for_the_ministry'),
+        ('reviews', '0006_natural_sort_collation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
