@@ -81,6 +81,7 @@ class NotificationKind(models.TextChoices):
     DECISION = "decision", _("Förderentscheidung")
     ACCOUNT = "account", _("Zugang und Sicherheit")
     DEADLINE = "deadline", _("Fristen: Erinnerungen und Änderungen")
+    JURY = "jury", _("Jurysitzungen: Einladungen und Terminänderungen")
 
 
 # Legally required notices go out whatever the recipient chose.
@@ -97,6 +98,7 @@ NOTIFICATION_KINDS_BY_ROLE = {
             NotificationKind.FAQ_DIGEST,
             NotificationKind.DECISION,
             NotificationKind.DEADLINE,
+            NotificationKind.JURY,
         }
     ),
     Role.EXPERT: frozenset(
@@ -105,10 +107,11 @@ NOTIFICATION_KINDS_BY_ROLE = {
             NotificationKind.REVIEW_REMINDER,
             NotificationKind.RESUBMISSION,
             NotificationKind.DEADLINE,
+            NotificationKind.JURY,
         }
     ),
     Role.PROGRAMME_OFFICE: frozenset({NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}),
-    Role.MINISTRY: frozenset({NotificationKind.QUESTION}),
+    Role.MINISTRY: frozenset({NotificationKind.QUESTION, NotificationKind.JURY}),
     Role.ADMIN: frozenset(),
 }
 
@@ -147,6 +150,10 @@ class OutgoingMessage(models.Model):
     last_error = models.TextField(_("letzter Fehler"), blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("versandt am"), null=True, blank=True)
+    # One optional attachment made by the portal itself (a calendar invitation), never an upload.
+    attachment_filename = models.CharField(_("Anhang"), max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment_content = models.TextField(blank=True)
     objects = OutgoingMessageQuerySet.as_manager()
 
     class Meta:

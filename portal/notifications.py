@@ -27,12 +27,15 @@ def _wants(users, kind):
     return [user for user in users if user.pk not in muted]
 
 
-def send_notification(*, recipients, kind, subject, template, context, cause=None, cause_url="", release_key=""):
+def send_notification(
+    *, recipients, kind, subject, template, context, cause=None, cause_url="", release_key="", attachment=None
+):
     """Writes one German e-mail per recipient into the outbox and delivers it after commit.
 
     `recipients` are users; inactive ones and those who switched this kind off are skipped
     (legally required kinds cannot be switched off). With a `release_key` the messages are held
-    until `release_held_messages` is called with that key. Returns the created OutgoingMessages.
+    until `release_held_messages` is called with that key. `attachment` is an optional (file name, MIME type,
+    text) every message carries, such as a calendar invitation. Returns the created OutgoingMessages.
     """
     users = _wants([user for user in {user.pk: user for user in recipients}.values() if user.is_active], kind)
     if not users:
@@ -43,6 +46,7 @@ def send_notification(*, recipients, kind, subject, template, context, cause=Non
         body_html = render_to_string(f"{template}.html", full_context)
         subject_line = mail_subject(subject)
         cause_label = str(cause)[:300] if cause is not None else ""
+    attachment_filename, attachment_type, attachment_content = attachment or ("", "", "")
     messages = OutgoingMessage.objects.bulk_create(
         OutgoingMessage(
             recipient=user,
@@ -57,6 +61,9 @@ def send_notification(*, recipients, kind, subject, template, context, cause=Non
             cause_id=cause.pk if cause is not None else None,
             release_key=release_key,
             status=MessageStatus.HELD if release_key else MessageStatus.QUEUED,
+            attachment_filename=attachment_filename,
+            attachment_type=attachment_type,
+            attachment_content=attachment_content,
         )
         for user in sorted(users, key=lambda u: u.email)
     )

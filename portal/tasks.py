@@ -43,6 +43,8 @@ def deliver_message(self, message_id):
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")
+        if message.attachment_filename:
+            email.attach(message.attachment_filename, message.attachment_content, message.attachment_type)
         message.attempts += 1
         try:
             email.send()

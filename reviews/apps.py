@@ -20,6 +20,8 @@ class ReviewsConfig(AppConfig):
         register_slot(
             "cycle_settings.review_deadline_affected", template="reviews/partials/review_deadline_affected.html"
         )
+        register_slot("account_security.more", template="reviews/partials/calendar_feed_panel.html")
+        register_slot("strategy_detail.pitch", template="reviews/partials/strategy_pitch_link.html")
         review_deadline_moved.connect(
             receivers.notify_experts_of_moved_deadline, dispatch_uid="reviews.moved_deadline_notice"
         )

@@ -144,6 +144,47 @@ def _declare():
             fields=(_reference("written_by"),),
         )
     )
+    _declare_jury()
+
+
+def _declare_jury():
+    for model, what in (
+        ("reviews.PitchSlot", _("Pitch-Termine der Bündnisse in Jurysitzungen")),
+        ("reviews.JuryBreak", _("Pausen einer Jurysitzung")),
+        ("reviews.AllianceBlockedDate", _("Tage, an denen ein Bündnis nicht pitchen kann")),
+    ):
+        # No personal field of their own; the history of a slot records who changed it.
+        declare(PersonalData(model=model, purpose=what, retention=FILE, fields=()))
+    declare(
+        PersonalData(
+            model="reviews.JurySession",
+            export_fields=("cycle__name", "title", "starts_at"),
+            purpose=_("Jurysitzung: wer sie leitet"),
+            retention=FILE,
+            subjects=("chair",),
+            fields=(_reference("chair"),),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.JuryMember",
+            export_fields=("session__title", "session__starts_at", "role"),
+            purpose=_("Mitwirkung in einer Jurysitzung als Jurymitglied oder Beobachtung"),
+            retention=FILE,
+            subjects=("user",),
+            fields=(_reference("user"),),
+        )
+    )
+    declare(
+        PersonalData(
+            model="reviews.CalendarFeed",
+            export_fields=("created_at", "revoked_at"),
+            purpose=_("Privates Kalender-Abonnement einer Person (nur der Hash des Schlüssels)"),
+            retention=categories.INACTIVE_ACCOUNTS,
+            subjects=("user",),
+            fields=(PersonalField("user", K.USER_REFERENCE, E.DELETE_ROW),),
+        )
+    )
 
 
 def _blank_confidential_notes(*, rule, now, holds, batch_size):

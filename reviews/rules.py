@@ -9,7 +9,7 @@ from typing import NamedTuple
 import rules
 
 from alliances.models import Submission
-from portal.rules import is_expert, is_programme_office, is_staff_reader
+from portal.rules import is_alliance_manager, is_expert, is_programme_office, is_staff_reader
 from reviews.models import AssignmentStatus, Review, ReviewStatus
 
 
@@ -91,3 +91,13 @@ rules.add_perm(
     is_expert & is_assigned_expert & assignment_is_cleared & has_counting_review_of_latest_snapshot,
 )
 rules.add_perm("reviews.download_document", is_expert & document_assignment_readable & document_of_reviewed_snapshot)
+
+# Jury sessions: everyone who may have a pitch in their calendar keeps a private feed of it.
+keeps_calendar_feed = is_alliance_manager | is_expert | is_staff_reader
+rules.add_perm("reviews.use_calendar_feed", keeps_calendar_feed)
+# For templates: the rules tag `has_perm` asks user.has_perm, which grants a superuser everything.
+rules.add_rule("reviews.keeps_calendar_feed", keeps_calendar_feed)
+# An alliance's own pitch: its managers choose the slot; the programme office and the ministry read along.
+rules.add_perm("reviews.see_alliance_pitch", is_alliance_manager | is_staff_reader)
+rules.add_rule("reviews.sees_alliance_pitch", is_alliance_manager | is_staff_reader)
+rules.add_perm("reviews.choose_pitch_slot", is_alliance_manager)

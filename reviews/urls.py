@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import assignments, expert, progress, search_hits, setup, votum
+from reviews.views import assignments, expert, jury, progress, search_hits, setup, votum
 
 app_name = "reviews"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path(cycle + "reviews/<int:review_pk>/reopen/", votum.reopen_review, name="office_review_reopen"),
     # Where a search hit leads (the link names the kind and the object's id; the view checks and redirects).
     path("hits/reviews/<slug:kind>/<int:object_id>/", search_hits.search_hit, name="search_hit"),
+    # Jury sessions: a person's private calendar feed (the feed itself opens with its token, without signing in).
+    path("accounts/calendar/", jury.calendar_feed_settings, name="calendar_feed"),
+    path("calendar/<str:token>.ics", jury.calendar_feed_ics, name="calendar_feed_ics"),
+    path(cycle + "alliances/<slug:alliance_slug>/pitch/", jury.alliance_pitch, name="alliance_pitch"),
 ]

@@ -692,3 +692,41 @@ def checked_question(cycle, alliance, manager, **options):
         check_now(question)
         question.refresh_from_db()
     return question
+
+
+# --- Jury sessions ------------------------------------------------------------------------------------------
+
+
+def berlin(year, month, day, hour=0, minute=0):
+    """An aware datetime on the wall clock of Europe/Berlin."""
+    from zoneinfo import ZoneInfo
+
+    return timezone.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def jury_session(
+    cycle, *, starts_at, hours=4, jurors=(), observers=(), chair=None, slots=True, offered=False, **fields
+):
+    """A session built through the real services (members, then slots laid out from its settings, unless told
+    `slots=False`); `now` defaults to a day before it starts."""
+    from reviews.services import jury
+
+    jurors = list(jurors) or [ExpertProfileFactory().user]
+    office = UserFactory(role=Role.PROGRAMME_OFFICE, second_factor=False)
+    now = fields.pop("now", starts_at - timedelta(days=10))
+    session = jury.save_jury_session(
+        cycle=cycle,
+        user=office,
+        title=fields.pop("title", f"Jurysitzung {starts_at:%d.%m.%Y %H:%M}"),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        video_url=fields.pop("video_url", "https://konferenz.example/jury"),
+        chair=chair or jurors[0],
+        jurors=jurors,
+        observers=observers,
+        now=now,
+        **fields,
+    )
+    if slots:
+        jury.generate_slots(session=session, user=office, offered_to_alliances=offered)
+    return session

@@ -21,6 +21,8 @@ SEARCH = "tests.portal.test_search_views::test_search_permission_matrix"
 ERASURE = "tests.portal.privacy.test_erasure_permissions::test_erasure_permission_matrix"
 BARRIER_REPORT = "tests.alliances.test_barrier_report::test_barrier_report_permission_matrix"
 # Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
+ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permission_matrix"
+CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
@@ -123,6 +125,10 @@ MATRIX_OF = {
     "portal:search_export": SEARCH,
     "alliances:search_hit": SEARCH_HITS,
     "reviews:search_hit": SEARCH_HITS,
+    # Jury sessions: the private calendar feed.
+    "reviews:calendar_feed": CALENDAR_FEED,
+    "reviews:calendar_feed_ics": CALENDAR_FEED,
+    "reviews:alliance_pitch": ALLIANCE_PITCH,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,

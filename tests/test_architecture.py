@@ -44,6 +44,8 @@ PUBLIC = {
     "socialaccount_login_cancelled",
     "openid_connect_login",
     "openid_connect_callback",
+    # A calendar app fetches a person's pitches with the secret token in the URL; it cannot sign in.
+    "reviews:calendar_feed_ics",
 }
 
 

@@ -13,6 +13,7 @@ from decisions import services as decision_services
 from dossiers.models import DossierKind
 from portal.models import MessageStatus, NotificationKind, OutgoingMessage
 from reviews.models import ReviewPolicy
+from reviews.services.calendar_feeds import create_calendar_feed
 from tests.factories import (
     AllianceFactory,
     EvaluationCycleFactory,
@@ -97,6 +98,7 @@ def build_world(cycle, alliance):
         "outbox_message": {"pk": message.pk},
         "outbox_retry": {"pk": message.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "reviews:calendar_feed_ics": {"token": create_calendar_feed(user=ministry)},
     }
     for name in ("withdraw", "confirm", "correct", "release", "alliance", "propose"):
         by_route[f"decisions:{name}"] = {"alliance_slug": other.slug, "pk": decision.pk}

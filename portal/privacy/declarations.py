@@ -55,9 +55,11 @@ def register_declarations():
                 PersonalField("body_html", K.FREE_TEXT, E.BLANK),
                 # The cause as text, which names people ("Dr. Muster → Gesunde Lausitz" for an assignment).
                 PersonalField("cause_label", K.FREE_TEXT, E.BLANK),
+                # A calendar invitation names the event and its place, like the body.
+                PersonalField("attachment_content", K.FREE_TEXT, E.BLANK),
             ),
             # A message to someone else may name the person ("Dr. Muster hat ihr Gutachten abgegeben").
-            mentions=("subject", "body_text", "body_html", "cause_label"),
+            mentions=("subject", "body_text", "body_html", "cause_label", "attachment_content"),
         )
     )
     declare(

@@ -8,6 +8,17 @@ from reviews.models.assignment import (
     ConflictType,
     ExpertProfile,
 )
+from reviews.models.jury import (
+    AllianceBlockedDate,
+    CalendarFeed,
+    JuryBreak,
+    JuryMember,
+    JuryRole,
+    JurySession,
+    JurySessionStatus,
+    PitchSlot,
+    PitchSlotStatus,
+)
 from reviews.models.policy import ReminderKind, ReviewPolicy, ReviewReminder
 from reviews.models.review import Recommendation, Review, ReviewQuerySet, ReviewStatus, Score
 from reviews.models.rubric import DEFAULT_SCALE_LABELS, Criterion, RubricVersion
@@ -17,13 +28,22 @@ from reviews.models.votum import PanelVotum
 __all__ = [
     "ACTIVE_ASSIGNMENT_STATUSES",
     "DEFAULT_SCALE_LABELS",
+    "AllianceBlockedDate",
     "Assignment",
     "AssignmentQuerySet",
     "AssignmentStatus",
     "ConflictType",
+    "CalendarFeed",
     "Criterion",
     "ExpertProfile",
+    "JuryBreak",
+    "JuryMember",
+    "JuryRole",
+    "JurySession",
+    "JurySessionStatus",
     "PanelVotum",
+    "PitchSlot",
+    "PitchSlotStatus",
     "Recommendation",
     "ReminderKind",
     "Review",

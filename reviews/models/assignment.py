@@ -24,6 +24,7 @@ class ExpertProfile(models.Model):
     )
     expertise_keywords = models.TextField(_("Fachgebiete (Stichworte, durch Komma getrennt)"), blank=True)
     declared_ties = models.TextField(_("Erklärte Verbindungen zu Organisationen (eine je Zeile)"), blank=True)
+    max_jury_sessions = models.PositiveSmallIntegerField(_("Höchstzahl Jurysitzungen je Runde"), default=3)
     history = HistoricalRecords()
 
     class Meta:

@@ -20,7 +20,20 @@ from reviews.selectors import (
     submitted_reviews_by_criterion,
 )
 from reviews.services.assignments import assign_expert, assign_many, withdraw_assignment
+from reviews.services.calendar_feeds import create_calendar_feed, revoke_calendar_feed
 from reviews.services.conflicts import declare_conflict
+from reviews.services.jury import (
+    JuryRefused,
+    assign_slot,
+    cancel_slot,
+    generate_slots,
+    move_pitch,
+    offered_slots,
+    pick_slot,
+    save_jury_session,
+    set_blocked_dates,
+)
+from reviews.services.jury_plan import apply_jury_plan, propose_jury_plan
 from reviews.services.policy import policy_for, update_review_policy
 from reviews.services.profiles import save_expert_profile
 from reviews.services.reminders import (
@@ -43,6 +56,19 @@ from reviews.services.votum import save_votum
 from reviews.validators import CRITERIA_CSV_COLUMNS, review_problems
 
 __all__ = [
+    "JuryRefused",
+    "apply_jury_plan",
+    "assign_slot",
+    "cancel_slot",
+    "create_calendar_feed",
+    "generate_slots",
+    "move_pitch",
+    "offered_slots",
+    "pick_slot",
+    "propose_jury_plan",
+    "revoke_calendar_feed",
+    "save_jury_session",
+    "set_blocked_dates",
     "CRITERIA_CSV_COLUMNS",
     "NEW_DRAFT_VERSION",
     "AssignmentRefused",

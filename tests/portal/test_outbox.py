@@ -153,6 +153,7 @@ PREFERENCE_LABELS = {
     NotificationKind.FAQ_DIGEST: "Neue FAQ-Einträge",
     NotificationKind.DECISION: "Förderentscheidung",
     NotificationKind.DEADLINE: "Fristen: Erinnerungen und Änderungen",
+    NotificationKind.JURY: "Jurysitzungen: Einladungen und Terminänderungen",
 }
 OFFERED_BY_ROLE = [
     (
@@ -162,6 +163,7 @@ OFFERED_BY_ROLE = [
             NotificationKind.QUESTION,
             NotificationKind.FAQ_DIGEST,
             NotificationKind.DEADLINE,
+            NotificationKind.JURY,
         },
         {NotificationKind.SUBMISSION_RECEIPT, NotificationKind.DECISION},
     ),
@@ -172,11 +174,12 @@ OFFERED_BY_ROLE = [
             NotificationKind.REVIEW_REMINDER,
             NotificationKind.RESUBMISSION,
             NotificationKind.DEADLINE,
+            NotificationKind.JURY,
         },
         set(),
     ),
     (Role.PROGRAMME_OFFICE, {NotificationKind.CONFLICT_DECLARED, NotificationKind.QUESTION}, set()),
-    (Role.MINISTRY, {NotificationKind.QUESTION}, set()),
+    (Role.MINISTRY, {NotificationKind.QUESTION, NotificationKind.JURY}, set()),
     (Role.ADMIN, set(), set()),
 ]
 
@@ -212,7 +215,12 @@ def test_saving_stores_only_kinds_the_role_receives(client, manager):
     response = client.post(reverse("notification_preferences"), {"wanted": [NotificationKind.QUESTION]})
     assert response.status_code == 302
     muted = set(NotificationPreference.objects.filter(user=manager).values_list("kind", flat=True))
-    assert muted == {NotificationKind.SUBMISSION_REOPENED, NotificationKind.FAQ_DIGEST, NotificationKind.DEADLINE}
+    assert muted == {
+        NotificationKind.SUBMISSION_REOPENED,
+        NotificationKind.FAQ_DIGEST,
+        NotificationKind.DEADLINE,
+        NotificationKind.JURY,
+    }
 
 
 def test_a_kind_the_role_is_never_sent_is_refused_and_nothing_is_stored(client, manager):
@@ -234,6 +242,7 @@ def test_an_expert_switching_everything_off_mutes_only_expert_kinds(db):
         NotificationKind.REVIEW_REMINDER,
         NotificationKind.RESUBMISSION,
         NotificationKind.DEADLINE,
+        NotificationKind.JURY,
     }
 
 
