@@ -83,6 +83,7 @@ OWN_ACCOUNT = [
     Visit("mfa_index"),
     Visit("mfa_activate_totp"),  # or the re-authentication it asks for first: a page of the journey as well
     Visit("usersessions_list"),
+    Visit("reviews:calendar_feed"),
     Visit("portal:search", query="q=Lausitz"),
     Visit("privacy_notice"),
 ]
@@ -104,6 +105,7 @@ JOURNEYS = {
         Visit("decisions:alliance_decision", strategy_of("submitted")),
         Visit("alliances:faq_current"),
         Visit("alliances:barrier_report"),
+        Visit("reviews:alliance_pitch", strategy_of("submitted")),
         Visit("alliances:overview", cycle_only, status=403),  # the page for a wrong role
         *OWN_ACCOUNT,
     ],
