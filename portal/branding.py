@@ -4,6 +4,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 PRODUCT_NAME = _("WIR!-Strategieportal")
+# The name calendar programs see in the PRODID of our iCalendar files (RFC 5545): an identifier, never translated.
+CALENDAR_PRODUCT_ID = "-//WIR!-Strategieportal//Jurysitzungen//DE"
 
 
 def mail_subject(subject):

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from icalendar import Calendar, Event
 
-PRODID = "-//WIR! Strategy Portal//Jurysitzungen//DE"
+from portal.branding import CALENDAR_PRODUCT_ID
+
+PRODID = CALENDAR_PRODUCT_ID
 BERLIN = ZoneInfo("Europe/Berlin")
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"

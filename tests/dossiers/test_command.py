@@ -179,7 +179,8 @@ def test_every_kind_and_every_option_is_described_in_german():
     [
         (
             ["--kind", "brief", "--all"],
-            "Unbekannte Art „brief“. Erlaubt sind: strategy, evaluation, decision_letter, letter_draft, cycle_report, cycle_archive.",
+            "Unbekannte Art „brief“. Erlaubt sind: strategy, evaluation, decision_letter, letter_draft, "
+            "cycle_report, cycle_archive.",
         ),
         ([], "Bitte --all oder --alliance <kurzname> angeben."),
         (["--kind", "decision_letter"], "Bitte --all oder --alliance <kurzname> angeben."),
