@@ -4,6 +4,8 @@ first come first served; the programme office and the ministry read along; every
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reviews.models import PitchSlot, PitchSlotStatus
@@ -99,3 +101,20 @@ def test_a_draft_strategy_page_shows_no_way_to_a_pitch(client, manager, cycle, a
     client.force_login(manager)
     shown = client.get(reverse("alliances:strategy", args=[cycle.slug, alliance.slug])).content.decode()
     assert page(draft) not in shown
+
+
+def test_the_pitch_page_reads_the_same_number_of_queries_for_few_and_many_offered_slots(
+    client, cycle, manager, session, strategy
+):
+    client.force_login(manager)
+    client.get(page(strategy))  # warms the session and the caches the page reads once
+    with CaptureQueriesContext(connection) as few:
+        client.get(page(strategy))
+    few_slots = PitchSlot.objects.count()
+    for day in (13, 14, 15):
+        jury_session(cycle, starts_at=berlin(2030, 11, day, 9), hours=8, offered=True)
+    assert PitchSlot.objects.count() > 4 * few_slots
+    with CaptureQueriesContext(connection) as many:
+        listing = client.get(page(strategy)).content.decode()
+    assert listing.count('name="slot"') == PitchSlot.objects.count()
+    assert len(many) == len(few), [query["sql"] for query in many]
