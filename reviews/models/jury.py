@@ -117,6 +117,8 @@ class JuryMember(models.Model):
     session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jury_memberships")
     role = models.CharField(_("Rolle"), max_length=16, choices=JuryRole.choices, default=JuryRole.JUROR)
+    # Recorded by the chair during the session; None until then. Conflicted jurors count as absent per pitch.
+    present = models.BooleanField(_("anwesend"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -153,6 +155,9 @@ class PitchSlot(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(_("Status"), max_length=16, choices=PitchSlotStatus.choices, default=PitchSlotStatus.OPEN)
     offered_to_alliances = models.BooleanField(_("den Bündnissen zur Wahl angeboten"), default=False)
+    # The chair runs the pitch in the session: started, then closed (which opens the jurors' notes to the jury).
+    started_at = models.DateTimeField(_("begonnen um"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("abgeschlossen um"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -177,6 +182,10 @@ class PitchSlot(models.Model):
                 condition=~Q(status=PitchSlotStatus.CANCELLED),
                 name="pitch_slot_start_once_per_session",
             ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(started_at__isnull=False, closed_at__gte=F("started_at")),
+                name="pitch_closed_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -185,6 +194,33 @@ class PitchSlot(models.Model):
     @property
     def is_taken(self):
         return self.status == PitchSlotStatus.TAKEN
+
+    @property
+    def is_running(self):
+        return self.started_at is not None and self.closed_at is None
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+
+class JuryNote(models.Model):
+    """A juror's private note on one pitch: only its author reads it until the chair closes the pitch, then the
+    jury of the session. It never appears in the minutes or any dossier."""
+
+    slot = models.ForeignKey(PitchSlot, on_delete=models.CASCADE, related_name="jury_notes")
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jury_notes")
+    text = models.TextField(_("Notiz"), blank=True)
+    updated_at = models.DateTimeField(_("geändert am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Notiz eines Jurymitglieds")
+        verbose_name_plural = _("Notizen der Jurymitglieder")
+        ordering = ["slot", "juror"]
+        constraints = [models.UniqueConstraint(fields=["slot", "juror"], name="jury_note_once_per_juror_and_pitch")]
+
+    def __str__(self):
+        return f"{self.juror}: {self.slot}"
 
 
 class AllianceBlockedDate(models.Model):

@@ -25,6 +25,11 @@ class PanelVotum(models.Model):
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # Set when the jury's result in a pitch made or replaced this Votum; the reason says why it replaced one.
+    pitch = models.ForeignKey(
+        "reviews.PitchSlot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("Pitch")
+    )
+    change_reason = models.TextField(_("Grund der Änderung"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
