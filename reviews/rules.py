@@ -101,3 +101,7 @@ rules.add_rule("reviews.keeps_calendar_feed", keeps_calendar_feed)
 rules.add_perm("reviews.see_alliance_pitch", is_alliance_manager | is_staff_reader)
 rules.add_rule("reviews.sees_alliance_pitch", is_alliance_manager | is_staff_reader)
 rules.add_perm("reviews.choose_pitch_slot", is_alliance_manager)
+# Jury sessions of a cycle: the programme office plans them; the ministry reads the plan (its posts answer 403).
+rules.add_perm("reviews.read_jury_plan", is_staff_reader)
+rules.add_perm("reviews.plan_jury_sessions", is_programme_office)
+rules.add_rule("reviews.plans_jury_sessions", is_programme_office)

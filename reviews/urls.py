@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import assignments, expert, jury, progress, search_hits, setup, votum
+from reviews.views import assignments, expert, jury, jury_office, progress, search_hits, setup, votum
 
 app_name = "reviews"
 
@@ -36,4 +36,15 @@ urlpatterns = [
     path("accounts/calendar/", jury.calendar_feed_settings, name="calendar_feed"),
     path("calendar/<str:token>.ics", jury.calendar_feed_ics, name="calendar_feed_ics"),
     path(cycle + "alliances/<slug:alliance_slug>/pitch/", jury.alliance_pitch, name="alliance_pitch"),
+    # Jury sessions: the programme office plans them (the ministry reads along).
+    path(cycle + "jury/", jury_office.jury_sessions, name="jury_sessions"),
+    path(cycle + "jury/new/", jury_office.jury_session_new, name="jury_session_new"),
+    path(cycle + "jury/planner/", jury_office.jury_planner, name="jury_planner"),
+    path(cycle + "jury/<int:session_id>/edit/", jury_office.jury_session_edit, name="jury_session_edit"),
+    path(cycle + "jury/<int:session_id>/schedule/", jury_office.jury_schedule, name="jury_schedule"),
+    path(
+        cycle + "jury/<int:session_id>/slots/<uuid:slot_uid>/cancel/",
+        jury_office.jury_slot_cancel,
+        name="jury_slot_cancel",
+    ),
 ]

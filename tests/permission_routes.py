@@ -23,6 +23,7 @@ BARRIER_REPORT = "tests.alliances.test_barrier_report::test_barrier_report_permi
 # Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
 ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permission_matrix"
 CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
+JURY_OFFICE = "tests.reviews.test_jury_office::test_jury_office_permission_matrix"
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
@@ -129,6 +130,13 @@ MATRIX_OF = {
     "reviews:calendar_feed": CALENDAR_FEED,
     "reviews:calendar_feed_ics": CALENDAR_FEED,
     "reviews:alliance_pitch": ALLIANCE_PITCH,
+    # Reviews: the programme office's jury planning (sessions, schedule grid, planner).
+    "reviews:jury_sessions": JURY_OFFICE,
+    "reviews:jury_session_new": JURY_OFFICE,
+    "reviews:jury_session_edit": JURY_OFFICE,
+    "reviews:jury_schedule": JURY_OFFICE,
+    "reviews:jury_slot_cancel": JURY_OFFICE,
+    "reviews:jury_planner": JURY_OFFICE,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,
