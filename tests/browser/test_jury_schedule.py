@@ -51,7 +51,7 @@ def test_the_office_applies_the_planner_drags_a_pitch_and_moves_another_by_keybo
     alpha = pitch_of("Alpha")
     alpha_row = page.locator(f"#slot-{alpha.uid}")
     free_row = page.locator("tr[data-drop-slot]", has=page.get_by_role("rowheader", name="10:10–10:40"))
-    alpha_row.drag_to(free_row)
+    alpha_row.locator("th").drag_to(free_row.locator("th"))
     expect(page.locator("#messages")).to_contain_text("Der Pitch von Alpha ist auf 12.11.2030 10:10 Uhr")
     expect(page.locator(f"#slot-{alpha.uid}")).to_contain_text("10:10–10:40")
     expect(page.locator(f"#slot-{alpha.uid}")).to_be_focused()
