@@ -8,12 +8,14 @@ increments the version in its own transaction, so an entry is never read after a
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +76,7 @@ def _current_decision(field):
 def dashboard_queryset(*, cycle):
     strategies = (
         Strategy.objects.filter(cycle=cycle)
-        .select_related("alliance", "votum")
+        .select_related("alliance", "votum__pitch")
         # A plain list per alliance: `states.all()` would build a manager and clone a queryset for every row.
         .prefetch_related(
             Prefetch("alliance__states", queryset=FederalState.objects.order_by("name"), to_attr="states_by_name")
@@ -229,6 +231,9 @@ class DashboardRow:
     budget_total: Decimal
     decision_status: str | None
     decision_amount: Decimal | None
+    # The day of the jury session whose result the Votum is (None when the office wrote it); defaulted, so rows
+    # cached before it existed still load.
+    votum_pitch_day: date | None = None
 
     @property
     def status_label(self):
@@ -268,6 +273,7 @@ def _plain(row):
         budget_total=row.budget_total,
         decision_status=row.decision_status,
         decision_amount=row.decision_amount,
+        votum_pitch_day=timezone.localdate(votum.pitch.starts_at) if votum is not None and votum.pitch else None,
     )
 
 

@@ -4,13 +4,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.navigation import register_nav_link, register_sections, register_start_page
-from portal.rules import is_expert, is_staff_reader
+from portal.rules import is_expert, is_ministry, is_staff_reader
 
 
 def register_navigation():
     """The experts' reviews and the programme office's review pages."""
     register_nav_link(
         "reviews:my_assignments", label=_("Meine Begutachtungen"), section="reviews", order=10, shown_to=is_expert
+    )
+    register_nav_link(
+        "reviews:my_jury_sessions",
+        label=_("Meine Jurysitzungen"),
+        section="reviews",
+        order=15,
+        shown_to=is_expert | is_ministry,
     )
     register_nav_link(
         "reviews:office_home", label=_("Begutachtung"), section="reviews", order=120, shown_to=is_staff_reader

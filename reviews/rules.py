@@ -9,8 +9,8 @@ from typing import NamedTuple
 import rules
 
 from alliances.models import Submission
-from portal.rules import is_alliance_manager, is_expert, is_programme_office, is_staff_reader
-from reviews.models import AssignmentStatus, Review, ReviewStatus
+from portal.rules import is_alliance_manager, is_expert, is_ministry, is_programme_office, is_staff_reader
+from reviews.models import AssignmentStatus, JuryMember, JuryRole, Review, ReviewStatus
 
 
 class AssignmentDocument(NamedTuple):
@@ -105,3 +105,22 @@ rules.add_perm("reviews.choose_pitch_slot", is_alliance_manager)
 rules.add_perm("reviews.read_jury_plan", is_staff_reader)
 rules.add_perm("reviews.plan_jury_sessions", is_programme_office)
 rules.add_rule("reviews.plans_jury_sessions", is_programme_office)
+
+# Jury mode: the session page is for its members, the programme office and the ministry (the scope of a session is
+# JurySession.objects.visible_to: an expert who does not sit in it gets 404); the chair runs it; jurors keep notes.
+
+
+@rules.predicate
+def chairs_session(user, session):
+    return session is not None and session.chair_id == user.pk
+
+
+@rules.predicate
+def sits_as_juror(user, session):
+    return session is not None and JuryMember.objects.filter(session=session, user=user, role=JuryRole.JUROR).exists()
+
+
+rules.add_perm("reviews.see_jury_session", is_expert | is_staff_reader)
+rules.add_perm("reviews.see_own_jury_sessions", is_expert | is_ministry)
+rules.add_perm("reviews.chair_jury_session", is_expert & chairs_session)
+rules.add_perm("reviews.write_jury_note", is_expert & sits_as_juror)

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from reviews.views import assignments, expert, jury, jury_office, progress, search_hits, setup, votum
+from reviews.views import assignments, expert, jury, jury_mode, jury_office, progress, search_hits, setup, votum
 
 app_name = "reviews"
 
 assignment = "reviews/assignments/<int:pk>/"
 cycle = "cycles/<slug:cycle_slug>/"
+jury_session = cycle + "jury/<int:session_id>/"
+pitch = jury_session + "pitches/<uuid:slot_uid>/"
 
 urlpatterns = [
     # The expert's pages.
@@ -47,4 +49,13 @@ urlpatterns = [
         jury_office.jury_slot_cancel,
         name="jury_slot_cancel",
     ),
+    # Jury mode: the session itself (the chair, the jurors and the observers; the office and the ministry read).
+    path("jury/", jury_mode.my_jury_sessions, name="my_jury_sessions"),
+    path(jury_session, jury_mode.jury_session, name="jury_session"),
+    path(jury_session + "live/", jury_mode.jury_session_live, name="jury_session_live"),
+    path(jury_session + "attendance/", jury_mode.jury_attendance, name="jury_attendance"),
+    path(pitch + "start/", jury_mode.jury_pitch_start, name="jury_pitch_start"),
+    path(pitch + "close/", jury_mode.jury_pitch_close, name="jury_pitch_close"),
+    path(pitch + "note/", jury_mode.jury_note, name="jury_note"),
+    path(pitch + "result/", jury_mode.jury_result, name="jury_result"),
 ]

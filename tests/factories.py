@@ -730,3 +730,35 @@ def jury_session(
     if slots:
         jury.generate_slots(session=session, user=office, offered_to_alliances=offered)
     return session
+
+
+# --- Jury mode ----------------------------------------------------------------------------------------------
+
+
+def pitched_session(cycle, strategies, *, starts_at, quick=False, **fields):
+    """A session (see `jury_session`) whose first slots hold the pitches of `strategies`, in order: set by the
+    office through `assign_slot`, or with `quick` written straight into the slots (no invitations; for many
+    pitches). Short pitches make room for hundreds in one day."""
+    from reviews.models import PitchSlot, PitchSlotStatus
+    from reviews.services import jury
+
+    strategies = list(strategies)
+    if len(strategies) > 8:
+        fields = {"pitch_minutes": 1, "qa_minutes": 1, "buffer_minutes": 0, "hours": 10} | fields
+    session = jury_session(cycle, starts_at=starts_at, **fields)
+    slots = list(session.slots.order_by("starts_at")[: len(strategies)])
+    assert len(slots) == len(strategies), "the session is too short for its pitches"
+    if quick:
+        for slot, strategy in zip(slots, strategies, strict=True):
+            slot.strategy, slot.status = strategy, PitchSlotStatus.TAKEN
+        PitchSlot.objects.bulk_update(slots, ["strategy", "status"])
+    else:
+        office = UserFactory(role=Role.PROGRAMME_OFFICE, second_factor=False)
+        for slot, strategy in zip(slots, strategies, strict=True):
+            jury.assign_slot(slot=slot, strategy=strategy, user=office, now=starts_at - timedelta(days=10))
+    return session
+
+
+def conflicted_juror(strategy, juror):
+    """`juror` has declared a conflict of interest with `strategy` (as after being scheduled)."""
+    return AssignmentFactory(strategy=strategy, expert=juror, status="conflicted")

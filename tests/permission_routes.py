@@ -24,6 +24,7 @@ BARRIER_REPORT = "tests.alliances.test_barrier_report::test_barrier_report_permi
 ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permission_matrix"
 CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
 JURY_OFFICE = "tests.reviews.test_jury_office::test_jury_office_permission_matrix"
+JURY_MODE = "tests.reviews.test_jury_mode::test_jury_mode_permission_matrix"
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
@@ -137,6 +138,15 @@ MATRIX_OF = {
     "reviews:jury_schedule": JURY_OFFICE,
     "reviews:jury_slot_cancel": JURY_OFFICE,
     "reviews:jury_planner": JURY_OFFICE,
+    # Jury mode: the session page, its live part, the chair's controls, the jurors' notes and the jury's result.
+    "reviews:my_jury_sessions": JURY_MODE,
+    "reviews:jury_session": JURY_MODE,
+    "reviews:jury_session_live": JURY_MODE,
+    "reviews:jury_attendance": JURY_MODE,
+    "reviews:jury_pitch_start": JURY_MODE,
+    "reviews:jury_pitch_close": JURY_MODE,
+    "reviews:jury_note": JURY_MODE,
+    "reviews:jury_result": JURY_MODE,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,

@@ -15,11 +15,24 @@ from reviews.selectors import reviews_complete
 
 
 @transaction.atomic
-def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, summary, expected_version=None):
+def save_votum(
+    *,
+    strategy,
+    user,
+    recommendation,
+    proposed_amount,
+    conditions,
+    summary,
+    expected_version=None,
+    pitch=None,
+    change_reason="",
+):
     """Writes the panel's Votum once the reviews of a strategy are complete.
 
-    Side effects: creates or updates the PanelVotum (kept in history, its texts in the search index). Raises
-    ValidationError, or ReviewConflict when `expected_version` is stale.
+    `pitch` names the jury session's pitch whose result this is (kept when a later save names none), and
+    `change_reason` why it replaces the earlier Votum. Side effects: creates or updates the PanelVotum (kept in
+    history, its texts in the search index). Raises ValidationError, or ReviewConflict when `expected_version` is
+    stale.
     """
     if not reviews_complete(strategy):
         raise ValidationError(_("Das Votum kann erst geschrieben werden, wenn alle Gutachten abgegeben sind."))
@@ -42,6 +55,9 @@ def save_votum(*, strategy, user, recommendation, proposed_amount, conditions, s
     votum.conditions = (conditions or "").strip()
     votum.summary = summary.strip()
     votum.written_by = user
+    if pitch is not None:
+        votum.pitch = pitch
+    votum.change_reason = (change_reason or "").strip()
     votum.updated_at = timezone.now()
     votum.version += 1
     votum._history_user = user

@@ -25,7 +25,7 @@ def votum(request, cycle_slug, strategy_pk):
     )
     submission = strategy.latest_submission
     reviews, rows = selectors.submitted_reviews_by_criterion(strategy=strategy, submission=submission)
-    current = PanelVotum.objects.filter(strategy=strategy).first()
+    current = PanelVotum.objects.filter(strategy=strategy).select_related("pitch").first()
     form = None
     if rules.has_perm("reviews.write_votum", request.user):
         # A new Votum starts from the requested sum; the recommendation is chosen.
