@@ -36,4 +36,16 @@ urlpatterns = [
     path("accounts/calendar/", jury.calendar_feed_settings, name="calendar_feed"),
     path("calendar/<str:token>.ics", jury.calendar_feed_ics, name="calendar_feed_ics"),
     path(cycle + "alliances/<slug:alliance_slug>/pitch/", jury.alliance_pitch, name="alliance_pitch"),
+    # An alliance's pitch slides and the days on which it cannot pitch.
+    path(cycle + "alliances/<slug:alliance_slug>/pitch/slides/", jury.pitch_slides, name="pitch_slides"),
+    path(
+        cycle + "alliances/<slug:alliance_slug>/pitch/slides/<uuid:public_id>/",
+        jury.pitch_slides_download,
+        name="pitch_slides_download",
+    ),
+    path(
+        cycle + "alliances/<slug:alliance_slug>/pitch/blocked-dates/",
+        jury.pitch_blocked_dates,
+        name="pitch_blocked_dates",
+    ),
 ]

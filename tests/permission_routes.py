@@ -23,6 +23,8 @@ BARRIER_REPORT = "tests.alliances.test_barrier_report::test_barrier_report_permi
 # Where a search hit leads: each stage's view checks the reader again (every role × every kind of text).
 ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permission_matrix"
 CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
+PITCH_SLIDES = "tests.reviews.test_pitch_slides::test_pitch_slides_permission_matrix"
+SESSION_MINUTES = "tests.dossiers.test_session_minutes::test_session_minutes_permission_matrix"
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
@@ -129,6 +131,10 @@ MATRIX_OF = {
     "reviews:calendar_feed": CALENDAR_FEED,
     "reviews:calendar_feed_ics": CALENDAR_FEED,
     "reviews:alliance_pitch": ALLIANCE_PITCH,
+    # Jury sessions: the alliance's pitch slides and blocked dates, and the session's minutes.
+    "reviews:pitch_slides": PITCH_SLIDES,
+    "reviews:pitch_slides_download": PITCH_SLIDES,
+    "reviews:pitch_blocked_dates": PITCH_SLIDES,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,
