@@ -759,21 +759,22 @@ def checked_pitch_slides(strategy, user, upload=None, now=None):
 
 
 def jury_result(slot, *, started_at, closed_at, summary, conditions="", amount=Decimal("450000"), office=None):
-    """A pitch run and closed, and the jury's result on it as the panel Votum that names the pitch."""
-    from reviews import services as review_services
+    """A pitch run and closed, and the jury's result on it as the panel Votum that names the pitch (written
+    directly: the jury records it in the session, whatever the written reviews)."""
+    from reviews.models import PanelVotum
 
     slot.started_at, slot.closed_at = started_at, closed_at
     slot.save(update_fields=["started_at", "closed_at"])
     office = office or UserFactory(role=Role.PROGRAMME_OFFICE, second_factor=False)
-    votum = review_services.save_votum(
+    votum = PanelVotum(
         strategy=slot.strategy,
-        user=office,
         recommendation="conditions" if conditions else "fund",
-        proposed_amount=amount,
+        proposed_amount=Decimal(amount),
         conditions=conditions,
         summary=summary,
+        written_by=office,
+        pitch=slot,
     )
-    votum.pitch = slot
     votum._history_user = office
     votum.save()
     return votum

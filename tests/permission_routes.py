@@ -135,6 +135,7 @@ MATRIX_OF = {
     "reviews:pitch_slides": PITCH_SLIDES,
     "reviews:pitch_slides_download": PITCH_SLIDES,
     "reviews:pitch_blocked_dates": PITCH_SLIDES,
+    "dossiers:session_minutes": SESSION_MINUTES,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,
