@@ -191,3 +191,15 @@ def test_the_generic_request_route_does_not_take_the_minutes(client, programme_o
     client.force_login(programme_office)
     url = reverse("dossiers:request_cycle", args=[DossierKind.SESSION_MINUTES, session.cycle.slug])
     assert client.post(url).status_code == 404
+
+
+def test_render_dossiers_renders_the_minutes_of_each_planned_session(session, pitches):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("render_dossiers", "--kind", "session_minutes", "--cycle", session.cycle.slug, stdout=out)
+    assert "Sitzungsprotokoll – " in out.getvalue() and "Jury Lausitz" in out.getvalue()
+    minutes = Dossier.objects.get(kind=DossierKind.SESSION_MINUTES)
+    assert minutes.jury_session == session and minutes.status == DossierStatus.READY
