@@ -11,7 +11,8 @@ from dossiers import privacy_documents, ranking, rendering
 from dossiers.models import DossierKind
 from portal.exceptions import Refusal
 from reviews import services as review_services
-from reviews.models import PanelVotum
+from reviews.models import JuryRole, PanelVotum, PitchSlides, PitchSlot, PitchSlotStatus
+from reviews.selectors.jury import session_conflicts
 
 
 class DossierUnavailable(Refusal):
@@ -67,8 +68,25 @@ def _score_rows(review, criteria):
     return [{"criterion": criterion, "score": scores.get(criterion.pk)} for criterion in criteria]
 
 
+def _pitch_of(strategy):
+    """The alliance's pitch before the jury, the jury statement (the Votum when it came from that pitch), and its
+    checked slides as an annex."""
+    slot = PitchSlot.objects.filter(strategy=strategy, status=PitchSlotStatus.TAKEN).select_related("session").first()
+    slides = PitchSlides.objects.current().filter(strategy=strategy).order_by("-uploaded_at", "-pk").first()
+    annex = None
+    if slides is not None:
+        annex = rendering.Upload(anchor="pitch-slides", title=f"Pitch-Folien ({slides.original_name})", path="")
+        try:
+            annex.path = slides.file.path
+        except (NotImplementedError, ValueError):
+            annex.error = _("Datei nicht lesbar")
+        rendering.inspect_uploads([annex])
+    return slot, annex
+
+
 def evaluation_context(strategy):
-    """The strategy dossier plus scores, charts, every review with names, the Votum and the decision."""
+    """The strategy dossier plus scores, charts, every review with names, the Votum, the pitch with its slides as
+    an annex, and the decision."""
     context = strategy_context(strategy)
     row = dashboard.row_for(strategy=strategy)
     submission = context["submission"]
@@ -79,6 +97,11 @@ def evaluation_context(strategy):
     points = dashboard.score_points(strategies=[strategy.pk])
     means = dashboard.criterion_means(cycle=strategy.cycle, strategy=strategy)
     decision = selectors.decision_in_effect(strategy)
+    votum = PanelVotum.objects.filter(strategy=strategy).first()
+    pitch, slides = _pitch_of(strategy)
+    if slides is not None:
+        context["uploads"].append(slides)
+        context["toc"].append({"anchor": slides.anchor, "title": f"Anlage {len(context['uploads'])}: {slides.title}"})
     context.update(
         {
             "stats": row,
@@ -87,7 +110,10 @@ def evaluation_context(strategy):
             "show_names": True,
             "distribution": charts.score_distribution(rows=[row], points=points),
             "heatmap": charts.criterion_heatmap(rows=[row], means=means),
-            "votum": PanelVotum.objects.filter(strategy=strategy).first(),
+            "votum": votum,
+            "pitch": pitch,
+            "jury_statement": votum.summary if votum is not None and votum.pitch_id else "",
+            "pitch_slides": slides,
             "decision": decision,
             "title": f"Bewertungs-Dossier: {strategy.alliance.name}",
         }
@@ -99,6 +125,7 @@ def evaluation_context(strategy):
         {"anchor": "reviews", "title": "Gutachten"},
         {"anchor": "panel-votum", "title": "Votum der Jury"},
         {"anchor": "decision", "title": "Förderentscheidung"},
+        {"anchor": "pitch", "title": "Pitch vor der Jury"},
     ]
     return context
 
@@ -169,6 +196,64 @@ def cycle_report_context(cycle):
     }
 
 
+def session_minutes_context(session):
+    """The minutes of a jury session: attendance, agenda, and per pitch its times, the conflicts declared (those
+    jurors count as absent for it), the result and the jury statement. Jurors' private notes are never read here.
+    """
+    members = list(session.members.select_related("user").order_by("role", "user__full_name", "user__email"))
+    jurors = [member for member in members if member.role == JuryRole.JUROR]
+    observers = [member for member in members if member.role == JuryRole.OBSERVER]
+    slots = list(
+        session.slots.exclude(status=PitchSlotStatus.CANCELLED)
+        .select_related("strategy__alliance")
+        .order_by("starts_at", "pk")
+    )
+    conflicts = {}
+    for juror, slot in session_conflicts(session):
+        conflicts.setdefault(slot.pk, []).append(juror)
+    voten = {votum.pitch_id: votum for votum in PanelVotum.objects.filter(pitch__in=[slot.pk for slot in slots])}
+    pitches = []
+    for slot in slots:
+        if not slot.is_taken:
+            continue
+        absent_ids = {juror.pk for juror in conflicts.get(slot.pk, [])}
+        pitches.append(
+            {
+                "slot": slot,
+                "anchor": f"pitch-{slot.pk}",
+                "alliance": slot.strategy.alliance,
+                "conflicted": conflicts.get(slot.pk, []),
+                "present": [m.user for m in jurors if m.present and m.user_id not in absent_ids],
+                "votum": voten.get(slot.pk),
+            }
+        )
+    agenda = sorted(
+        [{"starts_at": slot.starts_at, "ends_at": slot.ends_at, "slot": slot} for slot in slots]
+        + [{"starts_at": pause.starts_at, "ends_at": pause.ends_at, "pause": pause} for pause in session.breaks.all()],
+        key=lambda item: item["starts_at"],
+    )
+    toc = [
+        {"anchor": "attendance", "title": "Anwesenheit"},
+        {"anchor": "agenda", "title": "Tagesordnung"},
+        *({"anchor": pitch["anchor"], "title": f"Pitch: {pitch['alliance'].name}"} for pitch in pitches),
+    ]
+    return {
+        "session": session,
+        "cycle": session.cycle,
+        "chair": session.chair,
+        "jurors": jurors,
+        "observers": observers,
+        "agenda": agenda,
+        "pitches": pitches,
+        "toc": toc,
+        "generated_at": timezone.now(),
+        "subject": session.title,
+        "submission": None,
+        "uploads": [],
+        "title": f"Sitzungsprotokoll: {session.title}",
+    }
+
+
 def template_and_context(dossier):
     """The print template of a PDF dossier and the context it is rendered with."""
     if dossier.kind == DossierKind.STRATEGY:
@@ -185,4 +270,6 @@ def template_and_context(dossier):
         return "dossiers/print/personal_data.html", privacy_documents.personal_data_context(dossier.person)
     if dossier.kind == DossierKind.PRIVACY_RECORD:
         return "dossiers/print/privacy_record.html", privacy_documents.privacy_record_context()
+    if dossier.kind == DossierKind.SESSION_MINUTES:
+        return "dossiers/print/session_minutes.html", session_minutes_context(dossier.jury_session)
     raise DossierUnavailable(_("Diese Art von Dossier wird als Archiv gebaut, nicht als PDF."))

@@ -10,7 +10,7 @@ from alliances.models import AllianceMembership, EvaluationCycle, Strategy
 from decisions.models import FundingDecision
 from dossiers import liveness
 from portal.models import Role
-from reviews.models import Assignment, AssignmentStatus
+from reviews.models import Assignment, AssignmentStatus, JurySession
 
 
 class DossierKind(models.TextChoices):
@@ -24,6 +24,7 @@ class DossierKind(models.TextChoices):
     DASHBOARD_XLSX = "dashboard_xlsx", _("Dashboard-Export (Excel)")
     PERSONAL_DATA = "personal_data", _("Auskunft über die gespeicherten Daten (Art. 15 DSGVO)")
     PRIVACY_RECORD = "privacy_record", _("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)")
+    SESSION_MINUTES = "session_minutes", _("Sitzungsprotokoll")
 
 
 # Kinds whose subject is one strategy; the others are about a whole cycle.
@@ -43,6 +44,8 @@ MINISTRY_KINDS = (
 # The dashboard's exports, too large to stream: for the dashboard's readers (ministry and programme office).
 EXPORT_KINDS = (DossierKind.DASHBOARD_CSV, DossierKind.DASHBOARD_XLSX)
 CYCLE_KINDS = (DossierKind.CYCLE_REPORT, DossierKind.CYCLE_ARCHIVE, *EXPORT_KINDS)
+# The minutes of a jury session: about one session, for the programme office and the ministry alone.
+SESSION_KINDS = (DossierKind.SESSION_MINUTES,)
 # Kinds of data protection, about no cycle: a person's own data (for that person alone) and the record of
 # processing activities (for the admins, who hand it to the data protection officer).
 PRIVACY_KINDS = (DossierKind.PERSONAL_DATA, DossierKind.PRIVACY_RECORD)
@@ -89,7 +92,9 @@ class DossierQuerySet(models.QuerySet):
         if user.role == Role.MINISTRY:
             return self
         if user.role == Role.PROGRAMME_OFFICE:
-            return self.filter(kind__in=[DossierKind.STRATEGY, DossierKind.DECISION_LETTER, *EXPORT_KINDS])
+            return self.filter(
+                kind__in=[DossierKind.STRATEGY, DossierKind.DECISION_LETTER, *EXPORT_KINDS, *SESSION_KINDS]
+            )
         if user.role == Role.ALLIANCE_MANAGER:
             managed = AllianceMembership.objects.filter(alliance=OuterRef("strategy__alliance"), user=user)
             released = FundingDecision.objects.filter(strategy=OuterRef("strategy")).released()
@@ -105,7 +110,8 @@ class DossierQuerySet(models.QuerySet):
 
 
 class Dossier(models.Model):
-    """A rendered document about a strategy or a whole cycle; never rendered twice for the same inputs.
+    """A rendered document about a strategy, a whole cycle, a jury session or a person; never rendered twice for
+    the same inputs.
 
     One row per kind, subject, input fingerprint and generation. A failed or interrupted rendering is done again
     in the same row; only a deliberate re-rendering of a ready dossier (`force`, or an archive with missing
@@ -126,6 +132,15 @@ class Dossier(models.Model):
     render_seconds = models.FloatField(_("Erstellungsdauer (s)"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The jury session whose minutes this is.
+    jury_session = models.ForeignKey(
+        JurySession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("Jurysitzung"),
     )
     # The person a personal data export is about (and the only one who reads it).
     person = models.ForeignKey(
@@ -159,10 +174,20 @@ class Dossier(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_percent"),
             models.CheckConstraint(
-                condition=Q(kind__in=STRATEGY_KINDS, strategy__isnull=False, cycle__isnull=False, person__isnull=True)
-                | Q(kind__in=CYCLE_KINDS, strategy__isnull=True, cycle__isnull=False, person__isnull=True)
-                | Q(kind=DossierKind.PERSONAL_DATA, strategy__isnull=True, cycle__isnull=True, person__isnull=False)
-                | Q(kind=DossierKind.PRIVACY_RECORD, strategy__isnull=True, cycle__isnull=True, person__isnull=True),
+                condition=(
+                    Q(kind__in=STRATEGY_KINDS, strategy__isnull=False, cycle__isnull=False, person__isnull=True)
+                    | Q(kind__in=CYCLE_KINDS, strategy__isnull=True, cycle__isnull=False, person__isnull=True)
+                    | Q(kind=DossierKind.PERSONAL_DATA, strategy__isnull=True, cycle__isnull=True, person__isnull=False)
+                    | Q(kind=DossierKind.PRIVACY_RECORD, strategy__isnull=True, cycle__isnull=True, person__isnull=True)
+                )
+                & Q(jury_session__isnull=True)
+                | Q(
+                    kind__in=SESSION_KINDS,
+                    jury_session__isnull=False,
+                    strategy__isnull=True,
+                    cycle__isnull=False,
+                    person__isnull=True,
+                ),
                 name="dossier_subject_matches_kind",
             ),
             # Two partial constraints rather than one with NULLS NOT DISTINCT, so that SQLite (`make run`)
@@ -176,6 +201,11 @@ class Dossier(models.Model):
                 fields=["kind", "cycle", "fingerprint", "generation"],
                 condition=Q(strategy__isnull=True, cycle__isnull=False),
                 name="dossier_one_per_cycle_inputs",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "jury_session", "fingerprint", "generation"],
+                condition=Q(jury_session__isnull=False),
+                name="dossier_one_per_session_inputs",
             ),
             models.UniqueConstraint(
                 fields=["kind", "person", "fingerprint", "generation"],
@@ -192,7 +222,10 @@ class Dossier(models.Model):
     def __str__(self):
         if self.kind in PRIVACY_KINDS:
             return str(self.get_kind_display())
-        subject = self.strategy.alliance.name if self.strategy_id else self.cycle.name
+        if self.jury_session_id:
+            subject = self.jury_session.title
+        else:
+            subject = self.strategy.alliance.name if self.strategy_id else self.cycle.name
         return f"{self.get_kind_display()}: {subject}"
 
     @property
@@ -216,9 +249,17 @@ class Dossier(models.Model):
     def filename(self):
         if self.kind in PRIVACY_KINDS:
             subject = PRIVACY_SUBJECTS[self.kind]
+        elif self.jury_session_id:
+            subject = session_subject(self.cycle.slug, self.jury_session)
         else:
             subject = self.strategy.alliance.slug if self.strategy_id else self.cycle.slug
         return dossier_filename(self.kind, subject, timezone.localtime(self.created_at).date())
+
+
+def session_subject(cycle_slug, session):
+    """A session's minutes are named by the cycle and the session's day, with its id for two sessions a day."""
+    day = timezone.localtime(session.starts_at).date()
+    return f"{cycle_slug}_jurysitzung-{day:%Y-%m-%d}-{session.pk}"
 
 
 def dossier_filename(kind, subject_slug, day):

@@ -48,6 +48,7 @@ KIND_READERS = {
     **dict.fromkeys(EXPORT_KINDS, is_staff_reader),
     DossierKind.PERSONAL_DATA: rules.is_authenticated & rules.is_active,
     DossierKind.PRIVACY_RECORD: is_admin,
+    DossierKind.SESSION_MINUTES: is_staff_reader,
 }
 
 
@@ -123,3 +124,5 @@ reads_dossier = reads_subject_kind & (
 
 rules.add_perm("dossiers.read_kind", reads_kind)
 rules.add_perm("dossiers.read_dossier", reads_dossier)
+# For templates: the rules tag `has_perm` asks user.has_perm, which grants a superuser everything.
+rules.add_rule("dossiers.reads_session_minutes", is_staff_reader)

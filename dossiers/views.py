@@ -8,14 +8,23 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliances.models import EvaluationCycle, Strategy
 from decisions import exports
 from dossiers import services
-from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
+from dossiers.models import (
+    EXPORT_KINDS,
+    PRIVACY_KINDS,
+    SESSION_KINDS,
+    STRATEGY_KINDS,
+    Dossier,
+    DossierKind,
+    DossierStatus,
+)
 from dossiers.rules import DossierSubject
 from portal.rules import require_permission
+from reviews.models import JurySession
 
 access_log = logging.getLogger("portal.access")
 
@@ -26,6 +35,7 @@ def _subject_or_404(request, kind, cycle_slug, alliance_slug):
     if (
         kind not in DossierKind.values
         or kind in PRIVACY_KINDS
+        or kind in SESSION_KINDS
         or (kind in STRATEGY_KINDS) != (alliance_slug is not None)
     ):
         raise Http404
@@ -173,6 +183,7 @@ def retry(request, public_id):
             cycle=dossier.cycle,
             strategy=dossier.strategy,
             person=dossier.person,
+            jury_session=dossier.jury_session,
             user=request.user,
             **({"export_filters": dossier.export_filters, "language": dossier.language} if dossier.is_export else {}),
         )
@@ -191,6 +202,37 @@ def download(request, public_id):
     access_log.info("dossier %s downloaded by user %s", dossier.public_id, request.user.pk)
     return FileResponse(
         dossier.file.open("rb"), as_attachment=True, filename=dossier.filename, content_type=dossier.content_type
+    )
+
+
+# --- The minutes of a jury session ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def session_minutes(request, cycle_slug, session_id):
+    """A jury session's minutes (Sitzungsprotokoll), for the programme office and the ministry: GET shows the latest
+    one's status with the request button (pages load it with htmx), POST has a worker render them."""
+    kind = DossierKind.SESSION_MINUTES
+    require_permission(request.user, "dossiers.read_kind", kind)
+    session = get_object_or_404(
+        JurySession.objects.visible_to(request.user).select_related("cycle"), cycle__slug=cycle_slug, pk=session_id
+    )
+    if request.method == "POST":
+        dossier = services.request_dossier(kind=kind, cycle=session.cycle, jury_session=session, user=request.user)
+        access_log.info("minutes of jury session %s requested by user %s", session.pk, request.user.pk)
+        return _queued_response(request, dossier)
+    latest = Dossier.objects.filter(kind=kind, jury_session=session).order_by("-created_at").first()
+    next_url = _safe_next(request, request.GET.get("next", ""), fallback=request.get_full_path())
+    return render(
+        request,
+        "dossiers/partials/panel.html",
+        {
+            "request": request,
+            "latest": latest,
+            "label": DossierKind(kind).label,
+            "next": next_url,
+            "request_url": reverse("dossiers:session_minutes", args=[session.cycle.slug, session.pk]),
+        },
     )
 
 

@@ -9,11 +9,23 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from alliances.signals import review_deadline_moved, snapshot_frozen, strategy_submitted
         from portal.slots import register_slot
+        from portal.uploads import PdfUploadKind, register_pdf_upload
         from reviews import navigation, privacy, receivers, search
+        from reviews.services.slides import record_slides_check
 
         navigation.register_navigation()
         search.register()
         privacy.register()
+        # Pitch slides take the portal's one checked-upload path, like the strategies' documents.
+        register_pdf_upload(
+            PdfUploadKind(
+                model_label="reviews.PitchSlides",
+                file_field="file",
+                status_field="check_status",
+                uploaded_at_field="uploaded_at",
+                record=record_slides_check,
+            )
+        )
 
         strategy_submitted.connect(receivers.notify_experts_of_resubmission, dispatch_uid="reviews.resubmission_notice")
         snapshot_frozen.connect(receivers.refresh_summary_of_new_snapshot, dispatch_uid="reviews.snapshot_summary")

@@ -145,6 +145,7 @@ def _declare():
         )
     )
     _declare_jury()
+    _declare_pitch_slides()
 
 
 def _declare_jury():
@@ -183,6 +184,21 @@ def _declare_jury():
             retention=categories.INACTIVE_ACCOUNTS,
             subjects=("user",),
             fields=(PersonalField("user", K.USER_REFERENCE, E.DELETE_ROW),),
+        )
+    )
+
+
+def _declare_pitch_slides():
+    declare(
+        PersonalData(
+            model="reviews.PitchSlides",
+            export_fields=("strategy__alliance__name", "uploaded_at", "check_status"),
+            purpose=_("Pitch-Folien eines Bündnisses: wer sie hochgeladen hat"),
+            retention=FILE,
+            fields=(
+                _reference("uploaded_by"),
+                PersonalField("original_name", K.FREE_TEXT, E.KEEP, legal_basis=legal.FUNDING_FILE),
+            ),
         )
     )
 

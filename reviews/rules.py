@@ -11,6 +11,19 @@ import rules
 from alliances.models import Submission
 from portal.rules import is_alliance_manager, is_expert, is_ministry, is_programme_office, is_staff_reader
 from reviews.models import AssignmentStatus, JuryMember, JuryRole, Review, ReviewStatus
+from alliances.rules import manages_strategy_alliance
+from portal.rules import is_alliance_manager, is_expert, is_programme_office, is_staff_reader
+from reviews.models import (
+    AssignmentStatus,
+    JuryMember,
+    JuryRole,
+    JurySessionStatus,
+    PitchSlot,
+    PitchSlotStatus,
+    Review,
+    ReviewStatus,
+)
+from reviews.selectors.jury import conflicted_jurors
 
 
 class AssignmentDocument(NamedTuple):
@@ -124,3 +137,30 @@ rules.add_perm("reviews.see_jury_session", is_expert | is_staff_reader)
 rules.add_perm("reviews.see_own_jury_sessions", is_expert | is_ministry)
 rules.add_perm("reviews.chair_jury_session", is_expert & chairs_session)
 rules.add_perm("reviews.write_jury_note", is_expert & sits_as_juror)
+
+
+# Pitch slides: the alliance's managers upload them and read them back; the programme office and the ministry
+# read all; the chair and the jurors of the pitch's session read them unless conflicted with the alliance.
+@rules.predicate
+def manages_slides_alliance(user, slides):
+    return slides is not None and manages_strategy_alliance(user, slides.strategy)
+
+
+@rules.predicate
+def sits_in_the_pitch_of_slides(user, slides):
+    if slides is None:
+        return False
+    sessions = PitchSlot.objects.filter(
+        strategy_id=slides.strategy_id, status=PitchSlotStatus.TAKEN, session__status=JurySessionStatus.PLANNED
+    ).values("session_id")
+    sits = JuryMember.objects.filter(session_id__in=sessions, user=user, role=JuryRole.JUROR).exists()
+    return sits and user.pk not in conflicted_jurors([slides.strategy_id]).get(slides.strategy_id, set())
+
+
+rules.add_perm("reviews.upload_pitch_slides", is_alliance_manager)
+rules.add_perm("reviews.see_pitch_slides", is_alliance_manager | is_staff_reader | is_expert)
+rules.add_perm(
+    "reviews.read_pitch_slides",
+    is_staff_reader | (is_alliance_manager & manages_slides_alliance) | (is_expert & sits_in_the_pitch_of_slides),
+)
+rules.add_perm("reviews.enter_blocked_dates", is_alliance_manager)

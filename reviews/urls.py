@@ -58,4 +58,16 @@ urlpatterns = [
     path(pitch + "close/", jury_mode.jury_pitch_close, name="jury_pitch_close"),
     path(pitch + "note/", jury_mode.jury_note, name="jury_note"),
     path(pitch + "result/", jury_mode.jury_result, name="jury_result"),
+    # An alliance's pitch slides and the days on which it cannot pitch.
+    path(cycle + "alliances/<slug:alliance_slug>/pitch/slides/", jury.pitch_slides, name="pitch_slides"),
+    path(
+        cycle + "alliances/<slug:alliance_slug>/pitch/slides/<uuid:public_id>/",
+        jury.pitch_slides_download,
+        name="pitch_slides_download",
+    ),
+    path(
+        cycle + "alliances/<slug:alliance_slug>/pitch/blocked-dates/",
+        jury.pitch_blocked_dates,
+        name="pitch_blocked_dates",
+    ),
 ]

@@ -762,3 +762,56 @@ def pitched_session(cycle, strategies, *, starts_at, quick=False, **fields):
 def conflicted_juror(strategy, juror):
     """`juror` has declared a conflict of interest with `strategy` (as after being scheduled)."""
     return AssignmentFactory(strategy=strategy, expert=juror, status="conflicted")
+
+
+# --- Pitch slides, the minutes and the pitch in the evaluation dossier ---------------------------------------
+
+
+def pitched(session, strategy, *, slot=None, now=None):
+    """`strategy`'s pitch set into the first open slot of `session` (or `slot`) through the real service."""
+    from reviews.models import PitchSlotStatus
+    from reviews.services import jury
+
+    slot = slot or session.slots.filter(status=PitchSlotStatus.OPEN).first()
+    office = UserFactory(role=Role.PROGRAMME_OFFICE, second_factor=False)
+    return jury.assign_slot(slot=slot, strategy=strategy, user=office, now=now or session.starts_at - timedelta(days=9))
+
+
+def checked_pitch_slides(strategy, user, upload=None, now=None):
+    """Pitch slides uploaded through the real service and checked at once, as the worker would after commit."""
+    from portal.uploads import check_now
+    from reviews.services.slides import upload_pitch_slides
+
+    slides = upload_pitch_slides(
+        strategy=strategy, user=user, uploaded_file=upload or pdf_upload("folien.pdf", pages=2), now=now
+    )
+    check_now(slides)
+    slides.refresh_from_db()
+    return slides
+
+
+def jury_result(slot, *, started_at, closed_at, summary, conditions="", amount=Decimal("450000"), office=None):
+    """A pitch run and closed, and the jury's result on it as the panel Votum that names the pitch (written
+    directly: the jury records it in the session, whatever the written reviews)."""
+    from reviews.models import PanelVotum
+
+    slot.started_at, slot.closed_at = started_at, closed_at
+    slot.save(update_fields=["started_at", "closed_at"])
+    office = office or UserFactory(role=Role.PROGRAMME_OFFICE, second_factor=False)
+    votum = PanelVotum(
+        strategy=slot.strategy,
+        recommendation="conditions" if conditions else "fund",
+        proposed_amount=Decimal(amount),
+        conditions=conditions,
+        summary=summary,
+        written_by=office,
+        pitch=slot,
+    )
+    votum._history_user = office
+    votum.save()
+    return votum
+
+
+def conflicted_with(strategy, expert):
+    """`expert` has declared a conflict of interest with `strategy` (after the pitch was planned)."""
+    return AssignmentFactory(strategy=strategy, expert=expert, status="conflicted")

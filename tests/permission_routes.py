@@ -25,6 +25,8 @@ ALLIANCE_PITCH = "tests.reviews.test_alliance_pitch::test_alliance_pitch_permiss
 CALENDAR_FEED = "tests.reviews.test_calendar_feed::test_calendar_feed_permission_matrix"
 JURY_OFFICE = "tests.reviews.test_jury_office::test_jury_office_permission_matrix"
 JURY_MODE = "tests.reviews.test_jury_mode::test_jury_mode_permission_matrix"
+PITCH_SLIDES = "tests.reviews.test_pitch_slides::test_pitch_slides_permission_matrix"
+SESSION_MINUTES = "tests.dossiers.test_session_minutes::test_session_minutes_permission_matrix"
 SEARCH_HITS = "tests.portal.search.test_search_permissions::test_the_links_of_hits_check_the_permission_again"
 
 # Routes that are not in the matrix, with the reason.
@@ -147,6 +149,11 @@ MATRIX_OF = {
     "reviews:jury_pitch_close": JURY_MODE,
     "reviews:jury_note": JURY_MODE,
     "reviews:jury_result": JURY_MODE,
+    # Jury sessions: the alliance's pitch slides and blocked dates, and the session's minutes.
+    "reviews:pitch_slides": PITCH_SLIDES,
+    "reviews:pitch_slides_download": PITCH_SLIDES,
+    "reviews:pitch_blocked_dates": PITCH_SLIDES,
+    "dossiers:session_minutes": SESSION_MINUTES,
     "decisions:search_hit": SEARCH_HITS,
     "outbox": PORTAL,
     "outbox_message": PORTAL,

@@ -19,6 +19,7 @@ from decisions import selectors
 from dossiers import services
 from dossiers.models import DossierKind
 from portal.models import Role, User
+from reviews.models import JurySession
 
 MM = 72 / 25.4
 # The margins of the default @page in static/css/print.css: top, right, bottom, left.
@@ -141,9 +142,9 @@ def _demo_subjects(cycle):
     return strategies[0], released, pending
 
 
-def render(kind, *, cycle=None, strategy=None, person=None):
+def render(kind, *, cycle=None, strategy=None, person=None, jury_session=None):
     dossier = services.request_dossier(
-        kind=kind, cycle=cycle, strategy=strategy, person=person, force=True, enqueue=False
+        kind=kind, cycle=cycle, strategy=strategy, person=person, jury_session=jury_session, force=True, enqueue=False
     )
     return services.render_dossier(dossier_id=dossier.pk)
 
@@ -154,6 +155,7 @@ def main(stdout=print):
     subject for (a letter before any release) is left out and says so."""
     cycle = current_cycle()
     reviewed, released, pending = _demo_subjects(cycle)
+    session = JurySession.objects.planned().filter(cycle=cycle).first()
     manager = User.objects.filter(role=Role.ALLIANCE_MANAGER, memberships__alliance=reviewed.alliance).first()
     subjects = [
         (DossierKind.STRATEGY, {"cycle": cycle, "strategy": reviewed}),
@@ -163,6 +165,7 @@ def main(stdout=print):
         (DossierKind.LETTER_DRAFT, {"cycle": cycle, "strategy": pending}),
         (DossierKind.PERSONAL_DATA, {"person": manager}),
         (DossierKind.PRIVACY_RECORD, {}),
+        (DossierKind.SESSION_MINUTES, {"cycle": cycle, "jury_session": session}),
     ]
     results = []
     for kind, subject in subjects:

@@ -11,11 +11,12 @@ from decisions import services as decision_services
 from decisions.models import FundingDecision
 from dossiers import privacy_documents
 from dossiers.contents import DossierUnavailable, decision_awaiting_release
-from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, STRATEGY_KINDS, DossierKind
-from reviews.models import Assignment, PanelVotum, Review
+from dossiers.models import EXPORT_KINDS, PRIVACY_KINDS, SESSION_KINDS, STRATEGY_KINDS, DossierKind
+from reviews.models import Assignment, JuryMember, PanelVotum, PitchSlides, PitchSlot, PitchSlotStatus, Review
+from reviews.selectors.jury import session_conflicts
 
 # Raise when the print templates change, so that unchanged inputs still get a fresh rendering.
-PRINT_LAYOUT_VERSION = 5
+PRINT_LAYOUT_VERSION = 6
 # Raise when the export's columns or formats change, for the same reason.
 EXPORT_LAYOUT_VERSION = 1
 
@@ -38,9 +39,26 @@ def _strategy_inputs(strategy):
     }
 
 
+def _pitch_inputs(strategy):
+    """The alliance's pitch as the evaluation dossier shows it: its slot and session, and its checked slides."""
+    pitch = (
+        PitchSlot.objects.filter(strategy=strategy, status=PitchSlotStatus.TAKEN)
+        .values_list("pk", "starts_at", "ends_at", "sequence", "started_at", "closed_at", "session__title")
+        .first()
+    )
+    slides = (
+        PitchSlides.objects.current()
+        .filter(strategy=strategy)
+        .order_by("-uploaded_at", "-pk")
+        .values_list("pk", "sha256", "original_name")
+        .first()
+    )
+    return {"pitch": pitch, "slides": slides}
+
+
 def _evaluation_inputs(strategy):
     reviews = Review.objects.filter(assignment__strategy=strategy).values_list("pk", "version", "status")
-    votum = PanelVotum.objects.filter(strategy=strategy).values_list("pk", "version").first()
+    votum = PanelVotum.objects.filter(strategy=strategy).values_list("pk", "version", "pitch_id").first()
     decisions = FundingDecision.objects.filter(strategy=strategy).values_list("pk", "version", "status", "is_current")
     assignments = strategy.assignments.values_list("pk", "status")
     return {
@@ -48,6 +66,25 @@ def _evaluation_inputs(strategy):
         "votum": votum,
         "decisions": sorted(decisions),
         "assignments": sorted(assignments),
+        **_pitch_inputs(strategy),
+    }
+
+
+def _session_inputs(session):
+    """What the minutes show: the session, its members and attendance, its pitches with their times, the
+    conflicts declared and each pitch's result. Jurors' notes are not an input: they never appear."""
+    members = JuryMember.objects.filter(session=session).values_list("user_id", "user__full_name", "role", "present")
+    slots = session.slots.exclude(status=PitchSlotStatus.CANCELLED).values_list(
+        "pk", "starts_at", "ends_at", "status", "strategy__alliance__name", "started_at", "closed_at"
+    )
+    voten = PanelVotum.objects.filter(pitch__session=session).values_list("pk", "version", "pitch_id")
+    return {
+        "session": [session.pk, session.title, session.starts_at, session.ends_at, session.status, session.chair_id],
+        "breaks": sorted(session.breaks.values_list("starts_at", "ends_at")),
+        "members": sorted(members),
+        "slots": sorted(slots),
+        "conflicts": sorted((juror.pk, slot.pk) for juror, slot in session_conflicts(session)),
+        "voten": sorted(voten),
     }
 
 
@@ -100,15 +137,21 @@ def _export_inputs(cycle, export_filters, language):
     }
 
 
-def dossier_inputs(*, kind, cycle=None, strategy=None, person=None, export_filters=None, language=""):
+def dossier_inputs(
+    *, kind, cycle=None, strategy=None, person=None, jury_session=None, export_filters=None, language=""
+):
     """Everything a dossier's content depends on, as JSON-able data; for a dashboard export its filters, its
-    language and the cycle's figures version; for a data protection kind its data and language."""
+    language and the cycle's figures version; for a data protection kind its data and language; for a session's
+    minutes the session's course."""
     if kind in PRIVACY_KINDS:
         inputs = privacy_documents.inputs(kind=kind, person=person)
         return {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "language": language, "privacy": inputs}
     inputs = {"kind": kind, "layout": PRINT_LAYOUT_VERSION, "cycle": [cycle.slug, cycle.name]}
     if kind in EXPORT_KINDS:
         inputs["export"] = _export_inputs(cycle, export_filters, language)
+        return inputs
+    if kind in SESSION_KINDS:
+        inputs["session"] = _session_inputs(jury_session)
         return inputs
     if kind == DossierKind.DECISION_LETTER:
         inputs["letter"] = _letter_inputs(strategy)

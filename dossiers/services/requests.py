@@ -20,6 +20,7 @@ def request_dossier(
     user=None,
     strategy=None,
     person=None,
+    jury_session=None,
     force=False,
     enqueue=True,
     export_filters=None,
@@ -28,6 +29,7 @@ def request_dossier(
     """Returns the dossier for the current inputs, rendered, pending or queued now. A dashboard export also
     takes the page's filters (`export_filters`) and its `language`; both are part of its inputs. A personal data
     export is about `person` and takes the `language` it is printed in; the record of processing activities too.
+    A session's minutes are about `jury_session` (with its `cycle`).
 
     - None yet: a new queued dossier. Two concurrent requests make one row (the database's unique constraint
       decides; the loser returns the winner's row) and one rendering.
@@ -44,8 +46,9 @@ def request_dossier(
     transaction has committed. Raises DossierUnavailable when the subject cannot have a dossier yet.
     """
     export = {"export_filters": export_filters or {}, "language": language}
-    fingerprint = fingerprint_of(dossier_inputs(kind=kind, cycle=cycle, strategy=strategy, person=person, **export))
-    key = {"kind": kind, "cycle": cycle, "strategy": strategy, "person": person, "fingerprint": fingerprint}
+    subject = {"cycle": cycle, "strategy": strategy, "person": person, "jury_session": jury_session}
+    fingerprint = fingerprint_of(dossier_inputs(kind=kind, **subject, **export))
+    key = {"kind": kind, **subject, "fingerprint": fingerprint}
     # Locks the current generation, so that two requests for a failed dossier reset and send it once.
     current = Dossier.objects.select_for_update(of=("self",)).filter(**key).order_by("-generation").first()
     if current is None:

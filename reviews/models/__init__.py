@@ -23,6 +23,7 @@ from reviews.models.jury import (
 from reviews.models.policy import ReminderKind, ReviewPolicy, ReviewReminder
 from reviews.models.review import Recommendation, Review, ReviewQuerySet, ReviewStatus, Score
 from reviews.models.rubric import DEFAULT_SCALE_LABELS, Criterion, RubricVersion
+from reviews.models.slides import PitchSlides
 from reviews.models.summary import StrategyScoreSummary
 from reviews.models.votum import PanelVotum
 
@@ -44,6 +45,7 @@ __all__ = [
     "JurySession",
     "JurySessionStatus",
     "PanelVotum",
+    "PitchSlides",
     "PitchSlot",
     "PitchSlotStatus",
     "Recommendation",

@@ -180,7 +180,7 @@ def test_every_kind_and_every_option_is_described_in_german():
         (
             ["--kind", "brief", "--all"],
             "Unbekannte Art „brief“. Erlaubt sind: strategy, evaluation, decision_letter, letter_draft, "
-            "cycle_report, cycle_archive.",
+            "cycle_report, cycle_archive, session_minutes.",
         ),
         ([], "Bitte --all oder --alliance <kurzname> angeben."),
         (["--kind", "decision_letter"], "Bitte --all oder --alliance <kurzname> angeben."),

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from alliances.models import EvaluationCycle, Strategy, current_cycle
 from dossiers import services
 from dossiers.models import STRATEGY_KINDS, Dossier, DossierKind, DossierStatus
+from reviews.models import JurySession
 
 # Every kind the web offers, in the order of the cycle: per strategy, then once per cycle.
 KINDS = [
@@ -15,11 +16,13 @@ KINDS = [
     DossierKind.LETTER_DRAFT.value,
     DossierKind.CYCLE_REPORT.value,
     DossierKind.CYCLE_ARCHIVE.value,
+    DossierKind.SESSION_MINUTES.value,
 ]
 # How a refusal names a dossier that belongs to the whole cycle.
 CYCLE_KIND_SUBJECTS = {
     DossierKind.CYCLE_REPORT: "Der Bericht zur Begutachtungsrunde",
     DossierKind.CYCLE_ARCHIVE: "Das ZIP-Archiv der Begutachtungsrunde",
+    DossierKind.SESSION_MINUTES: "Das Sitzungsprotokoll (je Jurysitzung der Runde)",
 }
 
 
@@ -27,10 +30,11 @@ class Command(BaseCommand):
     help = (
         "Erstellt Dossiers einer Begutachtungsrunde über dieselben Dienste wie die Weboberfläche: je eingereichter "
         "Strategie das Strategie-Dossier, das Bewertungs-Dossier oder das Entscheidungsschreiben, je Runde den "
-        "Bericht oder das ZIP-Archiv. Ohne --workers erstellt der Befehl die Dossiers selbst, mit --workers "
-        "übergibt er sie den Celery-Workern und wartet auf sie. Ein Dossier mit unveränderten Eingaben wird "
-        "wiederverwendet (siehe --force). Ausgabe: je Dossier Status, Seiten und Sekunden, je übersprungenem "
-        "Bündnis der Grund, am Ende die Summe; im Terminal zusätzlich ein Fortschrittsbalken."
+        "Bericht oder das ZIP-Archiv, je Jurysitzung das Sitzungsprotokoll. Ohne --workers erstellt der Befehl "
+        "die Dossiers selbst, mit --workers übergibt er sie den Celery-Workern und wartet auf sie. Ein Dossier "
+        "mit unveränderten Eingaben wird wiederverwendet (siehe --force). Ausgabe: je Dossier Status, Seiten und "
+        "Sekunden, je übersprungenem Bündnis der Grund, am Ende die Summe; im Terminal zusätzlich ein "
+        "Fortschrittsbalken."
     )
 
     def add_arguments(self, parser):
@@ -46,7 +50,8 @@ class Command(BaseCommand):
             "Strategien mit einer Förderentscheidung vor der Freigabe). Einmal je Runde, ohne --all und --alliance: "
             "cycle_report (Bericht zur Begutachtungsrunde), cycle_archive (ZIP-Archiv mit den "
             "Bewertungs-Dossiers aller eingereichten Strategien und dem Bericht; fehlende Teile werden "
-            "dabei erstellt).",
+            "dabei erstellt). Einmal je geplanter Jurysitzung der Runde, ohne --all und --alliance: "
+            "session_minutes (Sitzungsprotokoll).",
         )
         parser.add_argument(
             "--cycle",
@@ -104,12 +109,11 @@ class Command(BaseCommand):
         skipped = []  # (alliance name, reason) of strategies that cannot have this kind of dossier yet
         for subject in subjects:
             # Without --workers the command renders itself, so nothing is sent to the workers as well.
+            about = {"jury_session": subject} if kind == DossierKind.SESSION_MINUTES else {"strategy": subject}
             try:
-                dossier = services.request_dossier(
-                    kind=kind, cycle=cycle_obj, strategy=subject, force=force, enqueue=workers
-                )
+                dossier = services.request_dossier(kind=kind, cycle=cycle_obj, force=force, enqueue=workers, **about)
             except services.DossierUnavailable as unavailable:
-                skipped.append((subject.alliance.name, unavailable.message))
+                skipped.append((getattr(subject, "title", None) or subject.alliance.name, unavailable.message))
                 continue
             if not workers and dossier.status != DossierStatus.READY:
                 dossier = services.render_dossier(dossier_id=dossier.pk)
@@ -125,6 +129,8 @@ class Command(BaseCommand):
         total_pages = 0
         for dossier in dossiers:
             label = dossier.strategy.alliance.name if dossier.strategy_id else dossier.cycle.name
+            if dossier.jury_session_id:
+                label = dossier.jury_session.title
             pages = dossier.page_count or 0
             total_pages += pages
             self.stdout.write(
@@ -163,7 +169,13 @@ class Command(BaseCommand):
         return seconds
 
     def _subjects(self, *, kind, cycle, all_, alliance):
-        """The strategies to render for, ordered by alliance name; [None] for a dossier about the whole cycle."""
+        """The strategies to render for, ordered by alliance name; the cycle's planned jury sessions for their
+        minutes; [None] for a dossier about the whole cycle."""
+        if kind == DossierKind.SESSION_MINUTES:
+            sessions = list(JurySession.objects.planned().filter(cycle=cycle).order_by("starts_at", "pk"))
+            if not sessions:
+                raise CommandError(f"Nichts zu erstellen: In der Runde „{cycle.name}“ ist keine Jurysitzung geplant.")
+            return sessions
         if kind not in STRATEGY_KINDS:
             return [None]
         strategies = (
@@ -183,7 +195,9 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         ids = [dossier.pk for dossier in dossiers]
         while time.monotonic() < deadline:
-            current = list(Dossier.objects.filter(pk__in=ids).select_related("strategy__alliance", "cycle"))
+            current = list(
+                Dossier.objects.filter(pk__in=ids).select_related("strategy__alliance", "cycle", "jury_session")
+            )
             self._progress(sum(d.is_done for d in current) + skipped, len(ids) + skipped)
             if all(d.is_done for d in current):
                 return sorted(current, key=lambda d: ids.index(d.pk))
