@@ -1,21 +1,26 @@
-"""Demo data for the review stage: rubric, expert profiles, assignments, reviews and the panel's Votum."""
+"""Demo data for the review stage: rubric, expert profiles, assignments, reviews, the jury's pitches and the panel's
+Votum."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from alliances.demo import CYCLE_SLUG, LOCAL_MAIL
-from alliances.models import AlliancePartner, EvaluationCycle, FederalState, Phase, Strategy
+from alliances.models import Alliance, AlliancePartner, EvaluationCycle, FederalState, Phase, Strategy
 from portal.models import Role, User
 from reviews import services
 from reviews.models import (
     Assignment,
     ConflictType,
     ExpertProfile,
+    JurySession,
     PanelVotum,
+    PitchSlot,
+    PitchSlotStatus,
     Recommendation,
     Review,
     ReviewStatus,
@@ -96,7 +101,8 @@ def review_plan(phase, strategy_number, strategies):
 
 
 def seed(*, stdout, phase=None):
-    """Rubric, expert profiles and, from the review phase on, assignments, reviews and (after it) the panel's Votum."""
+    """Rubric, expert profiles and, from the review phase on, assignments and reviews; the jury's two sessions with
+    the pitches of the submitted strategies; after the panel stage the pitches held and the Votum they gave."""
     cycle = EvaluationCycle.objects.get(slug=CYCLE_SLUG)
     services.policy_for(cycle)
     if services.current_rubric(cycle) is None:
@@ -105,17 +111,32 @@ def seed(*, stdout, phase=None):
         )
     seed_profiles()
     seed_partners(cycle)
+    reviewed = False
     if Assignment.objects.filter(strategy__cycle=cycle).exists():
         stdout.write("Begutachtung: bereits angelegt.")
-        return []
-    if cycle.phase in (Phase.PREPARATION, Phase.SUBMISSION):
+    elif cycle.phase in (Phase.PREPARATION, Phase.SUBMISSION):
         stdout.write("Begutachtung: beginnt nach der Einreichungsfrist.")
-        return []
+    else:
+        seed_reviews(cycle, stdout=stdout)
+        reviewed = True
+    # After the reviews: the planner must keep every conflict the experts declared out of the pitches.
+    seed_jury(cycle, stdout=stdout)
+    if reviewed and cycle.phase in (Phase.DECISION, Phase.RELEASED):
+        office = User.objects.get(email="pt@demo.example")
+        for strategy in submitted_strategies(cycle):
+            seed_votum(strategy, office)
+        stdout.write(f"Voten: {PanelVotum.objects.filter(strategy__cycle=cycle).count()}")
+    return []
+
+
+def submitted_strategies(cycle):
+    return list(Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name"))
+
+
+def seed_reviews(cycle, *, stdout):
     office = User.objects.get(email="pt@demo.example")
     experts = list(User.objects.filter(role=Role.EXPERT, email__endswith="@demo.example").order_by("pk"))
-    strategies = list(
-        Strategy.objects.submitted().filter(cycle=cycle).select_related("alliance").order_by("alliance__name")
-    )
+    strategies = submitted_strategies(cycle)
     with override_settings(MAILERS=LOCAL_MAIL):
         for strategy_number, strategy in enumerate(strategies):
             plan = review_plan(cycle.phase, strategy_number, len(strategies))
@@ -125,16 +146,111 @@ def seed(*, stdout, phase=None):
                 assigned_at = cycle.submission_deadline + timedelta(days=1 if slot < 3 else 4)
                 assignment = assign_next(strategy, candidates, office, assigned_at=min(timezone.now(), assigned_at))
                 seed_review(assignment, state, strategy_number, slot)
-        if cycle.phase in (Phase.DECISION, Phase.RELEASED):
-            for strategy in strategies:
-                seed_votum(strategy, office)
     counts = {
         status.label: Review.objects.filter(assignment__strategy__cycle=cycle, status=status).count()
         for status in ReviewStatus
     }
     stdout.write("Gutachten: " + ", ".join(f"{label}: {count}" for label, count in counts.items()))
-    stdout.write(f"Voten: {PanelVotum.objects.filter(strategy__cycle=cycle).count()}")
-    return []
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# The real pitches were held online in November 2024, so the sessions keep these dates whatever the phase: unlike
+# the cycle's deadlines they do not move with today. The office planned them a week after the real deadline of
+# 30 September 2024; the services get that moment as `now`, since they refuse to plan in the past.
+JURY_PLANNED_AT = datetime(2024, 10, 8, 10, 0, tzinfo=BERLIN)
+JURY_SESSIONS = [
+    {
+        "title": "Jurysitzung I – Pitches am 12. November 2024",
+        "day": datetime(2024, 11, 12, tzinfo=BERLIN).date(),
+        "video_url": "https://video.example.org/wir-jury-1",
+        "chair": "expert1",
+        # expert6 declared a conflict with BlueHealthTech in the reviews: the planner puts its pitch on the 13th.
+        "jurors": ["expert1", "expert3", "expert6", "expert9"],
+        "observers": ["bmbf1"],
+    },
+    {
+        "title": "Jurysitzung II – Pitches am 13. November 2024",
+        "day": datetime(2024, 11, 13, tzinfo=BERLIN).date(),
+        "video_url": "https://video.example.org/wir-jury-2",
+        "chair": "expert12",
+        "jurors": ["expert12", "expert2", "expert8", "expert10"],
+        "observers": ["bmbf2"],
+    },
+]
+# Alliances that cannot pitch on a day (both submit early, so the rule matters in every phase).
+BLOCKED_DAYS = {
+    "bio-z": (datetime(2024, 11, 13, tzinfo=BERLIN).date(), "Mitgliederversammlung des Bündnisses"),
+    "dmpl": (datetime(2024, 11, 12, tzinfo=BERLIN).date(), "Messeauftritt des Bündnisses"),
+}
+
+
+def _at(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+
+
+def seed_jury(cycle, *, stdout):
+    """Two jury sessions in November 2024 with every submitted strategy's pitch, placed by the planner (which keeps
+    declared conflicts and blocked days); from the decision phase on the pitches have been held.
+
+    Sessions exist in every phase: in the submission phase they hold the strategies submitted so far, with free
+    slots left for the rest. The invitations go through the outbox into the demo's in-memory mailer.
+    """
+    if JurySession.objects.filter(cycle=cycle).exists():
+        stdout.write("Jurysitzungen: bereits angelegt.")
+        return
+    office = User.objects.get(email="pt@demo.example")
+    people = {user.email.split("@")[0]: user for user in User.objects.filter(email__endswith="@demo.example")}
+    for slug, (day, reason) in BLOCKED_DAYS.items():
+        alliance = Alliance.objects.filter(slug=slug).first()
+        if alliance is not None:
+            services.set_blocked_dates(alliance=alliance, dates=[day], reason=reason)
+    with override_settings(MAILERS=LOCAL_MAIL):
+        sessions = []
+        for plan in JURY_SESSIONS:
+            day = plan["day"]
+            session = services.save_jury_session(
+                cycle=cycle,
+                user=office,
+                title=plan["title"],
+                starts_at=_at(day, 9),
+                ends_at=_at(day, 17),
+                video_url=plan["video_url"],
+                chair=people[plan["chair"]],
+                jurors=[people[name] for name in plan["jurors"]],
+                observers=[people[name] for name in plan["observers"]],
+                pitch_minutes=15,
+                qa_minutes=15,
+                buffer_minutes=5,
+                breaks=[(_at(day, 12, 30), _at(day, 13, 30))],
+                now=JURY_PLANNED_AT,
+            )
+            services.generate_slots(session=session, user=office, now=JURY_PLANNED_AT)
+            sessions.append(session)
+        proposal = services.propose_jury_plan(cycle=cycle, now=JURY_PLANNED_AT)
+        if proposal.unplaced:
+            raise services.JuryRefused(
+                reasons=[f"{strategy.alliance.name}: {why}" for strategy, why in proposal.unplaced]
+            )
+        services.apply_jury_plan(proposal=proposal, user=office, now=JURY_PLANNED_AT)
+    if cycle.phase in (Phase.DECISION, Phase.RELEASED):
+        for session in sessions:
+            hold_session(session)
+    pitches = PitchSlot.objects.filter(session__cycle=cycle, status=PitchSlotStatus.TAKEN)
+    stdout.write(
+        f"Jurysitzungen: {len(sessions)} am 12. und 13.11.2024 mit {pitches.count()} Pitches, davon "
+        f"{pitches.filter(closed_at__isnull=False).count()} gehalten."
+    )
+
+
+def hold_session(session):
+    """The session as the chair ran it: everyone present, each pitch started and closed at its time."""
+    chair = session.chair
+    for member in session.members.all():
+        member.present, member._history_user = True, chair
+        member.save()
+    for pitch in session.slots.filter(status=PitchSlotStatus.TAKEN):
+        pitch.started_at, pitch.closed_at, pitch._history_user = pitch.starts_at, pitch.ends_at, chair
+        pitch.save()
 
 
 def assign_next(strategy, candidates, office, *, assigned_at):
@@ -214,22 +330,42 @@ def whole_thousands(amount):
 
 
 def seed_votum(strategy, office):
-    """The panel's Votum, only where every expected review is in; its recommendation follows the reviews."""
+    """The panel's Votum, only where every expected review is in; its recommendation follows the reviews. The jury's
+    chair records it from the alliance's pitch, with the jury's statement as its summary."""
     expected = services.policy_for(strategy.cycle).experts_per_strategy
     done = Review.objects.done().filter(assignment__strategy=strategy)
     if not reviews_complete(strategy) or done.count() < expected:
         return
     with_conditions = done.filter(recommendation=Recommendation.FUND_WITH_CONDITIONS).exists()
     requested = strategy.latest_submission.budget_total
+    pitch = (
+        PitchSlot.objects.filter(strategy=strategy, status=PitchSlotStatus.TAKEN, closed_at__isnull=False)
+        .select_related("session__chair")
+        .first()
+    )
     votum = services.save_votum(
         strategy=strategy,
-        user=office,
+        user=pitch.session.chair if pitch else office,
         recommendation=Recommendation.FUND_WITH_CONDITIONS if with_conditions else Recommendation.FUND,
         proposed_amount=whole_thousands(requested * Decimal("0.9")),
         conditions="Verstetigungskonzept bis 30.06.2026 vorlegen." if with_conditions else "",
-        summary="Die Jury empfiehlt die Förderung der zweiten Phase"
-        + (" mit einer Auflage zur Verstetigung." if with_conditions else " ohne Auflagen."),
+        summary=jury_statement(pitch, with_conditions=with_conditions),
     )
     # Written in the panel's sessions (the service stamps the present, which the demo's cycle may have moved past).
+    # No service yet records a jury's result as the Votum: the pitch it came from is set here directly.
     written_at = min(timezone.now(), strategy.cycle.panel_deadline - timedelta(days=2))
-    PanelVotum.objects.filter(pk=votum.pk).update(updated_at=written_at)
+    PanelVotum.objects.filter(pk=votum.pk).update(updated_at=written_at, pitch=pitch)
+
+
+def jury_statement(pitch, *, with_conditions):
+    opening = (
+        f"Nach dem Pitch am {timezone.localtime(pitch.starts_at):%d.%m.%Y} empfiehlt die Jury"
+        if pitch
+        else "Die Jury empfiehlt"
+    )
+    return (
+        f"{opening} die Förderung der zweiten Phase"
+        + (" mit einer Auflage zur Verstetigung." if with_conditions else " ohne Auflagen.")
+        + " Das Bündnis hat seine Ziele überzeugend dargestellt und die Fragen der Jury zur Verstetigung offen "
+        "beantwortet."
+    )

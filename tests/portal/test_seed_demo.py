@@ -1,6 +1,7 @@
 """`seed_demo --phase …`: each phase builds a cycle whose data follows step by step from the earlier phases."""
 
 import csv
+from datetime import date, time
 from io import StringIO
 
 import pytest
@@ -8,14 +9,27 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from alliances.demo import ALLIANCES_CSV, CYCLE_SLUG, PHASE_DAYS
 from alliances.models import Alliance, EvaluationCycle, Phase, Strategy, StrategyStatus, Submission
 from decisions.models import DecisionStatus, FundingDecision
 from portal.demo import DEFAULT_DEMO_PHASE, DEMO_PHASES
-from portal.models import Role, User
-from reviews.models import Assignment, AssignmentStatus, PanelVotum, Review, ReviewStatus
+from portal.models import MessageStatus, NotificationKind, OutgoingMessage, Role, User
+from reviews.models import (
+    AllianceBlockedDate,
+    Assignment,
+    AssignmentStatus,
+    JuryRole,
+    JurySession,
+    PanelVotum,
+    PitchSlot,
+    PitchSlotStatus,
+    Review,
+    ReviewStatus,
+)
 from reviews.selectors import reviews_complete
+from reviews.selectors.jury import conflicted_jurors
 from reviews.services import policy_for
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +93,78 @@ def assert_each_state_follows_from_the_earlier_ones(cycle):
     assert decisions.filter(status=DecisionStatus.RELEASED).exists() == (cycle.phase == Phase.RELEASED)
 
 
+def assert_the_jury_hears_every_submitted_alliance_in_november_2024(cycle):
+    """Two jury sessions on 12 and 13 November 2024 (Europe/Berlin) hold exactly one pitch of each submitted
+    strategy, with no juror conflicted with the alliance in the session and no pitch on a day the alliance blocked.
+    From the decision phase on the pitches have been held, and each Votum names the pitch it came from."""
+    sessions = list(JurySession.objects.filter(cycle=cycle).order_by("starts_at"))
+    assert [timezone.localtime(session.starts_at).date() for session in sessions] == [
+        date(2024, 11, 12),
+        date(2024, 11, 13),
+    ]
+    for session in sessions:
+        assert (timezone.localtime(session.starts_at).time(), timezone.localtime(session.ends_at).time()) == (
+            time(9),
+            time(17),
+        )
+        assert session.video_url.startswith("https://video.example.org/")
+        assert (session.pitch_minutes, session.qa_minutes, session.buffer_minutes) == (15, 15, 5)
+        assert [
+            (timezone.localtime(b.starts_at).time(), timezone.localtime(b.ends_at).time()) for b in session.breaks.all()
+        ] == [(time(12, 30), time(13, 30))]
+        jurors = set(session.members.filter(role=JuryRole.JUROR).values_list("user__role", "user_id"))
+        assert {role for role, _pk in jurors} == {Role.EXPERT}
+        assert session.chair_id in {pk for _role, pk in jurors}
+        observers = session.members.filter(role=JuryRole.OBSERVER)
+        assert observers.exists() and not observers.exclude(user__role=Role.MINISTRY).exists()
+    pitches = PitchSlot.objects.filter(session__cycle=cycle, status=PitchSlotStatus.TAKEN).select_related(
+        "strategy", "session"
+    )
+    submitted = set(Strategy.objects.filter(cycle=cycle, status=StrategyStatus.SUBMITTED).values_list("pk", flat=True))
+    placed = [pitch.strategy_id for pitch in pitches]
+    assert submitted and sorted(placed) == sorted(submitted)
+    # Free slots stay for the alliances still writing while the submission is open.
+    assert PitchSlot.objects.filter(session__cycle=cycle, status=PitchSlotStatus.OPEN).exists()
+
+    conflicts = conflicted_jurors(submitted)
+    for pitch in pitches:
+        jurors = set(pitch.session.members.filter(role=JuryRole.JUROR).values_list("user_id", flat=True))
+        assert not jurors & conflicts.get(pitch.strategy_id, set()), pitch.strategy.alliance
+    if cycle.phase != Phase.SUBMISSION:
+        # The rule mattered: an expert who declared a conflict sits in one of the sessions, just not for that pitch.
+        sitting = set(JurySession.objects.filter(cycle=cycle).values_list("members__user_id", flat=True))
+        assert sitting & {juror for jurors in conflicts.values() for juror in jurors}
+
+    blocked = AllianceBlockedDate.objects.filter(alliance__strategies__cycle=cycle)
+    assert blocked.exists()
+    for day in blocked:
+        days_pitched = {
+            timezone.localtime(p.starts_at).date() for p in pitches if p.strategy.alliance_id == day.alliance_id
+        }
+        assert day.date not in days_pitched, day
+
+    # Everyone a pitch concerns was invited through the outbox, a calendar file attached. (Delivery follows the
+    # commit, which a test's transaction never reaches: queued is as far as they get here.)
+    invitations = OutgoingMessage.objects.filter(kind=NotificationKind.JURY, cause_model="reviews.pitchslot")
+    assert invitations.exists()
+    assert set(invitations.values_list("status", flat=True)) <= {MessageStatus.QUEUED, MessageStatus.SENT}
+    for pitch in pitches:
+        invited = invitations.filter(cause_id=pitch.pk)
+        assert not invited.exclude(attachment_filename__endswith=".ics").exists()
+        members = set(pitch.session.members.values_list("user_id", flat=True))
+        managers = set(pitch.strategy.alliance.memberships.values_list("user_id", flat=True))
+        expected = (members - conflicts.get(pitch.strategy_id, set())) | managers
+        assert set(invited.values_list("recipient_id", flat=True)) == expected, pitch.strategy.alliance
+
+    held = cycle.phase in (Phase.DECISION, Phase.RELEASED)
+    for pitch in pitches:
+        assert (pitch.started_at, pitch.closed_at) == ((pitch.starts_at, pitch.ends_at) if held else (None, None))
+    for votum in PanelVotum.objects.filter(strategy__cycle=cycle).select_related("pitch"):
+        assert votum.pitch is not None and votum.pitch.strategy_id == votum.strategy_id
+        assert timezone.localtime(votum.pitch.starts_at).strftime("%d.%m.%Y") in votum.summary
+        assert votum.pitch.closed_at < votum.updated_at
+
+
 def assert_the_pages_show_the_phase(client, cycle, label):
     """The phase the option asked for is the phase people see: on the programme office's overview and the dashboard."""
     client.force_login(User.objects.get(email="pt@demo.example"))
@@ -123,6 +209,7 @@ def test_submission_phase_has_strategies_at_every_stage_and_nothing_reviewed_or_
     assert not PanelVotum.objects.exists()
     assert not FundingDecision.objects.exists()
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_jury_hears_every_submitted_alliance_in_november_2024(cycle)
     assert_the_pages_show_the_phase(client, cycle, "Einreichung")
 
 
@@ -140,6 +227,7 @@ def test_review_phase_has_reviews_only_on_submitted_strategies_and_no_votum_or_d
     assert not PanelVotum.objects.exists()
     assert not FundingDecision.objects.exists()
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_jury_hears_every_submitted_alliance_in_november_2024(cycle)
     assert_the_pages_show_the_phase(client, cycle, "Begutachtung")
 
 
@@ -150,6 +238,7 @@ def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_ag
     assert cycle.name == "Zwischenbegutachtung 2024"
     assert cycle.phase == Phase.DECISION
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_jury_hears_every_submitted_alliance_in_november_2024(cycle)
     strategies = Strategy.objects.annotate(decisions_count=Count("decisions"))
     # The programme office: strategies whose reviews stayed incomplete, hence no Votum and no decision.
     incomplete = [strategy for strategy in strategies if not has_every_expected_review(strategy)]
@@ -173,7 +262,11 @@ def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_ag
         "decisions": FundingDecision.objects.count(),
         "strategy history": Strategy.history.count(),
         "submissions": Submission.objects.count(),
+        "jury sessions": JurySession.objects.count(),
+        "pitch slots": PitchSlot.objects.count(),
+        "invitations": OutgoingMessage.objects.filter(kind=NotificationKind.JURY).count(),
     }
+    assert "Jurysitzungen: 2 am 12. und 13.11.2024 mit 16 Pitches, davon 16 gehalten." in printed
     again = seed()
     assert "bleibt „Entscheidung“" in again
     assert snapshot == {
@@ -182,6 +275,9 @@ def test_default_is_the_decision_phase_with_work_left_for_every_role_and_runs_ag
         "decisions": FundingDecision.objects.count(),
         "strategy history": Strategy.history.count(),
         "submissions": Submission.objects.count(),
+        "jury sessions": JurySession.objects.count(),
+        "pitch slots": PitchSlot.objects.count(),
+        "invitations": OutgoingMessage.objects.filter(kind=NotificationKind.JURY).count(),
     }
     # Another phase cannot be laid over an existing demo: its steps cannot be taken back.
     with pytest.raises(CommandError, match="bereits in der Phase „Entscheidung“"):
@@ -219,6 +315,7 @@ def test_released_phase_has_every_decision_confirmed_by_a_second_person_and_rele
     assert cycle.phase == Phase.RELEASED
     assert "Phase „Freigegeben“" in printed
     assert_each_state_follows_from_the_earlier_ones(cycle)
+    assert_the_jury_hears_every_submitted_alliance_in_november_2024(cycle)
     released = FundingDecision.objects.filter(status=DecisionStatus.RELEASED)
     assert released.count() == PanelVotum.objects.count() > 0
     assert not released.filter(Q(confirmed_by=None) | Q(confirmed_at=None) | Q(letter_html="")).exists()
