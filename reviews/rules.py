@@ -9,10 +9,8 @@ from typing import NamedTuple
 import rules
 
 from alliances.models import Submission
-from portal.rules import is_alliance_manager, is_expert, is_ministry, is_programme_office, is_staff_reader
-from reviews.models import AssignmentStatus, JuryMember, JuryRole, Review, ReviewStatus
 from alliances.rules import manages_strategy_alliance
-from portal.rules import is_alliance_manager, is_expert, is_programme_office, is_staff_reader
+from portal.rules import is_alliance_manager, is_expert, is_ministry, is_programme_office, is_staff_reader
 from reviews.models import (
     AssignmentStatus,
     JuryMember,
