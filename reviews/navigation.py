@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.navigation import register_nav_link, register_sections, register_start_page
-from portal.rules import is_expert, is_ministry, is_staff_reader
+from portal.rules import is_expert, is_staff_reader
 
 
 def register_navigation():
@@ -15,12 +15,15 @@ def register_navigation():
     register_nav_link(
         "reviews:my_jury_sessions",
         label=_("Meine Jurysitzungen"),
-        section="reviews",
+        section="jury",
         order=15,
-        shown_to=is_expert | is_ministry,
+        shown_to=is_expert,
     )
     register_nav_link(
         "reviews:office_home", label=_("Begutachtung"), section="reviews", order=120, shown_to=is_staff_reader
     )
-    register_sections("reviews", lambda name: "reviews")
+    # Jury mode's pages are their own section, so "Meine Begutachtungen" is not marked current there.
+    register_sections(
+        "reviews", lambda name: "jury" if name.startswith("jury") or name == "my_jury_sessions" else "reviews"
+    )
     register_start_page(shown_to=is_expert, url=lambda request: reverse("reviews:my_assignments"))

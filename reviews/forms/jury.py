@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.forms.fields import DATETIME_INVALID, DateTimeLocalInput
 from portal.models import Role, User
+from reviews.models import JuryRole
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # <input type="date"> and "time" send ISO values; a browser falling back to a text field lets people type German.
@@ -154,8 +155,8 @@ class JurySessionForm(forms.Form):
             "end_time": ends.time(),
             "video_url": session.video_url,
             "chair": session.chair_id,
-            "jurors": [m.user_id for m in members if m.role == "juror"],
-            "observers": [m.user_id for m in members if m.role == "observer"],
+            "jurors": [m.user_id for m in members if m.role == JuryRole.JUROR],
+            "observers": [m.user_id for m in members if m.role == JuryRole.OBSERVER],
             "pitch_minutes": session.pitch_minutes,
             "qa_minutes": session.qa_minutes,
             "buffer_minutes": session.buffer_minutes,

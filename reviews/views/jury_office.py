@@ -21,7 +21,7 @@ from alliances.models import Strategy, StrategyStatus
 from portal.forms import add_refusal
 from portal.rules import require_permission
 from reviews.forms.jury import GenerateSlotsForm, JurySessionForm, SlotCancelForm
-from reviews.models import JuryMember, JuryRole, JurySession, PitchSlot, PitchSlotStatus
+from reviews.models import JuryMember, JuryRole, JurySession, JurySessionStatus, PitchSlot, PitchSlotStatus
 from reviews.selectors.jury import conflicted_jurors, pitch_audience, session_conflicts
 from reviews.services.jury import JuryRefused, assign_slot, cancel_slot, generate_slots, move_pitch, save_jury_session
 from reviews.services.jury_plan import JuryPlanProposal, apply_jury_plan, propose_jury_plan
@@ -152,7 +152,7 @@ def _grid(cycle, session, *, now):
     targets = list(
         PitchSlot.objects.filter(
             session__cycle=cycle,
-            session__status="planned",
+            session__status=JurySessionStatus.PLANNED,
             status=PitchSlotStatus.OPEN,
             starts_at__gt=now,
         )

@@ -87,7 +87,14 @@ def test_the_rule_and_visible_to_name_the_same_dossiers(world, actor):
 KIND_READERS = {
     Role.ALLIANCE_MANAGER: {"strategy", "decision_letter", "personal_data"},
     Role.EXPERT: {"strategy", "personal_data"},
-    Role.PROGRAMME_OFFICE: {"strategy", "decision_letter", "dashboard_csv", "dashboard_xlsx", "personal_data"},
+    Role.PROGRAMME_OFFICE: {
+        "strategy",
+        "decision_letter",
+        "dashboard_csv",
+        "dashboard_xlsx",
+        "personal_data",
+        "session_minutes",
+    },
     Role.MINISTRY: set(DossierKind.values) - {"privacy_record"},
     Role.ADMIN: {"personal_data", "privacy_record"},
 }

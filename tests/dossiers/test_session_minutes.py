@@ -203,3 +203,22 @@ def test_render_dossiers_renders_the_minutes_of_each_planned_session(session, pi
     assert "Sitzungsprotokoll – " in out.getvalue() and "Jury Lausitz" in out.getvalue()
     minutes = Dossier.objects.get(kind=DossierKind.SESSION_MINUTES)
     assert minutes.jury_session == session and minutes.status == DossierStatus.READY
+
+
+def test_the_minutes_read_the_same_number_of_queries_for_few_and_many_pitches(
+    session, pitches, cycle, django_assert_num_queries
+):
+    from dossiers.contents import session_minutes_context
+
+    with django_assert_num_queries(MINUTES_QUERIES):
+        assert len(session_minutes_context(session)["pitches"]) == 2
+    for number in range(3):
+        strategy = SubmittedStrategyFactory(cycle=cycle, alliance=AllianceFactory(name=f"Bündnis {number}"))
+        slot = pitched(session, strategy)
+        jury_result(slot, started_at=slot.starts_at, closed_at=slot.ends_at, summary=f"Stellungnahme {number}")
+    with django_assert_num_queries(MINUTES_QUERIES):
+        assert len(session_minutes_context(session)["pitches"]) == 5
+
+
+# Members, slots, the conflicts (slots, assignments, jurors), the Voten and the breaks; never the jurors' notes.
+MINUTES_QUERIES = 7

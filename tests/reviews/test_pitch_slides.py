@@ -192,3 +192,21 @@ def test_a_blocked_date_that_is_no_date_is_refused_in_german(client, manager, se
     assert response.status_code == 400
     assert "„morgen“ ist kein Datum; bitte im Format TT.MM.JJJJ angeben." in response.content.decode()
     assert not AllianceBlockedDate.objects.exists()
+
+
+def test_the_pitch_page_reads_the_same_number_of_queries_for_one_and_many_uploads(client, manager, pitch, strategy):
+    from tests.helpers import count_queries
+
+    client.force_login(manager)
+    checked_pitch_slides(strategy, manager)
+    client.get(url(strategy, "alliance_pitch"))  # warms the session and the caches the page reads once
+    one, _response = count_queries(client, url(strategy, "alliance_pitch"))
+    for number in range(4):
+        checked_pitch_slides(strategy, manager, pdf_upload(f"fassung-{number}.pdf"))
+    many, response = count_queries(client, url(strategy, "alliance_pitch"))
+    assert "fassung-3.pdf" in response.content.decode()
+    assert many == one == PITCH_PAGE_QUERIES
+
+
+# Measured for a manager with a planned pitch and checked slides (session and user lookups included).
+PITCH_PAGE_QUERIES = 9
