@@ -26,6 +26,7 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.selectors import reviews_complete
+from reviews.services.jury_mode import close_pitch, record_attendance, record_jury_result, start_pitch
 
 CRITERIA_CSV = Path(__file__).resolve().parent / "data" / "criteria.csv"
 
@@ -245,12 +246,10 @@ def seed_jury(cycle, *, stdout):
 def hold_session(session):
     """The session as the chair ran it: everyone present, each pitch started and closed at its time."""
     chair = session.chair
-    for member in session.members.all():
-        member.present, member._history_user = True, chair
-        member.save()
-    for pitch in session.slots.filter(status=PitchSlotStatus.TAKEN):
-        pitch.started_at, pitch.closed_at, pitch._history_user = pitch.starts_at, pitch.ends_at, chair
-        pitch.save()
+    record_attendance(session=session, user=chair, present_ids=session.members.values_list("user_id", flat=True))
+    for pitch in session.slots.filter(status=PitchSlotStatus.TAKEN).order_by("starts_at"):
+        start_pitch(slot=pitch, user=chair, now=pitch.starts_at)
+        close_pitch(slot=pitch, user=chair, now=pitch.ends_at)
 
 
 def assign_next(strategy, candidates, office, *, assigned_at):
@@ -343,18 +342,20 @@ def seed_votum(strategy, office):
         .select_related("session__chair")
         .first()
     )
-    votum = services.save_votum(
-        strategy=strategy,
-        user=pitch.session.chair if pitch else office,
-        recommendation=Recommendation.FUND_WITH_CONDITIONS if with_conditions else Recommendation.FUND,
-        proposed_amount=whole_thousands(requested * Decimal("0.9")),
-        conditions="Verstetigungskonzept bis 30.06.2026 vorlegen." if with_conditions else "",
-        summary=jury_statement(pitch, with_conditions=with_conditions),
-    )
+    content = {
+        "recommendation": Recommendation.FUND_WITH_CONDITIONS if with_conditions else Recommendation.FUND,
+        "proposed_amount": whole_thousands(requested * Decimal("0.9")),
+        "conditions": "Verstetigungskonzept bis 30.06.2026 vorlegen." if with_conditions else "",
+    }
+    statement = jury_statement(pitch, with_conditions=with_conditions)
+    if pitch:
+        # The chair records the jury's result on the held pitch: it becomes the Votum.
+        votum = record_jury_result(slot=pitch, user=pitch.session.chair, statement=statement, **content)
+    else:
+        votum = services.save_votum(strategy=strategy, user=office, summary=statement, **content)
     # Written in the panel's sessions (the service stamps the present, which the demo's cycle may have moved past).
-    # No service yet records a jury's result as the Votum: the pitch it came from is set here directly.
     written_at = min(timezone.now(), strategy.cycle.panel_deadline - timedelta(days=2))
-    PanelVotum.objects.filter(pk=votum.pk).update(updated_at=written_at, pitch=pitch)
+    PanelVotum.objects.filter(pk=votum.pk).update(updated_at=written_at)
 
 
 def jury_statement(pitch, *, with_conditions):
