@@ -9,6 +9,7 @@ from portal.privacy.registry import DataKind, Erasure, PersonalData, PersonalFie
 from portal.privacy.registry import register as declare
 from portal.privacy.retention import (
     RetentionHandler,
+    delete_in_batches,
     register_bound_users,
     register_handler,
     register_held_users,
@@ -146,6 +147,7 @@ def _declare():
     )
     _declare_jury()
     _declare_pitch_slides()
+    _declare_jury_notes()
 
 
 def _declare_jury():
@@ -186,6 +188,34 @@ def _declare_jury():
             fields=(PersonalField("user", K.USER_REFERENCE, E.DELETE_ROW),),
         )
     )
+
+
+def _declare_jury_notes():
+    declare(
+        PersonalData(
+            model="reviews.JuryNote",
+            export_fields=("slot__session__title", "slot__strategy__alliance__name", "text", "updated_at"),
+            purpose=_(
+                "Private Notiz eines Jurymitglieds zu einem Pitch; sie steht in keinem Protokoll und keinem Dossier"
+            ),
+            retention=categories.CONFIDENTIAL_NOTES,
+            subjects=("juror",),
+            fields=(
+                PersonalField("juror", K.USER_REFERENCE, E.DELETE_ROW),
+                PersonalField("text", K.FREE_TEXT, E.DELETE_ROW),
+            ),
+        )
+    )
+
+
+def _delete_jury_notes(*, rule, now, holds, batch_size):
+    """Jurors' private notes of cycles whose decisions were released one period ago or earlier: the jury's result
+    and statement stand in the Votum and the minutes, the notes were only ever working notes."""
+    from reviews.models import JuryNote
+
+    held_q = holds.q(cycle="slot__session__cycle_id", alliance="slot__strategy__alliance_id")
+    due = JuryNote.objects.filter(slot__session__cycle__released_at__lte=rule.cutoff(now)).exclude(held_q)
+    return delete_in_batches(due, batch_size=batch_size)
 
 
 def _declare_pitch_slides():
@@ -233,17 +263,23 @@ def held_users(holds):
 
 
 def bound_users():
-    """Experts with an assignment (their declaration and review belong to the file), and who wrote a votum."""
+    """Experts with an assignment (their declaration and review belong to the file), who wrote a votum, chaired or
+    sat in a jury session, and who uploaded pitch slides."""
     from portal.models import User
-    from reviews.models import Assignment, PanelVotum
+    from reviews.models import Assignment, JuryMember, JurySession, PanelVotum, PitchSlides
 
     return User.objects.filter(
-        Q(pk__in=Assignment.objects.values("expert_id")) | Q(pk__in=PanelVotum.objects.values("written_by_id"))
+        Q(pk__in=Assignment.objects.values("expert_id"))
+        | Q(pk__in=PanelVotum.objects.values("written_by_id"))
+        | Q(pk__in=JurySession.objects.values("chair_id"))
+        | Q(pk__in=JuryMember.objects.values("user_id"))
+        | Q(pk__in=PitchSlides.objects.values("uploaded_by_id"))
     ).values("pk")
 
 
 def register():
     _declare()
     register_handler(RetentionHandler(categories.CONFIDENTIAL_NOTES, "reviews.Review", _blank_confidential_notes))
+    register_handler(RetentionHandler(categories.CONFIDENTIAL_NOTES, "reviews.JuryNote", _delete_jury_notes))
     register_held_users(held_users)
     register_bound_users(bound_users)

@@ -42,6 +42,28 @@ def session_conflicts(session):
     ]
 
 
+def conflicts_per_session(sessions):
+    """Session id → number of (juror, pitch) conflicts, as `session_conflicts` finds them, for many sessions in a
+    fixed number of queries."""
+    taken = list(
+        PitchSlot.objects.filter(session__in=sessions, status=PitchSlotStatus.TAKEN).values_list(
+            "session_id", "strategy_id"
+        )
+    )
+    conflicts = conflicted_jurors([strategy_id for _session, strategy_id in taken])
+    jurors = {}
+    for session_id, user_id in JuryMember.objects.filter(session__in=sessions, role=JuryRole.JUROR).values_list(
+        "session_id", "user_id"
+    ):
+        jurors.setdefault(session_id, set()).add(user_id)
+    found = {}
+    for session_id, strategy_id in taken:
+        count = len(conflicts.get(strategy_id, set()) & jurors.get(session_id, set()))
+        if count:
+            found[session_id] = found.get(session_id, 0) + count
+    return found
+
+
 def pitch_audience(slot, *, session=None):
     """Who a pitch concerns: the alliance's active managers and the session's members not conflicted with it."""
     session = session or slot.session

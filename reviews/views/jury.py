@@ -105,6 +105,7 @@ def _pitch_page(request, strategy, *, refusal=None, slides_form=None, dates_form
             "latest_slides": latest,
             "standing_slides": standing,
             "slides_open": pitch is not None and pitch.session.slides_deadline > now,
+            "change_open": pitch is not None and pitch.session.change_deadline > now,
             "can_upload": is_manager,
             "slides_form": slides_form or PitchSlidesForm(),
             "blocked_dates": blocked,

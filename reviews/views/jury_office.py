@@ -21,8 +21,8 @@ from alliances.models import Strategy, StrategyStatus
 from portal.forms import add_refusal
 from portal.rules import require_permission
 from reviews.forms.jury import GenerateSlotsForm, JurySessionForm, SlotCancelForm
-from reviews.models import JuryMember, JuryRole, JurySession, JurySessionStatus, PitchSlot, PitchSlotStatus
-from reviews.selectors.jury import conflicted_jurors, pitch_audience, session_conflicts
+from reviews.models import JurySession, JurySessionStatus, PitchSlot, PitchSlotStatus
+from reviews.selectors.jury import conflicts_per_session, pitch_audience, session_conflicts
 from reviews.services.jury import JuryRefused, assign_slot, cancel_slot, generate_slots, move_pitch, save_jury_session
 from reviews.services.jury_plan import JuryPlanProposal, apply_jury_plan, propose_jury_plan
 from reviews.views.base import cycle_for_office, render_form_page
@@ -44,28 +44,6 @@ def _local(moment):
     return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
 
 
-def _conflicted_sessions(sessions):
-    """Session id → number of (juror, pitch) conflicts, as `session_conflicts` finds them, for many sessions in a
-    fixed number of queries."""
-    taken = list(
-        PitchSlot.objects.filter(session__in=sessions, status=PitchSlotStatus.TAKEN).values_list(
-            "session_id", "strategy_id"
-        )
-    )
-    conflicts = conflicted_jurors([strategy_id for _session, strategy_id in taken])
-    jurors = {}
-    for session_id, user_id in JuryMember.objects.filter(session__in=sessions, role=JuryRole.JUROR).values_list(
-        "session_id", "user_id"
-    ):
-        jurors.setdefault(session_id, set()).add(user_id)
-    found = {}
-    for session_id, strategy_id in taken:
-        count = len(conflicts.get(strategy_id, set()) & jurors.get(session_id, set()))
-        if count:
-            found[session_id] = found.get(session_id, 0) + count
-    return found
-
-
 @require_GET
 def jury_sessions(request, cycle_slug):
     """The cycle's sessions with their members, free and taken slots, and a flag where a juror is conflicted."""
@@ -80,7 +58,7 @@ def jury_sessions(request, cycle_slug):
         )
         .order_by("starts_at", "pk")
     )
-    conflicts = _conflicted_sessions(sessions)
+    conflicts = conflicts_per_session(sessions)
     for session in sessions:
         session.conflict_count = conflicts.get(session.pk, 0)
     return render(
