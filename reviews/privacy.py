@@ -194,7 +194,7 @@ def _declare_jury_notes():
     declare(
         PersonalData(
             model="reviews.JuryNote",
-            export_fields=("slot__session__title", "slot__strategy__alliance__name", "text", "updated_at"),
+            export_fields=("slot__session__title", "slot__strategy__alliance__name", "updated_at"),
             purpose=_(
                 "Private Notiz eines Jurymitglieds zu einem Pitch; sie steht in keinem Protokoll und keinem Dossier"
             ),

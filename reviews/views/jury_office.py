@@ -37,7 +37,9 @@ def _cycle(request, cycle_slug, *, plans=False):
 
 
 def _session(cycle, session_id):
-    return get_object_or_404(JurySession.objects.filter(cycle=cycle).select_related("chair"), pk=session_id)
+    session = get_object_or_404(JurySession.objects.filter(cycle=cycle).select_related("chair"), pk=session_id)
+    session.cycle = cycle  # the page names the cycle through its session too
+    return session
 
 
 def _local(moment):

@@ -16,6 +16,8 @@ import polib
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from reviews.services.jury_mode import close_pitch, start_pitch
+from tests.factories import berlin, jury_session, pitched
 from tests.helpers import ROOT, project_routes
 from tests.permission_routes import MATRIX_OF
 from tests.reviews.test_office import build_world
@@ -126,6 +128,12 @@ def stored_texts():
 def world(cycle):
     built = build_world(cycle)
     strategy, review = built["strategy"], built["review"]
+    # The reviewing expert chairs a jury session in which the strategy's pitch has been held.
+    chair = built["actors"]["expert"]
+    session = jury_session(cycle, starts_at=berlin(2030, 11, 12, 9), hours=2, jurors=[chair], chair=chair)
+    pitch = pitched(session, strategy)
+    start_pitch(slot=pitch, user=chair)
+    close_pitch(slot=pitch, user=chair)
     values = {
         "cycle_slug": cycle.slug,
         "alliance_slug": strategy.alliance.slug,
@@ -134,6 +142,8 @@ def world(cycle):
         "review_pk": review.pk,
         "pk": review.assignment_id,
         "number": 1,
+        "session_id": session.pk,
+        "slot_uid": pitch.uid,
     }
     return built["actors"], values
 
