@@ -104,8 +104,8 @@ def built_once(django_db_setup, django_db_blocker, module_private):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(request, settings, tmp_path):
     """Fast hashing, and private files in a folder of the test's own, or of the module's where its data is built
-    once: the files stored with that data must stay readable."""
-    if "built_once" in request.fixturenames:
+    (or committed) once: the files stored with that data must stay readable."""
+    if {"built_once", "committed_once"} & set(request.fixturenames):
         fast_hashing_and_storage_at(settings, request.getfixturevalue("module_private"))
     else:
         fast_hashing_and_storage_at(settings, tmp_path / "private")
