@@ -197,6 +197,7 @@ def committed_once(django_db_setup, django_db_blocker, module_private):
     `pytestmark`), so that it keeps the data instead of flushing it (see `_live_server_helper`), and must leave
     nothing behind that a later test of the module would trip over."""
     from django.core.management import call_command
+    from django.db import connections
     from django.test import override_settings
     from django.utils import translation
 
@@ -221,6 +222,9 @@ def committed_once(django_db_setup, django_db_blocker, module_private):
             assert strategy_pk is None, f"Strategy {strategy_pk}: stored score summary differs from its reviews"
         finally:
             call_command("flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False)
+            # As `transactional_db` does after each test: an open connection would keep the database from being
+            # dropped at the end of the run.
+            connections.close_all()
             celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
 
 
@@ -240,8 +244,9 @@ def _live_server_helper(request):
 
 
 @pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, but bound to 127.0.0.1 only (the collected static files)."""
+def live_server(request, django_db_setup):
+    """pytest-django's live server, but bound to 127.0.0.1 only (the collected static files). It starts after the
+    test database exists, so that it stops before the database is dropped, whichever fixture asks first."""
     from django.test import override_settings
     from django.test.testcases import _StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer
