@@ -17,6 +17,33 @@ from tests.factories import (
 from tests.helpers import built_once_for_the_module, fast_hashing_and_storage_at, sqlite_beside_postgresql
 from tests.storage_faults import full_disk_root, read_only_root  # noqa: F401 - fixtures for every test
 
+
+def _flush_by_deleting_the_filled_tables():
+    """After each transactional test, Django's `flush` empties the database with one TRUNCATE of all its ~90 tables,
+    which costs PostgreSQL new files for every table and index (seconds on a busy machine). A test fills a few
+    tables with a few rows: deleting the rows of the tables that have any, in one transaction whose foreign keys
+    (all DEFERRABLE, as Django makes them) are checked at its end, leaves the same empty database. Sequences are not
+    reset in either case; a flush that asks for it takes Django's way."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate_all = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return truncate_all(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        quote = self.quote_name
+        probe = " UNION ALL ".join(f"SELECT %s::text WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables)
+        with self.connection.cursor() as cursor:
+            cursor.execute(probe, list(tables))
+            filled = [table for (table,) in cursor.fetchall()]
+        return ["SET CONSTRAINTS ALL DEFERRED", *(f"DELETE FROM {quote(table)}" for table in filled)]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _flush_by_deleting_the_filled_tables()
+
 # Parallel test processes (pytest-xdist) share one Redis: each gets keys, and so Celery queues, of its
 # own, before any connection exists. Subprocesses (workers, servers) inherit it through the environment.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -104,8 +131,8 @@ def built_once(django_db_setup, django_db_blocker, module_private):
 @pytest.fixture(autouse=True)
 def fast_hashing_and_private_storage(request, settings, tmp_path):
     """Fast hashing, and private files in a folder of the test's own, or of the module's where its data is built
-    once: the files stored with that data must stay readable."""
-    if "built_once" in request.fixturenames:
+    (or committed) once: the files stored with that data must stay readable."""
+    if {"built_once", "committed_once"} & set(request.fixturenames):
         fast_hashing_and_storage_at(settings, request.getfixturevalue("module_private"))
     else:
         fast_hashing_and_storage_at(settings, tmp_path / "private")

@@ -13,7 +13,8 @@ Fixtures for journeys in this directory:
 Helpers: `login(page, live_server, email, password)`, `submit_login_form(page, email, password)`,
 `logout(page)`, `assert_page_sound(page)`.
 Mark every test with @pytest.mark.browser and request `transactional_db` (or `live_server`, which
-implies it), because the live server reads committed rows only.
+implies it), because the live server reads committed rows only. A module whose tests share one expensive
+scenario commits it once instead (`committed_once`, see there).
 
 The live server speaks plain HTTP on the loopback, where production sits behind TLS: browser tests
 turn off the HTTPS redirect and the cookies' Secure flag, nothing else.
@@ -188,9 +189,64 @@ def page(browser, live_server, request):
         context.close()
 
 
+@pytest.fixture(scope="module")
+def committed_once(django_db_setup, django_db_blocker, module_private):
+    """Data committed once for all tests of a module (the live server reads committed rows only), which a module-
+    scoped fixture that asks for this one builds; the database is flushed when the module ends, as
+    `transactional_db` flushes it after each test. A test of such a module asks for it too (e.g. through
+    `pytestmark`), so that it keeps the data instead of flushing it (see `_live_server_helper`), and must leave
+    nothing behind that a later test of the module would trip over."""
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test import override_settings
+    from django.utils import translation
+
+    from portal.celery import app as celery_app
+    from reviews.scoring import stale_figures
+    from tests.helpers import FAST_HASHING, private_storages
+
+    # Module fixtures are set up before the function-scoped autouse ones: tasks run in process and German is active
+    # while the data is built, as in a test (`tasks_run_in_process`, `german_by_default`).
+    eager = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    with (
+        override_settings(PASSWORD_HASHERS=FAST_HASHING, STORAGES=private_storages(module_private)),
+        translation.override("de"),
+        django_db_blocker.unblock(),
+    ):
+        try:
+            yield
+            # What `stored_scores_match_their_definition` checks after each test that uses the database.
+            review_pk, strategy_pk = stale_figures()
+            assert review_pk is None, f"Review {review_pk}: stored weighted score differs from its scores"
+            assert strategy_pk is None, f"Strategy {strategy_pk}: stored score summary differs from its reviews"
+        finally:
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False)
+            # As `transactional_db` does after each test: an open connection would keep the database from being
+            # dropped at the end of the run.
+            connections.close_all()
+            celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper(request):
+    """pytest-django's helper of the same name (the live server's settings during the test, and `transactional_db`),
+    except in a module whose data is committed once (`committed_once`): there the data stays for the next test."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    if "committed_once" not in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    yield
+    live_server._live_server_modified_settings.disable()
+
+
 @pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, but bound to 127.0.0.1 only (the collected static files)."""
+def live_server(request, django_db_setup):
+    """pytest-django's live server, but bound to 127.0.0.1 only (the collected static files). It starts after the
+    test database exists, so that it stops before the database is dropped, whichever fixture asks first."""
     from django.test import override_settings
     from django.test.testcases import _StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer

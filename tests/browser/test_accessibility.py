@@ -3,7 +3,12 @@ and in English; and a violation makes the check fail.
 
 Each journey is data (JOURNEYS: URL name and arguments per page), so a new page is one line. One scenario holds
 the whole cycle at once: an alliance whose strategy is submitted, reviewed, decided and released, one still in
-draft, an expert with a review to write and a declaration to make, a question and an FAQ entry.
+draft, an expert with a review to write and a declaration to make, a question and an FAQ entry. It is built and
+committed once for the module (building it renders PDFs: it is the slow part) and every journey reads it; a
+journey's writes (a comment, sessions) must not change another journey's pages.
+
+Each page is loaded once per language and checked at both widths by resizing the viewport: the server sends the
+same HTML to both, and the portal's scripts do not read the width, so only the style sheets' media queries differ.
 """
 
 from dataclasses import dataclass, field
@@ -41,8 +46,9 @@ from tests.factories import (
 )
 from tests.permission_routes import MATRIX_OF
 
-# The programme office's journey, the longest, checks 38 page states four times: room for a busy machine.
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)]
+# The first journey on a test process builds the scenario, and the programme office's, the longest, checks 38 page
+# states at two widths: room for a busy machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(480), pytest.mark.usefixtures("committed_once")]
 
 VIEWPORTS = {"1280px": {"width": 1280, "height": 800}, "390px": {"width": 390, "height": 844}}
 LANGUAGES = ["de", "en"]
@@ -254,6 +260,11 @@ def build_scenario():
     }
 
 
+@pytest.fixture(scope="module")
+def scenario(committed_once):
+    return build_scenario()
+
+
 def speak(page, live_server, language):
     """The portal's language switch stores the choice in Django's language cookie; set it directly."""
     from django.conf import settings
@@ -265,8 +276,9 @@ def send_empty(page, live_server, visit, scenario):
     """Sends the page's first form in <main> with nothing filled in and waits for the refused form."""
     page.goto(f"{live_server.url}{visit.url(scenario)}")
     page.evaluate("() => document.querySelectorAll('main form').forEach((form) => { form.noValidate = true; })")
+    # With the keyboard: a mouse left over the button would check its hover colours at the other width.
     with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.locator("main form [type=submit]").first.click()
+        page.locator("main form [type=submit]").first.press("Enter")
     page.wait_for_load_state()
     return answer.value.status
 
@@ -278,7 +290,7 @@ def comment_through_htmx(page, live_server, scenario, label):
     page.goto(f"{live_server.url}{reverse('alliances:question_detail', args=[scenario['question'].public_id])}")
     comments = page.locator("#comments")
     comments.locator("textarea").fill(f"Abgestimmt ({label}).")
-    comments.get_by_role("button").click()
+    comments.get_by_role("button").press("Enter")  # the keyboard, as in `send_empty`
     expect(page.locator("#comments")).to_contain_text(f"Abgestimmt ({label}).")
 
 
@@ -291,8 +303,19 @@ def axe_failures(page, label):
     return []
 
 
+def axe_failures_at_both_widths(page, label):
+    """The violations axe finds on the page as it stands at each width of VIEWPORTS (the viewport resized, the page
+    not reloaded), labelled with the width; the viewport stays at the last one."""
+    failures = []
+    for viewport, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        failures += axe_failures(page, f"{label} at {viewport}")
+    return failures
+
+
 def check_pages(page, live_server, visits, scenario, label, language):
-    """Visits each page, runs axe on it and returns the failures (wrong status or language, violations)."""
+    """Visits each page, runs axe on it at both widths and returns the failures (wrong status or language,
+    violations)."""
     failures = []
     for visit in visits:
         url = visit.url(scenario)
@@ -303,7 +326,7 @@ def check_pages(page, live_server, visits, scenario, label, language):
         spoken = page.evaluate("() => document.documentElement.lang")
         if spoken != language:
             failures.append(f"{label} {url}: the page speaks {spoken!r}, expected {language!r}")
-        failures += axe_failures(page, f"{label} {visit.name}")
+        failures += axe_failures_at_both_widths(page, f"{label} {visit.name}")
     return failures
 
 
@@ -323,50 +346,44 @@ def unexpected_problems(page, live_server, visits, scenario):
     return [problem for problem in page.problems if not any(problem.startswith(note) for note in expected)]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", list(JOURNEYS))
-def test_every_page_of_the_journey_passes_axe_at_both_widths_in_both_languages(page, live_server, role):
-    """One scenario and one login per role (building the scenario renders PDFs: it is the slow part); the
-    viewport and the language change inside the signed-in context."""
-    scenario = build_scenario()
+def test_every_page_of_the_journey_passes_axe_at_both_widths(page, live_server, scenario, role, language):
+    """One login per role and language; one test per role and language, so that parallel test processes share the
+    journeys out evenly."""
     login(page, live_server, scenario["users"][role].email)
-    failures = []
-    for viewport, size in VIEWPORTS.items():
-        page.set_viewport_size(size)
-        for language in LANGUAGES:
-            speak(page, live_server, language)
-            label = f"{role} {viewport} {language}"
-            failures += check_pages(page, live_server, JOURNEYS[role], scenario, label, language)
-            if role in REFUSED_FORMS:
-                status = send_empty(page, live_server, REFUSED_FORMS[role], scenario)
-                assert status == 422, f"{label}: the empty form on {page.url} was not refused ({status})"
-                failures += axe_failures(page, f"{label} {REFUSED_FORMS[role].name} refused")
-            if role == "programme_office":
-                comment_through_htmx(page, live_server, scenario, label)
-                failures += axe_failures(page, f"{label} comments swapped by htmx")
+    speak(page, live_server, language)
+    label = f"{role} {language}"
+    failures = check_pages(page, live_server, JOURNEYS[role], scenario, label, language)
+    if role in REFUSED_FORMS:
+        status = send_empty(page, live_server, REFUSED_FORMS[role], scenario)
+        assert status == 422, f"{label}: the empty form on {page.url} was not refused ({status})"
+        failures += axe_failures_at_both_widths(page, f"{label} {REFUSED_FORMS[role].name} refused")
+    if role == "programme_office":
+        comment_through_htmx(page, live_server, scenario, label)
+        failures += axe_failures_at_both_widths(page, f"{label} comments swapped by htmx")
     assert failures == [], "\n\n".join(failures)
     assert unexpected_problems(page, live_server, JOURNEYS[role], scenario) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_the_public_pages_and_their_states_pass_axe(page, live_server, viewport, language):
-    page.set_viewport_size(VIEWPORTS[viewport])
+def test_the_public_pages_and_their_states_pass_axe_at_both_widths(page, live_server, language):
     speak(page, live_server, language)
-    label = f"anonymous {viewport} {language}"
+    label = f"anonymous {language}"
     failures = check_pages(page, live_server, ANONYMOUS, {}, label, language)
 
     # A page that does not exist: the portal's 404 page.
     response = page.goto(f"{live_server.url}/gibt-es-nicht/")
     assert response.status == 404
-    failures += axe_failures(page, f"{label} 404")
+    failures += axe_failures_at_both_widths(page, f"{label} 404")
 
     # The login form refusing a wrong password shows its errors.
     page.goto(f"{live_server.url}{reverse('account_login')}")
     page.locator("main form input[name=login]").fill("niemand@example.org")
     page.locator("main form input[name=password]").fill("falsch")
-    page.locator("main form [type=submit]").first.click()
+    page.locator("main form [type=submit]").first.press("Enter")  # the keyboard, as in `send_empty`
     page.locator("main form .alert-danger, main form .invalid-feedback").first.wait_for()
-    failures += axe_failures(page, f"{label} login with errors")
+    failures += axe_failures_at_both_widths(page, f"{label} login with errors")
     assert failures == [], "\n\n".join(failures)
     not_found = f"console error on {live_server.url}/gibt-es-nicht/: Failed to load resource"
     assert [problem for problem in page.problems if not problem.startswith(not_found)] == []
