@@ -22,6 +22,7 @@ from decisions import services as decision_services
 from dossiers.models import DossierKind
 from portal.models import OutgoingMessage, Role
 from reviews import services as review_services
+from reviews.services.jury_mode import close_pitch, start_pitch
 from tests.browser.accessibility import AccessibilityViolations, assert_accessible
 from tests.browser.conftest import login
 from tests.factories import (
@@ -32,12 +33,15 @@ from tests.factories import (
     FaqEntryFactory,
     UserFactory,
     asked_question,
+    berlin,
     checked_document,
     cleared_assignment,
     decision_content,
+    jury_session,
     manager_of,
     ministry_user,
     pdf_upload,
+    pitched,
     programme_rubric,
     ready_dossier,
     submitted_review,
@@ -75,6 +79,14 @@ def strategy_of(key):
 
 def cycle_only(s):
     return {"cycle_slug": s["cycle"].slug}
+
+
+def jury_session_of(s):
+    return {"cycle_slug": s["cycle"].slug, "session_id": s["jury_session"].pk}
+
+
+def pitch_of(key):
+    return lambda s: {**jury_session_of(s), "slot_uid": s[key].uid}
 
 
 # Pages every signed-in person has, whatever the role: the same templates, so they are checked in the two journeys
@@ -122,6 +134,11 @@ JOURNEYS = {
         Visit("reviews:assignment", lambda s: {"pk": s["cleared_assignment"].pk}),
         Visit("reviews:review", lambda s: {"pk": s["cleared_assignment"].pk}),
         Visit("reviews:review_submit", lambda s: {"pk": s["cleared_assignment"].pk}),
+        Visit("reviews:my_jury_sessions"),
+        Visit("reviews:jury_session", jury_session_of),
+        Visit("reviews:jury_note", pitch_of("upcoming_pitch")),
+        Visit("reviews:jury_note", pitch_of("held_pitch")),
+        Visit("reviews:jury_result", pitch_of("held_pitch")),
     ],
     "programme_office": [
         Visit("home"),
@@ -159,6 +176,13 @@ JOURNEYS = {
         Visit("alliances:alliance_letter_data", lambda s: {"alliance_slug": s["submitted"].alliance.slug}),
         Visit("outbox"),
         Visit("outbox_message", lambda s: {"pk": s["message"].pk}),
+        Visit("reviews:jury_sessions", cycle_only),
+        Visit("reviews:jury_session_new", cycle_only),
+        Visit("reviews:jury_session_edit", jury_session_of),
+        Visit("reviews:jury_schedule", jury_session_of),
+        Visit("reviews:jury_slot_cancel", pitch_of("upcoming_pitch")),
+        Visit("reviews:jury_planner", cycle_only),
+        Visit("reviews:jury_session", jury_session_of),
         *OWN_ACCOUNT,
     ],
     "ministry": [
@@ -173,6 +197,9 @@ JOURNEYS = {
         Visit("alliances:strategy", strategy_of("submitted")),
         Visit("dossiers:detail", lambda s: {"public_id": s["evaluation_dossier"].public_id}),
         Visit("alliances:faq_current"),
+        Visit("reviews:jury_sessions", cycle_only),
+        Visit("reviews:jury_schedule", jury_session_of),
+        Visit("reviews:jury_session", jury_session_of),
     ],
     # An admin's start page is the Django admin, support tooling outside the portal's templates.
     "admin": [
@@ -232,6 +259,13 @@ def build_scenario():
     review_services.open_review(assignment=cleared, user=expert)
     waiting = review_services.assign_expert(strategy=second, expert=expert, user=office)
     free_expert = ExpertProfileFactory().user
+    # The expert chairs a jury session with the ministry observing: Gesunde Lausitz has pitched, Harz is next.
+    session = jury_session(
+        cycle, starts_at=berlin(2030, 11, 12, 9), hours=2, jurors=[expert], chair=expert, observers=[bmbf2]
+    )
+    held, upcoming = pitched(session, submitted), pitched(session, second)
+    start_pitch(slot=held, user=expert)
+    close_pitch(slot=held, user=expert)
 
     question = asked_question(cycle, lausitz, manager)
     FaqEntryFactory(cycle=cycle, published_by=office)
@@ -249,6 +283,9 @@ def build_scenario():
         "waiting_assignment": waiting,
         "submitted_review": reviews[0],
         "evaluation_dossier": evaluation,
+        "jury_session": session,
+        "held_pitch": held,
+        "upcoming_pitch": upcoming,
         "message": OutgoingMessage.objects.order_by("pk").first(),
         "users": {
             "manager": manager,
