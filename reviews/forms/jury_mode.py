@@ -3,9 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alliances.forms import AmountField
-from reviews import validators
-from reviews.models import Recommendation
+from reviews.forms.office import VotumForm
 
 __all__ = ["AttendanceForm", "JuryNoteForm", "JuryResultForm"]
 
@@ -35,29 +33,10 @@ class AttendanceForm(forms.Form):
             self.initial["present"] = [str(member.user_id) for member in members if member.present]
 
 
-class JuryResultForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # Starts empty: the jury's recommendation is chosen, never taken over from a default.
-    recommendation = forms.ChoiceField(
-        label=_("Empfehlung der Jury"),
-        choices=[("", _("– bitte wählen –"))]
-        + [choice for choice in Recommendation.choices if choice[0] != Recommendation.ABSTAIN],
-        error_messages={"required": _("Bitte wählen Sie die Empfehlung der Jury.")},
-    )
-    proposed_amount = AmountField(
-        label=_("Vorgeschlagener Betrag (EUR)"),
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
-        error_messages={
-            "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 6.500.000,00."),
-            "min_value": validators.AMOUNT_NOT_NEGATIVE,
-        },
-    )
-    conditions = forms.CharField(
-        label=_("Auflagen"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+class JuryResultForm(VotumForm):
+    """The Votum's fields (the jury's result becomes the Votum), with the jury's statement as its summary."""
+
+    summary = None
     statement = forms.CharField(
         label=_("Stellungnahme der Jury"),
         max_length=20000,
@@ -77,9 +56,3 @@ class JuryResultForm(forms.Form):
         # Without a Votum there is nothing to replace, so no reason to give.
         if not replaces_votum:
             del self.fields["change_reason"]
-
-    def service_values(self):
-        """The input as record_jury_result's keyword arguments; version 0 (no Votum yet) expects none."""
-        values = dict(self.cleaned_data)
-        values["expected_version"] = values.pop("version") or None
-        return values

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from portal.models import Role
 from reviews.models import PanelVotum, PitchSlides, PitchSlot, PitchSlotStatus
 from tests.browser.conftest import assert_page_sound, login, logout
+from tests.browser.jury import open_session, record_result
 from tests.factories import (
     AllianceFactory,
     ExpertProfileFactory,
@@ -67,22 +68,6 @@ def world(cycle):
     }
 
 
-def open_session(page):
-    page.get_by_role("link", name="Meine Jurysitzungen").first.click()
-    page.get_by_role("link", name="Jury Ost").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Jury Ost")
-
-
-def record_result(page, alliance, statement):
-    page.get_by_role("link", name=f"Ergebnis festhalten {alliance}").click()
-    page.get_by_label("Empfehlung der Jury").select_option("fund")
-    page.get_by_label("Vorgeschlagener Betrag (EUR)").fill("400.000,00")
-    page.get_by_label("Stellungnahme der Jury").fill(statement)
-    assert_page_sound(page)
-    page.get_by_role("button", name="Ergebnis als Votum speichern").click()
-    expect(page.locator("#messages")).to_contain_text(f"Das Ergebnis der Jury zu {alliance} ist als Votum gespeichert.")
-
-
 def pdf_text(path):
     done = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
@@ -133,7 +118,7 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
     expect(page.locator("main")).to_contain_text("Befangenheit – bitte prüfen")
     logout(page)
     login(page, live_server, world["konrad"].email)
-    open_session(page)
+    open_session(page, "Jury Ost")
     main = page.locator("main")
     expect(main).to_contain_text("Pitch (Sie sind befangen und nehmen nicht teil)")
     expect(main).not_to_contain_text("Gesunde Lausitz")
@@ -142,7 +127,7 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
 
     # 4. The chair records attendance and starts the first pitch; a juror keeps a private note meanwhile.
     login(page, live_server, world["chair"].email)
-    open_session(page)
+    open_session(page, "Jury Ost")
     attendance = page.locator("section", has=page.get_by_role("heading", name="Anwesenheit festhalten"))
     for name in ("Clara Vorsitz", "Jan Juror", "Konrad Befangen"):
         attendance.get_by_label(name).check()
@@ -152,7 +137,7 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
     logout(page)
 
     login(page, live_server, world["juror"].email)
-    open_session(page)
+    open_session(page, "Jury Ost")
     page.get_by_label("Ihre Notiz").fill(NOTE)
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.get_by_role("status").filter(has_text="Gespeichert um")).to_be_visible()
@@ -160,13 +145,13 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
 
     # ... then closes both pitches and records the jury's results.
     login(page, live_server, world["chair"].email)
-    open_session(page)
+    open_session(page, "Jury Ost")
     page.get_by_role("button", name="Pitch abschließen Gesunde Lausitz").click()
     expect(page.locator("#messages")).to_contain_text("Der Pitch von Gesunde Lausitz ist abgeschlossen.")
-    record_result(page, "Gesunde Lausitz", STATEMENT)
+    record_result(page, "Gesunde Lausitz", STATEMENT, recommendation="fund", amount="400.000,00")
     page.get_by_role("button", name="Pitch starten DIANA").click()
     page.get_by_role("button", name="Pitch abschließen DIANA").click()
-    record_result(page, "DIANA", "Die Jury sieht DIANA gut aufgestellt.")
+    record_result(page, "DIANA", "Die Jury sieht DIANA gut aufgestellt.", recommendation="fund", amount="400.000,00")
     expect(page.locator("main")).to_contain_text("Alle Pitches dieser Sitzung sind abgeschlossen.")
     assert PanelVotum.objects.filter(pitch__isnull=False).count() == 2
     logout(page)

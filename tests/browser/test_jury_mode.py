@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from portal.models import Role
 from reviews.models import PanelVotum
 from tests.browser.conftest import assert_page_sound, login, logout
+from tests.browser.jury import open_session, record_result
 from tests.factories import (
     AllianceFactory,
     ExpertProfileFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
+TITLE = "Jurysitzung Lausitz und Sachsen"
 NOTE = "Klarer Plan, aber die Finanzierung der Reallabore ist offen."
 
 
@@ -40,7 +42,7 @@ def world(cycle):
         starts_at=berlin(2030, 11, 12, 9),
         jurors=[chair, juror, conflicted],
         chair=chair,
-        title="Jurysitzung Lausitz und Sachsen",
+        title=TITLE,
     )
     conflicted_juror(lausitz, conflicted)
     office = UserFactory(email="pt@ptj.example", role=Role.PROGRAMME_OFFICE, full_name="Petra Träger")
@@ -55,33 +57,16 @@ def world(cycle):
     }
 
 
-def open_session(page):
-    page.get_by_role("link", name="Meine Jurysitzungen").first.click()
-    page.get_by_role("link", name="Jurysitzung Lausitz und Sachsen").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Jurysitzung Lausitz und Sachsen")
-
-
-def record_result(page, alliance, statement):
-    page.get_by_role("link", name=f"Ergebnis festhalten {alliance}").click()
-    page.get_by_label("Empfehlung der Jury").select_option("conditions")
-    page.get_by_label("Vorgeschlagener Betrag (EUR)").fill("450.000,00")
-    page.get_by_label("Auflagen").fill("Beirat einrichten")
-    page.get_by_label("Stellungnahme der Jury").fill(statement)
-    assert_page_sound(page)
-    page.get_by_role("button", name="Ergebnis als Votum speichern").click()
-    expect(page.locator("#messages")).to_contain_text(f"Das Ergebnis der Jury zu {alliance} ist als Votum gespeichert.")
-
-
 def test_the_chair_runs_the_session_and_the_jury_s_result_becomes_the_votum(page, live_server, world):
     login(page, live_server, world["chair"].email)
-    open_session(page)
+    open_session(page, TITLE)
     page.get_by_role("button", name="Pitch starten Gesunde Lausitz").click()
     expect(page.get_by_role("timer")).to_have_text(re.compile(r"noch \d\d:\d\d Pitch"))
     assert_page_sound(page)
     logout(page)
 
     login(page, live_server, world["juror"].email)
-    open_session(page)
+    open_session(page, TITLE)
     page.get_by_label("Ihre Notiz").fill(NOTE)
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.get_by_role("status").filter(has_text="Gespeichert um")).to_be_visible()
@@ -90,23 +75,25 @@ def test_the_chair_runs_the_session_and_the_jury_s_result_becomes_the_votum(page
     logout(page)
 
     login(page, live_server, world["conflicted"].email)
-    open_session(page)
+    open_session(page, TITLE)
     main = page.locator("main")
     expect(main).to_contain_text("Pitch (Sie sind befangen und nehmen nicht teil)")
     expect(main).not_to_contain_text("Gesunde Lausitz")
     logout(page)
 
     login(page, live_server, world["chair"].email)
-    open_session(page)
+    open_session(page, TITLE)
     page.get_by_role("link", name="Notiz Gesunde Lausitz").click()
     expect(page.locator("main")).not_to_contain_text(NOTE)  # another juror's note stays private while it runs
     page.go_back()
     page.get_by_role("button", name="Pitch abschließen Gesunde Lausitz").click()
     expect(page.locator("#messages")).to_contain_text("Der Pitch von Gesunde Lausitz ist abgeschlossen.")
-    record_result(page, "Gesunde Lausitz", "Die Jury empfiehlt die Förderung mit Auflagen.")
+    record_result(
+        page, "Gesunde Lausitz", "Die Jury empfiehlt die Förderung mit Auflagen.", conditions="Beirat einrichten"
+    )
     page.get_by_role("button", name="Pitch starten DIANA").click()
     page.get_by_role("button", name="Pitch abschließen DIANA").click()
-    record_result(page, "DIANA", "Die Jury sieht DIANA gut aufgestellt.")
+    record_result(page, "DIANA", "Die Jury sieht DIANA gut aufgestellt.", conditions="Beirat einrichten")
     expect(page.locator("#current-pitch")).to_have_text("Nächster Pitch")
     expect(page.locator("main")).to_contain_text("Alle Pitches dieser Sitzung sind abgeschlossen.")
     page.get_by_role("link", name="Notizen der Jury Gesunde Lausitz").click()
