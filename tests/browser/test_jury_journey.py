@@ -83,7 +83,7 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
 
     # 1. The office plans the session with the planner: a preview first, then both pitches applied.
     login(page, live_server, world["office"].email)
-    page.get_by_role("link", name="Jurysitzungen").first.click()
+    page.goto(f"/cycles/{cycle.slug}/jury/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Jurysitzungen")
     page.get_by_role("link", name="Automatisch einplanen (Vorschau)").first.click()
     assert_page_sound(page)
@@ -104,9 +104,14 @@ def test_the_office_plans_the_alliances_pitch_the_jury_decides_and_the_minutes_k
     slides.get_by_label("Pitch-Folien (PDF)").set_input_files(str(slides_path))
     slides.get_by_role("button", name="Folien hochladen").click()
     expect(page.locator("#messages")).to_contain_text("Ihre Pitch-Folien sind hochgeladen")
-    page.reload()  # the check runs after the upload's commit; the page shows its outcome once reloaded
-    expect(page.locator("#pitch-slides")).to_contain_text("geprüft")
+    # The worker checks the upload after its commit; the page shows the outcome once reloaded (30 tries, 1 s apart).
+    for _attempt in range(30):
+        if PitchSlides.objects.get().is_checked:
+            break
+        page.wait_for_timeout(1000)
     assert PitchSlides.objects.get().is_checked
+    page.reload()
+    expect(page.locator("#pitch-slides").get_by_role("link", name=re.compile("Folien herunterladen"))).to_be_visible()
     assert_page_sound(page)
     logout(page)
 
