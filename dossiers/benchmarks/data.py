@@ -6,20 +6,27 @@ every criterion of the shipped rubric, a Votum for about half and a confirmed de
 Every eighth strategy is reopened (its managers save drafts in the load test) and every eighth, offset by four,
 has a fourth expert whose review is still a draft (the experts' part of the load test).
 
+Jury sessions (issue 12) follow, one a day from 30 days ahead, 07:00–19:00 with short pitches (144 slots each),
+enough for 1.2 times the submitted strategies, each with five jurors and a ministry observer. Half the submitted
+strategies already pitch (spread over the sessions); some jurors declared conflicts and some alliances blocked
+the first session's day, so the planner has the rest to place, alliances to explain and sessions to flag.
+
 Rows are written in bulk, without history and without the services' side effects (mail, dossiers, figures
 versions); the stored review scores still come from the one scoring function the portal uses.
 """
 
 import hashlib
+import math
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from alliances.models import (
@@ -45,16 +52,22 @@ from portal.models import Role, User
 from portal.uploads import CheckStatus
 from reviews import services as review_services
 from reviews.models import (
+    AllianceBlockedDate,
     Assignment,
     AssignmentStatus,
+    ConflictType,
     ExpertProfile,
+    JurySession,
     PanelVotum,
+    PitchSlot,
+    PitchSlotStatus,
     Recommendation,
     Review,
     ReviewPolicy,
     ReviewStatus,
     Score,
 )
+from reviews.services import jury as jury_services
 
 PASSWORD = "bench-passwort-2024"  # noqa: S105 - throwaway accounts in a throwaway database
 CRITERIA_CSV = Path(settings.BASE_DIR) / "reviews" / "data" / "criteria.csv"
@@ -65,6 +78,18 @@ REVIEWS_PER_STRATEGY = 3
 STRATEGIES_PER_EXPERT = 10
 REOPENED_EVERY = 8
 DRAFT_REVIEW_EVERY = 8
+# Jury sessions: slots for this many times the submitted strategies; short pitches put 144 into one day.
+JURY_SLOTS_PER_STRATEGY = 1.2
+JURORS_PER_SESSION = 5
+JURY_DAYS_AHEAD = 30
+JURY_HOURS = (7, 19)
+JURY_MINUTES = {"pitch_minutes": 2, "qa_minutes": 2, "buffer_minutes": 1}
+# Among the strategies still to place: every fourth has a juror of the first session conflicted, every sixth
+# (offset by three) cannot pitch on its day; every tenth pitch already set has a juror who declared a conflict
+# after the planning (the planner flags its session).
+CONFLICTED_WAITING_EVERY = 4
+BLOCKED_WAITING_EVERY = 6
+CONFLICTED_PITCH_EVERY = 10
 
 # Characters per section: a strategy of about twenty pages.
 SECTION_LENGTHS = {
@@ -528,7 +553,98 @@ def build(*, size, now=None, seed=13):
         ],
     )
     store_scores(Review.objects.filter(assignment__strategy__cycle=cycle), strategy_ids=[s.pk for s in strategies])
+    reviewers = {}
+    for assignment in assignments:
+        reviewers.setdefault(assignment.strategy_id, set()).add(assignment.expert_id)
+    _jury_sessions(cycle, strategies=strategies, experts=experts, reviewers=reviewers, staff=staff, now=now)
     return cycle
+
+
+def _jury_days(now):
+    """One day per session from JURY_DAYS_AHEAD on, after the sessions other sizes planned (the ministry's observer
+    sits in all of them and cannot be in two at once)."""
+    first = timezone.localdate(now) + timedelta(days=JURY_DAYS_AHEAD)
+    latest = JurySession.objects.aggregate(latest=Max("ends_at"))["latest"]
+    if latest is not None:
+        first = max(first, timezone.localdate(latest) + timedelta(days=1))
+    day = first
+    while True:
+        yield day
+        day += timedelta(days=1)
+
+
+def _jury_sessions(cycle, *, strategies, experts, reviewers, staff, now):
+    """The cycle's jury sessions through the real services (members, slots), then half the submitted strategies'
+    pitches written straight into the slots (no invitations), spread evenly over the sessions; conflicts and
+    blocked days in bulk."""
+    office, observer = staff["office"], staff["ministry"]
+    submitted = [strategy for strategy in strategies if strategy.status == StrategyStatus.SUBMITTED]
+    pitching, waiting = submitted[::2], submitted[1::2]
+    start, end = JURY_HOURS
+    per_session = (end - start) * 60 // sum(JURY_MINUTES.values())
+    count = max(1, math.ceil(len(submitted) * JURY_SLOTS_PER_STRATEGY / per_session))
+    sessions, slots = [], []
+    for number, day in zip(range(count), _jury_days(now), strict=False):
+        jurors = [experts[(number * JURORS_PER_SESSION + k) % len(experts)] for k in range(JURORS_PER_SESSION)]
+        starts_at = timezone.make_aware(datetime.combine(day, time(start)))
+        session = jury_services.save_jury_session(
+            cycle=cycle,
+            user=office,
+            title=f"Jurysitzung {number + 1} ({cycle.slug})",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=end - start),
+            video_url=f"https://konferenz.{EMAIL_DOMAIN}/jury-{cycle.slug}-{number + 1}",
+            chair=jurors[0],
+            jurors=jurors,
+            observers=[observer],
+            now=now,
+            **JURY_MINUTES,
+        )
+        session.juror_ids = [juror.pk for juror in jurors]
+        sessions.append(session)
+        slots.append(jury_services.generate_slots(session=session, user=office, now=now))
+    taken = []
+    for number, strategy in enumerate(pitching):
+        slot = slots[number % count][number // count]
+        slot.strategy, slot.status = strategy, PitchSlotStatus.TAKEN
+        taken.append(slot)
+    PitchSlot.objects.bulk_update(taken, ["strategy", "status"], batch_size=BATCH)
+
+    def conflict(strategy, session):
+        juror = next(pk for pk in session.juror_ids if pk not in reviewers.get(strategy.pk, ()))
+        return Assignment(
+            strategy=strategy,
+            expert_id=juror,
+            status=AssignmentStatus.CONFLICTED,
+            assigned_by=office,
+            assigned_at=now - timedelta(days=4),
+            pseudonym="E",
+            declared_at=now - timedelta(days=1),
+            conflict_type=ConflictType.INSTITUTIONAL,
+            conflict_explanation="Ich bin Mitglied im Lenkungskreis eines Partners des Bündnisses.",
+        )
+
+    conflicts = [
+        conflict(strategy, sessions[0])
+        for number, strategy in enumerate(waiting)
+        if number % CONFLICTED_WAITING_EVERY == 0
+    ]
+    conflicts += [
+        conflict(slot.strategy, sessions[number % count])
+        for number, slot in enumerate(taken)
+        if number % CONFLICTED_PITCH_EVERY == 0
+    ]
+    _bulk(Assignment, conflicts)
+    first_day = timezone.localdate(sessions[0].starts_at)
+    _bulk(
+        AllianceBlockedDate,
+        [
+            AllianceBlockedDate(alliance_id=strategy.alliance_id, date=first_day, reason="Lenkungskreissitzung")
+            for number, strategy in enumerate(waiting)
+            if number % BLOCKED_WAITING_EVERY == BLOCKED_WAITING_EVERY // 2
+        ],
+    )
+    return sessions
 
 
 def store_scores(reviews, *, strategy_ids):

@@ -19,6 +19,7 @@ from alliances.models import SECTION_FIELDS, Strategy, StrategyStatus
 from dossiers.models import Dossier, DossierKind
 from dossiers.services.exports import write_export
 from portal.models import Role, User
+from reviews.models import JurySession
 
 TARGET_MS = 150
 # A large export is a file the worker writes: the bound for the CSV at 2,400 alliances.
@@ -80,6 +81,8 @@ def draft_fields(strategy, *, version, change=0):
 def _pages(cycle, *, office, ministry, strategy, manager):
     args = [cycle.slug]
     strategy_args = [cycle.slug, strategy.alliance.slug]
+    session = JurySession.objects.filter(cycle=cycle).order_by("starts_at").first()
+    session_args = [cycle.slug, session.pk]
     return [
         ("Ministeriums-Dashboard", ministry, "get", reverse("decisions:dashboard", args=args)),
         ("Zuweisungsmatrix", office, "get", reverse("reviews:office_assignments", args=args)),
@@ -89,6 +92,10 @@ def _pages(cycle, *, office, ministry, strategy, manager):
         ("Begutachtungsstand", office, "get", reverse("reviews:office_progress", args=args)),
         ("Strategieseite (Bündnis)", manager, "get", reverse("alliances:strategy", args=strategy_args)),
         ("Entwurf speichern (Bündnis)", manager, "post", reverse("alliances:strategy_save", args=strategy_args)),
+        # The planner's preview runs the whole planner on every GET: its time is the planner's at this size.
+        ("Jury-Planer (Vorschau)", office, "get", reverse("reviews:jury_planner", args=args)),
+        ("Ablaufplan einer Jurysitzung", office, "get", reverse("reviews:jury_schedule", args=session_args)),
+        ("Jurysitzung (Jurymodus)", office, "get", reverse("reviews:jury_session", args=session_args)),
     ]
 
 

@@ -12,7 +12,18 @@ from alliances.models import BudgetLine, Strategy, StrategyStatus, Submission
 from decisions.models import FundingDecision
 from dossiers.benchmarks import data, load, pages
 from portal.models import Role, User
-from reviews.models import Assignment, AssignmentStatus, PanelVotum, Review, ReviewStatus, Score
+from reviews.models import (
+    Assignment,
+    AssignmentStatus,
+    JuryRole,
+    JurySession,
+    PanelVotum,
+    PitchSlotStatus,
+    Review,
+    ReviewStatus,
+    Score,
+)
+from reviews.services.jury_plan import propose_jury_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +73,11 @@ def test_builder_makes_one_consistent_cycle_per_size(cycle):
     criteria = cycle.rubric_versions.get().criteria.count()
     submitted = Review.objects.filter(assignment__strategy__cycle=cycle, status=ReviewStatus.SUBMITTED)
     assert Score.objects.filter(review__in=submitted).count() == 3 * SIZE * criteria
-    assert not Assignment.objects.filter(strategy__cycle=cycle).exclude(status=AssignmentStatus.CLEARED).exists()
+    # Besides the reviewers, only jurors who declared a conflict (see the jury test below).
+    assert set(Assignment.objects.filter(strategy__cycle=cycle).values_list("status", flat=True)) == {
+        AssignmentStatus.CLEARED,
+        AssignmentStatus.CONFLICTED,
+    }
     assert PanelVotum.objects.filter(strategy__cycle=cycle).count() == SIZE // 2
     assert FundingDecision.objects.filter(strategy__cycle=cycle).count() == (SIZE + 2) // 3
     assert data.build(size=SIZE) == cycle  # a second build reuses the cycle
@@ -76,6 +91,18 @@ def test_stored_scores_equal_the_aggregate_definition(cycle):
         assert stored[review.pk] == pytest.approx(defined_score(review), abs=1e-9)
 
 
+def test_jury_sessions_leave_the_planner_work_to_place_explain_and_flag(cycle):
+    session = JurySession.objects.get(cycle=cycle)  # 144 slots hold 1.2 times the 7 submitted strategies
+    assert sorted(session.members.values_list("role", flat=True)) == [JuryRole.JUROR] * 5 + [JuryRole.OBSERVER]
+    assert session.slots.count() == 144
+    submitted = Strategy.objects.filter(cycle=cycle, status=StrategyStatus.SUBMITTED).count()
+    assert session.slots.filter(status=PitchSlotStatus.TAKEN).count() == (submitted + 1) // 2
+    assert Assignment.objects.filter(strategy__cycle=cycle, status=AssignmentStatus.CONFLICTED).count() == 2
+    proposal = propose_jury_plan(cycle=cycle)
+    # Of the three still to place, one is conflicted with a juror of the only session; one pitch is flagged.
+    assert (len(proposal.rows), len(proposal.unplaced), len(proposal.flagged)) == (2, 1, 1)
+
+
 def test_timing_returns_a_row_per_page_with_the_expected_answer(cycle):
     rows = pages.time_pages(cycle, size=SIZE, runs=1)
     assert [row.page for row in rows] == [
@@ -87,6 +114,9 @@ def test_timing_returns_a_row_per_page_with_the_expected_answer(cycle):
         "Begutachtungsstand",
         "Strategieseite (Bündnis)",
         "Entwurf speichern (Bündnis)",
+        "Jury-Planer (Vorschau)",
+        "Ablaufplan einer Jurysitzung",
+        "Jurysitzung (Jurymodus)",
     ]
     assert all(row.size == SIZE and row.queries > 0 and row.median_ms > 0 for row in rows)
     assert not [row for row in rows if row.note.startswith("HTTP")]
