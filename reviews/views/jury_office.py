@@ -145,17 +145,41 @@ def _grid(cycle, session, *, now):
         .select_related("alliance")
         .order_by("alliance__name", "pk")
     )
-    return {"rows": rows, "targets": targets, "unplanned": unplanned, "conflict_count": len(flags)}
+    # The shared forms' choices come from the rows already read: the future pitches to move, the open slots to fill.
+    future = [slot for slot in slots if slot.starts_at > now] if not session.is_cancelled else []
+    return {
+        "rows": rows,
+        "targets": targets,
+        "unplanned": unplanned,
+        "pitches": [slot for slot in future if slot.is_taken],
+        "open_slots": [slot for slot in future if slot.status == PitchSlotStatus.OPEN],
+        "conflict_count": len(flags),
+    }
+
+
+def _preselection(request, *, refused):
+    """What the shared forms show chosen, and which select takes the focus: a row's link names its pitch (?move=)
+    or its slot (?slot=); after a refusal the posted choices stay, after a success the forms start empty."""
+    if request.method == "POST":
+        return {
+            name: request.POST.get(name, "") if refused else "" for name in ("pitch", "target", "slot", "strategy")
+        }, ""
+    pitch, slot = request.GET.get("move", ""), request.GET.get("slot", "")
+    autofocus = "move-target" if pitch else "assign-strategy" if slot else ""
+    return {"pitch": pitch, "target": "", "slot": slot, "strategy": ""}, autofocus
 
 
 def _render_schedule(request, cycle, session, *, refusal=None, focus_uid=None, status=200):
     now = timezone.now()
+    selected, autofocus = _preselection(request, refused=refusal is not None)
     context = {
         "cycle": cycle,
         "session": session,
         "now": now,
         "refusal": refusal,
         "focus_uid": str(focus_uid) if focus_uid else "",
+        "selected": selected,
+        "autofocus": autofocus,
         "can_plan": rules.has_perm("reviews.plan_jury_sessions", request.user),
         "generate_form": GenerateSlotsForm(),
         "schedule_url": reverse("reviews:jury_schedule", args=[cycle.slug, session.pk]),
@@ -235,7 +259,8 @@ def _schedule_action(request, cycle, session):
 
 @require_http_methods(["GET", "POST"])
 def jury_schedule(request, cycle_slug, session_id):
-    """The session's slots and breaks in time order. A post (a plain form, the keyboard's select or a drop) runs
+    """The session's slots and breaks in time order, with one shared move form and one shared assign form (?move=<uid>
+    or ?slot=<uid> preselects a row's pitch or slot there). A post (a shared form or a drop) runs
     one action: htmx gets the grid back (422 with the reasons on a refusal), a plain form a redirect (PRG), or the
     page with the reasons (409)."""
     cycle = _cycle(request, cycle_slug)

@@ -1,6 +1,8 @@
 // The schedule grid's drag and drop: a pitch (draggable row) dropped on an open slot posts the grid's hidden
-// drop form with htmx, the same move the select "Verschieben nach" makes; the server answers the grid. After the
+// drop form with htmx, the same move the shared move form makes; the server answers the grid. After the
 // swap the moved row (data-focus-after-swap) takes the focus, and #messages (aria-live) reads the result.
+// A row's link "Verschieben …" / "Einplanen …" chooses its pitch or slot in the shared form and focuses the select
+// still to choose; without JavaScript the link loads ?move= / ?slot=, which preselects the same on the server.
 (function () {
   "use strict";
 
@@ -63,4 +65,22 @@
   });
 
   document.addEventListener("htmx:responseError", function () { dropped = false; });
+
+  function choose(selectId, value, focusId) {
+    const select = document.getElementById(selectId);
+    const next = document.getElementById(focusId);
+    if (!select || !next || !select.querySelector('option[value="' + value + '"]')) return false;
+    select.value = value;
+    next.focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest ? event.target.closest("a[data-move-pitch], a[data-assign-slot]") : null;
+    if (!link || !link.closest(GRID)) return;
+    const done = link.dataset.movePitch
+      ? choose("move-pitch", link.dataset.movePitch, "move-target")
+      : choose("assign-slot", link.dataset.assignSlot, "assign-strategy");
+    if (done) event.preventDefault(); // otherwise the link loads the page with the choice made on the server
+  });
 })();

@@ -51,6 +51,7 @@ def test_the_office_applies_the_planner_drags_a_pitch_and_moves_another_by_keybo
     alpha = pitch_of("Alpha")
     alpha_row = page.locator(f"#slot-{alpha.uid}")
     free_row = page.locator("tr[data-drop-slot]", has=page.get_by_role("rowheader", name="10:10–10:40"))
+    free_row.scroll_into_view_if_needed()  # the shared forms above the table push it down; both rows in view
     alpha_row.locator("th").drag_to(free_row.locator("th"))
     expect(page.locator("#messages")).to_contain_text("Der Pitch von Alpha ist auf 12.11.2030 10:10 Uhr")
     expect(page.locator(f"#slot-{alpha.uid}")).to_contain_text("10:10–10:40")
@@ -59,11 +60,16 @@ def test_the_office_applies_the_planner_drags_a_pitch_and_moves_another_by_keybo
 
     beta = pitch_of("Beta")
     assert beta.starts_at == berlin(2030, 11, 12, 9, 35)
-    # The keyboard only: the select "Verschieben nach" (its first choice is the freed 09:00), Tab, Enter.
-    page.locator(f"#move-{beta.uid}").focus()
+    # The keyboard only: the row's link "Verschieben …" chooses Beta in the shared move form and focuses its
+    # select "Verschieben nach" (the first choice is the freed 09:00); ArrowDown, Tab, Enter.
+    page.get_by_role("link", name="Verschieben … (Beta)").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#move-target")).to_be_focused()
+    expect(page.locator("#move-pitch")).to_have_value(str(beta.uid))
     page.keyboard.press("ArrowDown")
+    expect(page.locator("#move-target")).to_have_value(str(PitchSlot.objects.get(status="open", starts_at=START).uid))
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Verschieben (Beta)")).to_be_focused()
+    expect(page.get_by_role("button", name="Verschieben", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#messages")).to_contain_text("Der Pitch von Beta ist auf 12.11.2030 09:00 Uhr")
     expect(page.locator(f"#slot-{beta.uid}")).to_be_focused()
