@@ -372,6 +372,24 @@ def _store_cleaned(kind, instance, cleaned_path):
         return None, _storage_failure_message()
 
 
+def apply_check_outcome(row, outcome):
+    """Writes a check's outcome onto an uploaded PDF's row (the caller saves it): a passed upload points to its
+    cleaned copy with hash, size, pages and what was removed; a refused one loses its file and keeps the reason."""
+    if outcome.accepted:
+        findings = outcome.findings
+        row.file.name = outcome.file_name
+        row.sha256 = findings.sha256
+        row.size = findings.size
+        row.page_count = findings.page_count
+        row.removed_content = list(outcome.removed)
+        row.check_status = CheckStatus.CHECKED
+        row.check_message = ""
+    else:
+        row.file.name = ""
+        row.check_status = CheckStatus.REFUSED
+        row.check_message = outcome.message
+
+
 def _record(kind, pk, outcome):
     with transaction.atomic():
         return kind.record(pk=pk, outcome=outcome)

@@ -179,19 +179,7 @@ def record_document_check(*, pk, outcome, now=None):
     document = StrategyDocument.objects.select_for_update().get(pk=pk)
     if document.check_status != CheckStatus.PENDING:
         return False
-    if outcome.accepted:
-        findings = outcome.findings
-        document.file.name = outcome.file_name
-        document.sha256 = findings.sha256
-        document.size = findings.size
-        document.page_count = findings.page_count
-        document.removed_content = list(outcome.removed)
-        document.check_status = CheckStatus.CHECKED
-        document.check_message = ""
-    else:
-        document.file.name = ""
-        document.check_status = CheckStatus.REFUSED
-        document.check_message = outcome.message
+    uploads.apply_check_outcome(document, outcome)
     save_with_history(document, document.uploaded_by, uploads.check_history_reason(outcome))
     if document.is_checked and document.kind == DocumentKind.MAIN and document.removed_at is None:
         _keep_newest_main_document(document, now)

@@ -111,19 +111,7 @@ def record_slides_check(*, pk, outcome, now=None):
     slides = PitchSlides.objects.select_for_update().filter(pk=pk).first()
     if slides is None or slides.check_status != CheckStatus.PENDING:
         return False
-    if outcome.accepted:
-        findings = outcome.findings
-        slides.file.name = outcome.file_name
-        slides.sha256 = findings.sha256
-        slides.size = findings.size
-        slides.page_count = findings.page_count
-        slides.removed_content = list(outcome.removed)
-        slides.check_status = CheckStatus.CHECKED
-        slides.check_message = ""
-    else:
-        slides.file.name = ""
-        slides.check_status = CheckStatus.REFUSED
-        slides.check_message = outcome.message
+    uploads.apply_check_outcome(slides, outcome)
     slides._history_user = slides.uploaded_by
     slides._change_reason = uploads.check_history_reason(outcome)
     slides.save()
