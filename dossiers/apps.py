@@ -19,6 +19,7 @@ class DossiersConfig(AppConfig):
         register_slot("released_decision.dossiers", template="dossiers/partials/letter_panel.html")
         register_slot("letter_preview.dossiers", template="dossiers/partials/letter_draft_panel.html")
         register_slot("my_data.dossiers", template="dossiers/partials/my_data.html")
+        register_slot("jury_session.dossiers", template="dossiers/partials/session_minutes.html")
 
         strategy_submitted.connect(receivers.request_strategy_dossier, dispatch_uid="dossiers.fresh_strategy_dossier")
         decision_confirmed.connect(
